@@ -1,0 +1,33 @@
+package io.xmodal.platform.config;
+
+/**
+ * The broker and registry the launcher starts when no external cluster is configured.
+ *
+ * @param bindHost       interface they listen on ({@code XMODAL_BIND_HOST}, default 127.0.0.1)
+ * @param brokerPort     Kafka client port ({@code XMODAL_BROKER_PORT}, default 29092)
+ * @param controllerPort KRaft controller port ({@code XMODAL_CONTROLLER_PORT}, default 29093)
+ * @param registryPort   schema registry HTTP port ({@code XMODAL_REGISTRY_PORT}, default 28081)
+ * @param brokerHeap     heap of the broker JVM ({@code XMODAL_BROKER_HEAP}, default 512m)
+ * @param registryHeap   heap of the registry JVM ({@code XMODAL_REGISTRY_HEAP}, default 256m)
+ */
+public record EmbeddedSettings(String bindHost, int brokerPort, int controllerPort, int registryPort,
+                               String brokerHeap, String registryHeap) {
+
+  public static final String BROKER_PORT = "XMODAL_BROKER_PORT";
+  public static final String CONTROLLER_PORT = "XMODAL_CONTROLLER_PORT";
+  public static final String REGISTRY_PORT = "XMODAL_REGISTRY_PORT";
+
+  public static EmbeddedSettings from(ConfigSource source) {
+    return new EmbeddedSettings(
+        source.string("XMODAL_BIND_HOST", "127.0.0.1"),
+        source.positiveInt(BROKER_PORT, 29092),
+        source.positiveInt(CONTROLLER_PORT, 29093),
+        source.positiveInt(REGISTRY_PORT, 28081),
+        source.string("XMODAL_BROKER_HEAP", "512m"),
+        source.string("XMODAL_REGISTRY_HEAP", "256m"));
+  }
+
+  public EmbeddedSettings withPorts(int broker, int controller, int registry) {
+    return new EmbeddedSettings(bindHost, broker, controller, registry, brokerHeap, registryHeap);
+  }
+}

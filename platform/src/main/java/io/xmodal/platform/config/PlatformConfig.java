@@ -1,0 +1,78 @@
+package io.xmodal.platform.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What every xmodal service shares: where Kafka and the registry are, how topics look, where state lives.
+ *
+ * @param bootstrapServers  {@code KAFKA_BOOTSTRAP_SERVERS}; empty means "start the embedded broker"
+ * @param kafkaClient       every other {@code KAFKA_…} variable, passed to all clients as-is
+ * @param registryUrl       {@code XMODAL_REGISTRY_URL}, the Apicurio base URL (…/apis/registry/v2); empty means embedded
+ * @param topics            topic names and sizes
+ * @param embedded          ports and heaps of the embedded broker and registry
+ * @param workDir           {@code XMODAL_WORK_DIR}: broker data, registry database, streams state, logs
+ * @param sharedDir         {@code XMODAL_SHARED_DIR}: datasets and models (read-only), default {@code ../shared}
+ * @param metricsInterval   {@code XMODAL_METRICS_INTERVAL}: how often services publish metric events
+ */
+public record PlatformConfig(Optional<String> bootstrapServers, Map<String, String> kafkaClient,
+                             Optional<String> registryUrl, TopicSettings topics, EmbeddedSettings embedded,
+                             Path workDir, Path sharedDir, Duration metricsInterval) {
+
+  public PlatformConfig {
+    kafkaClient = Map.copyOf(kafkaClient);
+  }
+
+  public static PlatformConfig from(ConfigSource source) {
+    Map<String, String> client = new HashMap<>(source.kafkaClientSettings());
+    Optional<String> bootstrap = Optional.ofNullable(client.remove("bootstrap.servers"));
+    return new PlatformConfig(
+        bootstrap,
+        client,
+        source.get("XMODAL_REGISTRY_URL").map(PlatformConfig::normaliseRegistryUrl),
+        TopicSettings.from(source),
+        EmbeddedSettings.from(source),
+        source.path("XMODAL_WORK_DIR", Path.of("work")).toAbsolutePath().normalize(),
+        source.path("XMODAL_SHARED_DIR", Path.of(System.getProperty("xmodal.shared.dir", "../shared")))
+            .toAbsolutePath().normalize(),
+        source.duration("XMODAL_METRICS_INTERVAL", Duration.ofSeconds(10)));
+  }
+
+  /** The same config pointed at running endpoints (what the launcher does after starting the embedded ones). */
+  public PlatformConfig withEndpoints(String bootstrap, String registry) {
+    return new PlatformConfig(Optional.of(bootstrap), kafkaClient, Optional.of(normaliseRegistryUrl(registry)),
+        topics, embedded, workDir, sharedDir, metricsInterval);
+  }
+
+  public String requireBootstrap() {
+    return bootstrapServers.orElseThrow(() -> new ConfigException(
+        "KAFKA_BOOTSTRAP_SERVERS is not set: set it to your cluster (host:port,…), or run './xmodal up' "
+            + "to start the embedded broker"));
+  }
+
+  public String requireRegistryUrl() {
+    return registryUrl.orElseThrow(() -> new ConfigException(
+        "XMODAL_REGISTRY_URL is not set: set it to your Apicurio registry (http://host:port/apis/registry/v2), "
+            + "or run './xmodal up' to start the embedded registry"));
+  }
+
+  /** Accepts the server root, {@code …/apis/registry/v2} or {@code …/apis/ccompat/v7}; returns the v2 API URL. */
+  static String normaliseRegistryUrl(String url) {
+    String u = url.trim();
+    while (u.endsWith("/")) {
+      u = u.substring(0, u.length() - 1);
+    }
+    int apis = u.indexOf("/apis/");
+    String root = apis >= 0 ? u.substring(0, apis) : u;
+    return root + "/apis/registry/v2";
+  }
+
+  /** The registry's server root, for the Confluent-compatible API at {@code /apis/ccompat/v7}. */
+  public String registryRoot() {
+    String v2 = requireRegistryUrl();
+    return v2.substring(0, v2.indexOf("/apis/"));
+  }
+}

@@ -1,0 +1,29 @@
+package io.xmodal.platform.config;
+
+/**
+ * How topics are named and sized.
+ *
+ * @param prefix           topic name prefix ({@code XMODAL_TOPIC_PREFIX}, default {@code xmodal})
+ * @param partitions       partitions of every topic ({@code XMODAL_PARTITIONS}, default 3)
+ * @param replication      replication factor ({@code XMODAL_REPLICATION_FACTOR}, default 1)
+ * @param maxMessageBytes  largest record, images included ({@code XMODAL_MAX_MESSAGE_BYTES}, default 8 MiB)
+ */
+public record TopicSettings(String prefix, int partitions, short replication, int maxMessageBytes) {
+
+  public TopicSettings {
+    if (prefix == null || prefix.isBlank() || !prefix.matches("[A-Za-z0-9._-]+")) {
+      throw new ConfigException("XMODAL_TOPIC_PREFIX must be letters, digits, '.', '_' or '-', got '" + prefix + "'");
+    }
+    if (partitions < 1 || replication < 1) {
+      throw new ConfigException("XMODAL_PARTITIONS and XMODAL_REPLICATION_FACTOR must be at least 1");
+    }
+  }
+
+  public static TopicSettings from(ConfigSource source) {
+    return new TopicSettings(
+        source.string("XMODAL_TOPIC_PREFIX", "xmodal"),
+        source.positiveInt("XMODAL_PARTITIONS", 3),
+        (short) source.positiveInt("XMODAL_REPLICATION_FACTOR", 1),
+        source.positiveInt("XMODAL_MAX_MESSAGE_BYTES", 8 * 1024 * 1024));
+  }
+}

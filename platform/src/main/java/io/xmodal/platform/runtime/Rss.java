@@ -1,0 +1,35 @@
+package io.xmodal.platform.runtime;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.OptionalLong;
+
+/** Resident set size of a process, read from {@code /proc/<pid>/status} (Linux only). */
+public final class Rss {
+
+  private Rss() {}
+
+  public static OptionalLong of(long pid) {
+    Path status = Path.of("/proc", Long.toString(pid), "status");
+    try {
+      for (String line : Files.readAllLines(status)) {
+        if (line.startsWith("VmRSS:")) {
+          String kb = line.substring(6).trim().split("\\s+")[0];
+          return OptionalLong.of(Long.parseLong(kb) * 1024);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return OptionalLong.empty();
+    }
+    return OptionalLong.empty();
+  }
+
+  public static OptionalLong self() {
+    return of(ProcessHandle.current().pid());
+  }
+
+  public static String format(OptionalLong bytes) {
+    return bytes.isPresent() ? String.format("%.0f MiB", bytes.getAsLong() / 1048576.0) : "n/a";
+  }
+}

@@ -1,0 +1,50 @@
+package io.xmodal.platform.serde;
+
+import io.apicurio.registry.serde.Legacy4ByteIdHandler;
+import io.apicurio.registry.serde.SerdeConfig;
+import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
+import io.apicurio.registry.serde.avro.AvroKafkaSerdeConfig;
+import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+
+/**
+ * Avro serdes backed by an Apicurio registry, writing the Confluent wire format: one magic byte 0, a 4-byte
+ * big-endian schema id (Apicurio's contentId, which is the id the registry's Confluent-compatible API
+ * {@code /apis/ccompat/v7/schemas/ids/{id}} serves), then the Avro binary body; no headers. Any
+ * Confluent-compatible consumer, in any language, pointed at {@code …/apis/ccompat/v7}, reads these topics.
+ * Schemas register themselves on first use under the subject {@code <topic>-value}.
+ */
+public final class RegistryAvroSerdes implements AvroSerdes {
+
+  private final Map<String, Object> config;
+
+  public RegistryAvroSerdes(String registryUrl) {
+    this(registryUrl, Map.of());
+  }
+
+  public RegistryAvroSerdes(String registryUrl, Map<String, ?> overrides) {
+    Map<String, Object> c = new HashMap<>();
+    c.put(SerdeConfig.REGISTRY_URL, registryUrl);
+    c.put(SerdeConfig.AUTO_REGISTER_ARTIFACT, true);
+    c.put(SerdeConfig.AUTO_REGISTER_ARTIFACT_IF_EXISTS, "RETURN_OR_UPDATE");
+    c.put(SerdeConfig.ENABLE_HEADERS, false);
+    c.put(SerdeConfig.ID_HANDLER, Legacy4ByteIdHandler.class.getName());
+    c.put(SerdeConfig.USE_ID, "contentId");
+    c.put(AvroKafkaSerdeConfig.USE_SPECIFIC_AVRO_READER, true);
+    c.putAll(overrides);
+    this.config = Map.copyOf(c);
+  }
+
+  @Override
+  public <T extends SpecificRecord> Serde<T> valueSerde(Class<T> type) {
+    AvroKafkaSerializer<T> serializer = new AvroKafkaSerializer<>();
+    serializer.configure(config, false);
+    AvroKafkaDeserializer<T> deserializer = new AvroKafkaDeserializer<>();
+    deserializer.configure(config, false);
+    return Serdes.serdeFrom(serializer, deserializer);
+  }
+}

@@ -1,0 +1,150 @@
+package io.xmodal.platform.streams;
+
+import io.xmodal.schemas.RejectReason;
+import io.xmodal.schemas.Rejection;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
+import org.apache.kafka.streams.errors.ErrorHandlerContext;
+import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
+import org.apache.kafka.streams.errors.ProductionExceptionHandler;
+import org.apache.kafka.streams.processor.api.Record;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Kafka Streams error handlers that turn a failure into a {@link Rejection} on the dead-letter topic and let the
+ * stream thread carry on. Configured through {@link StreamsSettings}; they read their collaborators from the
+ * streams config under {@link #TOPIC}, {@link #SERIALIZER} and {@link #FACTORY}.
+ */
+public final class DeadLetterHandlers {
+
+  public static final String TOPIC = "xmodal.dlq.topic";
+  public static final String SERIALIZER = "xmodal.dlq.serializer";
+  public static final String FACTORY = "xmodal.dlq.factory";
+
+  private static final Logger LOG = LoggerFactory.getLogger(DeadLetterHandlers.class);
+
+  private DeadLetterHandlers() {}
+
+  /** What every handler needs: where to write and how. */
+  static final class Sink {
+    private final String topic;
+    private final Serializer<Rejection> serializer;
+    private final RejectionFactory factory;
+
+    @SuppressWarnings("unchecked")
+    Sink(Map<String, ?> configs) {
+      this.topic = Objects.requireNonNull((String) configs.get(TOPIC), TOPIC + " is not configured");
+      this.serializer = Objects.requireNonNull((Serializer<Rejection>) configs.get(SERIALIZER),
+          SERIALIZER + " is not configured");
+      this.factory = Objects.requireNonNull((RejectionFactory) configs.get(FACTORY), FACTORY + " is not configured");
+    }
+
+    List<ProducerRecord<byte[], byte[]>> deadLetter(ErrorHandlerContext context, byte[] rawKey, byte[] rawValue,
+                                                    RejectReason reason, String message) {
+      RejectionFactory.Source source =
+          RejectionFactory.Source.of(context.topic(), context.partition(), context.offset(), rawKey);
+      Rejection rejection = factory.create(source, reason, message, rawValue, Instant.now());
+      byte[] value = serializer.serialize(topic, rejection);
+      LOG.warn("task {} node {}: dead-lettered {} as {}: {}", context.taskId(), context.processorNodeId(),
+          source, reason, message);
+      return List.of(new ProducerRecord<>(topic, null, rawKey, value));
+    }
+  }
+
+  /** A record that cannot be deserialised (poison pill, unknown schema id) becomes a dead letter. */
+  public static final class OnDeserialization implements DeserializationExceptionHandler {
+    private Sink sink;
+
+    @Override
+    public void configure(Map<String, ?> configs) {
+      sink = new Sink(configs);
+    }
+
+    @Override
+    public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record,
+                                Exception exception) {
+      RejectReason reason = isUnknownSchema(exception) ? RejectReason.UNKNOWN_SCHEMA : RejectReason.UNDESERIALIZABLE;
+      String message = (reason == RejectReason.UNKNOWN_SCHEMA
+          ? "the value names a schema id the registry does not know"
+          : "the value is not a record this topic accepts")
+          + " (" + rootMessage(exception) + "); producers must write Avro with the registry serializer "
+          + "(Confluent wire format: magic byte 0, 4-byte schema id, Avro body)";
+      return Response.resume(sink.deadLetter(context, record.key(), record.value(), reason, message));
+    }
+
+    static boolean isUnknownSchema(Throwable e) {
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        String name = t.getClass().getSimpleName();
+        String msg = String.valueOf(t.getMessage());
+        if (name.contains("NotFound") || msg.contains("No content with id") || msg.contains("not found")) {
+          return true;
+        }
+      }
+      return false;
+    }
+  }
+
+  /** An exception thrown inside a processor becomes a dead letter instead of killing the thread. */
+  public static final class OnProcessing implements ProcessingExceptionHandler {
+    private Sink sink;
+
+    @Override
+    public void configure(Map<String, ?> configs) {
+      sink = new Sink(configs);
+    }
+
+    @Override
+    public Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
+      LOG.error("task {} node {}: processing failed for {}-{}@{}", context.taskId(), context.processorNodeId(),
+          context.topic(), context.partition(), context.offset(), exception);
+      return Response.resume(sink.deadLetter(context, context.sourceRawKey(), context.sourceRawValue(),
+          RejectReason.PROCESSING_ERROR, "processor " + context.processorNodeId() + " failed: " + rootMessage(exception)));
+    }
+  }
+
+  /** A record the producer refuses (too large, not serialisable) becomes a dead letter; other errors fail. */
+  public static final class OnProduction implements ProductionExceptionHandler {
+    private Sink sink;
+
+    @Override
+    public void configure(Map<String, ?> configs) {
+      sink = new Sink(configs);
+    }
+
+    @Override
+    public Response handleError(ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record,
+                                Exception exception) {
+      if (exception instanceof RecordTooLargeException) {
+        return Response.resume(sink.deadLetter(context, context.sourceRawKey(), context.sourceRawValue(),
+            RejectReason.PROCESSING_ERROR, "output to " + record.topic() + " is too large: " + exception.getMessage()
+                + "; raise XMODAL_MAX_MESSAGE_BYTES or send smaller items"));
+      }
+      return Response.fail();
+    }
+
+    @Override
+    public Response handleSerializationError(ErrorHandlerContext context, ProducerRecord record, Exception exception,
+                                             SerializationExceptionOrigin origin) {
+      return Response.resume(sink.deadLetter(context, context.sourceRawKey(), context.sourceRawValue(),
+          RejectReason.PROCESSING_ERROR, "cannot serialise the " + origin.name().toLowerCase() + " for "
+              + record.topic() + ": " + rootMessage(exception)));
+    }
+  }
+
+  static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    String m = t.getMessage();
+    return t.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+  }
+}

@@ -1,0 +1,53 @@
+package io.xmodal.platform.streams;
+
+import io.xmodal.schemas.RejectReason;
+import io.xmodal.schemas.Rejection;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Arrays;
+
+/**
+ * Builds dead letters. The payload is the original value, capped at {@code payloadCap} bytes: the raw Kafka value
+ * when it could not be deserialised, the record in Avro single-object encoding when it was refused on content.
+ *
+ * @param service    application.id of the service that rejects
+ * @param payloadCap most payload bytes kept ({@code XMODAL_DLQ_PAYLOAD_CAP}, default 64 KiB)
+ */
+public record RejectionFactory(String service, int payloadCap) {
+
+  public static final int DEFAULT_PAYLOAD_CAP = 64 * 1024;
+
+  public Rejection create(Source source, RejectReason reason, String message, byte[] payload, Instant now) {
+    byte[] original = payload == null ? new byte[0] : payload;
+    boolean truncated = original.length > payloadCap;
+    byte[] kept = truncated ? Arrays.copyOf(original, payloadCap) : original;
+    return Rejection.newBuilder()
+        .setSourceTopic(source.topic())
+        .setSourcePartition(source.partition())
+        .setSourceOffset(source.offset())
+        .setKey(source.key())
+        .setReason(reason)
+        .setMessage(message)
+        .setPayload(payload == null ? null : ByteBuffer.wrap(kept))
+        .setPayloadSize(original.length)
+        .setPayloadTruncated(truncated)
+        .setService(service)
+        .setRejectedAt(now)
+        .build();
+  }
+
+  /** Where the refused record came from. Offsets are -1 when unknown (e.g. a punctuation). */
+  public record Source(String topic, int partition, long offset, String key) {
+
+    public static Source of(String topic, int partition, long offset, byte[] rawKey) {
+      return new Source(topic == null ? "" : topic, partition, offset,
+          rawKey == null ? null : new String(rawKey, StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public String toString() {
+      return topic + "-" + partition + "@" + offset + (key == null ? "" : " key=" + key);
+    }
+  }
+}

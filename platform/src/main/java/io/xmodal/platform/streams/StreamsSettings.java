@@ -1,0 +1,40 @@
+package io.xmodal.platform.streams;
+
+import io.xmodal.platform.config.PlatformConfig;
+import io.xmodal.platform.topics.TopicCatalogue;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.StreamsConfig;
+
+/** The streams {@link Properties} of one xmodal service, kept apart from its topology. */
+public final class StreamsSettings {
+
+  private StreamsSettings() {}
+
+  /**
+   * Exactly-once v2, explicit internal names required, dead-letter handlers, state under the work directory;
+   * every {@code KAFKA_…} variable applied last, so an operator can override any of it.
+   */
+  public static Properties properties(PlatformConfig config, String applicationId, TopicCatalogue topics,
+                                      int dlqPayloadCap) {
+    Properties p = new Properties();
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.requireBootstrap());
+    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    p.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+    p.put(StreamsConfig.STATE_DIR_CONFIG, config.workDir().resolve("streams").toString());
+    p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) config.topics().replication());
+    p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandlers.OnDeserialization.class);
+    p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandlers.OnProcessing.class);
+    p.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandlers.OnProduction.class);
+    p.put(DeadLetterHandlers.TOPIC, topics.rejected().name());
+    p.put(DeadLetterHandlers.SERIALIZER, topics.rejected().valueSerde().serializer());
+    p.put(DeadLetterHandlers.FACTORY, new RejectionFactory(applicationId, dlqPayloadCap));
+    p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), config.topics().maxMessageBytes());
+    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG),
+        config.topics().maxMessageBytes());
+    p.putAll(config.kafkaClient());
+    return p;
+  }
+}
