@@ -53,6 +53,13 @@ public record PlatformConfig(Optional<String> bootstrapServers, Map<String, Stri
             + "to start the embedded broker"));
   }
 
+  /** Settings for a plain client (admin, producer, consumer): bootstrap servers plus every KAFKA_… setting. */
+  public Map<String, Object> clientConfig() {
+    Map<String, Object> c = new HashMap<>(kafkaClient);
+    c.put("bootstrap.servers", requireBootstrap());
+    return c;
+  }
+
   public String requireRegistryUrl() {
     return registryUrl.orElseThrow(() -> new ConfigException(
         "XMODAL_REGISTRY_URL is not set: set it to your Apicurio registry (http://host:port/apis/registry/v2), "

@@ -1,0 +1,141 @@
+package io.xmodal.ingest;
+
+import io.xmodal.platform.streams.RejectionFactory;
+import io.xmodal.schemas.MetricEvent;
+import io.xmodal.schemas.Rejection;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Validates each raw event, drops exact re-sends (same id, same content hash), and counts what it accepted,
+ * rejected and dropped. The counters live in a store (so they survive restarts) and are published as metric
+ * events every interval when they changed.
+ *
+ * <p>Stores: {@code seen} maps id → content hash of the last accepted version; {@code counters} maps
+ * accepted/rejected/duplicates → count for this task's partition.
+ */
+final class IngestProcessor<V extends SpecificRecord> implements Processor<String, V, String, Outcome<V>> {
+
+  static final List<String> COUNTERS = List.of("accepted", "rejected", "duplicates");
+
+  private final ValidationRules<V> rules;
+  private final RejectionFactory rejections;
+  private final String seenStore;
+  private final String countersStore;
+  private final Duration metricsInterval;
+  private final Map<String, Long> published = new HashMap<>();
+
+  private ProcessorContext<String, Outcome<V>> context;
+  private KeyValueStore<String, String> seen;
+  private KeyValueStore<String, Long> counters;
+  private BinaryMessageEncoder<SpecificRecord> encoder;
+  private long windowStart;
+
+  IngestProcessor(ValidationRules<V> rules, RejectionFactory rejections, String seenStore, String countersStore,
+                  Duration metricsInterval) {
+    this.rules = rules;
+    this.rejections = rejections;
+    this.seenStore = seenStore;
+    this.countersStore = countersStore;
+    this.metricsInterval = metricsInterval;
+  }
+
+  @Override
+  public void init(ProcessorContext<String, Outcome<V>> context) {
+    this.context = context;
+    this.seen = context.getStateStore(seenStore);
+    this.counters = context.getStateStore(countersStore);
+    this.windowStart = context.currentSystemTimeMs();
+    context.schedule(metricsInterval, PunctuationType.WALL_CLOCK_TIME, this::publishCounters);
+  }
+
+  @Override
+  public void process(Record<String, V> record) {
+    Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
+    Verdict<V> verdict = rules.validate(record.key(), record.value(), now);
+    if (verdict instanceof Verdict.Refused<V> refused) {
+      increment("rejected");
+      context.forward(record.withValue(new Outcome.Refused<>(rejection(record, refused, now))));
+      return;
+    }
+    Verdict.Accepted<V> accepted = (Verdict.Accepted<V>) verdict;
+    if (accepted.contentHash().equals(seen.get(record.key()))) {
+      increment("duplicates");
+      return;
+    }
+    seen.put(record.key(), accepted.contentHash());
+    increment("accepted");
+    context.forward(record.withValue(new Outcome.Accepted<>(accepted.value())));
+  }
+
+  private Rejection rejection(Record<String, V> record, Verdict.Refused<V> refused, Instant now) {
+    RecordMetadata md = context.recordMetadata().orElse(null);
+    RejectionFactory.Source source = md == null
+        ? new RejectionFactory.Source("", -1, -1, record.key())
+        : new RejectionFactory.Source(md.topic(), md.partition(), md.offset(), record.key());
+    return rejections.create(source, refused.reason(), refused.message(), encode(record.value()), now);
+  }
+
+  /** The refused record itself, in Avro single-object encoding (it names its schema by fingerprint). */
+  private byte[] encode(V value) {
+    if (value == null) {
+      return null;
+    }
+    if (encoder == null) {
+      encoder = new BinaryMessageEncoder<>(SpecificData.getForClass(value.getClass()), value.getSchema());
+    }
+    try {
+      ByteBuffer buffer = encoder.encode(value);
+      byte[] out = new byte[buffer.remaining()];
+      buffer.get(out);
+      return out;
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  private void increment(String counter) {
+    Long current = counters.get(counter);
+    counters.put(counter, current == null ? 1L : current + 1);
+  }
+
+  private void publishCounters(long timestamp) {
+    int partition = context.taskId().partition();
+    for (String counter : COUNTERS) {
+      Long value = counters.get(counter);
+      long count = value == null ? 0 : value;
+      if (Objects.equals(published.get(counter), count)) {
+        continue;
+      }
+      published.put(counter, count);
+      String name = "ingest." + rules.kind() + "." + counter;
+      MetricEvent metric = MetricEvent.newBuilder()
+          .setName(name)
+          .setValue(count)
+          .setUnit("records")
+          .setTags(Map.of("service", rejections.service(), "kind", rules.kind(),
+              "partition", Integer.toString(partition), "task", context.taskId().toString()))
+          .setWindowStart(Instant.ofEpochMilli(windowStart))
+          .setWindowEnd(Instant.ofEpochMilli(timestamp))
+          .setTime(Instant.ofEpochMilli(timestamp))
+          .build();
+      context.forward(new Record<>(name, new Outcome.Metric<>(metric), timestamp));
+    }
+    windowStart = timestamp;
+  }
+}

@@ -1,0 +1,389 @@
+package io.xmodal.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.xmodal.platform.config.ConfigSource;
+import io.xmodal.platform.config.PlatformConfig;
+import io.xmodal.platform.serde.PlainAvroSerdes;
+import io.xmodal.platform.streams.StreamsSettings;
+import io.xmodal.platform.topics.TopicCatalogue;
+import io.xmodal.schemas.CaptionEvent;
+import io.xmodal.schemas.ImageEvent;
+import io.xmodal.schemas.MetricEvent;
+import io.xmodal.schemas.RejectReason;
+import io.xmodal.schemas.Rejection;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyDescription;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class IngestTopologyTest {
+
+  private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+
+  @TempDir
+  Path work;
+
+  private TopologyTestDriver driver;
+  private TopicCatalogue topics;
+  private TestInputTopic<String, ImageEvent> rawImages;
+  private TestInputTopic<String, CaptionEvent> rawCaptions;
+  private TestInputTopic<String, byte[]> rawImageBytes;
+  private TestOutputTopic<String, ImageEvent> images;
+  private TestOutputTopic<String, CaptionEvent> captions;
+  private TestOutputTopic<String, Rejection> rejected;
+  private TestOutputTopic<String, MetricEvent> metrics;
+
+  @BeforeEach
+  void startDriver() throws Exception {
+    Path uriRoot = Files.createDirectories(work.resolve("uploads"));
+    Map<String, String> env = new HashMap<>(Map.of(
+        "XMODAL_WORK_DIR", work.toString(),
+        "KAFKA_BOOTSTRAP_SERVERS", "ttd:9092",
+        "XMODAL_INGEST_MAX_IMAGE_BYTES", "300000",
+        "XMODAL_INGEST_MAX_PIXELS", "1000000",
+        "XMODAL_INGEST_MAX_CAPTION_CHARS", "50",
+        "XMODAL_INGEST_URI_ROOT", uriRoot.toString(),
+        "XMODAL_METRICS_INTERVAL", "1s"));
+    env.put("XMODAL_DLQ_PAYLOAD_CAP", "1024");
+    ConfigSource source = ConfigSource.of(env);
+    PlatformConfig platform = PlatformConfig.from(source);
+    IngestConfig config = IngestConfig.from(source, platform);
+    topics = TopicCatalogue.create(platform.topics(), new PlainAvroSerdes());
+    Properties props = StreamsSettings.properties(platform, config.applicationId(), topics, config.dlqPayloadCap());
+    driver = new TopologyTestDriver(IngestTopology.buildTopology(config, topics), props, T0);
+
+    rawImages = driver.createInputTopic(topics.imagesRaw().name(), new StringSerializer(),
+        topics.imagesRaw().valueSerde().serializer());
+    rawCaptions = driver.createInputTopic(topics.captionsRaw().name(), new StringSerializer(),
+        topics.captionsRaw().valueSerde().serializer());
+    rawImageBytes = driver.createInputTopic(topics.imagesRaw().name(), new StringSerializer(),
+        new ByteArraySerializer());
+    images = driver.createOutputTopic(topics.images().name(), topics.images().keySerde().deserializer(),
+        topics.images().valueSerde().deserializer());
+    captions = driver.createOutputTopic(topics.captions().name(), topics.captions().keySerde().deserializer(),
+        topics.captions().valueSerde().deserializer());
+    rejected = driver.createOutputTopic(topics.rejected().name(), topics.rejected().keySerde().deserializer(),
+        topics.rejected().valueSerde().deserializer());
+    metrics = driver.createOutputTopic(topics.metrics().name(), topics.metrics().keySerde().deserializer(),
+        topics.metrics().valueSerde().deserializer());
+  }
+
+  @AfterEach
+  void closeDriver() {
+    driver.close();
+  }
+
+  static ImageEvent image(String id, byte[] bytes) {
+    return ImageEvent.newBuilder().setImageId(id).setBytes(bytes == null ? null : ByteBuffer.wrap(bytes))
+        .setSource("test").setProducedAt(T0).build();
+  }
+
+  static CaptionEvent caption(String id, String imageId, String text) {
+    return CaptionEvent.newBuilder().setCaptionId(id).setImageId(imageId).setText(text).setSource("test")
+        .setProducedAt(T0).build();
+  }
+
+  private Rejection onlyRejection() {
+    List<Rejection> all = rejected.readValuesToList();
+    assertThat(all).hasSize(1);
+    return all.get(0);
+  }
+
+  private static <V> List<String> keys(TestOutputTopic<String, V> topic) {
+    return topic.readKeyValuesToList().stream().map(kv -> kv.key).toList();
+  }
+
+  private void assertNothingElseCameOut() {
+    assertThat(images.isEmpty()).as("nothing more on xmodal.images").isTrue();
+    assertThat(captions.isEmpty()).as("nothing more on xmodal.captions").isTrue();
+    assertThat(rejected.isEmpty()).as("nothing more on xmodal.rejected").isTrue();
+  }
+
+  @Nested
+  class Images {
+
+    @Test
+    void shouldAcceptARealJpegAndRecordItsFormatSizeAndHash() {
+      byte[] jpeg = TestImages.realJpeg(0);
+
+      rawImages.pipeInput("a", image("a", jpeg));
+
+      List<KeyValue<String, ImageEvent>> out = images.readKeyValuesToList();
+      assertThat(out).hasSize(1);
+      ImageEvent accepted = out.get(0).value;
+      assertThat(out.get(0).key).isEqualTo("a");
+      assertThat(accepted.getContentType()).isEqualTo("image/jpeg");
+      assertThat(accepted.getWidth()).isEqualTo(224);
+      assertThat(accepted.getHeight()).isEqualTo(224);
+      assertThat(accepted.getContentHash()).isEqualTo(ContentHash.of(jpeg));
+      assertThat(accepted.getIngestedAt()).isEqualTo(T0);
+      assertThat(accepted.getBytes()).isEqualTo(ByteBuffer.wrap(jpeg));
+      assertNothingElseCameOut();
+    }
+
+    @Test
+    void shouldAcceptAPng() {
+      rawImages.pipeInput("p", image("p", TestImages.png(64, 48)));
+
+      ImageEvent accepted = images.readValue();
+      assertThat(accepted.getContentType()).isEqualTo("image/png");
+      assertThat(accepted.getWidth()).isEqualTo(64);
+      assertThat(accepted.getHeight()).isEqualTo(48);
+      assertNothingElseCameOut();
+    }
+
+    @Test
+    void shouldRouteCorruptImageToDeadLetterTopic() {
+      rawImages.pipeInput("t", image("t", TestImages.truncated(TestImages.realJpeg(1), 0.5)));
+
+      Rejection r = onlyRejection();
+      assertThat(r.getReason()).isEqualTo(RejectReason.CORRUPT_IMAGE);
+      assertThat(r.getKey()).isEqualTo("t");
+      assertThat(r.getSourceTopic()).isEqualTo("xmodal.images.raw");
+      assertThat(r.getSourceOffset()).isZero();
+      assertThat(r.getService()).isEqualTo("xmodal-ingest");
+      assertThat(r.getRejectedAt()).isEqualTo(T0);
+      assertNothingElseCameOut();
+    }
+
+    @Test
+    void shouldRefuseBytesThatAreNoImage() {
+      rawImages.pipeInput("n", image("n", TestImages.noise(500)));
+
+      Rejection r = onlyRejection();
+      assertThat(r.getReason()).isEqualTo(RejectReason.UNSUPPORTED_FORMAT);
+      assertThat(r.getMessage()).contains("send JPEG or PNG");
+      assertNothingElseCameOut();
+    }
+
+    @Test
+    void shouldRefuseAGifByName() {
+      rawImages.pipeInput("g", image("g", TestImages.gif(32, 32)));
+
+      Rejection r = onlyRejection();
+      assertThat(r.getReason()).isEqualTo(RejectReason.UNSUPPORTED_FORMAT);
+      assertThat(r.getMessage()).contains("GIF");
+      assertNothingElseCameOut();
+    }
+
+    @Test
+    void shouldRefuseADecompressionBombFromItsHeaderAlone() {
+      rawImages.pipeInput("bomb", image("bomb", TestImages.pngClaiming(100_000, 100_000)));
+
+      Rejection r = onlyRejection();
+      assertThat(r.getReason()).isEqualTo(RejectReason.TOO_MANY_PIXELS);
+      assertThat(r.getMessage()).contains("100000x100000").contains("XMODAL_INGEST_MAX_PIXELS");
+      assertNothingElseCameOut();
+    }
+
+    @Test
+    void shouldRefuseAnImageOverTheByteLimitBeforeDecoding() {
+      byte[] big = new byte[300_001];
+      System.arraycopy(TestImages.realJpeg(0), 0, big, 0, 1000);
+
+      rawImages.pipeInput("big", image("big", big));
+
+      Rejection r = onlyRejection();
+      assertThat(r.getReason()).isEqualTo(RejectReason.IMAGE_TOO_LARGE);
+      assertThat(r.getPayloadSize()).isGreaterThan(300_001);
+      assertThat(r.getPayloadTruncated()).isTrue();
+      assertThat(r.getPayload().remaining()).isEqualTo(1024);
+      assertNothingElseCameOut();
+    }
+
+    @Test
+    void shouldRefuseEmptyBytesAndMissingBytes() {
+      rawImages.pipeInput("e", image("e", new byte[0]));
+      rawImages.pipeInput("m", image("m", null));
+
+      assertThat(rejected.readValuesToList()).extracting(Rejection::getReason)
+          .containsExactly(RejectReason.EMPTY_IMAGE, RejectReason.EMPTY_IMAGE);
+      assertNothingElseCameOut();
+    }
+
+    @Test
+    void shouldRefuseABlankIdAndAKeyThatIsNotTheId() {
+      rawImages.pipeInput("", image(" ", TestImages.png(8, 8)));
+      rawImages.pipeInput("other", image("x", TestImages.png(8, 8)));
+
+      assertThat(rejected.readValuesToList()).extracting(Rejection::getReason)
+          .containsExactly(RejectReason.MISSING_ID, RejectReason.KEY_MISMATCH);
+      assertNothingElseCameOut();
+    }
+
+    @Test
+    void shouldDropAnExactResendButEmitChangedContent() {
+      byte[] first = TestImages.png(8, 8);
+      byte[] second = TestImages.png(9, 9);
+
+      rawImages.pipeInput("d", image("d", first));
+      rawImages.pipeInput("d", image("d", first));
+      rawImages.pipeInput("d", image("d", second));
+
+      assertThat(images.readValuesToList()).extracting(ImageEvent::getWidth).containsExactly(8, 9);
+      assertNothingElseCameOut();
+    }
+
+    @Test
+    void shouldAcceptTheSameBytesUnderAnotherId() {
+      byte[] same = TestImages.png(8, 8);
+
+      rawImages.pipeInput("one", image("one", same));
+      rawImages.pipeInput("two", image("two", same));
+
+      assertThat(keys(images)).containsExactly("one", "two");
+      assertNothingElseCameOut();
+    }
+
+    @Test
+    void shouldResolveAFileUriUnderTheAllowedRootOnly() throws Exception {
+      Path file = work.resolve("uploads").resolve("x.png");
+      Files.write(file, TestImages.png(10, 10));
+      ImageEvent byUri = ImageEvent.newBuilder(image("u", null)).setUri(file.toUri().toString()).build();
+      ImageEvent outside = ImageEvent.newBuilder(image("o", null)).setUri(Path.of("/etc/passwd").toUri().toString())
+          .build();
+
+      rawImages.pipeInput("u", byUri);
+      rawImages.pipeInput("o", outside);
+
+      ImageEvent accepted = images.readValue();
+      assertThat(accepted.getWidth()).isEqualTo(10);
+      assertThat(accepted.getBytes().remaining()).isEqualTo(Files.size(file));
+      assertThat(onlyRejection().getReason()).isEqualTo(RejectReason.UNRESOLVABLE_URI);
+      assertNothingElseCameOut();
+    }
+
+    @Test
+    void shouldSkipAPoisonPillAndKeepProcessing() {
+      // TopologyTestDriver does not forward the handler's dead-letter records (its context has no record
+      // collector for them); DeadLetterHandlersTest checks the record the handler builds, and IngestEndToEndIT
+      // that it lands on xmodal.rejected through a real broker.
+      rawImageBytes.pipeInput("poison", TestImages.noise(40));
+      rawImages.pipeInput("ok", image("ok", TestImages.png(8, 8)));
+
+      assertThat(keys(images)).containsExactly("ok");
+      assertNothingElseCameOut();
+    }
+  }
+
+  @Nested
+  class Captions {
+
+    @Test
+    void shouldAcceptACaptionBeforeItsImageArrives() {
+      rawCaptions.pipeInput("c1", caption("c1", "not-yet-seen.jpg", "A dog runs through the snow ."));
+
+      CaptionEvent accepted = captions.readValue();
+      assertThat(accepted.getImageId()).isEqualTo("not-yet-seen.jpg");
+      assertThat(accepted.getContentHash()).hasSize(64);
+      assertThat(accepted.getIngestedAt()).isEqualTo(T0);
+      assertNothingElseCameOut();
+    }
+
+    @Test
+    void shouldAcceptFreeTextWithoutAnImage() {
+      rawCaptions.pipeInput("free", caption("free", null, "a red bicycle"));
+
+      assertThat(captions.readValue().getImageId()).isNull();
+      assertNothingElseCameOut();
+    }
+
+    @Test
+    void shouldRefuseEmptyWhitespaceTooLongAndInvalidUtf8Text() {
+      rawCaptions.pipeInput("e", caption("e", "i", ""));
+      rawCaptions.pipeInput("w", caption("w", "i", " \t\n "));
+      rawCaptions.pipeInput("l", caption("l", "i", "x".repeat(51)));
+      rawCaptions.pipeInput("u", caption("u", "i", "caf\uFFFD au lait"));
+
+      assertThat(rejected.readValuesToList()).extracting(Rejection::getReason).containsExactly(
+          RejectReason.EMPTY_CAPTION, RejectReason.EMPTY_CAPTION, RejectReason.CAPTION_TOO_LONG,
+          RejectReason.INVALID_UTF8);
+      assertNothingElseCameOut();
+    }
+
+    @Test
+    void shouldCountLengthInCharactersNotBytes() {
+      rawCaptions.pipeInput("emoji", caption("emoji", "i", "\uD83D\uDC15".repeat(50)));
+
+      assertThat(keys(captions)).containsExactly("emoji");
+      assertNothingElseCameOut();
+    }
+
+    @Test
+    void shouldRefuseMissingIdsAndAMismatchedKey() {
+      rawCaptions.pipeInput("", caption("", "i", "text"));
+      rawCaptions.pipeInput("k", caption("k", " ", "text"));
+      rawCaptions.pipeInput("wrong", caption("right", "i", "text"));
+
+      assertThat(rejected.readValuesToList()).extracting(Rejection::getReason).containsExactly(
+          RejectReason.MISSING_ID, RejectReason.MISSING_ID, RejectReason.KEY_MISMATCH);
+      assertNothingElseCameOut();
+    }
+
+    @Test
+    void shouldDropAnExactResendOfACaption() {
+      rawCaptions.pipeInput("c", caption("c", "i", "same words"));
+      rawCaptions.pipeInput("c", caption("c", "i", "same words"));
+      rawCaptions.pipeInput("c", caption("c", "i", "corrected words"));
+
+      assertThat(captions.readValuesToList()).extracting(CaptionEvent::getText)
+          .containsExactly("same words", "corrected words");
+      assertNothingElseCameOut();
+    }
+  }
+
+  @Nested
+  class Counters {
+
+    @Test
+    void shouldPublishAcceptedRejectedAndDuplicateCountsEveryInterval() {
+      byte[] png = TestImages.png(8, 8);
+      rawImages.pipeInput("a", image("a", png));
+      rawImages.pipeInput("a", image("a", png));
+      rawImages.pipeInput("b", image("b", new byte[0]));
+      rawCaptions.pipeInput("c", caption("c", "a", "words"));
+
+      driver.advanceWallClockTime(Duration.ofSeconds(1));
+
+      Map<String, Double> published = new HashMap<>();
+      metrics.readValuesToList().forEach(m -> published.put(m.getName(), m.getValue()));
+      assertThat(published).containsExactlyInAnyOrderEntriesOf(Map.of(
+          "ingest.images.accepted", 1.0, "ingest.images.rejected", 1.0, "ingest.images.duplicates", 1.0,
+          "ingest.captions.accepted", 1.0, "ingest.captions.rejected", 0.0, "ingest.captions.duplicates", 0.0));
+
+      driver.advanceWallClockTime(Duration.ofSeconds(1));
+      assertThat(metrics.isEmpty()).as("unchanged counters are not republished").isTrue();
+    }
+  }
+
+  @Test
+  void shouldNameEveryNodeAndStore() {
+    Topology topology = IngestTopology.buildTopology(
+        IngestConfig.from(ConfigSource.of(Map.of()), PlatformConfig.from(ConfigSource.of(Map.of()))), topics);
+
+    TopologyDescription description = topology.describe();
+    description.subtopologies().forEach(sub -> sub.nodes().forEach(node ->
+        assertThat(node.name()).doesNotContain("KSTREAM-").doesNotContain("KTABLE-")));
+    assertThat(description.toString())
+        .contains("ingest-images-seen", "ingest-images-counters", "ingest-captions-seen", "ingest-captions-counters");
+  }
+}

@@ -1,0 +1,106 @@
+package io.xmodal.platform.streams;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.xmodal.platform.serde.PlainAvroSerdes;
+import io.xmodal.schemas.RejectReason;
+import io.xmodal.schemas.Rejection;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
+import org.apache.kafka.streams.errors.ErrorHandlerContext;
+import org.apache.kafka.streams.processor.TaskId;
+import org.apache.kafka.streams.processor.api.Record;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class DeadLetterHandlersTest {
+
+  private final Serde<Rejection> rejections = new PlainAvroSerdes().valueSerde(Rejection.class);
+  private Map<String, Object> configs;
+
+  @BeforeEach
+  void configure() {
+    configs = Map.of(
+        DeadLetterHandlers.TOPIC, "xmodal.rejected",
+        DeadLetterHandlers.SERIALIZER, rejections.serializer(),
+        DeadLetterHandlers.FACTORY, new RejectionFactory("svc", 4));
+  }
+
+  private static ErrorHandlerContext context(byte[] key, byte[] value) {
+    return new ErrorHandlerContext() {
+      @Override public String topic() { return "xmodal.images.raw"; }
+      @Override public int partition() { return 2; }
+      @Override public long offset() { return 41; }
+      @Override public Headers headers() { return new RecordHeaders(); }
+      @Override public String processorNodeId() { return "images-raw-source"; }
+      @Override public TaskId taskId() { return new TaskId(0, 2); }
+      @Override public long timestamp() { return 0; }
+      @Override public byte[] sourceRawKey() { return key; }
+      @Override public byte[] sourceRawValue() { return value; }
+    };
+  }
+
+  @Test
+  void shouldTurnAPoisonPillIntoACappedRejectionAndResume() {
+    byte[] key = "k1".getBytes(StandardCharsets.UTF_8);
+    byte[] value = {9, 8, 7, 6, 5, 4};
+    DeadLetterHandlers.OnDeserialization handler = new DeadLetterHandlers.OnDeserialization();
+    handler.configure(configs);
+
+    DeserializationExceptionHandler.Response response = handler.handleError(context(key, value),
+        new ConsumerRecord<>("xmodal.images.raw", 2, 41, key, value), new SerializationException("Unknown magic byte!"));
+
+    assertThat(response.result()).isEqualTo(DeserializationExceptionHandler.Result.RESUME);
+    List<ProducerRecord<byte[], byte[]>> out = response.deadLetterQueueRecords();
+    assertThat(out).hasSize(1);
+    assertThat(out.get(0).topic()).isEqualTo("xmodal.rejected");
+    assertThat(out.get(0).key()).isEqualTo(key);
+    Rejection r = rejections.deserializer().deserialize("xmodal.rejected", out.get(0).value());
+    assertThat(r.getReason()).isEqualTo(RejectReason.UNDESERIALIZABLE);
+    assertThat(r.getSourceTopic()).isEqualTo("xmodal.images.raw");
+    assertThat(r.getSourcePartition()).isEqualTo(2);
+    assertThat(r.getSourceOffset()).isEqualTo(41);
+    assertThat(r.getKey()).isEqualTo("k1");
+    assertThat(r.getPayload()).isEqualTo(ByteBuffer.wrap(new byte[] {9, 8, 7, 6}));
+    assertThat(r.getPayloadSize()).isEqualTo(6);
+    assertThat(r.getPayloadTruncated()).isTrue();
+    assertThat(r.getService()).isEqualTo("svc");
+    assertThat(r.getMessage()).contains("Unknown magic byte!");
+  }
+
+  @Test
+  void shouldClassifyAMissingSchemaIdAsUnknownSchema() {
+    DeadLetterHandlers.OnDeserialization handler = new DeadLetterHandlers.OnDeserialization();
+    handler.configure(configs);
+    Exception cause = new SerializationException("failed", new IllegalStateException("No content with id '999' was found."));
+
+    DeserializationExceptionHandler.Response response = handler.handleError(context(null, new byte[] {0, 0, 0, 3, (byte) 231}),
+        new ConsumerRecord<>("xmodal.images.raw", 2, 41, null, new byte[] {0}), cause);
+
+    Rejection r = rejections.deserializer().deserialize("xmodal.rejected", response.deadLetterQueueRecords().get(0).value());
+    assertThat(r.getReason()).isEqualTo(RejectReason.UNKNOWN_SCHEMA);
+    assertThat(r.getKey()).isNull();
+  }
+
+  @Test
+  void shouldTurnAProcessorExceptionIntoARejection() {
+    DeadLetterHandlers.OnProcessing handler = new DeadLetterHandlers.OnProcessing();
+    handler.configure(configs);
+
+    var response = handler.handleError(context("k".getBytes(StandardCharsets.UTF_8), new byte[] {1}),
+        new Record<>("k", "v", 0L), new IllegalStateException("boom"));
+
+    Rejection r = rejections.deserializer().deserialize("xmodal.rejected", response.deadLetterQueueRecords().get(0).value());
+    assertThat(r.getReason()).isEqualTo(RejectReason.PROCESSING_ERROR);
+    assertThat(r.getMessage()).contains("images-raw-source").contains("boom");
+  }
+}
