@@ -123,7 +123,7 @@ class IngestTopologyTest {
 
     @Test
     void shouldAcceptARealJpegAndRecordItsFormatSizeAndHash() {
-      byte[] jpeg = TestImages.realJpeg(0);
+      byte[] jpeg = IngestTestImages.realJpeg(0);
 
       rawImages.pipeInput("a", image("a", jpeg));
 
@@ -142,7 +142,7 @@ class IngestTopologyTest {
 
     @Test
     void shouldAcceptAPng() {
-      rawImages.pipeInput("p", image("p", TestImages.png(64, 48)));
+      rawImages.pipeInput("p", image("p", IngestTestImages.png(64, 48)));
 
       ImageEvent accepted = images.readValue();
       assertThat(accepted.getContentType()).isEqualTo("image/png");
@@ -153,7 +153,7 @@ class IngestTopologyTest {
 
     @Test
     void shouldRouteCorruptImageToDeadLetterTopic() {
-      rawImages.pipeInput("t", image("t", TestImages.truncated(TestImages.realJpeg(1), 0.5)));
+      rawImages.pipeInput("t", image("t", IngestTestImages.truncated(IngestTestImages.realJpeg(1), 0.5)));
 
       Rejection r = onlyRejection();
       assertThat(r.getReason()).isEqualTo(RejectReason.CORRUPT_IMAGE);
@@ -167,7 +167,7 @@ class IngestTopologyTest {
 
     @Test
     void shouldRefuseBytesThatAreNoImage() {
-      rawImages.pipeInput("n", image("n", TestImages.noise(500)));
+      rawImages.pipeInput("n", image("n", IngestTestImages.noise(500)));
 
       Rejection r = onlyRejection();
       assertThat(r.getReason()).isEqualTo(RejectReason.UNSUPPORTED_FORMAT);
@@ -177,7 +177,7 @@ class IngestTopologyTest {
 
     @Test
     void shouldRefuseAGifByName() {
-      rawImages.pipeInput("g", image("g", TestImages.gif(32, 32)));
+      rawImages.pipeInput("g", image("g", IngestTestImages.gif(32, 32)));
 
       Rejection r = onlyRejection();
       assertThat(r.getReason()).isEqualTo(RejectReason.UNSUPPORTED_FORMAT);
@@ -187,7 +187,7 @@ class IngestTopologyTest {
 
     @Test
     void shouldRefuseADecompressionBombFromItsHeaderAlone() {
-      rawImages.pipeInput("bomb", image("bomb", TestImages.pngClaiming(100_000, 100_000)));
+      rawImages.pipeInput("bomb", image("bomb", IngestTestImages.pngClaiming(100_000, 100_000)));
 
       Rejection r = onlyRejection();
       assertThat(r.getReason()).isEqualTo(RejectReason.TOO_MANY_PIXELS);
@@ -198,7 +198,7 @@ class IngestTopologyTest {
     @Test
     void shouldRefuseAnImageOverTheByteLimitBeforeDecoding() {
       byte[] big = new byte[300_001];
-      System.arraycopy(TestImages.realJpeg(0), 0, big, 0, 1000);
+      System.arraycopy(IngestTestImages.realJpeg(0), 0, big, 0, 1000);
 
       rawImages.pipeInput("big", image("big", big));
 
@@ -222,8 +222,8 @@ class IngestTopologyTest {
 
     @Test
     void shouldRefuseABlankIdAndAKeyThatIsNotTheId() {
-      rawImages.pipeInput("", image(" ", TestImages.png(8, 8)));
-      rawImages.pipeInput("other", image("x", TestImages.png(8, 8)));
+      rawImages.pipeInput("", image(" ", IngestTestImages.png(8, 8)));
+      rawImages.pipeInput("other", image("x", IngestTestImages.png(8, 8)));
 
       assertThat(rejected.readValuesToList()).extracting(Rejection::getReason)
           .containsExactly(RejectReason.MISSING_ID, RejectReason.KEY_MISMATCH);
@@ -232,8 +232,8 @@ class IngestTopologyTest {
 
     @Test
     void shouldDropAnExactResendButEmitChangedContent() {
-      byte[] first = TestImages.png(8, 8);
-      byte[] second = TestImages.png(9, 9);
+      byte[] first = IngestTestImages.png(8, 8);
+      byte[] second = IngestTestImages.png(9, 9);
 
       rawImages.pipeInput("d", image("d", first));
       rawImages.pipeInput("d", image("d", first));
@@ -245,7 +245,7 @@ class IngestTopologyTest {
 
     @Test
     void shouldAcceptTheSameBytesUnderAnotherId() {
-      byte[] same = TestImages.png(8, 8);
+      byte[] same = IngestTestImages.png(8, 8);
 
       rawImages.pipeInput("one", image("one", same));
       rawImages.pipeInput("two", image("two", same));
@@ -257,7 +257,7 @@ class IngestTopologyTest {
     @Test
     void shouldResolveAFileUriUnderTheAllowedRootOnly() throws Exception {
       Path file = work.resolve("uploads").resolve("x.png");
-      Files.write(file, TestImages.png(10, 10));
+      Files.write(file, IngestTestImages.png(10, 10));
       ImageEvent byUri = ImageEvent.newBuilder(image("u", null)).setUri(file.toUri().toString()).build();
       ImageEvent outside = ImageEvent.newBuilder(image("o", null)).setUri(Path.of("/etc/passwd").toUri().toString())
           .build();
@@ -277,8 +277,8 @@ class IngestTopologyTest {
       // TopologyTestDriver does not forward the handler's dead-letter records (its context has no record
       // collector for them); DeadLetterHandlersTest checks the record the handler builds, and IngestEndToEndIT
       // that it lands on xmodal.rejected through a real broker.
-      rawImageBytes.pipeInput("poison", TestImages.noise(40));
-      rawImages.pipeInput("ok", image("ok", TestImages.png(8, 8)));
+      rawImageBytes.pipeInput("poison", IngestTestImages.noise(40));
+      rawImages.pipeInput("ok", image("ok", IngestTestImages.png(8, 8)));
 
       assertThat(keys(images)).containsExactly("ok");
       assertNothingElseCameOut();
@@ -356,7 +356,7 @@ class IngestTopologyTest {
 
     @Test
     void shouldPublishAcceptedRejectedAndDuplicateCountsEveryInterval() {
-      byte[] png = TestImages.png(8, 8);
+      byte[] png = IngestTestImages.png(8, 8);
       rawImages.pipeInput("a", image("a", png));
       rawImages.pipeInput("a", image("a", png));
       rawImages.pipeInput("b", image("b", new byte[0]));

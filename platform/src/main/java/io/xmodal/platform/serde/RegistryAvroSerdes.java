@@ -5,6 +5,7 @@ import io.apicurio.registry.serde.SerdeConfig;
 import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
 import io.apicurio.registry.serde.avro.AvroKafkaSerdeConfig;
 import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
+import io.xmodal.schemas.AvroTrust;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
@@ -27,6 +28,7 @@ public final class RegistryAvroSerdes implements AvroSerdes {
   }
 
   public RegistryAvroSerdes(String registryUrl, Map<String, ?> overrides) {
+    AvroTrust.trustXmodalSchemas();
     Map<String, Object> c = new HashMap<>();
     c.put(SerdeConfig.REGISTRY_URL, registryUrl);
     c.put(SerdeConfig.AUTO_REGISTER_ARTIFACT, true);

@@ -71,12 +71,17 @@ public final class DeadLetterHandlers {
     @Override
     public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record,
                                 Exception exception) {
-      RejectReason reason = isUnknownSchema(exception) ? RejectReason.UNKNOWN_SCHEMA : RejectReason.UNDESERIALIZABLE;
-      String message = (reason == RejectReason.UNKNOWN_SCHEMA
-          ? "the value names a schema id the registry does not know"
-          : "the value is not a record this topic accepts")
-          + " (" + rootMessage(exception) + "); producers must write Avro with the registry serializer "
-          + "(Confluent wire format: magic byte 0, 4-byte schema id, Avro body)";
+      byte[] value = record.value();
+      boolean framed = value != null && value.length >= 5 && value[0] == 0;
+      RejectReason reason = framed && isUnknownSchema(exception)
+          ? RejectReason.UNKNOWN_SCHEMA : RejectReason.UNDESERIALIZABLE;
+      String what = !framed
+          ? "the value does not start with the wire-format header (magic byte 0, 4-byte schema id)"
+          : reason == RejectReason.UNKNOWN_SCHEMA
+              ? "the value names a schema id the registry does not know"
+              : "the value's Avro body does not match its schema";
+      String message = what + " (" + rootMessage(exception) + "); producers must write Avro with a registry "
+          + "serializer in the Confluent wire format: magic byte 0, 4-byte schema id, Avro body";
       return Response.resume(sink.deadLetter(context, record.key(), record.value(), reason, message));
     }
 

@@ -43,7 +43,8 @@ public final class StreamsService implements AutoCloseable {
   /** Starts the topology; returns at once. */
   public static StreamsService start(String name, Topology topology, Properties properties) {
     StreamsService service = new StreamsService(name, topology, properties);
-    LOG.info("{}: starting\n{}", name, topology.describe());
+    LOG.info("{}: starting", name);
+    LOG.debug("{}: topology\n{}", name, topology.describe());
     service.streams.start();
     return service;
   }

@@ -28,6 +28,7 @@ public final class StreamsSettings {
     p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandlers.OnDeserialization.class);
     p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandlers.OnProcessing.class);
     p.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandlers.OnProduction.class);
+    p.put("processing.exception.handler.global.enabled", true);
     p.put(DeadLetterHandlers.TOPIC, topics.rejected().name());
     p.put(DeadLetterHandlers.SERIALIZER, topics.rejected().valueSerde().serializer());
     p.put(DeadLetterHandlers.FACTORY, new RejectionFactory(applicationId, dlqPayloadCap));

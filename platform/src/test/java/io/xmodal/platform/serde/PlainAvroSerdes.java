@@ -1,5 +1,6 @@
 package io.xmodal.platform.serde;
 
+import io.xmodal.schemas.AvroTrust;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -22,6 +23,7 @@ public final class PlainAvroSerdes implements AvroSerdes {
 
   @Override
   public <T extends SpecificRecord> Serde<T> valueSerde(Class<T> type) {
+    AvroTrust.trustXmodalSchemas();
     SpecificData model = SpecificData.getForClass(type);
     org.apache.avro.Schema schema = model.getSchema(type);
     BinaryMessageEncoder<T> encoder = new BinaryMessageEncoder<>(model, schema);

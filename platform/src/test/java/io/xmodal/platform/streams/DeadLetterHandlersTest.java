@@ -74,7 +74,7 @@ class DeadLetterHandlersTest {
     assertThat(r.getPayloadSize()).isEqualTo(6);
     assertThat(r.getPayloadTruncated()).isTrue();
     assertThat(r.getService()).isEqualTo("svc");
-    assertThat(r.getMessage()).contains("Unknown magic byte!");
+    assertThat(r.getMessage()).contains("magic byte 0").contains("Unknown magic byte!");
   }
 
   @Test
@@ -83,8 +83,9 @@ class DeadLetterHandlersTest {
     handler.configure(configs);
     Exception cause = new SerializationException("failed", new IllegalStateException("No content with id '999' was found."));
 
-    DeserializationExceptionHandler.Response response = handler.handleError(context(null, new byte[] {0, 0, 0, 3, (byte) 231}),
-        new ConsumerRecord<>("xmodal.images.raw", 2, 41, null, new byte[] {0}), cause);
+    byte[] framed = {0, 0, 0, 3, (byte) 231, 1};
+    DeserializationExceptionHandler.Response response = handler.handleError(context(null, framed),
+        new ConsumerRecord<>("xmodal.images.raw", 2, 41, null, framed), cause);
 
     Rejection r = rejections.deserializer().deserialize("xmodal.rejected", response.deadLetterQueueRecords().get(0).value());
     assertThat(r.getReason()).isEqualTo(RejectReason.UNKNOWN_SCHEMA);

@@ -16,20 +16,20 @@ import java.util.zip.CRC32;
 import javax.imageio.ImageIO;
 
 /** Real and deliberately broken images for the ingest tests. */
-final class TestImages {
+public final class IngestTestImages {
 
-  private TestImages() {}
+  private IngestTestImages() {}
 
-  static Path sharedDir() {
+  public static Path sharedDir() {
     return Path.of(System.getProperty("xmodal.shared.dir", "../../shared"));
   }
 
-  static Path flickr8k() {
+  public static Path flickr8k() {
     return sharedDir().resolve("datasets").resolve("flickr8k");
   }
 
   /** Names of the Flickr8k dev images, in split-file order. */
-  static List<String> devImageNames() {
+  public static List<String> devImageNames() {
     try {
       return Files.readAllLines(flickr8k().resolve("Flickr_8k.devImages.txt")).stream()
           .map(String::trim).filter(s -> !s.isEmpty()).toList();
@@ -39,7 +39,7 @@ final class TestImages {
   }
 
   /** A real JPEG from the Flickr8k dev split. */
-  static byte[] realJpeg(int index) {
+  public static byte[] realJpeg(int index) {
     try {
       return Files.readAllBytes(flickr8k().resolve("images").resolve(devImageNames().get(index)));
     } catch (IOException e) {
@@ -47,25 +47,25 @@ final class TestImages {
     }
   }
 
-  static byte[] png(int width, int height) {
+  public static byte[] png(int width, int height) {
     return encode(drawing(width, height), "png");
   }
 
-  static byte[] gif(int width, int height) {
+  public static byte[] gif(int width, int height) {
     return encode(drawing(width, height), "gif");
   }
 
-  static byte[] bmp(int width, int height) {
+  public static byte[] bmp(int width, int height) {
     return encode(drawing(width, height), "bmp");
   }
 
   /** The first {@code fraction} of the bytes: a header that parses, pixel data that ends early. */
-  static byte[] truncated(byte[] image, double fraction) {
+  public static byte[] truncated(byte[] image, double fraction) {
     return Arrays.copyOf(image, (int) (image.length * fraction));
   }
 
   /** Deterministic bytes that are no image at all. */
-  static byte[] noise(int length) {
+  public static byte[] noise(int length) {
     byte[] b = new byte[length];
     long x = 0x9E3779B97F4A7C15L;
     for (int i = 0; i < length; i++) {
@@ -81,7 +81,7 @@ final class TestImages {
    * A tiny PNG whose header claims {@code width × height} pixels: a decompression bomb's shape. Decoding it would
    * allocate gigabytes; ingest must refuse it from the header alone.
    */
-  static byte[] pngClaiming(int width, int height) {
+  public static byte[] pngClaiming(int width, int height) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A});
     ByteBuffer ihdr = ByteBuffer.allocate(13).putInt(width).putInt(height)

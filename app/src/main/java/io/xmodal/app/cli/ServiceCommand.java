@@ -1,0 +1,27 @@
+package io.xmodal.app.cli;
+
+import io.xmodal.ingest.IngestMain;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "service", mixinStandardHelpOptions = true,
+    description = {
+        "Run one deployable on its own against an existing cluster (KAFKA_BOOTSTRAP_SERVERS and XMODAL_REGISTRY_URL",
+        "required), as it runs in a real deployment: more instances with the same application.id share the work."})
+final class ServiceCommand implements Callable<Integer> {
+
+  enum Name { INGEST }
+
+  @Parameters(paramLabel = "NAME", description = "The service: ${COMPLETION-CANDIDATES}.")
+  Name name;
+
+  @Override
+  public Integer call() throws Exception {
+    switch (name) {
+      case INGEST -> IngestMain.main(new String[0]);
+      default -> throw new IllegalStateException("unknown service " + name);
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,98 @@
+package io.xmodal.app.cli;
+
+import io.xmodal.ingest.IngestConfig;
+import io.xmodal.ingest.IngestTopology;
+import io.xmodal.platform.config.ConfigSource;
+import io.xmodal.platform.config.PlatformConfig;
+import io.xmodal.platform.runtime.EmbeddedRuntime;
+import io.xmodal.platform.serde.RegistryAvroSerdes;
+import io.xmodal.platform.streams.StreamsService;
+import io.xmodal.platform.streams.StreamsSettings;
+import io.xmodal.platform.topics.TopicAdmin;
+import io.xmodal.platform.topics.TopicCatalogue;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Everything {@code ./xmodal up} runs in one JVM: the embedded broker and registry when no cluster is configured,
+ * the topics, and the services. Closes in reverse order.
+ */
+final class Stack implements AutoCloseable {
+
+  private final Optional<EmbeddedRuntime> runtime;
+  private final PlatformConfig config;
+  private final TopicCatalogue topics;
+  private final List<StreamsService> services = new ArrayList<>();
+  private final List<String> createdTopics;
+
+  private Stack(Optional<EmbeddedRuntime> runtime, PlatformConfig config, TopicCatalogue topics, List<String> created) {
+    this.runtime = runtime;
+    this.config = config;
+    this.topics = topics;
+    this.createdTopics = created;
+  }
+
+  static Stack start(ConfigSource source) throws InterruptedException {
+    PlatformConfig config = PlatformConfig.from(source);
+    Optional<EmbeddedRuntime> runtime = Optional.empty();
+    if (config.bootstrapServers().isEmpty()) {
+      EmbeddedRuntime r = EmbeddedRuntime.start(config, source.get("XMODAL_REGISTRY_DIST"), Duration.ofMinutes(2));
+      runtime = Optional.of(r);
+      config = config.withEndpoints(r.bootstrapServers(), r.registry().apiUrl());
+      new Endpoints(r.bootstrapServers(), r.registry().apiUrl()).write(config);
+    } else {
+      config.requireRegistryUrl();
+    }
+    try {
+      TopicCatalogue topics = TopicCatalogue.create(config.topics(), new RegistryAvroSerdes(config.requireRegistryUrl()));
+      List<String> created = TopicAdmin.ensureTopics(config.clientConfig(), topics, Duration.ofSeconds(60));
+      Stack stack = new Stack(runtime, config, topics, created);
+      stack.startIngest(source);
+      return stack;
+    } catch (RuntimeException | InterruptedException e) {
+      runtime.ifPresent(EmbeddedRuntime::close);
+      throw e;
+    }
+  }
+
+  private void startIngest(ConfigSource source) throws InterruptedException {
+    IngestConfig ingest = IngestConfig.from(source, config);
+    StreamsService service = StreamsService.start("ingest", IngestTopology.buildTopology(ingest, topics),
+        StreamsSettings.properties(config, ingest.applicationId(), topics, ingest.dlqPayloadCap()));
+    services.add(service);
+    service.awaitRunning(Duration.ofMinutes(2));
+  }
+
+  PlatformConfig config() {
+    return config;
+  }
+
+  TopicCatalogue topics() {
+    return topics;
+  }
+
+  Optional<EmbeddedRuntime> runtime() {
+    return runtime;
+  }
+
+  List<StreamsService> services() {
+    return List.copyOf(services);
+  }
+
+  List<String> createdTopics() {
+    return createdTopics;
+  }
+
+  @Override
+  public void close() {
+    for (int i = services.size() - 1; i >= 0; i--) {
+      services.get(i).close(Duration.ofSeconds(30));
+    }
+    runtime.ifPresent(r -> {
+      r.close();
+      Endpoints.delete(config);
+    });
+  }
+}

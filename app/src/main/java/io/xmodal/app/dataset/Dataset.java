@@ -1,0 +1,27 @@
+package io.xmodal.app.dataset;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Images and their captions, read from disk, in publishing order (each image followed by its captions).
+ *
+ * @param name     what it is, e.g. {@code flickr8k:dev}; becomes the events' source
+ * @param images   the image files
+ * @param captions the captions, each naming its image
+ */
+public record Dataset(String name, List<Image> images, List<Caption> captions) {
+
+  public Dataset {
+    images = List.copyOf(images);
+    captions = List.copyOf(captions);
+  }
+
+  public record Image(String imageId, Path file) {}
+
+  public record Caption(String captionId, String imageId, String text) {}
+
+  public int size() {
+    return images.size() + captions.size();
+  }
+}
