@@ -22,9 +22,10 @@ import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "ingest", mixinStandardHelpOptions = true,
     description = {
-        "Publish a dataset's images and captions to xmodal.images.raw and xmodal.captions.raw, as a producer would,",
-        "then follow the ingest pipeline until every record is accepted, rejected or counted as a duplicate.",
-        "Talks to the running './xmodal up', or to KAFKA_BOOTSTRAP_SERVERS + XMODAL_REGISTRY_URL."})
+        "Publish a dataset (Flickr8k or a folder) to the raw topics and follow the ingest pipeline.",
+        "Images go to xmodal.images.raw and captions to xmodal.captions.raw, as a producer would; then it waits until "
+            + "every record is accepted, rejected or counted as a duplicate. Talks to the running './xmodal up', or "
+            + "to KAFKA_BOOTSTRAP_SERVERS + XMODAL_REGISTRY_URL."})
 final class IngestCommand implements Callable<Integer> {
 
   enum Kind { FLICKR8K, FOLDER }

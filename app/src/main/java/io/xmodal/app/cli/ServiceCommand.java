@@ -7,8 +7,9 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "service", mixinStandardHelpOptions = true,
     description = {
-        "Run one deployable on its own against an existing cluster (KAFKA_BOOTSTRAP_SERVERS and XMODAL_REGISTRY_URL",
-        "required), as it runs in a real deployment: more instances with the same application.id share the work."})
+        "Run one service on its own against an existing cluster.",
+        "KAFKA_BOOTSTRAP_SERVERS and XMODAL_REGISTRY_URL are required. This is how it runs in a real deployment: more "
+            + "instances with the same application.id share the partitions."})
 final class ServiceCommand implements Callable<Integer> {
 
   enum Name { INGEST }
