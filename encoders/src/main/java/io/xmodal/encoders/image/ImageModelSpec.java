@@ -1,0 +1,50 @@
+package io.xmodal.encoders.image;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * An ONNX image model described by config: where it is and how to feed it.
+ *
+ * @param file       the .onnx file
+ * @param name       display name (default: the file name without extension)
+ * @param inputName  graph input (e.g. {@code input})
+ * @param outputName graph output used as the embedding (e.g. {@code features}, the pooled penultimate layer)
+ * @param dimension  length of that output per image
+ * @param width      input width in pixels
+ * @param height     input height in pixels
+ * @param mean       per-channel RGB mean, after scaling to [0,1]
+ * @param std        per-channel RGB standard deviation
+ * @param layout     tensor layout of the input
+ */
+public record ImageModelSpec(Path file, String name, String inputName, String outputName, int dimension, int width,
+                             int height, float[] mean, float[] std, Layout layout) {
+
+  public enum Layout { NCHW, NHWC }
+
+  public static final float[] IMAGENET_MEAN = {0.485f, 0.456f, 0.406f};
+  public static final float[] IMAGENET_STD = {0.229f, 0.224f, 0.225f};
+
+  public ImageModelSpec {
+    Objects.requireNonNull(file, "file");
+    if (mean.length != 3 || std.length != 3) {
+      throw new IllegalArgumentException("mean and std need 3 values (R, G, B)");
+    }
+    if (width <= 0 || height <= 0 || dimension <= 0) {
+      throw new IllegalArgumentException("width, height and dimension must be positive");
+    }
+    mean = mean.clone();
+    std = std.clone();
+  }
+
+  /** MobileNetV2 (ONNX Model Zoo, int8) with its pooled 1280-d {@code features} output, from the shared models folder. */
+  public static ImageModelSpec mobileNetV2Features(Path modelsDir) {
+    return new ImageModelSpec(modelsDir.resolve("mobilenetv2-12-int8-features.onnx"), "mobilenetv2-12-int8-features",
+        "input", "features", 1280, 224, 224, IMAGENET_MEAN, IMAGENET_STD, Layout.NCHW);
+  }
+
+  /** The same model's classifier head ({@code output}, 1000 ImageNet logits): for checking preprocessing. */
+  public ImageModelSpec withOutput(String output, int dim) {
+    return new ImageModelSpec(file, name, inputName, output, dim, width, height, mean, std, layout);
+  }
+}

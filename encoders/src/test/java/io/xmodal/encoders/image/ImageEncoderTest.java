@@ -1,0 +1,94 @@
+package io.xmodal.encoders.image;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.xmodal.encoders.DeviceChoice;
+import io.xmodal.encoders.EncoderSession;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+class ImageEncoderTest {
+
+  static final Path SHARED = Path.of(System.getProperty("xmodal.shared.dir", "../../shared"));
+  static final Path IMAGES = SHARED.resolve("datasets").resolve("flickr8k").resolve("images");
+
+  static final Set<Integer> DOGS = IntStream.rangeClosed(151, 268).boxed().collect(Collectors.toSet());
+  static final Set<Integer> BICYCLES = Set.of(444, 671);
+  static final Set<Integer> BASEBALL = Set.of(429, 981);
+  static final Set<Integer> VOLLEYBALL = Set.of(890);
+
+  /** Flickr8k dev images whose captions name the subject, with the ImageNet family the classifier must find. */
+  static final Map<String, Set<Integer>> EXPECTED = Map.of(
+      "2490687446_9d46fdf5a9.jpg", DOGS,
+      "3419634480_c390f62a6e.jpg", DOGS,
+      "443430496_3fea95a07d.jpg", DOGS,
+      "3515904775_f8acc5909e.jpg", DOGS,
+      "2992614450_b5a6692239.jpg", BICYCLES,
+      "2863027424_9c75105660.jpg", BICYCLES,
+      "2736508369_fd9ff0b42f.jpg", BASEBALL,
+      "2290330500_e7bdaa58e1.jpg", VOLLEYBALL);
+
+  @Test
+  void shouldClassifyChosenDevImagesIntoTheRightImageNetFamilyThroughTheSamePreprocessing() throws Exception {
+    ImageModelSpec classifier = ImageModelSpec.mobileNetV2Features(SHARED.resolve("models")).withOutput("output", 1000);
+    List<String> labels = Files.readAllLines(SHARED.resolve("models").resolve("imagenet_synset.txt"));
+    List<String> names = new ArrayList<>(EXPECTED.keySet());
+    List<BufferedImage> images = new ArrayList<>();
+    for (String name : names) {
+      images.add(ImageDecoder.decodeRgb(Files.readAllBytes(IMAGES.resolve(name))));
+    }
+
+    float[][] logits;
+    try (ImageEncoder encoder = ImageEncoder.load(classifier, DeviceChoice.CPU, 0);
+         EncoderSession<BufferedImage> session = encoder.newSession()) {
+      logits = session.encode(images);
+    }
+
+    for (int i = 0; i < names.size(); i++) {
+      int top = argmax(logits[i]);
+      assertThat(EXPECTED.get(names.get(i))).as("%s classified as %s", names.get(i), labels.get(top)).contains(top);
+    }
+  }
+
+  @Test
+  void shouldEmbedIntoThePooledPenultimateLayerTheSameInABatchAsAlone() throws Exception {
+    List<BufferedImage> images = new ArrayList<>();
+    for (String name : List.of("2490687446_9d46fdf5a9.jpg", "2992614450_b5a6692239.jpg", "2290330500_e7bdaa58e1.jpg")) {
+      images.add(ImageDecoder.decodeRgb(Files.readAllBytes(IMAGES.resolve(name))));
+    }
+    try (ImageEncoder encoder = ImageEncoder.load(ImageModelSpec.mobileNetV2Features(SHARED.resolve("models")),
+        DeviceChoice.CPU, 0); EncoderSession<BufferedImage> session = encoder.newSession()) {
+      float[][] batch = session.encode(images);
+      float[] alone = session.encode(List.of(images.get(1)))[0];
+
+      assertThat(encoder.info().dimension()).isEqualTo(1280);
+      assertThat(encoder.info().name()).isEqualTo("mobilenetv2-12-int8-features");
+      assertThat(batch).hasNumberOfRows(3);
+      assertThat(batch[0]).hasSize(1280);
+      for (int k = 0; k < 1280; k++) {
+        assertThat(alone[k]).isCloseTo(batch[1][k], org.assertj.core.data.Offset.offset(1e-3f));
+      }
+      // pooled ReLU6 activations: non-negative, and not all zero
+      assertThat(IntStream.range(0, 1280).filter(k -> batch[0][k] < 0).count()).isZero();
+      assertThat(IntStream.range(0, 1280).filter(k -> batch[0][k] > 0).count()).isGreaterThan(100);
+    }
+  }
+
+  static int argmax(float[] v) {
+    int best = 0;
+    for (int i = 1; i < v.length; i++) {
+      if (v[i] > v[best]) {
+        best = i;
+      }
+    }
+    return best;
+  }
+}

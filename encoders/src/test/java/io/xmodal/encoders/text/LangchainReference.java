@@ -1,0 +1,33 @@
+package io.xmodal.encoders.text;
+
+import dev.langchain4j.data.embedding.Embedding;
+import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Runs langchain4j's own all-MiniLM-L6-v2 (the reference) in a JVM of its own: reads sentences, one per line, from
+ * args[0] and writes one vector per line (space-separated floats) to args[1].
+ */
+public final class LangchainReference {
+
+  private LangchainReference() {}
+
+  public static void main(String[] args) throws Exception {
+    List<String> sentences = Files.readAllLines(Path.of(args[0]), StandardCharsets.UTF_8);
+    AllMiniLmL6V2EmbeddingModel model = new AllMiniLmL6V2EmbeddingModel();
+    try (PrintStream out = new PrintStream(Files.newOutputStream(Path.of(args[1])), true, StandardCharsets.UTF_8)) {
+      for (String s : sentences) {
+        Embedding e = model.embed(s).content();
+        StringBuilder line = new StringBuilder();
+        for (float f : e.vector()) {
+          line.append(f).append(' ');
+        }
+        out.println(line.toString().trim());
+      }
+    }
+  }
+}
