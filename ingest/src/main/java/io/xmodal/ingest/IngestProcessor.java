@@ -1,18 +1,16 @@
 package io.xmodal.ingest;
 
-import io.xmodal.platform.streams.RejectionFactory;
+import io.xmodal.platform.streams.MetricEvents;
 import io.xmodal.schemas.MetricEvent;
+import io.xmodal.platform.streams.Outcome;
+import io.xmodal.platform.streams.RejectionFactory;
 import io.xmodal.schemas.Rejection;
-import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import org.apache.avro.message.BinaryMessageEncoder;
-import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -43,7 +41,6 @@ final class IngestProcessor<V extends SpecificRecord> implements Processor<Strin
   private ProcessorContext<String, Outcome<V>> context;
   private KeyValueStore<String, String> seen;
   private KeyValueStore<String, Long> counters;
-  private BinaryMessageEncoder<SpecificRecord> encoder;
   private long windowStart;
 
   IngestProcessor(ValidationRules<V> rules, RejectionFactory rejections, String seenStore, String countersStore,
@@ -88,25 +85,7 @@ final class IngestProcessor<V extends SpecificRecord> implements Processor<Strin
     RejectionFactory.Source source = md == null
         ? new RejectionFactory.Source("", -1, -1, record.key())
         : new RejectionFactory.Source(md.topic(), md.partition(), md.offset(), record.key());
-    return rejections.create(source, refused.reason(), refused.message(), encode(record.value()), now);
-  }
-
-  /** The refused record itself, in Avro single-object encoding (it names its schema by fingerprint). */
-  private byte[] encode(V value) {
-    if (value == null) {
-      return null;
-    }
-    if (encoder == null) {
-      encoder = new BinaryMessageEncoder<>(SpecificData.getForClass(value.getClass()), value.getSchema());
-    }
-    try {
-      ByteBuffer buffer = encoder.encode(value);
-      byte[] out = new byte[buffer.remaining()];
-      buffer.get(out);
-      return out;
-    } catch (IOException e) {
-      return null;
-    }
+    return rejections.create(source, refused.reason(), refused.message(), RejectionFactory.payloadOf(record.value()), now);
   }
 
   private void increment(String counter) {
@@ -124,16 +103,9 @@ final class IngestProcessor<V extends SpecificRecord> implements Processor<Strin
       }
       published.put(counter, count);
       String name = "ingest." + rules.kind() + "." + counter;
-      MetricEvent metric = MetricEvent.newBuilder()
-          .setName(name)
-          .setValue(count)
-          .setUnit("records")
-          .setTags(Map.of("service", rejections.service(), "kind", rules.kind(),
-              "partition", Integer.toString(partition), "task", context.taskId().toString()))
-          .setWindowStart(Instant.ofEpochMilli(windowStart))
-          .setWindowEnd(Instant.ofEpochMilli(timestamp))
-          .setTime(Instant.ofEpochMilli(timestamp))
-          .build();
+      MetricEvent metric = MetricEvents.of(name, count, "records", Map.of("service", rejections.service(),
+          "kind", rules.kind(), "partition", Integer.toString(partition), "task", context.taskId().toString()),
+          windowStart, timestamp);
       context.forward(new Record<>(name, new Outcome.Metric<>(metric), timestamp));
     }
     windowStart = timestamp;

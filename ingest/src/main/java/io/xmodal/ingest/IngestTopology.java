@@ -1,15 +1,15 @@
 package io.xmodal.ingest;
 
+import io.xmodal.platform.streams.Outcome;
+import io.xmodal.platform.streams.OutcomeRoutes;
 import io.xmodal.platform.streams.RejectionFactory;
 import io.xmodal.platform.topics.TopicCatalogue;
 import io.xmodal.platform.topics.TopicSpec;
-import java.util.Map;
 import java.util.Set;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -57,20 +57,7 @@ public final class IngestTopology {
         .stream(raw.name(), raw.consumed(kind + "-raw-source"))
         .process(new Supplier<>(rules, rejections, config), Named.as(kind + "-validate-dedup"));
 
-    Map<String, KStream<String, Outcome<V>>> routes = outcomes.split(Named.as(kind + "-"))
-        .branch((key, outcome) -> outcome instanceof Outcome.Accepted, Branched.as("accepted"))
-        .branch((key, outcome) -> outcome instanceof Outcome.Refused, Branched.as("refused"))
-        .defaultBranch(Branched.as("metrics"));
-
-    routes.get(kind + "-accepted")
-        .mapValues(outcome -> ((Outcome.Accepted<V>) outcome).value(), Named.as(kind + "-accepted-value"))
-        .to(clean.name(), clean.produced(kind + "-sink"));
-    routes.get(kind + "-refused")
-        .mapValues(outcome -> ((Outcome.Refused<V>) outcome).rejection(), Named.as(kind + "-refused-value"))
-        .to(topics.rejected().name(), topics.rejected().produced(kind + "-rejected-sink"));
-    routes.get(kind + "-metrics")
-        .mapValues(outcome -> ((Outcome.Metric<V>) outcome).metric(), Named.as(kind + "-metrics-value"))
-        .to(topics.metrics().name(), topics.metrics().produced(kind + "-metrics-sink"));
+    OutcomeRoutes.route(outcomes, kind, clean, topics);
   }
 
   /** Supplies one processor per task, and declares its two stores. */

@@ -5,7 +5,14 @@ import io.xmodal.schemas.Rejection;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.io.IOException;
 import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.avro.Schema;
+import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificRecord;
 
 /**
  * Builds dead letters. The payload is the original value, capped at {@code payloadCap} bytes: the raw Kafka value
@@ -36,6 +43,28 @@ public record RejectionFactory(String service, int payloadCap) {
         .setRejectedAt(now)
         .build();
   }
+
+  /**
+   * A refused record's own bytes in Avro single-object encoding (a marker, its schema's fingerprint, the body), so a
+   * dead letter can be decoded and replayed without the registry; null if it cannot be encoded.
+   */
+  public static byte[] payloadOf(SpecificRecord record) {
+    if (record == null) {
+      return null;
+    }
+    BinaryMessageEncoder<SpecificRecord> encoder = ENCODERS.computeIfAbsent(record.getSchema(),
+        schema -> new BinaryMessageEncoder<>(SpecificData.getForClass(record.getClass()), schema));
+    try {
+      ByteBuffer buffer = encoder.encode(record);
+      byte[] out = new byte[buffer.remaining()];
+      buffer.get(out);
+      return out;
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  private static final Map<Schema, BinaryMessageEncoder<SpecificRecord>> ENCODERS = new ConcurrentHashMap<>();
 
   /** Where the refused record came from. Offsets are -1 when unknown (e.g. a punctuation). */
   public record Source(String topic, int partition, long offset, String key) {

@@ -1,0 +1,204 @@
+package io.xmodal.encode;
+
+import io.xmodal.encoders.EncoderSession;
+import io.xmodal.encoders.EncodingException;
+import io.xmodal.platform.streams.MetricEvents;
+import io.xmodal.platform.streams.Outcome;
+import io.xmodal.platform.streams.RejectionFactory;
+import io.xmodal.schemas.Embedding;
+import io.xmodal.schemas.RejectReason;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.AbstractList;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Encodes in micro-batches: records wait in a changelogged store (so a crash loses none of them, and exactly-once
+ * holds: their input offsets are committed with the store, not with an output that never came) until
+ * {@code batchSize} are waiting or the wall-clock punctuation fires every {@code maxWait}. A record that cannot be
+ * prepared or encoded becomes a dead letter; the rest of its batch is emitted. One encoder session (a DJL predictor)
+ * per processor, opened in {@link #init} and closed in {@link #close}.
+ */
+final class BatchEncodeProcessor<V extends SpecificRecord, I> implements Processor<String, V, String, Outcome<Embedding>> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(BatchEncodeProcessor.class);
+
+  private final Modality<V, I> modality;
+  private final String bufferStore;
+  private final String sourceTopic;
+  private final int batchSize;
+  private final Duration maxWait;
+  private final Duration metricsInterval;
+  private final RejectionFactory rejections;
+
+  private ProcessorContext<String, Outcome<Embedding>> context;
+  private KeyValueStore<String, V> buffer;
+  private EncoderSession<I> session;
+  private long waiting;
+  // counters of the current metrics window
+  private long windowStart;
+  private long encoded;
+  private long refused;
+  private long batches;
+  private long encodeNanos;
+
+  BatchEncodeProcessor(Modality<V, I> modality, String bufferStore, String sourceTopic, int batchSize,
+                       Duration maxWait, Duration metricsInterval, RejectionFactory rejections) {
+    this.modality = modality;
+    this.bufferStore = bufferStore;
+    this.sourceTopic = sourceTopic;
+    this.batchSize = batchSize;
+    this.maxWait = maxWait;
+    this.metricsInterval = metricsInterval;
+    this.rejections = rejections;
+  }
+
+  @Override
+  public void init(ProcessorContext<String, Outcome<Embedding>> context) {
+    this.context = context;
+    this.buffer = context.getStateStore(bufferStore);
+    this.waiting = buffer.approximateNumEntries();
+    this.session = modality.openSession();
+    this.windowStart = context.currentSystemTimeMs();
+    context.schedule(maxWait, PunctuationType.WALL_CLOCK_TIME, this::flush);
+    context.schedule(metricsInterval, PunctuationType.WALL_CLOCK_TIME, this::publishMetrics);
+  }
+
+  @Override
+  public void process(Record<String, V> record) {
+    if (record.value() == null) {
+      return;
+    }
+    if (buffer.get(record.key()) == null) {
+      waiting++;
+    }
+    buffer.put(record.key(), record.value());
+    if (waiting >= batchSize) {
+      flush(context.currentSystemTimeMs());
+    }
+  }
+
+  private void flush(long timestamp) {
+    if (waiting == 0) {
+      return;
+    }
+    List<KeyValue<String, V>> items = new ArrayList<>();
+    try (KeyValueIterator<String, V> all = buffer.all()) {
+      all.forEachRemaining(items::add);
+    }
+    List<KeyValue<String, V>> ready = new ArrayList<>(items.size());
+    List<I> inputs = new ArrayList<>(items.size());
+    for (KeyValue<String, V> item : items) {
+      try {
+        inputs.add(modality.prepare(item.value));
+        ready.add(item);
+      } catch (EncodingException | IllegalArgumentException e) {
+        refuse(item, e.getMessage(), timestamp);
+      }
+    }
+    long t0 = System.nanoTime();
+    float[][] vectors = encodeOrIsolate(ready, inputs, timestamp);
+    encodeNanos += System.nanoTime() - t0;
+    batches++;
+    Instant now = Instant.ofEpochMilli(timestamp);
+    for (int i = 0; i < ready.size(); i++) {
+      if (vectors[i] == null) {
+        continue;
+      }
+      KeyValue<String, V> item = ready.get(i);
+      Embedding embedding = modality.describe(item.value).setVector(asList(vectors[i])).setCreatedAt(now).build();
+      context.forward(new Record<>(item.key, new Outcome.Accepted<>(embedding), timestamp));
+      encoded++;
+    }
+    for (KeyValue<String, V> item : items) {
+      buffer.delete(item.key);
+    }
+    waiting = 0;
+  }
+
+  /** The batch at once; if the engine refuses it, one by one, so only the culprit is refused. */
+  private float[][] encodeOrIsolate(List<KeyValue<String, V>> ready, List<I> inputs, long timestamp) {
+    try {
+      return session.encode(inputs);
+    } catch (EncodingException | IllegalStateException e) {
+      LOG.warn("task {}: a batch of {} {} failed to encode ({}); encoding them one by one", context.taskId(),
+          inputs.size(), modality.kind(), e.getMessage());
+      float[][] out = new float[inputs.size()][];
+      for (int i = 0; i < inputs.size(); i++) {
+        try {
+          out[i] = session.encode(List.of(inputs.get(i)))[0];
+        } catch (EncodingException | IllegalStateException single) {
+          refuse(ready.get(i), single.getMessage(), timestamp);
+        }
+      }
+      return out;
+    }
+  }
+
+  private void refuse(KeyValue<String, V> item, String why, long timestamp) {
+    refused++;
+    RejectionFactory.Source source =
+        new RejectionFactory.Source(sourceTopic, context.taskId().partition(), -1, item.key);
+    var rejection = rejections.create(source, RejectReason.ENCODING_FAILED, modality.kind() + " " + item.key
+        + " could not be encoded: " + why, RejectionFactory.payloadOf(item.value), Instant.ofEpochMilli(timestamp));
+    context.forward(new Record<>(item.key, new Outcome.Refused<>(rejection), timestamp));
+  }
+
+  private void publishMetrics(long timestamp) {
+    if (encoded + refused > 0) {
+      Map<String, String> tags = Map.of("service", rejections.service(), "kind", modality.kind(),
+          "partition", Integer.toString(context.taskId().partition()));
+      String prefix = "encode." + modality.kind() + ".";
+      double seconds = encodeNanos / 1e9;
+      metric(prefix + "encoded", encoded, "records", tags, timestamp);
+      metric(prefix + "refused", refused, "records", tags, timestamp);
+      metric(prefix + "encoder_throughput", seconds > 0 ? encoded / seconds : 0, "records/s", tags, timestamp);
+      metric(prefix + "batch_size_avg", batches > 0 ? (double) (encoded + refused) / batches : 0, "records", tags,
+          timestamp);
+    }
+    windowStart = timestamp;
+    encoded = 0;
+    refused = 0;
+    batches = 0;
+    encodeNanos = 0;
+  }
+
+  private void metric(String name, double value, String unit, Map<String, String> tags, long timestamp) {
+    context.forward(new Record<>(name, new Outcome.Metric<>(MetricEvents.of(name, value, unit, tags, windowStart,
+        timestamp)), timestamp));
+  }
+
+  @Override
+  public void close() {
+    if (session != null) {
+      session.close();
+    }
+  }
+
+  /** A read-only List view of a float[], what the Avro serializer iterates, without copying into a boxed array. */
+  static List<Float> asList(float[] v) {
+    return new AbstractList<>() {
+      @Override
+      public Float get(int index) {
+        return v[index];
+      }
+
+      @Override
+      public int size() {
+        return v.length;
+      }
+    };
+  }
+}

@@ -1,0 +1,31 @@
+package io.xmodal.encode;
+
+import io.xmodal.platform.config.ConfigSource;
+import io.xmodal.platform.config.PlatformConfig;
+import io.xmodal.platform.serde.RegistryAvroSerdes;
+import io.xmodal.platform.streams.ServiceRunner;
+import io.xmodal.platform.streams.StreamsSettings;
+import io.xmodal.platform.topics.TopicAdmin;
+import io.xmodal.platform.topics.TopicCatalogue;
+import java.time.Duration;
+
+/** encode-stream on its own against a running cluster ({@code KAFKA_BOOTSTRAP_SERVERS}, {@code XMODAL_REGISTRY_URL}). */
+public final class EncodeMain {
+
+  private EncodeMain() {}
+
+  public static void main(String[] args) throws InterruptedException {
+    ConfigSource source = ConfigSource.fromEnvironment();
+    PlatformConfig platform = PlatformConfig.from(source);
+    EncodeConfig config = EncodeConfig.from(source, platform);
+    TopicCatalogue topics = TopicCatalogue.create(platform.topics(), new RegistryAvroSerdes(platform.requireRegistryUrl()));
+    if (source.bool("XMODAL_CREATE_TOPICS", true)) {
+      TopicAdmin.ensureTopics(platform.clientConfig(), topics, Duration.ofSeconds(60));
+    }
+    try (Encoders encoders = Encoders.load(config)) {
+      ServiceRunner.runUntilShutdown("encode-stream", EncodeTopology.buildTopology(config, topics, encoders),
+          StreamsSettings.properties(platform, config.applicationId(), topics, config.dlqPayloadCap()),
+          Duration.ofMinutes(2));
+    }
+  }
+}

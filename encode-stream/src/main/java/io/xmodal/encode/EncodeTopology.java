@@ -1,0 +1,79 @@
+package io.xmodal.encode;
+
+import io.xmodal.platform.streams.Outcome;
+import io.xmodal.platform.streams.OutcomeRoutes;
+import io.xmodal.platform.streams.RejectionFactory;
+import io.xmodal.platform.topics.TopicCatalogue;
+import io.xmodal.platform.topics.TopicSpec;
+import io.xmodal.schemas.Embedding;
+import java.util.Set;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The encode-stream topology:
+ * <pre>
+ *   xmodal.images   ─ images-encode   ─┬─&gt; xmodal.embeddings.image (key imageId)
+ *   xmodal.captions ─ captions-encode ─┼─&gt; xmodal.embeddings.text  (key captionId, carries imageId)
+ *                                      ├─&gt; xmodal.rejected (ENCODING_FAILED)
+ *                                      └─&gt; xmodal.metrics
+ * </pre>
+ * The models are loaded once by the caller and shared; each task opens its own session.
+ */
+public final class EncodeTopology {
+
+  private EncodeTopology() {}
+
+  public static Topology buildTopology(EncodeConfig config, TopicCatalogue topics, Encoders encoders) {
+    StreamsBuilder builder = new StreamsBuilder();
+    RejectionFactory rejections = new RejectionFactory(config.applicationId(), config.dlqPayloadCap());
+    route(builder, topics, topics.images(), topics.imageEmbeddings(), new ImageModality(encoders.image()), config,
+        rejections);
+    route(builder, topics, topics.captions(), topics.textEmbeddings(), new TextModality(encoders.text()), config,
+        rejections);
+    return builder.build();
+  }
+
+  static String bufferStore(String kind) {
+    return "encode-" + kind + "-buffer";
+  }
+
+  private static <V extends SpecificRecord, I> void route(StreamsBuilder builder, TopicCatalogue topics,
+                                                          TopicSpec<String, V> input,
+                                                          TopicSpec<String, Embedding> output,
+                                                          Modality<V, I> modality, EncodeConfig config,
+                                                          RejectionFactory rejections) {
+    String kind = modality.kind();
+    KStream<String, Outcome<Embedding>> outcomes = builder
+        .stream(input.name(), input.consumed(kind + "-source"))
+        .process(new Supplier<>(modality, input, config, rejections), Named.as(kind + "-encode"));
+    OutcomeRoutes.route(outcomes, kind + "-embedding", output, topics);
+  }
+
+  private record Supplier<V extends SpecificRecord, I>(Modality<V, I> modality, TopicSpec<String, V> input,
+                                                       EncodeConfig config, RejectionFactory rejections)
+      implements ProcessorSupplier<String, V, String, Outcome<Embedding>> {
+
+    @Override
+    public Processor<String, V, String, Outcome<Embedding>> get() {
+      return new BatchEncodeProcessor<>(modality, bufferStore(modality.kind()), input.name(), config.batchSize(),
+          config.maxWait(), config.metricsInterval(), rejections);
+    }
+
+    @Override
+    public Set<StoreBuilder<?>> stores() {
+      // in memory for speed, changelogged for safety: it only ever holds one batch
+      StoreBuilder<KeyValueStore<String, V>> buffer = Stores.keyValueStoreBuilder(
+          Stores.inMemoryKeyValueStore(bufferStore(modality.kind())), input.keySerde(), input.valueSerde());
+      return Set.of(buffer);
+    }
+  }
+}

@@ -1,0 +1,50 @@
+package io.xmodal.encode;
+
+import io.xmodal.encoders.EncoderSession;
+import io.xmodal.encoders.EncodingException;
+import io.xmodal.encoders.image.ImageDecoder;
+import io.xmodal.encoders.image.ImageEncoder;
+import io.xmodal.schemas.Embedding;
+import io.xmodal.schemas.EncoderIdentity;
+import io.xmodal.schemas.ImageEvent;
+import java.awt.image.BufferedImage;
+import java.nio.ByteBuffer;
+
+/** Images: decoded upright RGB from their bytes, embedded by the image model, keyed by imageId. */
+final class ImageModality implements Modality<ImageEvent, BufferedImage> {
+
+  private final ImageEncoder encoder;
+  private final EncoderIdentity identity;
+
+  ImageModality(ImageEncoder encoder) {
+    this.encoder = encoder;
+    this.identity = Encoders.identity(encoder.info());
+  }
+
+  @Override
+  public String kind() {
+    return "images";
+  }
+
+  @Override
+  public BufferedImage prepare(ImageEvent event) {
+    if (event.getBytes() == null) {
+      throw new EncodingException("image " + event.getImageId() + " has no bytes");
+    }
+    ByteBuffer b = event.getBytes().duplicate();
+    byte[] bytes = new byte[b.remaining()];
+    b.get(bytes);
+    return ImageDecoder.decodeRgb(bytes);
+  }
+
+  @Override
+  public EncoderSession<BufferedImage> openSession() {
+    return encoder.newSession();
+  }
+
+  @Override
+  public Embedding.Builder describe(ImageEvent event) {
+    return Embedding.newBuilder().setId(event.getImageId()).setModality(io.xmodal.schemas.Modality.IMAGE)
+        .setEncoderInfo(identity);
+  }
+}

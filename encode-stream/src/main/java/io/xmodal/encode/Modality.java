@@ -1,0 +1,25 @@
+package io.xmodal.encode;
+
+import io.xmodal.encoders.EncoderSession;
+import io.xmodal.schemas.Embedding;
+
+/**
+ * What differs between encoding images and captions: the id, what the encoder takes, which session encodes it, and
+ * what the embedding carries. {@link #prepare} may throw {@link io.xmodal.encoders.EncodingException} for one record;
+ * that record is refused and the rest of its batch goes on.
+ *
+ * @param <V> the event type
+ * @param <I> what the encoder takes (text, decoded image)
+ */
+interface Modality<V, I> {
+
+  /** "images" or "captions": names stores, nodes and metrics. */
+  String kind();
+
+  I prepare(V event);
+
+  EncoderSession<I> openSession();
+
+  /** The embedding of {@code event}, without vector and time (the processor sets them). */
+  Embedding.Builder describe(V event);
+}

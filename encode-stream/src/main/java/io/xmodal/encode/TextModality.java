@@ -1,0 +1,44 @@
+package io.xmodal.encode;
+
+import io.xmodal.encoders.EncoderSession;
+import io.xmodal.encoders.EncodingException;
+import io.xmodal.encoders.text.TextEncoder;
+import io.xmodal.schemas.CaptionEvent;
+import io.xmodal.schemas.Embedding;
+import io.xmodal.schemas.EncoderIdentity;
+
+/** Captions: embedded by the sentence encoder, keyed by captionId, carrying the imageId they describe. */
+final class TextModality implements Modality<CaptionEvent, String> {
+
+  private final TextEncoder encoder;
+  private final EncoderIdentity identity;
+
+  TextModality(TextEncoder encoder) {
+    this.encoder = encoder;
+    this.identity = Encoders.identity(encoder.info());
+  }
+
+  @Override
+  public String kind() {
+    return "captions";
+  }
+
+  @Override
+  public String prepare(CaptionEvent event) {
+    if (event.getText() == null || event.getText().isBlank()) {
+      throw new EncodingException("caption " + event.getCaptionId() + " has no text");
+    }
+    return event.getText();
+  }
+
+  @Override
+  public EncoderSession<String> openSession() {
+    return encoder.newSession();
+  }
+
+  @Override
+  public Embedding.Builder describe(CaptionEvent event) {
+    return Embedding.newBuilder().setId(event.getCaptionId()).setModality(io.xmodal.schemas.Modality.TEXT)
+        .setEncoderInfo(identity).setPairedImageId(event.getImageId());
+  }
+}
