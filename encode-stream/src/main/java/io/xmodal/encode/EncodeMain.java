@@ -4,7 +4,6 @@ import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
 import io.xmodal.platform.serde.RegistryAvroSerdes;
 import io.xmodal.platform.streams.ServiceRunner;
-import io.xmodal.platform.streams.StreamsSettings;
 import io.xmodal.platform.topics.TopicAdmin;
 import io.xmodal.platform.topics.TopicCatalogue;
 import java.time.Duration;
@@ -24,7 +23,7 @@ public final class EncodeMain {
     }
     try (Encoders encoders = Encoders.load(config)) {
       ServiceRunner.runUntilShutdown("encode-stream", EncodeTopology.buildTopology(config, topics, encoders),
-          StreamsSettings.properties(platform, config.applicationId(), topics, config.dlqPayloadCap()),
+          config.streamsProperties(platform, topics),
           Duration.ofMinutes(2));
     }
   }

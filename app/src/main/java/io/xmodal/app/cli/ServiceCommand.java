@@ -1,5 +1,6 @@
 package io.xmodal.app.cli;
 
+import io.xmodal.encode.EncodeMain;
 import io.xmodal.ingest.IngestMain;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -12,7 +13,7 @@ import picocli.CommandLine.Parameters;
             + "instances with the same application.id share the partitions."})
 final class ServiceCommand implements Callable<Integer> {
 
-  enum Name { INGEST }
+  enum Name { INGEST, ENCODE }
 
   @Parameters(paramLabel = "NAME", description = "The service: ${COMPLETION-CANDIDATES}.")
   Name name;
@@ -21,6 +22,7 @@ final class ServiceCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     switch (name) {
       case INGEST -> IngestMain.main(new String[0]);
+      case ENCODE -> EncodeMain.main(new String[0]);
       default -> throw new IllegalStateException("unknown service " + name);
     }
     return 0;

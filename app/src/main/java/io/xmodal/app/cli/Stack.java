@@ -1,5 +1,8 @@
 package io.xmodal.app.cli;
 
+import io.xmodal.encode.EncodeConfig;
+import io.xmodal.encode.EncodeTopology;
+import io.xmodal.encode.Encoders;
 import io.xmodal.ingest.IngestConfig;
 import io.xmodal.ingest.IngestTopology;
 import io.xmodal.platform.config.ConfigSource;
@@ -26,6 +29,7 @@ final class Stack implements AutoCloseable {
   private final TopicCatalogue topics;
   private final List<StreamsService> services = new ArrayList<>();
   private final List<String> createdTopics;
+  private Encoders encoders;
 
   private Stack(Optional<EmbeddedRuntime> runtime, PlatformConfig config, TopicCatalogue topics, List<String> created) {
     this.runtime = runtime;
@@ -34,7 +38,14 @@ final class Stack implements AutoCloseable {
     this.createdTopics = created;
   }
 
+  /** The services {@code up} can run in its JVM. */
+  enum Service { INGEST, ENCODE }
+
   static Stack start(ConfigSource source) throws InterruptedException {
+    return start(source, java.util.EnumSet.allOf(Service.class));
+  }
+
+  static Stack start(ConfigSource source, java.util.Set<Service> which) throws InterruptedException {
     PlatformConfig config = PlatformConfig.from(source);
     Optional<EmbeddedRuntime> runtime = Optional.empty();
     if (config.bootstrapServers().isEmpty()) {
@@ -45,14 +56,24 @@ final class Stack implements AutoCloseable {
     } else {
       config.requireRegistryUrl();
     }
+    Stack stack = null;
     try {
       TopicCatalogue topics = TopicCatalogue.create(config.topics(), new RegistryAvroSerdes(config.requireRegistryUrl()));
       List<String> created = TopicAdmin.ensureTopics(config.clientConfig(), topics, Duration.ofSeconds(60));
-      Stack stack = new Stack(runtime, config, topics, created);
-      stack.startIngest(source);
+      stack = new Stack(runtime, config, topics, created);
+      if (which.contains(Service.INGEST)) {
+        stack.startIngest(source);
+      }
+      if (which.contains(Service.ENCODE)) {
+        stack.startEncode(source);
+      }
       return stack;
     } catch (RuntimeException | InterruptedException e) {
-      runtime.ifPresent(EmbeddedRuntime::close);
+      if (stack != null) {
+        stack.close();
+      } else {
+        runtime.ifPresent(EmbeddedRuntime::close);
+      }
       throw e;
     }
   }
@@ -63,6 +84,20 @@ final class Stack implements AutoCloseable {
         StreamsSettings.properties(config, ingest.applicationId(), topics, ingest.dlqPayloadCap()));
     services.add(service);
     service.awaitRunning(Duration.ofMinutes(2));
+  }
+
+  private void startEncode(ConfigSource source) throws InterruptedException {
+    EncodeConfig encode = EncodeConfig.from(source, config);
+    encoders = Encoders.load(encode);
+    StreamsService service = StreamsService.start("encode-stream",
+        EncodeTopology.buildTopology(encode, topics, encoders),
+        encode.streamsProperties(config, topics));
+    services.add(service);
+    service.awaitRunning(Duration.ofMinutes(2));
+  }
+
+  Optional<Encoders> encoders() {
+    return Optional.ofNullable(encoders);
   }
 
   PlatformConfig config() {
@@ -89,6 +124,9 @@ final class Stack implements AutoCloseable {
   public void close() {
     for (int i = services.size() - 1; i >= 0; i--) {
       services.get(i).close(Duration.ofSeconds(30));
+    }
+    if (encoders != null) {
+      encoders.close();
     }
     runtime.ifPresent(r -> {
       r.close();

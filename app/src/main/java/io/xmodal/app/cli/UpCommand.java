@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
         "Start xmodal and keep it running until Ctrl-C.",
         "Without KAFKA_BOOTSTRAP_SERVERS it starts a single-node KRaft broker and an Apicurio schema registry "
             + "(data under XMODAL_WORK_DIR, default ./work; a second 'up' resumes on the same data), creates the "
-            + "topics, and runs the ingest service. With KAFKA_BOOTSTRAP_SERVERS and XMODAL_REGISTRY_URL it runs "
+            + "topics, and runs the ingest and encode-stream services. With KAFKA_BOOTSTRAP_SERVERS and XMODAL_REGISTRY_URL it runs "
             + "against that cluster instead."})
 final class UpCommand implements Callable<Integer> {
 
@@ -83,6 +83,8 @@ final class UpCommand implements Callable<Integer> {
     for (StreamsService s : stack.services()) {
       out.printf("  Service           %s: %s%n", s.name(), s.state());
     }
+    stack.encoders().ifPresent(e -> out.printf("  Encoders          %s (%d-d) and %s (%d-d) on %s%n", e.text().info().name(),
+        e.text().info().dimension(), e.image().info().name(), e.image().info().dimension(), e.image().device()));
     out.println("  Publish data with './xmodal ingest --dataset flickr8k --path "
         + stack.config().sharedDir().resolve("datasets").resolve("flickr8k") + " --split dev' in another terminal.");
   }

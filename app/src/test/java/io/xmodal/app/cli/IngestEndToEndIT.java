@@ -27,7 +27,7 @@ class IngestEndToEndIT {
         "XMODAL_INGEST_MAX_IMAGE_BYTES", Long.toString(IngestScenario.MAX_IMAGE_BYTES),
         "XMODAL_METRICS_INTERVAL", "1s"));
 
-    try (Stack stack = Stack.start(source)) {
+    try (Stack stack = Stack.start(source, java.util.Set.of(Stack.Service.INGEST))) {
       new IngestScenario(stack.config(), stack.topics()).run();
     }
   }

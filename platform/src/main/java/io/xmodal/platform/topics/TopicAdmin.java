@@ -2,6 +2,7 @@ package io.xmodal.platform.topics;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -10,7 +11,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,13 +46,45 @@ public final class TopicAdmin {
           }
         }
       }
+      List<String> created = missing.stream().map(NewTopic::name).toList();
+      awaitLeaders(admin, created, timeout);
       warnAboutPartitionCounts(admin, catalogue, timeout);
-      return missing.stream().map(NewTopic::name).toList();
+      return created;
     } catch (ExecutionException | TimeoutException e) {
       throw new IllegalStateException("could not create the xmodal topics: " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while creating topics", e);
+    }
+  }
+
+  /**
+   * Waits until every partition of the new topics has a leader. Producing to a topic whose leadership has not
+   * propagated yet draws NOT_LEADER errors, and an idempotent producer that retries those can fall out of sequence
+   * (OutOfOrderSequenceException) and stall.
+   */
+  private static void awaitLeaders(Admin admin, List<String> topics, Duration timeout)
+      throws ExecutionException, InterruptedException, TimeoutException {
+    if (topics.isEmpty()) {
+      return;
+    }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      try {
+        Map<String, TopicDescription> described =
+            admin.describeTopics(topics).allTopicNames().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
+        described.values().forEach(d -> d.partitions().forEach(
+            p -> partitions.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest())));
+        // answered by the leader's log itself: succeeds only once the broker has loaded every partition
+        admin.listOffsets(partitions).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        return;
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof RetriableException) || System.nanoTime() > deadline) {
+          throw e;
+        }
+      }
+      Thread.sleep(100);
     }
   }
 

@@ -1,0 +1,42 @@
+package io.xmodal.app.cli;
+
+import io.xmodal.app.bench.EncodeBench;
+import io.xmodal.app.dataset.Dataset;
+import io.xmodal.app.dataset.Flickr8k;
+import io.xmodal.app.dataset.Split;
+import io.xmodal.platform.config.ConfigSource;
+import io.xmodal.platform.config.PlatformConfig;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = "Measure throughput and memory (numbers for the README and the closing notes, not tests).",
+    subcommands = {BenchCommand.Encode.class})
+final class BenchCommand {
+
+  @Command(name = "encode", mixinStandardHelpOptions = true,
+      description = {
+          "Raw encoder throughput at batch 1, 8 and 32, and encode-stream end to end through an embedded broker.",
+          "Uses the Flickr8k dev split; its own broker and registry on free ports under XMODAL_WORK_DIR/bench-*. The "
+              + "last line is 'stream/raw throughput ratio: X.XX', the lower of the two modalities."})
+  static final class Encode implements Callable<Integer> {
+
+    @Option(names = "--path", paramLabel = "DIR", description = "Flickr8k folder (default XMODAL_SHARED_DIR/datasets/flickr8k).")
+    Path path;
+
+    @Option(names = "--images", defaultValue = "0", paramLabel = "N", description = "At most N dev images (with their captions); 0 = all 1000.")
+    int images;
+
+    @Override
+    public Integer call() throws Exception {
+      ConfigSource source = ConfigSource.fromEnvironment();
+      PlatformConfig config = PlatformConfig.from(source);
+      Path dir = path != null ? path : config.sharedDir().resolve("datasets").resolve("flickr8k");
+      Dataset dev = Flickr8k.load(dir, Split.DEV, images);
+      new EncodeBench(source, System.out).run(dev, config.workDir());
+      return 0;
+    }
+  }
+}
