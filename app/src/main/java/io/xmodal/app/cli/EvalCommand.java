@@ -1,0 +1,119 @@
+package io.xmodal.app.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.xmodal.app.dataset.Dataset;
+import io.xmodal.app.dataset.Flickr8k;
+import io.xmodal.app.dataset.Split;
+import io.xmodal.app.eval.EmbeddingCache;
+import io.xmodal.app.eval.OfflineEvaluation;
+import io.xmodal.encode.EncodeConfig;
+import io.xmodal.encode.Encoders;
+import io.xmodal.mapping.ModelSearch;
+import io.xmodal.platform.config.ConfigSource;
+import io.xmodal.platform.config.PlatformConfig;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "eval", mixinStandardHelpOptions = true,
+    description = {
+        "Fit every mapping method on one split and measure recall@1/5/10 both ways on another, with the trainer's code.",
+        "Hyperparameters are chosen on a held-out tenth of the fit split, never on the evaluated split. Embeddings are "
+            + "cached under XMODAL_WORK_DIR/cache, keyed by encoder identity, so a second run does not re-encode."})
+final class EvalCommand implements Callable<Integer> {
+
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--dataset", defaultValue = "flickr8k", description = "Dataset layout (flickr8k).")
+  String dataset;
+
+  @Option(names = "--path", paramLabel = "DIR", description = "The dataset folder (default XMODAL_SHARED_DIR/datasets/flickr8k).")
+  Path path;
+
+  @Option(names = "--fit", defaultValue = "train", paramLabel = "SPLIT", description = "Split to fit on (default ${DEFAULT-VALUE}).")
+  String fit;
+
+  @Option(names = "--eval", defaultValue = "dev", paramLabel = "SPLIT", description = "Split to evaluate on (default ${DEFAULT-VALUE}); test works on a folder that holds it.")
+  String eval;
+
+  @Option(names = "--json", paramLabel = "FILE", description = "Also write the table as JSON.")
+  Path json;
+
+  @Option(names = "--held-out", defaultValue = "10", paramLabel = "PERCENT", description = "Share of fit images kept aside to choose hyperparameters (default ${DEFAULT-VALUE}).")
+  int heldOut;
+
+  @Override
+  public Integer call() throws Exception {
+    if (!dataset.equalsIgnoreCase("flickr8k")) {
+      throw new ParameterException(spec.commandLine(), "--dataset must be flickr8k");
+    }
+    PrintStream out = System.out;
+    ConfigSource source = ConfigSource.fromEnvironment();
+    PlatformConfig platform = PlatformConfig.from(source);
+    Path dir = path != null ? path : platform.sharedDir().resolve("datasets").resolve("flickr8k");
+    Dataset fitData = Flickr8k.load(dir, split(fit), 0);
+    Dataset evalData = Flickr8k.load(dir, split(eval), 0);
+    EmbeddingCache cache = new EmbeddingCache(platform.workDir().resolve("cache").resolve("embeddings"), out);
+    OfflineEvaluation.Embedded fitEmb;
+    OfflineEvaluation.Embedded evalEmb;
+    try (Encoders encoders = Encoders.load(EncodeConfig.from(source, platform))) {
+      fitEmb = OfflineEvaluation.embed(fit, fitData, encoders, cache);
+      evalEmb = OfflineEvaluation.embed(eval, evalData, encoders, cache);
+    }
+    List<OfflineEvaluation.Row> rows = new ArrayList<>(new OfflineEvaluation(out).run(fitEmb, evalEmb, heldOut,
+        ModelSearch.Options.defaults()));
+    rows.sort(Comparator.comparing(OfflineEvaluation.Row::method));
+    print(out, rows);
+    if (json != null) {
+      writeJson(rows);
+      out.println("wrote " + json.toAbsolutePath());
+    }
+    return 0;
+  }
+
+  private Split split(String name) {
+    try {
+      return Split.valueOf(name.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "unknown split '" + name + "' (train, dev, test)");
+    }
+  }
+
+  static void print(PrintStream out, List<OfflineEvaluation.Row> rows) {
+    out.printf("%-52s %6s %6s %6s | %6s %6s %6s | %6s %7s%n", "method", "T2I@1", "@5", "@10", "I2T@1", "@5", "@10",
+        "rsum", "fit s");
+    for (OfflineEvaluation.Row r : rows) {
+      var m = r.recall();
+      out.printf("%-52s %6.1f %6.1f %6.1f | %6.1f %6.1f %6.1f | %6.1f %7.2f%n", r.method(), m.t2iR1(), m.t2iR5(),
+          m.t2iR10(), m.i2tR1(), m.i2tR5(), m.i2tR10(), m.rsum(), r.fitSeconds());
+    }
+  }
+
+  private void writeJson(List<OfflineEvaluation.Row> rows) throws java.io.IOException {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (OfflineEvaluation.Row r : rows) {
+      var m = r.recall();
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("method", r.method());
+      row.put("t2i", Map.of("r1", m.t2iR1(), "r5", m.t2iR5(), "r10", m.t2iR10()));
+      row.put("i2t", Map.of("r1", m.i2tR1(), "r5", m.i2tR5(), "r10", m.i2tR10()));
+      row.put("rsum", m.rsum());
+      row.put("fit_seconds", r.fitSeconds());
+      out.add(row);
+    }
+    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), Map.of("rows", out));
+  }
+}

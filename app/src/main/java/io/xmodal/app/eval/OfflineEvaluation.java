@@ -1,0 +1,168 @@
+package io.xmodal.app.eval;
+
+import io.xmodal.app.dataset.Dataset;
+import io.xmodal.encode.Encoders;
+import io.xmodal.encoders.image.ImageDecoder;
+import io.xmodal.mapping.EvalSet;
+import io.xmodal.mapping.HeldOut;
+import io.xmodal.mapping.Linalg;
+import io.xmodal.mapping.LinearMap;
+import io.xmodal.mapping.ModelSearch;
+import io.xmodal.mapping.Recall;
+import io.xmodal.mapping.SufficientStats;
+import io.xmodal.mapping.Vectors;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The trainer's maths run offline: fit on one split, evaluate on another. Hyperparameters are chosen on a held-out
+ * tenth of the fit split (the trainer's own rule), never on the evaluation split; the chosen candidate of every
+ * family is then refitted on the whole fit split and evaluated once.
+ */
+public final class OfflineEvaluation {
+
+  /** One row of the result table. */
+  public record Row(String method, Recall.Result recall, double fitSeconds, double validationRsum) {}
+
+  /** Embedded data of one split: image and caption vectors, caption → image index. */
+  public record Embedded(List<String> imageIds, float[][] images, List<String> captionIds, float[][] captions,
+                         int[] captionImage) {}
+
+  private final PrintStream out;
+
+  public OfflineEvaluation(PrintStream out) {
+    this.out = out;
+  }
+
+  public static Embedded embed(String label, Dataset data, Encoders encoders, EmbeddingCache cache) {
+    List<String> imageIds = data.images().stream().map(Dataset.Image::imageId).toList();
+    float[][] images = cache.embed(label + " images", encoders.image().info(), imageIds, data.images(),
+        image -> ImageDecoder.decodeRgb(read(image.file())), () -> encoders.image().newSession());
+    List<String> captionIds = data.captions().stream().map(Dataset.Caption::captionId).toList();
+    float[][] captions = cache.embed(label + " captions", encoders.text().info(), captionIds, data.captions(),
+        Dataset.Caption::text, () -> encoders.text().newSession());
+    Map<String, Integer> index = new HashMap<>();
+    for (int i = 0; i < imageIds.size(); i++) {
+      index.put(imageIds.get(i), i);
+    }
+    int[] captionImage = data.captions().stream().mapToInt(c -> index.get(c.imageId())).toArray();
+    return new Embedded(imageIds, Vectors.l2Rows(images), captionIds, Vectors.l2Rows(captions), captionImage);
+  }
+
+  public List<Row> run(Embedded fit, Embedded eval, int heldOutPercent, ModelSearch.Options options) {
+    // inner split of the fit data: the trainer's held-out rule
+    List<Integer> trainImages = new ArrayList<>();
+    List<Integer> validationImages = new ArrayList<>();
+    for (int i = 0; i < fit.imageIds().size(); i++) {
+      (HeldOut.isHeldOut(fit.imageIds().get(i), heldOutPercent) ? validationImages : trainImages).add(i);
+    }
+    SufficientStats inner = stats(fit, trainImages);
+    SufficientStats full = stats(fit, allIndices(fit.imageIds().size()));
+    EvalSet validation = subset(fit, validationImages);
+    INDArray refTextInner = referenceCaptions(fit, trainImages);
+    INDArray refImagesInner = Linalg.matrix(pick(fit.images(), trainImages)).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
+    out.printf("choosing hyperparameters on %d held-out fit images (%d captions), fitted on %d pairs%n",
+        validationImages.size(), validation.captionCount(), inner.count());
+    List<ModelSearch.Candidate> chosen = ModelSearch.bestPerFamily(inner, validation, refTextInner, refImagesInner,
+        options, line -> { });
+
+    EvalSet test = subset(fit == eval ? fit : eval, allIndices(eval.imageIds().size()));
+    INDArray refText = referenceCaptions(fit, allIndices(fit.imageIds().size()));
+    INDArray refImages = Linalg.matrix(fit.images()).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
+    out.printf("evaluating %d families on %d images and %d captions, refitted on %d pairs%n", chosen.size(),
+        test.imageCount(), test.captionCount(), full.count());
+    List<Row> rows = new ArrayList<>();
+    for (ModelSearch.Candidate c : chosen) {
+      long t0 = System.nanoTime();
+      LinearMap map = c.refit(full);
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      Recall.Result r = Recall.evaluate(map, test.captions(), test.captionImage(), test.images(), refText, refImages);
+      rows.add(new Row(map.label(), r, seconds, c.validation().rsum()));
+    }
+    return rows;
+  }
+
+  private static SufficientStats stats(Embedded e, List<Integer> images) {
+    java.util.Set<Integer> keep = new java.util.HashSet<>(images);
+    List<float[]> xs = new ArrayList<>();
+    List<float[]> ys = new ArrayList<>();
+    for (int c = 0; c < e.captions().length; c++) {
+      if (keep.contains(e.captionImage()[c])) {
+        xs.add(e.captions()[c]);
+        ys.add(e.images()[e.captionImage()[c]]);
+      }
+    }
+    SufficientStats s = new SufficientStats(e.captions()[0].length, e.images()[0].length);
+    for (int i = 0; i < xs.size(); i += 4096) {
+      int end = Math.min(xs.size(), i + 4096);
+      s.add(xs.subList(i, end).toArray(float[][]::new), ys.subList(i, end).toArray(float[][]::new));
+    }
+    return s;
+  }
+
+  private static EvalSet subset(Embedded e, List<Integer> images) {
+    Map<Integer, Integer> newIndex = new HashMap<>();
+    for (int i = 0; i < images.size(); i++) {
+      newIndex.put(images.get(i), i);
+    }
+    List<float[]> caps = new ArrayList<>();
+    List<Integer> capImage = new ArrayList<>();
+    for (int c = 0; c < e.captions().length; c++) {
+      Integer ni = newIndex.get(e.captionImage()[c]);
+      if (ni != null) {
+        caps.add(e.captions()[c]);
+        capImage.add(ni);
+      }
+    }
+    return new EvalSet(Linalg.matrix(caps.toArray(float[][]::new)), capImage.stream().mapToInt(Integer::intValue)
+        .toArray(), Linalg.matrix(pick(e.images(), images)));
+  }
+
+  /** At most 5,000 training captions, evenly spread: the reference queries for hubness penalties. */
+  private static INDArray referenceCaptions(Embedded e, List<Integer> images) {
+    java.util.Set<Integer> keep = new java.util.HashSet<>(images);
+    List<float[]> caps = new ArrayList<>();
+    for (int c = 0; c < e.captions().length; c++) {
+      if (keep.contains(e.captionImage()[c])) {
+        caps.add(e.captions()[c]);
+      }
+    }
+    int step = Math.max(1, caps.size() / 5000);
+    List<float[]> sample = new ArrayList<>();
+    for (int i = 0; i < caps.size(); i += step) {
+      sample.add(caps.get(i));
+    }
+    return Linalg.matrix(sample.toArray(float[][]::new)).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
+  }
+
+  private static float[][] pick(float[][] rows, List<Integer> idx) {
+    float[][] out = new float[idx.size()][];
+    for (int i = 0; i < idx.size(); i++) {
+      out[i] = rows[idx.get(i)];
+    }
+    return out;
+  }
+
+  private static List<Integer> allIndices(int n) {
+    List<Integer> all = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      all.add(i);
+    }
+    return all;
+  }
+
+  private static byte[] read(java.nio.file.Path p) {
+    try {
+      return Files.readAllBytes(p);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

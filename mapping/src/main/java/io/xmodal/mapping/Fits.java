@@ -1,0 +1,114 @@
+package io.xmodal.mapping;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * The closed-form maps, each from {@link SufficientStats} alone (O(d³), independent of the number of pairs).
+ * Inputs are the L2-normalised embeddings the statistics were built from; "centred" subtracts the means.
+ * Regularisers are relative: λ·trace(C)/d, so one grid fits any scale.
+ */
+public final class Fits {
+
+  private Fits() {}
+
+  /** Which way a least-squares map goes. */
+  public enum Direction { T2I, I2T }
+
+  // Ridge: W = argmin ‖XW − Y‖² + λ‖W‖² = (XᵀX + λI)⁻¹XᵀY (dx×dy) for T2I; (YᵀY + λI)⁻¹YᵀX (dy×dx) for I2T.
+  public static LinearMap leastSquares(SufficientStats s, double lambda, boolean centred, Direction direction) {
+    INDArray cxx = s.cxx(centred);
+    INDArray cyy = s.cyy(centred);
+    INDArray cxy = s.cxy(centred);
+    String variant = direction.name().toLowerCase() + " " + (centred ? "c+l2" : "l2") + " λ=" + lambda;
+    if (direction == Direction.T2I) {
+      INDArray w = Linalg.inverse(cxx.add(Linalg.eye(s.textDim(), ridge(cxx, lambda)))).mmul(cxy);
+      return new LinearMap(Method.LEAST_SQUARES, variant, centred ? s.meanX() : null, centred ? s.meanY() : null, w,
+          null, null, HubnessCorrection.NONE);
+    }
+    INDArray w = Linalg.inverse(cyy.add(Linalg.eye(s.imageDim(), ridge(cyy, lambda)))).mmul(cxy.transpose());
+    return new LinearMap(Method.LEAST_SQUARES, variant, centred ? s.meanX() : null, centred ? s.meanY() : null, null,
+        w, null, HubnessCorrection.NONE);
+  }
+
+  // Procrustes after PCA: P = top-dx eigenvectors of Cyy (dy×dx); R = UVᵀ with UΣVᵀ = SVD(Cxy P) minimises
+  // ‖XR − YP‖ over orthogonal R (dx×dx); text maps by R, images by P.
+  public static LinearMap procrustesPca(SufficientStats s, boolean centred) {
+    int dx = s.textDim();
+    Linalg.Eigen eig = Linalg.symmetricEigen(s.cyy(centred));
+    long dy = s.imageDim();
+    // syev sorts ascending: the last dx columns, largest first
+    INDArray p = Nd4j.zeros(DataType.DOUBLE, dy, dx);
+    for (int j = 0; j < dx; j++) {
+      p.putColumn(j, eig.vectors().getColumn(dy - 1 - j));
+    }
+    INDArray r = orthogonal(s.cxy(centred).mmul(p));
+    return new LinearMap(Method.PROCRUSTES, "pca+" + (centred ? "c+l2" : "l2"), centred ? s.meanX() : null,
+        centred ? s.meanY() : null, r, p, null, HubnessCorrection.NONE);
+  }
+
+  // Procrustes with zero-padding: the text side padded to dy dimensions; R = UVᵀ (dx×dy, RRᵀ = I) with UΣVᵀ =
+  // SVD(Cxy) minimises ‖XR − Y‖ over semi-orthogonal R; images stay in their own space.
+  public static LinearMap procrustesPad(SufficientStats s, boolean centred) {
+    INDArray r = orthogonal(s.cxy(centred));
+    return new LinearMap(Method.PROCRUSTES, "pad+" + (centred ? "c+l2" : "l2"), centred ? s.meanX() : null,
+        centred ? s.meanY() : null, r, null, null, HubnessCorrection.NONE);
+  }
+
+  /** U Vᵀ over the leading min(m, n) singular directions of M (m×n): the nearest (semi-)orthogonal matrix. */
+  static INDArray orthogonal(INDArray m) {
+    Linalg.Svd svd = Linalg.svd(m);
+    long k = Math.min(m.rows(), m.columns());
+    INDArray u = svd.u().get(NDArrayIndex.all(), NDArrayIndex.interval(0, k));
+    INDArray vt = svd.vt().get(NDArrayIndex.interval(0, k), NDArrayIndex.all());
+    return u.mmul(vt);
+  }
+
+  // Regularised CCA: with Cxx+rI = LxLxᵀ and Cyy+rI = LyLyᵀ (Cholesky), T = Lx⁻¹ Cxy Ly⁻ᵀ = UΣVᵀ; the canonical
+  // directions A = Lx⁻ᵀU (dx×k), B = Ly⁻ᵀV (dy×k) maximise correlation; dimension j is weighted by σⱼ^power.
+  public static Cca cca(SufficientStats s, double reg) {
+    INDArray cxx = s.cxx(true);
+    INDArray cyy = s.cyy(true);
+    INDArray lxi = Linalg.inverse(Linalg.cholesky(cxx.add(Linalg.eye(s.textDim(), ridge(cxx, reg)))));
+    INDArray lyi = Linalg.inverse(Linalg.cholesky(cyy.add(Linalg.eye(s.imageDim(), ridge(cyy, reg)))));
+    INDArray t = lxi.mmul(s.cxy(true)).mmul(lyi.transpose());
+    Linalg.Svd svd = Linalg.svd(t);
+    long k = Math.min(s.textDim(), s.imageDim());
+    INDArray a = lxi.transpose().mmul(svd.u().get(NDArrayIndex.all(), NDArrayIndex.interval(0, k)));
+    INDArray b = lyi.transpose().mmul(svd.vt().get(NDArrayIndex.interval(0, k), NDArrayIndex.all()).transpose());
+    return new Cca(reg, s.meanX(), s.meanY(), a, b, svd.s().dup());
+  }
+
+  /** A CCA solution, from which maps of any k and weighting are cut without refitting. */
+  public record Cca(double reg, INDArray muX, INDArray muY, INDArray a, INDArray b, INDArray correlations) {
+
+    public LinearMap map(int k, double power) {
+      INDArray ak = a.get(NDArrayIndex.all(), NDArrayIndex.interval(0, k)).dup();
+      INDArray bk = b.get(NDArrayIndex.all(), NDArrayIndex.interval(0, k)).dup();
+      INDArray w = null;
+      if (power != 0) {
+        w = Nd4j.create(DataType.DOUBLE, 1, k);
+        for (int j = 0; j < k; j++) {
+          w.putScalar(0, j, Math.pow(Math.max(correlations.getDouble(j), 1e-6), power));
+        }
+      }
+      return new LinearMap(Method.CCA, "c+l2 r=" + reg + " k=" + k + (power == 0 ? "" : " w=σ^" + fmt(power)), muX,
+          muY, ak, bk, w, HubnessCorrection.NONE);
+    }
+  }
+
+  private static String fmt(double v) {
+    return v == Math.rint(v) ? Integer.toString((int) v) : Double.toString(v);
+  }
+
+  private static double ridge(INDArray c, double lambda) {
+    double trace = 0;
+    long d = c.rows();
+    for (int i = 0; i < d; i++) {
+      trace += c.getDouble(i, i);
+    }
+    return lambda * trace / d;
+  }
+}

@@ -1,0 +1,86 @@
+package io.xmodal.mapping;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.inverse.InvertMatrix;
+
+/**
+ * The few dense linear-algebra operations the maps need, on float64 ND4J arrays, through LAPACK (ND4J's own
+ * {@code svd} op can hang; {@code gesvd} and {@code syev} are the LAPACK routines).
+ */
+public final class Linalg {
+
+  private Linalg() {}
+
+  /** A fresh float64 matrix. */
+  public static INDArray zeros(long rows, long cols) {
+    return Nd4j.zeros(DataType.DOUBLE, rows, cols);
+  }
+
+  /** Copies a float[][] (rows) into a float64 matrix. */
+  public static INDArray matrix(float[][] rows) {
+    int n = rows.length;
+    int d = n == 0 ? 0 : rows[0].length;
+    double[] flat = new double[n * d];
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < d; j++) {
+        flat[i * d + j] = rows[i][j];
+      }
+    }
+    return Nd4j.create(flat, new long[] {n, d}, DataType.DOUBLE);
+  }
+
+  /** The identity, scaled: λI (d×d). */
+  public static INDArray eye(long d, double lambda) {
+    return Nd4j.eye(d).castTo(DataType.DOUBLE).muli(lambda);
+  }
+
+  // A⁻¹ for a square, well-conditioned A (LU via LAPACK getrf/getri).
+  public static INDArray inverse(INDArray a) {
+    return InvertMatrix.invert(a.castTo(DataType.DOUBLE).dup(), false);
+  }
+
+  // S = V diag(w) Vᵀ for symmetric S (d×d): returns w ascending and V (columns), via LAPACK syev.
+  public static Eigen symmetricEigen(INDArray s) {
+    long d = s.rows();
+    INDArray v = s.castTo(DataType.DOUBLE).dup('f');
+    INDArray w = Nd4j.create(DataType.DOUBLE, d);
+    int info = Nd4j.getBlasWrapper().lapack().syev('V', 'U', v, w);
+    if (info != 0) {
+      throw new ArithmeticException("syev did not converge (info " + info + ")");
+    }
+    return new Eigen(w, v);
+  }
+
+  /** Eigenvalues ascending, eigenvectors as columns. */
+  public record Eigen(INDArray values, INDArray vectors) {}
+
+  // M = U diag(s) Vᵀ for M (m×n), full U (m×m) and Vᵀ (n×n), via LAPACK gesvd.
+  public static Svd svd(INDArray m) {
+    long rows = m.rows();
+    long cols = m.columns();
+    INDArray a = m.castTo(DataType.DOUBLE).dup('f');
+    INDArray s = Nd4j.create(DataType.DOUBLE, Math.min(rows, cols));
+    INDArray u = Nd4j.create(DataType.DOUBLE, new long[] {rows, rows}, 'f');
+    INDArray vt = Nd4j.create(DataType.DOUBLE, new long[] {cols, cols}, 'f');
+    Nd4j.getBlasWrapper().lapack().gesvd(a, s, u, vt);
+    return new Svd(u, s, vt);
+  }
+
+  /** Singular values descending. */
+  public record Svd(INDArray u, INDArray s, INDArray vt) {}
+
+  // C = L Lᵀ for symmetric positive-definite C: the lower factor L, via LAPACK potrf.
+  public static INDArray cholesky(INDArray c) {
+    INDArray a = c.castTo(DataType.DOUBLE).dup('f');
+    Nd4j.getBlasWrapper().lapack().potrf(a, true);
+    long d = a.rows();
+    for (int i = 0; i < d; i++) {
+      for (int j = i + 1; j < d; j++) {
+        a.putScalar(i, j, 0.0);
+      }
+    }
+    return a;
+  }
+}

@@ -1,0 +1,75 @@
+package io.xmodal.mapping;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A fitted cross-modal map, as two linear projections into one comparison space:
+ * text z = ((x − μx) A) ⊙ w, image z = ((y − μy) B) ⊙ w, both L2-normalised and compared by cosine (with the
+ * hubness correction at scoring time). A or B null means the identity (that side is already in the space);
+ * μ null means no centring; w null means no weighting.
+ *
+ * @param method    the family
+ * @param variant   its options, e.g. {@code t2i c+l2 λ=0.1} or {@code pca+c+l2}
+ * @param muX       text mean (1×dx) or null
+ * @param muY       image mean (1×dy) or null
+ * @param a         text projection (dx×k) or null
+ * @param b         image projection (dy×k) or null
+ * @param weights   per-dimension weights (1×k) or null
+ * @param hubness   how scores are corrected for hubs
+ */
+public record LinearMap(Method method, String variant, INDArray muX, INDArray muY, INDArray a, INDArray b,
+                        INDArray weights, HubnessCorrection hubness) {
+
+  public LinearMap withHubness(HubnessCorrection h) {
+    return new LinearMap(method, variant, muX, muY, a, b, weights, h);
+  }
+
+  /** The name the evaluation table and the mapping versions show: method, variant, hubness. */
+  public String label() {
+    return method + " " + variant + hubness.suffix();
+  }
+
+  /** Text rows into the comparison space, unit length (float32, n×k). */
+  public INDArray projectText(INDArray x) {
+    return project(x, muX, a);
+  }
+
+  /** Image rows into the comparison space, unit length (float32, n×k). */
+  public INDArray projectImages(INDArray y) {
+    return project(y, muY, b);
+  }
+
+  private INDArray project(INDArray rows, INDArray mu, INDArray p) {
+    INDArray z = rows.castTo(DataType.FLOAT);
+    if (mu != null) {
+      z = z.subRowVector(mu.castTo(DataType.FLOAT));
+    }
+    if (p != null) {
+      z = z.mmul(p.castTo(DataType.FLOAT));
+    }
+    if (weights != null) {
+      z = z.mulRowVector(weights.castTo(DataType.FLOAT));
+    }
+    return normalizeRows(z);
+  }
+
+  /** Each row divided by its L2 norm (rows of zeros stay zero). */
+  public static INDArray normalizeRows(INDArray z) {
+    INDArray norms = z.norm2(1).reshape(z.rows(), 1);
+    norms = Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.scalar.ScalarMax(norms, 1e-12));
+    return z.divColumnVector(norms);
+  }
+
+  /** Dimension of the comparison space. */
+  public long dimension() {
+    if (a != null) {
+      return a.columns();
+    }
+    if (b != null) {
+      return b.columns();
+    }
+    return muX != null ? muX.columns() : -1;
+  }
+}

@@ -1,0 +1,10 @@
+package io.xmodal.mapping;
+
+/** The families of cross-modal maps (the paper's least squares and Procrustes, classical CCA, learned maps). */
+public enum Method {
+  LEAST_SQUARES,
+  PROCRUSTES,
+  CCA,
+  CONTRASTIVE,
+  GMLP
+}

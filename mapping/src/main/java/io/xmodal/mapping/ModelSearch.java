@@ -1,0 +1,138 @@
+package io.xmodal.mapping;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Fits every closed-form candidate from one set of statistics, scores each on validation pairs, and keeps the best
+ * of each family (method, variant, hubness correction), choosing hyperparameters (λ, CCA regulariser, k, weighting,
+ * β) by validation rsum. The trainer and the offline evaluation both use it, so they agree.
+ */
+public final class ModelSearch {
+
+  private ModelSearch() {}
+
+  /** The grid. */
+  public record Options(double[] lambdas, double[] ccaRegs, int[] ccaDims, double[] ccaPowers,
+                        List<HubnessCorrection> hubness, boolean uncentred, List<Method> methods) {
+
+    public static Options defaults() {
+      return new Options(new double[] {0.01, 0.1, 1.0}, new double[] {0.01, 0.1}, new int[] {128, 256, 384},
+          new double[] {0, 1, 2, 4},
+          List.of(HubnessCorrection.NONE, HubnessCorrection.csls(10), HubnessCorrection.invertedSoftmax(20),
+              HubnessCorrection.invertedSoftmax(40)),
+          true, List.of(Method.LEAST_SQUARES, Method.PROCRUSTES, Method.CCA));
+    }
+
+    /** A small grid for tests and quick refits. */
+    public static Options quick() {
+      return new Options(new double[] {0.1}, new double[] {0.1}, new int[] {64}, new double[] {0, 1},
+          List.of(HubnessCorrection.NONE, HubnessCorrection.invertedSoftmax(30)), false,
+          List.of(Method.LEAST_SQUARES, Method.PROCRUSTES, Method.CCA));
+    }
+  }
+
+  /**
+   * A fitted map, its validation recall, how long its fit took, and the recipe that fits the same candidate
+   * (method, hyperparameters, hubness) on other statistics.
+   */
+  public record Candidate(LinearMap map, Recall.Result validation, double fitSeconds,
+                          java.util.function.Function<SufficientStats, LinearMap> recipe) {
+
+    /** The same candidate fitted on {@code stats}. */
+    public LinearMap refit(SufficientStats stats) {
+      return recipe.apply(stats).withHubness(map.hubness());
+    }
+
+    public String family() {
+      String v = map.variant().replaceAll(" λ=[^ ]+", "").replaceAll(" r=[^ ]+", "").replaceAll(" k=[^ ]+", "")
+          .replaceAll(" w=σ\\^[^ ]+", " weighted");
+      return map.method() + " " + v + familyHubness(map.hubness());
+    }
+
+    private static String familyHubness(HubnessCorrection h) {
+      return switch (h.kind()) {
+        case NONE -> "";
+        case CSLS -> " +CSLS";
+        case INVERTED_SOFTMAX -> " +IS";
+      };
+    }
+  }
+
+  /** The best candidate of every family, in a stable order. */
+  public static List<Candidate> bestPerFamily(SufficientStats stats, EvalSet validation, INDArray referenceText,
+                                              INDArray referenceImages, Options options, Consumer<String> log) {
+    Map<String, Candidate> best = new LinkedHashMap<>();
+    for (Candidate c : all(stats, validation, referenceText, referenceImages, options, log)) {
+      best.merge(c.family(), c, (a, b) -> b.validation().rsum() > a.validation().rsum() ? b : a);
+    }
+    return new ArrayList<>(best.values());
+  }
+
+  /** Every candidate of the grid, scored. */
+  public static List<Candidate> all(SufficientStats stats, EvalSet validation, INDArray referenceText,
+                                    INDArray referenceImages, Options o, Consumer<String> log) {
+    List<Candidate> out = new ArrayList<>();
+    List<Boolean> centring = o.uncentred() ? List.of(true, false) : List.of(true);
+    if (o.methods().contains(Method.LEAST_SQUARES)) {
+      for (boolean centred : centring) {
+        for (Fits.Direction d : Fits.Direction.values()) {
+          for (double lambda : o.lambdas()) {
+            long t0 = System.nanoTime();
+            LinearMap map = Fits.leastSquares(stats, lambda, centred, d);
+            score(out, map, st -> Fits.leastSquares(st, lambda, centred, d), seconds(t0), validation, referenceText,
+                referenceImages, o, log);
+          }
+        }
+      }
+    }
+    if (o.methods().contains(Method.PROCRUSTES)) {
+      for (boolean centred : centring) {
+        long t0 = System.nanoTime();
+        LinearMap pca = Fits.procrustesPca(stats, centred);
+        score(out, pca, st -> Fits.procrustesPca(st, centred), seconds(t0), validation, referenceText,
+            referenceImages, o, log);
+        t0 = System.nanoTime();
+        LinearMap pad = Fits.procrustesPad(stats, centred);
+        score(out, pad, st -> Fits.procrustesPad(st, centred), seconds(t0), validation, referenceText,
+            referenceImages, o, log);
+      }
+    }
+    if (o.methods().contains(Method.CCA)) {
+      for (double reg : o.ccaRegs()) {
+        long t0 = System.nanoTime();
+        Fits.Cca cca = Fits.cca(stats, reg);
+        double fit = seconds(t0);
+        for (int k : o.ccaDims()) {
+          if (k > Math.min(stats.textDim(), stats.imageDim())) {
+            continue;
+          }
+          for (double power : o.ccaPowers()) {
+            score(out, cca.map(k, power), st -> Fits.cca(st, reg).map(k, power), fit, validation, referenceText,
+                referenceImages, o, log);
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  private static void score(List<Candidate> out, LinearMap map,
+                            java.util.function.Function<SufficientStats, LinearMap> recipe, double fitSeconds,
+                            EvalSet v, INDArray refText, INDArray refImages, Options o, Consumer<String> log) {
+    for (HubnessCorrection h : o.hubness()) {
+      LinearMap m = map.withHubness(h);
+      Recall.Result r = Recall.evaluate(m, v.captions(), v.captionImage(), v.images(), refText, refImages);
+      out.add(new Candidate(m, r, fitSeconds, recipe));
+      log.accept(String.format("%-48s rsum %6.1f", m.label(), r.rsum()));
+    }
+  }
+
+  private static double seconds(long t0) {
+    return (System.nanoTime() - t0) / 1e9;
+  }
+}

@@ -1,0 +1,114 @@
+package io.xmodal.mapping;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Recall@K both ways on a held-out set of images and their captions. Text→image: each caption queries the gallery
+ * of images, a hit if its own image ranks in the top K. Image→text: each image queries all captions, a hit if any of
+ * its captions ranks in the top K. Scores are cosines in the map's space minus the map's hubness penalties, which
+ * come from reference queries (mapped training items), never from the set being evaluated.
+ */
+public final class Recall {
+
+  private Recall() {}
+
+  /** Recall in percent. */
+  public record Result(double t2iR1, double t2iR5, double t2iR10, double i2tR1, double i2tR5, double i2tR10) {
+    public double rsum() {
+      return t2iR1 + t2iR5 + t2iR10 + i2tR1 + i2tR5 + i2tR10;
+    }
+
+    public Map<String, Double> asMap() {
+      Map<String, Double> m = new java.util.LinkedHashMap<>();
+      m.put("t2i.r1", t2iR1);
+      m.put("t2i.r5", t2iR5);
+      m.put("t2i.r10", t2iR10);
+      m.put("i2t.r1", i2tR1);
+      m.put("i2t.r5", i2tR5);
+      m.put("i2t.r10", i2tR10);
+      m.put("rsum", rsum());
+      return m;
+    }
+  }
+
+  /**
+   * @param captions      caption embeddings (nc×dx)
+   * @param captionImage  for each caption, the index of its image in {@code images}
+   * @param images        image embeddings (ni×dy)
+   * @param referenceText training captions, the reference queries for text→image hubness penalties (may be null)
+   * @param referenceImages training images, the reference queries for image→text penalties (may be null)
+   */
+  public static Result evaluate(LinearMap map, INDArray captions, int[] captionImage, INDArray images,
+                                INDArray referenceText, INDArray referenceImages) {
+    INDArray zt = map.projectText(captions);
+    INDArray zi = map.projectImages(images);
+    float[][] sims = zt.mmul(zi.transpose()).toFloatMatrix();
+    HubnessCorrection h = map.hubness();
+    float[] imagePenalty = h.penalties(zi, referenceText == null ? null : map.projectText(referenceText));
+    float[] captionPenalty = h.penalties(zt, referenceImages == null ? null : map.projectImages(referenceImages));
+    return fromScores(sims, captionImage, imagePenalty, captionPenalty);
+  }
+
+  /** Recall from a caption×image similarity matrix and per-item penalties (zeros for none). */
+  public static Result fromScores(float[][] sims, int[] captionImage, float[] imagePenalty, float[] captionPenalty) {
+    int nc = sims.length;
+    int ni = nc == 0 ? 0 : sims[0].length;
+    int[] t2iRank = new int[nc];
+    for (int c = 0; c < nc; c++) {
+      float[] row = sims[c];
+      int target = captionImage[c];
+      float s = row[target] - imagePenalty[target];
+      int better = 0;
+      for (int j = 0; j < ni; j++) {
+        if (row[j] - imagePenalty[j] > s) {
+          better++;
+        }
+      }
+      t2iRank[c] = better;
+    }
+    Map<Integer, List<Integer>> captionsOf = new HashMap<>();
+    for (int c = 0; c < nc; c++) {
+      captionsOf.computeIfAbsent(captionImage[c], k -> new ArrayList<>()).add(c);
+    }
+    int[] i2tRank = new int[ni];
+    int imagesWithCaptions = 0;
+    for (int i = 0; i < ni; i++) {
+      List<Integer> own = captionsOf.get(i);
+      if (own == null) {
+        i2tRank[i] = Integer.MAX_VALUE;
+        continue;
+      }
+      imagesWithCaptions++;
+      float best = Float.NEGATIVE_INFINITY;
+      for (int c : own) {
+        best = Math.max(best, sims[c][i] - captionPenalty[c]);
+      }
+      int better = 0;
+      for (int c = 0; c < nc; c++) {
+        if (sims[c][i] - captionPenalty[c] > best) {
+          better++;
+        }
+      }
+      i2tRank[i] = better;
+    }
+    return new Result(pct(t2iRank, 1, nc), pct(t2iRank, 5, nc), pct(t2iRank, 10, nc),
+        pct(i2tRank, 1, imagesWithCaptions), pct(i2tRank, 5, imagesWithCaptions), pct(i2tRank, 10, imagesWithCaptions));
+  }
+
+  private static double pct(int[] ranks, int k, int denominator) {
+    if (denominator == 0) {
+      return 0;
+    }
+    int hits = 0;
+    for (int r : ranks) {
+      if (r < k) {
+        hits++;
+      }
+    }
+    return 100.0 * hits / denominator;
+  }
+}

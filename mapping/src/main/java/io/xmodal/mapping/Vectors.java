@@ -1,0 +1,29 @@
+package io.xmodal.mapping;
+
+/** Row-vector helpers on float arrays. */
+public final class Vectors {
+
+  private Vectors() {}
+
+  /** v / ‖v‖₂ (a copy; zero stays zero). */
+  public static float[] l2(float[] v) {
+    double s = 0;
+    for (float f : v) {
+      s += (double) f * f;
+    }
+    float inv = (float) (1.0 / Math.max(Math.sqrt(s), 1e-12));
+    float[] out = new float[v.length];
+    for (int i = 0; i < v.length; i++) {
+      out[i] = v[i] * inv;
+    }
+    return out;
+  }
+
+  public static float[][] l2Rows(float[][] rows) {
+    float[][] out = new float[rows.length][];
+    for (int i = 0; i < rows.length; i++) {
+      out[i] = l2(rows[i]);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,69 @@
+package io.xmodal.mapping;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+class RecallTest {
+
+  @Test
+  void shouldCountHitsAtEachKByHand() {
+    // 3 images; 4 captions: captions 0,1 of image 0, caption 2 of image 1, caption 3 of image 2
+    float[][] sims = {
+        {0.9f, 0.1f, 0.0f},   // caption 0 → image 0 first: rank 0
+        {0.2f, 0.8f, 0.5f},   // caption 1 → image 0 third: rank 2
+        {0.3f, 0.4f, 0.1f},   // caption 2 → image 1 first: rank 0
+        {0.6f, 0.7f, 0.5f}};  // caption 3 → image 2 third: rank 2
+    int[] captionImage = {0, 0, 1, 2};
+
+    Recall.Result r = Recall.fromScores(sims, captionImage, new float[3], new float[4]);
+
+    assertThat(r.t2iR1()).isEqualTo(50.0);        // captions 0 and 2
+    assertThat(r.t2iR5()).isEqualTo(100.0);
+    // image 0: best own caption is 0 (0.9), nothing above → rank 0
+    // image 1: own caption 2 (0.4); captions 1 (0.8) and 3 (0.7) above → rank 2
+    // image 2: own caption 3 (0.5); caption 1 (0.5) ties, not above; nothing above → rank 0
+    assertThat(r.i2tR1()).isCloseTo(200.0 / 3, org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(r.i2tR5()).isEqualTo(100.0);
+    assertThat(r.rsum()).isCloseTo(50 + 100 + 100 + 200.0 / 3 + 100 + 100, org.assertj.core.data.Offset.offset(1e-9));
+  }
+
+  @Test
+  void hubnessPenaltiesShouldDemoteAHub() {
+    // image 1 is a hub: close to every reference query; caption 0 prefers it only slightly
+    float[][] sims = {{0.50f, 0.55f}};
+    int[] captionImage = {0};
+    assertThat(Recall.fromScores(sims, captionImage, new float[2], new float[1]).t2iR1()).isZero();
+
+    INDArray gallery = Nd4j.create(new float[][] {{1, 0}, {0.7071f, 0.7071f}});
+    INDArray reference = Nd4j.create(new float[][] {{0.6f, 0.8f}, {0.8f, 0.6f}, {0.0f, 1.0f}});
+    float[] penalty = HubnessCorrection.csls(2).penalties(gallery, reference);
+
+    assertThat(penalty[1]).isGreaterThan(penalty[0]);
+    assertThat(Recall.fromScores(sims, captionImage, penalty, new float[1]).t2iR1()).isEqualTo(100.0);
+  }
+
+  @Test
+  void invertedSoftmaxPenaltyShouldBeALogSumExp() {
+    INDArray gallery = Nd4j.create(new float[][] {{1, 0}});
+    INDArray reference = Nd4j.create(new float[][] {{1, 0}, {0, 1}});
+
+    float p = HubnessCorrection.invertedSoftmax(10).penalties(gallery, reference)[0];
+
+    assertThat((double) p).isCloseTo(Math.log(Math.exp(10) + Math.exp(0)) / 10, org.assertj.core.data.Offset.offset(1e-5));
+  }
+
+  @Test
+  void heldOutRuleShouldBeDeterministicAndNearItsShare() {
+    int held = 0;
+    for (int i = 0; i < 10_000; i++) {
+      if (HeldOut.isHeldOut("image-" + i + ".jpg", 10)) {
+        held++;
+      }
+    }
+    assertThat(held).isBetween(900, 1100);
+    assertThat(HeldOut.isHeldOut("x.jpg", 10)).isEqualTo(HeldOut.isHeldOut("x.jpg", 10));
+  }
+}
