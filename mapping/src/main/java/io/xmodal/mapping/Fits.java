@@ -24,11 +24,11 @@ public final class Fits {
     INDArray cxy = s.cxy(centred);
     String variant = direction.name().toLowerCase() + " " + (centred ? "c+l2" : "l2") + " λ=" + lambda;
     if (direction == Direction.T2I) {
-      INDArray w = Linalg.inverse(cxx.add(Linalg.eye(s.textDim(), ridge(cxx, lambda)))).mmul(cxy);
+      INDArray w = Linalg.spdInverse(cxx.add(Linalg.eye(s.textDim(), ridge(cxx, lambda)))).mmul(cxy);
       return new LinearMap(Method.LEAST_SQUARES, variant, centred ? s.meanX() : null, centred ? s.meanY() : null, w,
           null, null, HubnessCorrection.NONE);
     }
-    INDArray w = Linalg.inverse(cyy.add(Linalg.eye(s.imageDim(), ridge(cyy, lambda)))).mmul(cxy.transpose());
+    INDArray w = Linalg.spdInverse(cyy.add(Linalg.eye(s.imageDim(), ridge(cyy, lambda)))).mmul(cxy.transpose());
     return new LinearMap(Method.LEAST_SQUARES, variant, centred ? s.meanX() : null, centred ? s.meanY() : null, null,
         w, null, HubnessCorrection.NONE);
   }
@@ -71,8 +71,8 @@ public final class Fits {
   public static Cca cca(SufficientStats s, double reg) {
     INDArray cxx = s.cxx(true);
     INDArray cyy = s.cyy(true);
-    INDArray lxi = Linalg.inverse(Linalg.cholesky(cxx.add(Linalg.eye(s.textDim(), ridge(cxx, reg)))));
-    INDArray lyi = Linalg.inverse(Linalg.cholesky(cyy.add(Linalg.eye(s.imageDim(), ridge(cyy, reg)))));
+    INDArray lxi = Linalg.lowerInverse(Linalg.cholesky(cxx.add(Linalg.eye(s.textDim(), ridge(cxx, reg)))));
+    INDArray lyi = Linalg.lowerInverse(Linalg.cholesky(cyy.add(Linalg.eye(s.imageDim(), ridge(cyy, reg)))));
     INDArray t = lxi.mmul(s.cxy(true)).mmul(lyi.transpose());
     Linalg.Svd svd = Linalg.svd(t);
     long k = Math.min(s.textDim(), s.imageDim());

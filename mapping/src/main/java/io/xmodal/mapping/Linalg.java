@@ -3,7 +3,6 @@ package io.xmodal.mapping;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.inverse.InvertMatrix;
 
 /**
  * The few dense linear-algebra operations the maps need, on float64 ND4J arrays, through LAPACK (ND4J's own
@@ -36,9 +35,29 @@ public final class Linalg {
     return Nd4j.eye(d).castTo(DataType.DOUBLE).muli(lambda);
   }
 
-  // A⁻¹ for a square, well-conditioned A (LU via LAPACK getrf/getri).
-  public static INDArray inverse(INDArray a) {
-    return InvertMatrix.invert(a.castTo(DataType.DOUBLE).dup(), false);
+  // A⁻¹ for symmetric positive-definite A = LLᵀ: A⁻¹ = L⁻ᵀL⁻¹ (Cholesky via LAPACK potrf, then a triangular inverse).
+  public static INDArray spdInverse(INDArray a) {
+    INDArray li = lowerInverse(cholesky(a));
+    return li.transpose().mmul(li);
+  }
+
+  // L⁻¹ for lower-triangular L (d×d) by forward substitution, column by column: O(d³/3).
+  public static INDArray lowerInverse(INDArray lower) {
+    int d = (int) lower.rows();
+    double[][] l = lower.castTo(DataType.DOUBLE).toDoubleMatrix();
+    double[][] inv = new double[d][d];
+    for (int j = 0; j < d; j++) {
+      inv[j][j] = 1.0 / l[j][j];
+      for (int i = j + 1; i < d; i++) {
+        double sum = 0;
+        double[] li = l[i];
+        for (int k = j; k < i; k++) {
+          sum += li[k] * inv[k][j];
+        }
+        inv[i][j] = -sum / li[i];
+      }
+    }
+    return Nd4j.create(inv).castTo(DataType.DOUBLE);
   }
 
   // S = V diag(w) Vᵀ for symmetric S (d×d): returns w ascending and V (columns), via LAPACK syev.
@@ -75,6 +94,7 @@ public final class Linalg {
   public static INDArray cholesky(INDArray c) {
     INDArray a = c.castTo(DataType.DOUBLE).dup('f');
     Nd4j.getBlasWrapper().lapack().potrf(a, true);
+    // LAPACK leaves the other triangle untouched: clear it
     long d = a.rows();
     for (int i = 0; i < d; i++) {
       for (int j = i + 1; j < d; j++) {

@@ -21,7 +21,8 @@ public final class ModelSearch {
                         List<HubnessCorrection> hubness, boolean uncentred, List<Method> methods) {
 
     public static Options defaults() {
-      return new Options(new double[] {0.01, 0.1, 1.0}, new double[] {0.01, 0.1}, new int[] {128, 256, 384},
+      return new Options(new double[] {0.01, 0.1, 1.0}, new double[] {0.01, 0.1, 0.3},
+          new int[] {64, 128, 192, 256, 384},
           new double[] {0, 1, 2, 4},
           List.of(HubnessCorrection.NONE, HubnessCorrection.csls(10), HubnessCorrection.invertedSoftmax(20),
               HubnessCorrection.invertedSoftmax(40)),

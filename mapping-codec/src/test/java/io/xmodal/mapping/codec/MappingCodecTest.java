@@ -1,0 +1,73 @@
+package io.xmodal.mapping.codec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.xmodal.mapping.Fits;
+import io.xmodal.mapping.HubnessCorrection;
+import io.xmodal.mapping.LinearMap;
+import io.xmodal.mapping.SufficientStats;
+import io.xmodal.schemas.EncoderIdentity;
+import io.xmodal.schemas.MappingDirection;
+import io.xmodal.schemas.MappingMethod;
+import io.xmodal.schemas.MappingModel;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+class MappingCodecTest {
+
+  static SufficientStats stats() {
+    Random r = new Random(1);
+    float[][] x = new float[200][4];
+    float[][] y = new float[200][6];
+    for (int i = 0; i < 200; i++) {
+      for (int j = 0; j < 4; j++) {
+        x[i][j] = (float) r.nextGaussian();
+      }
+      for (int j = 0; j < 6; j++) {
+        y[i][j] = (float) (x[i][j % 4] + 0.1 * r.nextGaussian());
+      }
+    }
+    return SufficientStats.of(x, y);
+  }
+
+  static EncoderIdentity id(String name, int dim) {
+    return EncoderIdentity.newBuilder().setName(name).setVersion("v").setDimension(dim).setChecksum("abc").build();
+  }
+
+  @Test
+  void shouldRoundTripAMapThroughTheEventWithoutChangingItsProjections() {
+    LinearMap map = Fits.cca(stats(), 0.01).map(3, 1).withHubness(HubnessCorrection.invertedSoftmax(30));
+    MappingCodec.Meta meta = new MappingCodec.Meta("default", 7, id("t", 4), id("i", 6), 200,
+        Map.of("rsum", 123.0), Instant.ofEpochMilli(1000), 6L);
+
+    MappingModel event = MappingCodec.toAvro(map, meta);
+    LinearMap back = MappingCodec.fromAvro(event);
+
+    assertThat(event.getMethod()).isEqualTo(MappingMethod.CCA);
+    assertThat(event.getDirection()).isEqualTo(MappingDirection.SHARED_SPACE);
+    assertThat(event.getScoring()).isEqualTo("inverted-softmax:30.0");
+    assertThat(event.getParentVersion()).isEqualTo(6L);
+    assertThat(back.hubness()).isEqualTo(map.hubness());
+    INDArray x = Nd4j.rand(5, 4);
+    assertThat(back.projectText(x).sub(map.projectText(x)).amaxNumber().doubleValue()).isLessThan(1e-5);
+    INDArray y = Nd4j.rand(5, 6);
+    assertThat(back.projectImages(y).sub(map.projectImages(y)).amaxNumber().doubleValue()).isLessThan(1e-5);
+  }
+
+  @Test
+  void shouldLeaveOutWhatAMapDoesNotHave() {
+    LinearMap t2i = Fits.leastSquares(stats(), 0.1, false, Fits.Direction.T2I);
+
+    MappingModel event = MappingCodec.toAvro(t2i, new MappingCodec.Meta("default", 1, id("t", 4), id("i", 6), 200,
+        Map.of(), Instant.EPOCH, null));
+
+    assertThat(event.getDirection()).isEqualTo(MappingDirection.TEXT_TO_IMAGE);
+    assertThat(event.getPreprocessing()).isEmpty();
+    assertThat(event.getWeights()).extracting(t -> t.getName()).containsExactly(MappingCodec.TEXT_PROJECTION);
+    assertThat(MappingCodec.fromAvro(event).b()).isNull();
+  }
+}
