@@ -1,0 +1,350 @@
+package io.xmodal.trainer;
+
+import io.xmodal.mapping.EvalSet;
+import io.xmodal.mapping.Linalg;
+import io.xmodal.mapping.LinearMap;
+import io.xmodal.mapping.ModelSearch;
+import io.xmodal.mapping.Recall;
+import io.xmodal.mapping.SufficientStats;
+import io.xmodal.mapping.Vectors;
+import io.xmodal.mapping.codec.MappingCodec;
+import io.xmodal.platform.streams.MetricEvents;
+import io.xmodal.platform.streams.Outcome;
+import io.xmodal.schemas.EncoderIdentity;
+import io.xmodal.schemas.MappingModel;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the pairs, the sufficient statistics of the training pairs (one set per pair of encoders) and the held-out
+ * pairs; every N new pairs or T seconds it refits all closed-form candidates in the background, scores them and the
+ * live version on the held-out pairs, publishes the best as a new version if it is not worse (the quality gate), and
+ * reports every candidate's recall as metrics.
+ *
+ * <p>The pairs store (changelogged) is the source of truth. The statistics are derived from it: updated
+ * incrementally per pair (rank-k updates, O(d²) each), so a refit costs O(d³) and never rescans the pairs; after a
+ * restart they are rebuilt once from the restored store. Fits run on a background executor with copies of the
+ * statistics, so no transaction stays open while a fit runs; their results are forwarded by a punctuation on the
+ * stream thread.
+ */
+final class FitProcessor implements Processor<String, PairOp, String, Outcome<MappingModel>> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(FitProcessor.class);
+  private static final int FLUSH_EVERY = 256;
+  static final String LAST_VERSION = "last-published-version";
+
+  private final TrainerConfig config;
+  private final String pairsStore;
+  private final String stateStore;
+  private final String liveStore;
+  private final Executor executor;
+  private final AtomicReference<FitResult> finished = new AtomicReference<>();
+
+  private ProcessorContext<String, Outcome<MappingModel>> context;
+  private KeyValueStore<String, PairOp> pairs;
+  private KeyValueStore<String, Long> state;
+  private KeyValueStore<String, MappingModel> live;
+  private final Map<String, Group> groups = new HashMap<>();
+  private final Map<String, PairOp> heldOut = new HashMap<>();
+  private long newPairs;
+  private long lastFitAt;
+  private boolean fitting;
+  private long windowStart;
+
+  FitProcessor(TrainerConfig config, String pairsStore, String stateStore, String liveStore, Executor executor) {
+    this.config = config;
+    this.pairsStore = pairsStore;
+    this.stateStore = stateStore;
+    this.liveStore = liveStore;
+    this.executor = executor;
+  }
+
+  /** The training pairs of one (text encoder, image encoder) combination. */
+  private final class Group {
+    final EncoderIdentity text;
+    final EncoderIdentity image;
+    final SufficientStats stats;
+    final List<PairOp> pending = new ArrayList<>();
+    final float[][] refText;
+    final float[][] refImages;
+    int refNext;
+    int refCount;
+
+    Group(PairOp first) {
+      this.text = first.textEncoder();
+      this.image = first.imageEncoder();
+      this.stats = new SufficientStats(first.text().length, first.image().length);
+      this.refText = new float[config.referenceSize()][];
+      this.refImages = new float[config.referenceSize()][];
+    }
+
+    void add(PairOp p) {
+      pending.add(p);
+      if (pending.size() >= FLUSH_EVERY) {
+        flush();
+      }
+    }
+
+    void remove(PairOp p) {
+      flush();
+      stats.subtract(new float[][] {Vectors.l2(p.text())}, new float[][] {Vectors.l2(p.image())});
+    }
+
+    void flush() {
+      if (pending.isEmpty()) {
+        return;
+      }
+      float[][] x = new float[pending.size()][];
+      float[][] y = new float[pending.size()][];
+      for (int i = 0; i < x.length; i++) {
+        x[i] = Vectors.l2(pending.get(i).text());
+        y[i] = Vectors.l2(pending.get(i).image());
+        refText[refNext] = x[i];
+        refImages[refNext] = y[i];
+        refNext = (refNext + 1) % refText.length;
+        refCount = Math.min(refCount + 1, refText.length);
+      }
+      stats.add(x, y);
+      pending.clear();
+    }
+
+    long trainingPairs() {
+      return stats.count() + pending.size();
+    }
+
+    INDArray references(float[][] ring) {
+      float[][] rows = new float[refCount][];
+      System.arraycopy(ring, 0, rows, 0, refCount);
+      return Linalg.matrix(rows).castTo(DataType.FLOAT);
+    }
+  }
+
+  @Override
+  public void init(ProcessorContext<String, Outcome<MappingModel>> context) {
+    this.context = context;
+    this.pairs = context.getStateStore(pairsStore);
+    this.state = context.getStateStore(stateStore);
+    this.live = context.getStateStore(liveStore);
+    long t0 = System.nanoTime();
+    long n = 0;
+    try (KeyValueIterator<String, PairOp> all = pairs.all()) {
+      while (all.hasNext()) {
+        take(all.next().value);
+        n++;
+      }
+    }
+    groups.values().forEach(Group::flush);
+    if (n > 0) {
+      LOG.info("task {}: rebuilt the statistics of {} pairs in {} ms", context.taskId(), n,
+          (System.nanoTime() - t0) / 1_000_000);
+    }
+    this.lastFitAt = context.currentSystemTimeMs();
+    this.windowStart = lastFitAt;
+    context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, this::tick);
+    context.schedule(config.metricsInterval(), PunctuationType.WALL_CLOCK_TIME, this::publishCounts);
+  }
+
+  @Override
+  public void process(Record<String, PairOp> record) {
+    PairOp pair = record.value();
+    if (pair == null) {
+      return;
+    }
+    PairOp old = pairs.get(record.key());
+    if (old != null) {
+      if (old.heldOut()) {
+        heldOut.remove(old.captionId());
+      } else {
+        group(old).remove(old);
+      }
+    }
+    pairs.put(record.key(), pair);
+    take(pair);
+    newPairs++;
+  }
+
+  private void take(PairOp pair) {
+    if (pair.heldOut()) {
+      heldOut.put(pair.captionId(), pair);
+    } else {
+      group(pair).add(pair);
+    }
+  }
+
+  private Group group(PairOp pair) {
+    return groups.computeIfAbsent(pair.encodersKey(), k -> new Group(pair));
+  }
+
+  private void tick(long timestamp) {
+    FitResult result = finished.getAndSet(null);
+    if (result != null) {
+      fitting = false;
+      publish(result, timestamp);
+    }
+    if (!fitting) {
+      Map.Entry<String, Group> largest = groups.entrySet().stream()
+          .max(Comparator.comparingLong(e -> e.getValue().trainingPairs())).orElse(null);
+      if (largest != null && due(largest, timestamp)) {
+        startFit(largest.getKey(), largest.getValue(), timestamp);
+      }
+    }
+  }
+
+  private boolean due(Map.Entry<String, Group> g, long timestamp) {
+    if (g.getValue().trainingPairs() < config.minTrainingPairs()) {
+      return false;
+    }
+    if (heldOutImages(g.getKey()) < config.minHeldOutImages()) {
+      return false;
+    }
+    boolean enough = newPairs >= config.refitEveryPairs();
+    boolean waited = newPairs > 0 && timestamp - lastFitAt >= config.refitInterval().toMillis();
+    boolean firstFit = state.get(LAST_VERSION) == null && live.get(config.mappingName()) == null && newPairs > 0;
+    return enough || waited || firstFit;
+  }
+
+  private long heldOutImages(String key) {
+    return heldOut.values().stream().filter(p -> p.encodersKey().equals(key)).map(PairOp::imageId).distinct().count();
+  }
+
+  private void startFit(String key, Group g, long timestamp) {
+    g.flush();
+    SufficientStats stats = SufficientStats.fromBytes(g.stats.toBytes());
+    EvalSet validation = heldOutSet(key);
+    INDArray refText = g.references(g.refText);
+    INDArray refImages = g.references(g.refImages);
+    MappingModel liveModel = live.get(config.mappingName());
+    boolean sameEncoders = liveModel != null
+        && liveModel.getTextEncoder().getChecksum().equals(g.text.getChecksum())
+        && liveModel.getImageEncoder().getChecksum().equals(g.image.getChecksum());
+    MappingModel comparable = sameEncoders ? liveModel : null;
+    EncoderIdentity text = g.text;
+    EncoderIdentity image = g.image;
+    newPairs = 0;
+    lastFitAt = timestamp;
+    fitting = true;
+    LOG.info("refitting on {} training pairs, scoring on {} held-out images ({} captions)", stats.count(),
+        validation.imageCount(), validation.captionCount());
+    executor.execute(() -> {
+      try {
+        long t0 = System.nanoTime();
+        List<ModelSearch.Candidate> candidates = ModelSearch.bestPerFamily(stats, validation, refText, refImages,
+            config.search(), line -> LOG.debug("candidate {}", line));
+        ModelSearch.Candidate best = candidates.stream()
+            .max(Comparator.comparingDouble(c -> c.validation().rsum())).orElseThrow();
+        Recall.Result liveRecall = comparable == null ? null : Recall.evaluate(MappingCodec.fromAvro(comparable),
+            validation.captions(), validation.captionImage(), validation.images(), refText, refImages);
+        finished.set(new FitResult(candidates, best, comparable, liveRecall, stats.count(), validation.imageCount(),
+            text, image, (System.nanoTime() - t0) / 1e9, null));
+      } catch (RuntimeException | Error e) {
+        finished.set(FitResult.failed(e));
+      }
+    });
+  }
+
+  /** Held-out images of these encoders with all their captions, L2-normalised like the statistics. */
+  private EvalSet heldOutSet(String key) {
+    Map<String, Integer> imageIndex = new LinkedHashMap<>();
+    List<float[]> images = new ArrayList<>();
+    List<float[]> captions = new ArrayList<>();
+    List<Integer> captionImage = new ArrayList<>();
+    for (PairOp p : heldOut.values()) {
+      if (!p.encodersKey().equals(key)) {
+        continue;
+      }
+      Integer idx = imageIndex.get(p.imageId());
+      if (idx == null) {
+        idx = images.size();
+        imageIndex.put(p.imageId(), idx);
+        images.add(Vectors.l2(p.image()));
+      }
+      captions.add(Vectors.l2(p.text()));
+      captionImage.add(idx);
+    }
+    return new EvalSet(Linalg.matrix(captions.toArray(float[][]::new)),
+        captionImage.stream().mapToInt(Integer::intValue).toArray(), Linalg.matrix(images.toArray(float[][]::new)));
+  }
+
+  private void publish(FitResult r, long timestamp) {
+    if (r.failure() != null) {
+      LOG.error("refit failed; the live mapping stays", r.failure());
+      metric("mapping.refit.failed", 1, "count", Map.of(), timestamp);
+      return;
+    }
+    boolean promote = r.promote();
+    Long liveVersion = r.live() == null ? null : r.live().getVersion();
+    Long last = state.get(LAST_VERSION);
+    long version = Math.max(last == null ? 0 : last, liveVersion == null ? 0 : liveVersion) + 1;
+    for (ModelSearch.Candidate c : r.candidates()) {
+      Map<String, String> tags = new HashMap<>();
+      tags.put("mapping", config.mappingName());
+      tags.put("candidate", c.map().label());
+      tags.put("method", c.map().method().name());
+      boolean chosen = promote && c == r.best();
+      tags.put("promoted", Boolean.toString(chosen));
+      if (chosen) {
+        tags.put("version", Long.toString(version));
+      }
+      c.validation().asMap().forEach((name, value) ->
+          metric("mapping.heldout." + name, value, name.equals("rsum") ? "points" : "percent", tags, timestamp));
+    }
+    if (r.liveRecall() != null) {
+      metric("mapping.live.rsum", r.liveRecall().rsum(), "points",
+          Map.of("mapping", config.mappingName(), "version", Long.toString(liveVersion)), timestamp);
+    }
+    if (!promote) {
+      LOG.info("refit: best candidate {} rsum {} is worse than live v{} rsum {}; not published",
+          r.best().map().label(), String.format("%.1f", r.best().validation().rsum()), liveVersion,
+          String.format("%.1f", r.liveRecall().rsum()));
+      metric("mapping.refused", r.best().validation().rsum(), "points", Map.of("mapping", config.mappingName(),
+          "candidate", r.best().map().label()), timestamp);
+      return;
+    }
+    LinearMap map = r.best().map();
+    Map<String, Double> metrics = new LinkedHashMap<>(r.best().validation().asMap());
+    metrics.put("heldout.images", (double) r.heldOutImages());
+    metrics.put("fit.seconds", r.seconds());
+    MappingModel model = MappingCodec.toAvro(map, new MappingCodec.Meta(config.mappingName(), version, r.textEncoder(),
+        r.imageEncoder(), r.pairsUsed(), metrics, Instant.ofEpochMilli(timestamp), liveVersion));
+    state.put(LAST_VERSION, version);
+    LOG.info("published {} v{}: {} held-out rsum {} (live was {})", config.mappingName(), version, map.label(),
+        String.format("%.1f", r.best().validation().rsum()),
+        r.liveRecall() == null ? "none" : String.format("%.1f", r.liveRecall().rsum()));
+    context.forward(new Record<>(config.mappingName(), new Outcome.Accepted<>(model), timestamp));
+    metric("mapping.promoted", version, "version", Map.of("mapping", config.mappingName(), "candidate", map.label()),
+        timestamp);
+  }
+
+  private void publishCounts(long timestamp) {
+    long training = groups.values().stream().mapToLong(Group::trainingPairs).sum();
+    long images = heldOut.values().stream().map(PairOp::imageId).distinct().count();
+    Map<String, String> tags = Map.of("mapping", config.mappingName());
+    metric("trainer.pairs.training", training, "pairs", tags, timestamp);
+    metric("trainer.pairs.held_out", heldOut.size(), "pairs", tags, timestamp);
+    metric("trainer.images.held_out", images, "images", tags, timestamp);
+    windowStart = timestamp;
+  }
+
+  private void metric(String name, double value, String unit, Map<String, String> tags, long timestamp) {
+    context.forward(new Record<>(name, new Outcome.Metric<>(MetricEvents.of(name, value, unit, tags, windowStart,
+        timestamp)), timestamp));
+  }
+}

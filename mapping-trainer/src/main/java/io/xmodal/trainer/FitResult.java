@@ -1,0 +1,29 @@
+package io.xmodal.trainer;
+
+import io.xmodal.mapping.ModelSearch;
+import io.xmodal.mapping.Recall;
+import io.xmodal.schemas.EncoderIdentity;
+import io.xmodal.schemas.MappingModel;
+import java.util.List;
+
+/**
+ * What one refit produced: every family's best candidate scored on the held-out pairs, the live version scored on the
+ * same pairs, and whether the best candidate passes the quality gate (not worse than the live version).
+ */
+record FitResult(List<ModelSearch.Candidate> candidates, ModelSearch.Candidate best, MappingModel live,
+                 Recall.Result liveRecall, long pairsUsed, int heldOutImages, EncoderIdentity textEncoder,
+                 EncoderIdentity imageEncoder, double seconds, Throwable failure) {
+
+  /** The quality gate: a candidate replaces the live mapping only if its held-out rsum is not worse. */
+  static boolean passesGate(Recall.Result candidate, Recall.Result live) {
+    return live == null || candidate.rsum() >= live.rsum();
+  }
+
+  boolean promote() {
+    return failure == null && best != null && passesGate(best.validation(), liveRecall);
+  }
+
+  static FitResult failed(Throwable t) {
+    return new FitResult(List.of(), null, null, null, 0, 0, null, null, 0, t);
+  }
+}

@@ -1,0 +1,96 @@
+package io.xmodal.trainer;
+
+import io.xmodal.schemas.EncoderIdentity;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
+
+/**
+ * The current pairing of one caption with its image: both vectors as the encoders produced them, which encoders,
+ * and whether the image is held out. A newer PairOp for the same caption replaces the older one.
+ */
+record PairOp(String captionId, String imageId, boolean heldOut, EncoderIdentity textEncoder,
+              EncoderIdentity imageEncoder, float[] text, float[] image) {
+
+  /** The statistics this pair belongs to: one set per (text encoder, image encoder). */
+  String encodersKey() {
+    return key(textEncoder) + "+" + key(imageEncoder);
+  }
+
+  private static String key(EncoderIdentity e) {
+    return e.getName() + "@" + e.getChecksum().substring(0, Math.min(12, e.getChecksum().length()));
+  }
+
+  /** An explicit binary serde for the internal repartition topic and the pairs store. */
+  static Serde<PairOp> serde() {
+    Serializer<PairOp> ser = (topic, p) -> p == null ? null : toBytes(p);
+    Deserializer<PairOp> de = (topic, b) -> b == null ? null : fromBytes(b);
+    return Serdes.serdeFrom(ser, de);
+  }
+
+  private static final int VERSION = 1;
+
+  static byte[] toBytes(PairOp p) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + 4 * (p.text.length + p.image.length));
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      out.writeByte(VERSION);
+      out.writeUTF(p.captionId);
+      out.writeUTF(p.imageId);
+      out.writeBoolean(p.heldOut);
+      write(out, p.textEncoder);
+      write(out, p.imageEncoder);
+      write(out, p.text);
+      write(out, p.image);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  static PairOp fromBytes(byte[] b) {
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(b))) {
+      int version = in.readByte();
+      if (version != VERSION) {
+        throw new IllegalStateException("unknown PairOp format " + version);
+      }
+      return new PairOp(in.readUTF(), in.readUTF(), in.readBoolean(), readIdentity(in), readIdentity(in),
+          readFloats(in), readFloats(in));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void write(DataOutputStream out, EncoderIdentity e) throws IOException {
+    out.writeUTF(e.getName());
+    out.writeUTF(e.getVersion());
+    out.writeInt(e.getDimension());
+    out.writeUTF(e.getChecksum());
+  }
+
+  private static EncoderIdentity readIdentity(DataInputStream in) throws IOException {
+    return EncoderIdentity.newBuilder().setName(in.readUTF()).setVersion(in.readUTF()).setDimension(in.readInt())
+        .setChecksum(in.readUTF()).build();
+  }
+
+  private static void write(DataOutputStream out, float[] v) throws IOException {
+    out.writeInt(v.length);
+    for (float f : v) {
+      out.writeFloat(f);
+    }
+  }
+
+  private static float[] readFloats(DataInputStream in) throws IOException {
+    float[] v = new float[in.readInt()];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = in.readFloat();
+    }
+    return v;
+  }
+}

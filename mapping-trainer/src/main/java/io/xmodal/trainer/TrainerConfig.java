@@ -1,0 +1,45 @@
+package io.xmodal.trainer;
+
+import io.xmodal.mapping.ModelSearch;
+import io.xmodal.platform.config.ConfigSource;
+import io.xmodal.platform.config.PlatformConfig;
+import io.xmodal.platform.streams.RejectionFactory;
+import java.time.Duration;
+
+/**
+ * Settings of mapping-trainer.
+ *
+ * @param applicationId    {@code XMODAL_TRAINER_APPLICATION_ID}, default {@code xmodal-trainer}
+ * @param mappingName      {@code XMODAL_MAPPING_NAME}: the key its versions are published under, default {@code default}
+ * @param heldOutPercent   {@code XMODAL_HELD_OUT_PERCENT}: images whose CRC32(imageId) mod 100 is below this are held
+ *                         out, with all their captions, and never enter a fit; default 10
+ * @param refitEveryPairs  {@code XMODAL_TRAINER_REFIT_PAIRS}: refit after this many new pairs, default 5000
+ * @param refitInterval    {@code XMODAL_TRAINER_REFIT_INTERVAL}: or after this long if any pair arrived, default 10m
+ * @param minTrainingPairs {@code XMODAL_TRAINER_MIN_PAIRS}: no fit below this many training pairs, default 1000
+ * @param minHeldOutImages {@code XMODAL_TRAINER_MIN_HELD_OUT}: nor below this many held-out images, default 50
+ * @param search           {@code XMODAL_TRAINER_GRID}: full (default) or quick
+ * @param referenceSize    training items kept as reference queries for hubness penalties, default 2000
+ * @param dlqPayloadCap    bytes of a refused record kept in its dead letter
+ * @param metricsInterval  how often pair counts are published
+ */
+public record TrainerConfig(String applicationId, String mappingName, int heldOutPercent, int refitEveryPairs,
+                            Duration refitInterval, int minTrainingPairs, int minHeldOutImages,
+                            ModelSearch.Options search, int referenceSize, int dlqPayloadCap,
+                            Duration metricsInterval) {
+
+  public static TrainerConfig from(ConfigSource source, PlatformConfig platform) {
+    return new TrainerConfig(
+        source.string("XMODAL_TRAINER_APPLICATION_ID", "xmodal-trainer"),
+        source.string("XMODAL_MAPPING_NAME", "default"),
+        source.integer("XMODAL_HELD_OUT_PERCENT", 10),
+        source.positiveInt("XMODAL_TRAINER_REFIT_PAIRS", 5000),
+        source.duration("XMODAL_TRAINER_REFIT_INTERVAL", Duration.ofMinutes(10)),
+        source.positiveInt("XMODAL_TRAINER_MIN_PAIRS", 1000),
+        source.positiveInt("XMODAL_TRAINER_MIN_HELD_OUT", 50),
+        source.string("XMODAL_TRAINER_GRID", "full").equalsIgnoreCase("quick")
+            ? ModelSearch.Options.quick() : ModelSearch.Options.defaults(),
+        source.positiveInt("XMODAL_TRAINER_REFERENCE_SIZE", 2000),
+        source.positiveInt("XMODAL_DLQ_PAYLOAD_CAP", RejectionFactory.DEFAULT_PAYLOAD_CAP),
+        platform.metricsInterval());
+  }
+}

@@ -1,0 +1,128 @@
+package io.xmodal.trainer;
+
+import io.xmodal.platform.streams.Outcome;
+import io.xmodal.platform.streams.OutcomeRoutes;
+import io.xmodal.platform.topics.TopicCatalogue;
+import io.xmodal.schemas.Embedding;
+import io.xmodal.schemas.MappingModel;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The mapping-trainer topology:
+ * <pre>
+ *   xmodal.embeddings.text ─ trainer-text-paired ─ trainer-text-by-image (repartition by imageId) ─┐
+ *   xmodal.embeddings.image ───────────────────────────────────────────────────────── merge ─ trainer-pair-join
+ *     ─ trainer-pairs (repartition to 1 partition: the fit needs every pair) ─ trainer-fit ─┬─&gt; xmodal.mappings
+ *                                                                                         ├─&gt; xmodal.metrics
+ *   xmodal.mappings ─&gt; global store trainer-live-mappings (the live version, rollbacks included) └─&gt; xmodal.rejected
+ * </pre>
+ * The fits run on the executor from {@code fitExecutors} (one per fit task); tests pass a direct executor.
+ */
+public final class TrainerTopology {
+
+  static final String JOIN_IMAGES = "trainer-join-images";
+  static final String JOIN_CAPTIONS = "trainer-join-captions";
+  static final String PAIRS = "trainer-pairs";
+  static final String STATE = "trainer-state";
+  static final String LIVE = "trainer-live-mappings";
+
+  private TrainerTopology() {}
+
+  public static Topology buildTopology(TrainerConfig config, TopicCatalogue topics, Supplier<Executor> fitExecutors) {
+    StreamsBuilder builder = new StreamsBuilder();
+    var embeddingSerde = topics.imageEmbeddings().valueSerde();
+    int partitions = topics.imageEmbeddings().partitions();
+
+    builder.addGlobalStore(
+        Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(LIVE), Serdes.String(), topics.mappings().valueSerde())
+            .withLoggingDisabled(),
+        topics.mappings().name(),
+        Consumed.with(Serdes.String(), topics.mappings().valueSerde()).withName("trainer-mappings-source"),
+        () -> new LiveMappingUpdater());
+
+    KStream<String, Embedding> captionsByImage = builder
+        .stream(topics.textEmbeddings().name(), topics.textEmbeddings().consumed("trainer-text-source"))
+        .filter((id, e) -> e != null && e.getPairedImageId() != null, Named.as("trainer-text-paired"))
+        .selectKey((id, e) -> e.getPairedImageId(), Named.as("trainer-text-rekey"))
+        .repartition(Repartitioned.with(Serdes.String(), embeddingSerde).withName("trainer-text-by-image")
+            .withNumberOfPartitions(partitions));
+    KStream<String, Embedding> images = builder
+        .stream(topics.imageEmbeddings().name(), topics.imageEmbeddings().consumed("trainer-image-source"));
+
+    KStream<String, Outcome<MappingModel>> outcomes = images
+        .merge(captionsByImage, Named.as("trainer-embeddings"))
+        .process(new JoinSupplier(config, embeddingSerde), Named.as("trainer-pair-join"))
+        .repartition(Repartitioned.with(Serdes.String(), PairOp.serde()).withName("trainer-pairs")
+            .withNumberOfPartitions(1))
+        .process(new FitSupplier(config, fitExecutors), Named.as("trainer-fit"));
+    OutcomeRoutes.route(outcomes, "trainer-mapping", topics.mappings(), topics);
+    return builder.build();
+  }
+
+  /** Keeps the latest MappingModel per name from the mappings topic. */
+  private static final class LiveMappingUpdater implements Processor<String, MappingModel, Void, Void> {
+    private KeyValueStore<String, MappingModel> store;
+
+    @Override
+    public void init(ProcessorContext<Void, Void> context) {
+      store = context.getStateStore(LIVE);
+    }
+
+    @Override
+    public void process(Record<String, MappingModel> record) {
+      if (record.key() == null) {
+        return;
+      }
+      MappingModel current = store.get(record.key());
+      if (record.value() == null || current == null || record.value().getVersion() >= current.getVersion()) {
+        store.put(record.key(), record.value());
+      }
+    }
+  }
+
+  private record JoinSupplier(TrainerConfig config, org.apache.kafka.common.serialization.Serde<Embedding> serde)
+      implements ProcessorSupplier<String, Embedding, String, PairOp> {
+    @Override
+    public Processor<String, Embedding, String, PairOp> get() {
+      return new PairJoinProcessor(JOIN_IMAGES, JOIN_CAPTIONS, config.heldOutPercent());
+    }
+
+    @Override
+    public Set<StoreBuilder<?>> stores() {
+      return Set.of(
+          Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(JOIN_IMAGES), Serdes.String(), serde),
+          Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(JOIN_CAPTIONS), Serdes.String(), serde));
+    }
+  }
+
+  private record FitSupplier(TrainerConfig config, Supplier<Executor> executors)
+      implements ProcessorSupplier<String, PairOp, String, Outcome<MappingModel>> {
+    @Override
+    public Processor<String, PairOp, String, Outcome<MappingModel>> get() {
+      return new FitProcessor(config, PAIRS, STATE, LIVE, executors.get());
+    }
+
+    @Override
+    public Set<StoreBuilder<?>> stores() {
+      return Set.of(
+          Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PAIRS), Serdes.String(), PairOp.serde()),
+          Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STATE), Serdes.String(), Serdes.Long()));
+    }
+  }
+}

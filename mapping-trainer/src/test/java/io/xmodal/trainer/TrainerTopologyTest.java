@@ -1,0 +1,276 @@
+package io.xmodal.trainer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.xmodal.mapping.Fits;
+import io.xmodal.mapping.HeldOut;
+import io.xmodal.mapping.HubnessCorrection;
+import io.xmodal.mapping.Method;
+import io.xmodal.mapping.ModelSearch;
+import io.xmodal.mapping.SufficientStats;
+import io.xmodal.mapping.Vectors;
+import io.xmodal.mapping.codec.MappingCodec;
+import io.xmodal.platform.config.ConfigSource;
+import io.xmodal.platform.config.PlatformConfig;
+import io.xmodal.platform.serde.PlainAvroSerdes;
+import io.xmodal.platform.streams.StreamsSettings;
+import io.xmodal.platform.topics.TopicCatalogue;
+import io.xmodal.schemas.Embedding;
+import io.xmodal.schemas.EncoderIdentity;
+import io.xmodal.schemas.MappingModel;
+import io.xmodal.schemas.MetricEvent;
+import io.xmodal.schemas.Modality;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrainerTopologyTest {
+
+  static final int DX = 8;
+  static final int DY = 12;
+  static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+  static final EncoderIdentity TEXT = EncoderIdentity.newBuilder().setName("text-enc").setVersion("1")
+      .setDimension(DX).setChecksum("aaaaaaaaaaaaaaaa").build();
+  static final EncoderIdentity IMAGE = EncoderIdentity.newBuilder().setName("image-enc").setVersion("1")
+      .setDimension(DY).setChecksum("bbbbbbbbbbbbbbbb").build();
+
+  @TempDir
+  Path work;
+
+  TopologyTestDriver driver;
+  TestInputTopic<String, Embedding> images;
+  TestInputTopic<String, Embedding> texts;
+  TestInputTopic<String, MappingModel> mappingsIn;
+  TestOutputTopic<String, MappingModel> mappings;
+  TestOutputTopic<String, MetricEvent> metrics;
+  TopicCatalogue topics;
+
+  /** Images with three captions each; caption = image·M + noise, so the images are findable from their captions. */
+  record Data(List<Embedding> images, List<Embedding> captions) {}
+
+  static Data data(int n, long seed) {
+    return data(n, seed, 0.8);
+  }
+
+  static Data data(int n, long seed, double noise) {
+    Random r = new Random(seed);
+    double[][] m = new double[DY][DX];
+    Random mr = new Random(42);
+    for (double[] row : m) {
+      for (int j = 0; j < DX; j++) {
+        row[j] = mr.nextGaussian();
+      }
+    }
+    List<Embedding> imgs = new ArrayList<>();
+    List<Embedding> caps = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      float[] y = new float[DY];
+      for (int j = 0; j < DY; j++) {
+        y[j] = (float) r.nextGaussian();
+      }
+      String imageId = "img-" + seed + "-" + i + ".jpg";
+      imgs.add(embedding(imageId, Modality.IMAGE, IMAGE, y, null));
+      for (int c = 0; c < 3; c++) {
+        float[] x = new float[DX];
+        for (int k = 0; k < DX; k++) {
+          double v = 0;
+          for (int j = 0; j < DY; j++) {
+            v += y[j] * m[j][k];
+          }
+          x[k] = (float) (v + noise * r.nextGaussian());
+        }
+        caps.add(embedding(imageId + "#" + c, Modality.TEXT, TEXT, x, imageId));
+      }
+    }
+    return new Data(imgs, caps);
+  }
+
+  static Embedding embedding(String id, Modality modality, EncoderIdentity enc, float[] v, String paired) {
+    List<Float> list = new ArrayList<>();
+    for (float f : v) {
+      list.add(f);
+    }
+    return Embedding.newBuilder().setId(id).setModality(modality).setEncoderInfo(enc).setVector(list)
+        .setPairedImageId(paired).setCreatedAt(T0).build();
+  }
+
+  @BeforeEach
+  void start() {
+    ConfigSource source = ConfigSource.of(Map.of("XMODAL_WORK_DIR", work.toString(), "KAFKA_BOOTSTRAP_SERVERS",
+        "ttd:9092", "XMODAL_TRAINER_MIN_PAIRS", "50", "XMODAL_TRAINER_MIN_HELD_OUT", "5",
+        "XMODAL_TRAINER_REFIT_PAIRS", "100", "XMODAL_METRICS_INTERVAL", "1h"));
+    PlatformConfig platform = PlatformConfig.from(source);
+    TrainerConfig base = TrainerConfig.from(source, platform);
+    ModelSearch.Options small = new ModelSearch.Options(new double[] {0.1}, new double[] {0.1}, new int[] {4, 8},
+        new double[] {0, 1}, List.of(HubnessCorrection.NONE), false,
+        List.of(Method.LEAST_SQUARES, Method.PROCRUSTES, Method.CCA));
+    TrainerConfig config = new TrainerConfig(base.applicationId(), base.mappingName(), base.heldOutPercent(),
+        base.refitEveryPairs(), base.refitInterval(), base.minTrainingPairs(), base.minHeldOutImages(), small, 500,
+        base.dlqPayloadCap(), base.metricsInterval());
+    topics = TopicCatalogue.create(platform.topics(), new PlainAvroSerdes());
+    Properties props = StreamsSettings.properties(platform, config.applicationId(), topics, 1024);
+    // fits run on the test thread: results are published at the next punctuation
+    driver = new TopologyTestDriver(TrainerTopology.buildTopology(config, topics, () -> Runnable::run), props, T0);
+    images = driver.createInputTopic(topics.imageEmbeddings().name(), new StringSerializer(),
+        topics.imageEmbeddings().valueSerde().serializer());
+    texts = driver.createInputTopic(topics.textEmbeddings().name(), new StringSerializer(),
+        topics.textEmbeddings().valueSerde().serializer());
+    mappingsIn = driver.createInputTopic(topics.mappings().name(), new StringSerializer(),
+        topics.mappings().valueSerde().serializer());
+    mappings = driver.createOutputTopic(topics.mappings().name(), topics.mappings().keySerde().deserializer(),
+        topics.mappings().valueSerde().deserializer());
+    metrics = driver.createOutputTopic(topics.metrics().name(), topics.metrics().keySerde().deserializer(),
+        topics.metrics().valueSerde().deserializer());
+  }
+
+  @AfterEach
+  void stop() {
+    driver.close();
+  }
+
+  void pipe(Data d, boolean captionsFirst) {
+    if (captionsFirst) {
+      d.captions().forEach(c -> texts.pipeInput(c.getId(), c));
+      d.images().forEach(i -> images.pipeInput(i.getId(), i));
+    } else {
+      d.images().forEach(i -> images.pipeInput(i.getId(), i));
+      d.captions().forEach(c -> texts.pipeInput(c.getId(), c));
+    }
+  }
+
+  void tick() {
+    driver.advanceWallClockTime(Duration.ofSeconds(1));
+    driver.advanceWallClockTime(Duration.ofSeconds(1));
+  }
+
+  static long heldOutCaptions(Data d) {
+    return d.captions().stream().filter(c -> HeldOut.isHeldOut(c.getPairedImageId(), 10)).count();
+  }
+
+  @Test
+  void shouldPairEitherOrderAndPublishAFirstVersionFittedOnTrainingPairsOnly() {
+    Data half1 = data(100, 1);
+    Data half2 = data(100, 2);
+    pipe(half1, true);   // captions before their images
+    pipe(half2, false);  // images before their captions
+
+    tick();
+
+    List<MappingModel> published = mappings.readValuesToList();
+    assertThat(published).hasSize(1);
+    MappingModel v1 = published.get(0);
+    long allPairs = half1.captions().size() + half2.captions().size();
+    long held = heldOutCaptions(half1) + heldOutCaptions(half2);
+    assertThat(held).isPositive();
+    assertThat(v1.getName()).isEqualTo("default");
+    assertThat(v1.getVersion()).isEqualTo(1);
+    assertThat(v1.getPairsUsed()).isEqualTo(allPairs - held);
+    assertThat(v1.getParentVersion()).isNull();
+    assertThat(v1.getTextEncoder()).isEqualTo(TEXT);
+    assertThat(v1.getImageEncoder()).isEqualTo(IMAGE);
+    assertThat(v1.getHeldOutMetrics()).containsKeys("t2i.r1", "t2i.r5", "t2i.r10", "i2t.r1", "i2t.r5", "i2t.r10",
+        "rsum");
+    assertThat(v1.getHeldOutMetrics().get("t2i.r10")).isGreaterThan(50);
+    // every candidate's held-out recall went to the metrics, promoted or not
+    List<MetricEvent> m = metrics.readValuesToList();
+    assertThat(m).filteredOn(e -> e.getName().equals("mapping.heldout.rsum")).hasSizeGreaterThanOrEqualTo(4)
+        .anySatisfy(e -> assertThat(e.getTags()).containsEntry("promoted", "true").containsEntry("version", "1"))
+        .anySatisfy(e -> assertThat(e.getTags()).containsEntry("promoted", "false"));
+    assertThat(m).filteredOn(e -> e.getName().equals("mapping.promoted")).extracting(MetricEvent::getValue)
+        .containsExactly(1.0);
+  }
+
+  @Test
+  void shouldRefuseACandidateWorseThanTheLiveVersion() {
+    Data d = data(400, 3, 6.0);
+    // a live version that has seen the held-out pairs themselves: no honest candidate can beat it there
+    List<float[]> hx = new ArrayList<>();
+    List<float[]> hy = new ArrayList<>();
+    Map<String, Embedding> byId = new java.util.HashMap<>();
+    d.images().forEach(i -> byId.put(i.getId(), i));
+    for (Embedding c : d.captions()) {
+      if (HeldOut.isHeldOut(c.getPairedImageId(), 10)) {
+        hx.add(Vectors.l2(floats(c)));
+        hy.add(Vectors.l2(floats(byId.get(c.getPairedImageId()))));
+      }
+    }
+    SufficientStats cheat = SufficientStats.of(hx.toArray(float[][]::new), hy.toArray(float[][]::new));
+    MappingModel live = MappingCodec.toAvro(Fits.leastSquares(cheat, 1e-6, true, Fits.Direction.I2T),
+        new MappingCodec.Meta("default", 5, TEXT, IMAGE, hx.size(), Map.of(), T0, null));
+    mappingsIn.pipeInput("default", live);
+
+    pipe(d, false);
+    tick();
+
+    assertThat(mappings.isEmpty()).as("no version published").isTrue();
+    List<MetricEvent> m = metrics.readValuesToList();
+    assertThat(m).filteredOn(e -> e.getName().equals("mapping.refused")).hasSize(1);
+    assertThat(m).filteredOn(e -> e.getName().equals("mapping.live.rsum")).singleElement()
+        .satisfies(e -> assertThat(e.getTags()).containsEntry("version", "5"));
+    assertThat(m).filteredOn(e -> e.getName().equals("mapping.heldout.rsum"))
+        .allSatisfy(e -> assertThat(e.getTags()).containsEntry("promoted", "false"));
+  }
+
+  @Test
+  void shouldNumberTheNextVersionAfterTheLiveOneAndNameItsParent() {
+    Data d = data(200, 4);
+    MappingModel weak = MappingCodec.toAvro(Fits.procrustesPad(SufficientStats.of(new float[][] {{1, 0, 0, 0, 0, 0, 0,
+        0}, {0, 1, 0, 0, 0, 0, 0, 0}}, new float[][] {new float[DY], new float[DY]}), false),
+        new MappingCodec.Meta("default", 7, TEXT, IMAGE, 2, Map.of(), T0, null));
+    mappingsIn.pipeInput("default", weak);
+
+    pipe(d, false);
+    tick();
+
+    MappingModel next = mappings.readValue();
+    assertThat(next.getVersion()).isEqualTo(8);
+    assertThat(next.getParentVersion()).isEqualTo(7L);
+  }
+
+  @Test
+  void shouldReplaceAReEncodedItemsPairsInsteadOfCountingThemTwice() {
+    Data d = data(100, 5);
+    pipe(d, false);
+    driver.advanceWallClockTime(Duration.ofHours(1));
+    Map<String, Double> before = counts();
+
+    // the same items re-encoded (new vectors): every caption and image again
+    Data again = data(100, 5, 1.5);
+    pipe(again, true);
+    driver.advanceWallClockTime(Duration.ofHours(1));
+    Map<String, Double> after = counts();
+
+    long held = heldOutCaptions(d);
+    assertThat(before).containsEntry("trainer.pairs.training", (double) (300 - held))
+        .containsEntry("trainer.pairs.held_out", (double) held);
+    assertThat(after).isEqualTo(before);
+  }
+
+  private Map<String, Double> counts() {
+    Map<String, Double> out = new java.util.HashMap<>();
+    metrics.readValuesToList().stream().filter(m -> m.getName().startsWith("trainer.pairs."))
+        .forEach(m -> out.put(m.getName(), m.getValue()));
+    return out;
+  }
+
+  static float[] floats(Embedding e) {
+    float[] v = new float[e.getVector().size()];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = e.getVector().get(i);
+    }
+    return v;
+  }
+}
