@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Measure throughput and memory (numbers for the README and the closing notes, not tests).",
-    subcommands = {BenchCommand.Encode.class})
+    subcommands = {BenchCommand.Encode.class, BenchCommand.Refit.class})
 final class BenchCommand {
 
   @Command(name = "encode", mixinStandardHelpOptions = true,
@@ -21,6 +21,22 @@ final class BenchCommand {
           "Raw encoder throughput at batch 1, 8 and 32, and encode-stream end to end through an embedded broker.",
           "Uses the Flickr8k dev split; its own broker and registry on free ports under XMODAL_WORK_DIR/bench-*. The "
               + "last line is 'stream/raw throughput ratio: X.XX', the lower of the two modalities."})
+  @Command(name = "refit", mixinStandardHelpOptions = true,
+      description = "Refit time per closed-form method vs number of pairs (10k, 30k, 100k synthetic), and the per-pair "
+          + "cost of the incremental statistics update.")
+  static final class Refit implements Callable<Integer> {
+
+    @Option(names = "--sizes", split = ",", defaultValue = "10000,30000,100000", paramLabel = "N,N,…",
+        description = "Pair counts (default ${DEFAULT-VALUE}).")
+    int[] sizes;
+
+    @Override
+    public Integer call() {
+      new io.xmodal.app.bench.RefitBench(System.out).run(sizes, 384, 1280);
+      return 0;
+    }
+  }
+
   static final class Encode implements Callable<Integer> {
 
     @Option(names = "--path", paramLabel = "DIR", description = "Flickr8k folder (default XMODAL_SHARED_DIR/datasets/flickr8k).")

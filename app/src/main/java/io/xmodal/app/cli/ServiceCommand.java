@@ -13,7 +13,7 @@ import picocli.CommandLine.Parameters;
             + "instances with the same application.id share the partitions."})
 final class ServiceCommand implements Callable<Integer> {
 
-  enum Name { INGEST, ENCODE }
+  enum Name { INGEST, ENCODE, TRAINER }
 
   @Parameters(paramLabel = "NAME", description = "The service: ${COMPLETION-CANDIDATES}.")
   Name name;
@@ -23,6 +23,7 @@ final class ServiceCommand implements Callable<Integer> {
     switch (name) {
       case INGEST -> IngestMain.main(new String[0]);
       case ENCODE -> EncodeMain.main(new String[0]);
+      case TRAINER -> io.xmodal.trainer.TrainerMain.main(new String[0]);
       default -> throw new IllegalStateException("unknown service " + name);
     }
     return 0;

@@ -4,6 +4,9 @@ import io.xmodal.encode.EncodeConfig;
 import io.xmodal.encode.EncodeTopology;
 import io.xmodal.encode.Encoders;
 import io.xmodal.ingest.IngestConfig;
+import io.xmodal.trainer.FitExecutors;
+import io.xmodal.trainer.TrainerConfig;
+import io.xmodal.trainer.TrainerTopology;
 import io.xmodal.ingest.IngestTopology;
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
@@ -39,7 +42,7 @@ final class Stack implements AutoCloseable {
   }
 
   /** The services {@code up} can run in its JVM. */
-  enum Service { INGEST, ENCODE }
+  enum Service { INGEST, ENCODE, TRAINER }
 
   static Stack start(ConfigSource source) throws InterruptedException {
     return start(source, java.util.EnumSet.allOf(Service.class));
@@ -67,6 +70,9 @@ final class Stack implements AutoCloseable {
       if (which.contains(Service.ENCODE)) {
         stack.startEncode(source);
       }
+      if (which.contains(Service.TRAINER)) {
+        stack.startTrainer(source);
+      }
       return stack;
     } catch (RuntimeException | InterruptedException e) {
       if (stack != null) {
@@ -92,6 +98,15 @@ final class Stack implements AutoCloseable {
     StreamsService service = StreamsService.start("encode-stream",
         EncodeTopology.buildTopology(encode, topics, encoders),
         encode.streamsProperties(config, topics));
+    services.add(service);
+    service.awaitRunning(Duration.ofMinutes(2));
+  }
+
+  private void startTrainer(ConfigSource source) throws InterruptedException {
+    TrainerConfig trainer = TrainerConfig.from(source, config);
+    StreamsService service = StreamsService.start("mapping-trainer",
+        TrainerTopology.buildTopology(trainer, topics, FitExecutors::create),
+        StreamsSettings.properties(config, trainer.applicationId(), topics, trainer.dlqPayloadCap()));
     services.add(service);
     service.awaitRunning(Duration.ofMinutes(2));
   }

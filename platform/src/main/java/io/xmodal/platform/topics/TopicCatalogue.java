@@ -36,6 +36,9 @@ public record TopicCatalogue(
     Map<String, String> compactLarge = Map.of("max.message.bytes", Integer.toString(settings.maxMessageBytes()),
         "cleanup.policy", "compact");
     Map<String, String> compact = Map.of("cleanup.policy", "compact");
+    // every mapping version stays readable for 30 days before compaction may drop it (rollback reads the history)
+    Map<String, String> versions = Map.of("max.message.bytes", Integer.toString(settings.maxMessageBytes()),
+        "cleanup.policy", "compact", "min.compaction.lag.ms", Long.toString(30L * 24 * 3600 * 1000));
     return new TopicCatalogue(
         f.topic("images.raw", ImageEvent.class, large),
         f.topic("captions.raw", CaptionEvent.class, Map.of()),
@@ -44,7 +47,7 @@ public record TopicCatalogue(
         f.topic("rejected", Rejection.class, large),
         f.topic("embeddings.image", Embedding.class, compact),
         f.topic("embeddings.text", Embedding.class, compact),
-        f.topic("mappings", MappingModel.class, compactLarge),
+        f.topic("mappings", MappingModel.class, versions),
         f.topic("metrics", MetricEvent.class, Map.of()),
         f.topic("queries", Query.class, large),
         f.topic("results", QueryResult.class, Map.of()));

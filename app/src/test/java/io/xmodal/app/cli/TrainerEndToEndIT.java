@@ -1,0 +1,81 @@
+package io.xmodal.app.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.xmodal.app.dataset.Dataset;
+import io.xmodal.app.dataset.Flickr8k;
+import io.xmodal.app.dataset.Split;
+import io.xmodal.app.publish.DatasetPublisher;
+import io.xmodal.ingest.IngestTestImages;
+import io.xmodal.platform.config.ConfigSource;
+import io.xmodal.platform.runtime.Ports;
+import io.xmodal.schemas.MappingModel;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Ingest, encode-stream and mapping-trainer together on the embedded broker and registry: 300 dev images and their
+ * captions flow through to a first published mapping version, which 'mapping list' shows and 'mapping rollback'
+ * re-publishes as a newer version.
+ */
+@Tag("e2e")
+@Timeout(600)
+class TrainerEndToEndIT {
+
+  @TempDir
+  Path work;
+
+  @Test
+  void shouldPublishAQualityGatedMappingFromTheStreamAndRollBack() throws Exception {
+    ConfigSource source = ConfigSource.of(Map.ofEntries(
+        Map.entry("XMODAL_WORK_DIR", work.toString()),
+        Map.entry("XMODAL_SHARED_DIR", IngestTestImages.sharedDir().toString()),
+        Map.entry("XMODAL_BROKER_PORT", Integer.toString(Ports.freePort())),
+        Map.entry("XMODAL_CONTROLLER_PORT", Integer.toString(Ports.freePort())),
+        Map.entry("XMODAL_REGISTRY_PORT", Integer.toString(Ports.freePort())),
+        Map.entry("XMODAL_TRAINER_MIN_PAIRS", "1000"),
+        Map.entry("XMODAL_TRAINER_MIN_HELD_OUT", "15"),
+        Map.entry("XMODAL_TRAINER_GRID", "quick")));
+    Dataset subset = Flickr8k.load(IngestTestImages.flickr8k(), Split.DEV, 300);
+
+    try (Stack stack = Stack.start(source)) {
+      // Given 300 dev images and their 1,500 captions published as a producer would
+      new DatasetPublisher(stack.config(), stack.topics()).publish(subset, System.out);
+
+      // When the trainer has enough pairs, it publishes a first version
+      List<MappingModel> versions = List.of();
+      long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+      while (versions.isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(2000);
+        versions = MappingCommand.versions(stack.config(), stack.topics());
+      }
+
+      // Then it was fitted on training pairs only, scored on held-out ones, with the encoders that made them
+      assertThat(versions).isNotEmpty();
+      MappingModel v1 = versions.get(0);
+      assertThat(v1.getVersion()).isEqualTo(1);
+      assertThat(v1.getPairsUsed()).isBetween(1000L, 1499L);
+      assertThat(v1.getHeldOutMetrics()).containsKeys("t2i.r10", "i2t.r10", "rsum", "heldout.images");
+      assertThat(v1.getHeldOutMetrics().get("heldout.images")).isGreaterThanOrEqualTo(15);
+      var encoders = stack.encoders().orElseThrow();
+      assertThat(v1.getTextEncoder().getChecksum()).isEqualTo(encoders.text().info().checksum());
+      assertThat(v1.getImageEncoder().getChecksum()).isEqualTo(encoders.image().info().checksum());
+      assertThat(v1.getWeights()).isNotEmpty();
+
+      // And rolling back re-publishes that version as the newest one
+      long newest = versions.get(versions.size() - 1).getVersion();
+      MappingModel copy = MappingCommand.rollback(stack.config(), stack.topics(), "default", 1);
+      assertThat(copy.getVersion()).isEqualTo(newest + 1);
+      assertThat(copy.getParentVersion()).isEqualTo(1L);
+      assertThat(copy.getWeights()).isEqualTo(v1.getWeights());
+      assertThat(MappingCommand.versions(stack.config(), stack.topics()))
+          .extracting(MappingModel::getVersion).contains(1L, newest + 1);
+    }
+  }
+}
