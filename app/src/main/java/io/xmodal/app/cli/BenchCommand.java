@@ -21,22 +21,6 @@ final class BenchCommand {
           "Raw encoder throughput at batch 1, 8 and 32, and encode-stream end to end through an embedded broker.",
           "Uses the Flickr8k dev split; its own broker and registry on free ports under XMODAL_WORK_DIR/bench-*. The "
               + "last line is 'stream/raw throughput ratio: X.XX', the lower of the two modalities."})
-  @Command(name = "refit", mixinStandardHelpOptions = true,
-      description = "Refit time per closed-form method vs number of pairs (10k, 30k, 100k synthetic), and the per-pair "
-          + "cost of the incremental statistics update.")
-  static final class Refit implements Callable<Integer> {
-
-    @Option(names = "--sizes", split = ",", defaultValue = "10000,30000,100000", paramLabel = "N,N,…",
-        description = "Pair counts (default ${DEFAULT-VALUE}).")
-    int[] sizes;
-
-    @Override
-    public Integer call() {
-      new io.xmodal.app.bench.RefitBench(System.out).run(sizes, 384, 1280);
-      return 0;
-    }
-  }
-
   static final class Encode implements Callable<Integer> {
 
     @Option(names = "--path", paramLabel = "DIR", description = "Flickr8k folder (default XMODAL_SHARED_DIR/datasets/flickr8k).")
@@ -52,6 +36,22 @@ final class BenchCommand {
       Path dir = path != null ? path : config.sharedDir().resolve("datasets").resolve("flickr8k");
       Dataset dev = Flickr8k.load(dir, Split.DEV, images);
       new EncodeBench(source, System.out).run(dev, config.workDir());
+      return 0;
+    }
+  }
+
+  @Command(name = "refit", mixinStandardHelpOptions = true,
+      description = "Refit time per closed-form method vs number of pairs (10k, 30k, 100k synthetic), and the per-pair "
+          + "cost of the incremental statistics update.")
+  static final class Refit implements Callable<Integer> {
+
+    @Option(names = "--sizes", split = ",", defaultValue = "10000,30000,100000", paramLabel = "N,N,…",
+        description = "Pair counts (default ${DEFAULT-VALUE}).")
+    int[] sizes;
+
+    @Override
+    public Integer call() {
+      new io.xmodal.app.bench.RefitBench(System.out).run(sizes, 384, 1280);
       return 0;
     }
   }
