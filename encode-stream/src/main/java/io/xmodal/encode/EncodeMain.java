@@ -1,5 +1,7 @@
 package io.xmodal.encode;
 
+import io.xmodal.encoders.Encoders;
+
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
 import io.xmodal.platform.serde.RegistryAvroSerdes;
@@ -21,7 +23,7 @@ public final class EncodeMain {
     if (source.bool("XMODAL_CREATE_TOPICS", true)) {
       TopicAdmin.ensureTopics(platform.clientConfig(), topics, Duration.ofSeconds(60));
     }
-    try (Encoders encoders = Encoders.load(config)) {
+    try (Encoders encoders = Encoders.load(config.encoders())) {
       ServiceRunner.runUntilShutdown("encode-stream", EncodeTopology.buildTopology(config, topics, encoders),
           config.streamsProperties(platform, topics),
           Duration.ofMinutes(2));

@@ -1,5 +1,7 @@
 package io.xmodal.encode;
 
+import io.xmodal.encoders.Encoders;
+
 import io.xmodal.platform.streams.Outcome;
 import io.xmodal.platform.streams.OutcomeRoutes;
 import io.xmodal.platform.streams.RejectionFactory;

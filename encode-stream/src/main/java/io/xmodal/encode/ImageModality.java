@@ -18,7 +18,7 @@ final class ImageModality implements Modality<ImageEvent, BufferedImage> {
 
   ImageModality(ImageEncoder encoder) {
     this.encoder = encoder;
-    this.identity = Encoders.identity(encoder.info());
+    this.identity = Identities.of(encoder.info());
   }
 
   @Override
@@ -45,6 +45,6 @@ final class ImageModality implements Modality<ImageEvent, BufferedImage> {
   @Override
   public Embedding.Builder describe(ImageEvent event) {
     return Embedding.newBuilder().setId(event.getImageId()).setModality(io.xmodal.schemas.Modality.IMAGE)
-        .setEncoderInfo(identity);
+        .setEncoderInfo(identity).setSource(event.getSource());
   }
 }

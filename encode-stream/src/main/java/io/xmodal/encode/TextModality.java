@@ -15,7 +15,7 @@ final class TextModality implements Modality<CaptionEvent, String> {
 
   TextModality(TextEncoder encoder) {
     this.encoder = encoder;
-    this.identity = Encoders.identity(encoder.info());
+    this.identity = Identities.of(encoder.info());
   }
 
   @Override
@@ -39,6 +39,6 @@ final class TextModality implements Modality<CaptionEvent, String> {
   @Override
   public Embedding.Builder describe(CaptionEvent event) {
     return Embedding.newBuilder().setId(event.getCaptionId()).setModality(io.xmodal.schemas.Modality.TEXT)
-        .setEncoderInfo(identity).setPairedImageId(event.getImageId());
+        .setEncoderInfo(identity).setPairedImageId(event.getImageId()).setSource(event.getSource());
   }
 }

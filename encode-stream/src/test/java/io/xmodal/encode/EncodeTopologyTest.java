@@ -1,5 +1,7 @@
 package io.xmodal.encode;
 
+import io.xmodal.encoders.Encoders;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.xmodal.encoders.EncoderSession;
@@ -63,7 +65,7 @@ class EncodeTopologyTest {
         "XMODAL_ENCODE_MAX_WAIT", "500ms", "XMODAL_METRICS_INTERVAL", "10s"));
     platform = PlatformConfig.from(source);
     config = EncodeConfig.from(source, platform);
-    encoders = Encoders.load(config);
+    encoders = Encoders.load(config.encoders());
   }
 
   @AfterAll

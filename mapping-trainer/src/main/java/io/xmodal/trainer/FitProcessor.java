@@ -1,6 +1,7 @@
 package io.xmodal.trainer;
 
 import io.xmodal.mapping.EvalSet;
+import io.xmodal.mapping.HeldOut;
 import io.xmodal.mapping.Linalg;
 import io.xmodal.mapping.LinearMap;
 import io.xmodal.mapping.ModelSearch;
@@ -83,17 +84,14 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
     final EncoderIdentity image;
     final SufficientStats stats;
     final List<PairOp> pending = new ArrayList<>();
-    final float[][] refText;
-    final float[][] refImages;
-    int refNext;
-    int refCount;
+    /** Reference queries for hubness penalties, by the shared deterministic rule (HeldOut.isReference…). */
+    final java.util.TreeMap<String, float[]> refText = new java.util.TreeMap<>();
+    final java.util.TreeMap<String, float[]> refImages = new java.util.TreeMap<>();
 
     Group(PairOp first) {
       this.text = first.textEncoder();
       this.image = first.imageEncoder();
       this.stats = new SufficientStats(first.text().length, first.image().length);
-      this.refText = new float[config.referenceSize()][];
-      this.refImages = new float[config.referenceSize()][];
     }
 
     void add(PairOp p) {
@@ -115,12 +113,15 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
       float[][] x = new float[pending.size()][];
       float[][] y = new float[pending.size()][];
       for (int i = 0; i < x.length; i++) {
-        x[i] = Vectors.l2(pending.get(i).text());
-        y[i] = Vectors.l2(pending.get(i).image());
-        refText[refNext] = x[i];
-        refImages[refNext] = y[i];
-        refNext = (refNext + 1) % refText.length;
-        refCount = Math.min(refCount + 1, refText.length);
+        PairOp p = pending.get(i);
+        x[i] = Vectors.l2(p.text());
+        y[i] = Vectors.l2(p.image());
+        if (HeldOut.isReferenceCaption(p.captionId())) {
+          refText.put(p.captionId(), x[i]);
+        }
+        if (HeldOut.isReferenceImage(p.imageId())) {
+          refImages.put(p.imageId(), y[i]);
+        }
       }
       stats.add(x, y);
       pending.clear();
@@ -130,10 +131,8 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
       return stats.count() + pending.size();
     }
 
-    INDArray references(float[][] ring) {
-      float[][] rows = new float[refCount][];
-      System.arraycopy(ring, 0, rows, 0, refCount);
-      return Linalg.matrix(rows).castTo(DataType.FLOAT);
+    INDArray references(java.util.TreeMap<String, float[]> refs) {
+      return refs.isEmpty() ? null : Linalg.matrix(refs.values().toArray(float[][]::new)).castTo(DataType.FLOAT);
     }
   }
 
@@ -253,7 +252,7 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
         Recall.Result liveRecall = comparable == null ? null : Recall.evaluate(MappingCodec.fromAvro(comparable),
             validation.captions(), validation.captionImage(), validation.images(), refText, refImages);
         finished.set(new FitResult(candidates, best, comparable, liveRecall, stats.count(), validation.imageCount(),
-            text, image, (System.nanoTime() - t0) / 1e9, null));
+            text, image, refText, refImages, (System.nanoTime() - t0) / 1e9, null));
       } catch (RuntimeException | Error e) {
         finished.set(FitResult.failed(e));
       }
@@ -323,7 +322,8 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
     metrics.put("heldout.images", (double) r.heldOutImages());
     metrics.put("fit.seconds", r.seconds());
     MappingModel model = MappingCodec.toAvro(map, new MappingCodec.Meta(config.mappingName(), version, r.textEncoder(),
-        r.imageEncoder(), r.pairsUsed(), metrics, Instant.ofEpochMilli(timestamp), liveVersion));
+        r.imageEncoder(), r.pairsUsed(), metrics, Instant.ofEpochMilli(timestamp), liveVersion, r.referenceText(),
+        r.referenceImages()));
     state.put(LAST_VERSION, version);
     LOG.info("published {} v{}: {} held-out rsum {} (live was {})", config.mappingName(), version, map.label(),
         String.format("%.1f", r.best().validation().rsum()),

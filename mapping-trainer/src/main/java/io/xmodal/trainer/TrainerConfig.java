@@ -18,13 +18,12 @@ import java.time.Duration;
  * @param minTrainingPairs {@code XMODAL_TRAINER_MIN_PAIRS}: no fit below this many training pairs, default 1000
  * @param minHeldOutImages {@code XMODAL_TRAINER_MIN_HELD_OUT}: nor below this many held-out images, default 50
  * @param search           {@code XMODAL_TRAINER_GRID}: full (default) or quick
- * @param referenceSize    training items kept as reference queries for hubness penalties, default 2000
  * @param dlqPayloadCap    bytes of a refused record kept in its dead letter
  * @param metricsInterval  how often pair counts are published
  */
 public record TrainerConfig(String applicationId, String mappingName, int heldOutPercent, int refitEveryPairs,
                             Duration refitInterval, int minTrainingPairs, int minHeldOutImages,
-                            ModelSearch.Options search, int referenceSize, int dlqPayloadCap,
+                            ModelSearch.Options search, int dlqPayloadCap,
                             Duration metricsInterval) {
 
   public static TrainerConfig from(ConfigSource source, PlatformConfig platform) {
@@ -38,7 +37,6 @@ public record TrainerConfig(String applicationId, String mappingName, int heldOu
         source.positiveInt("XMODAL_TRAINER_MIN_HELD_OUT", 50),
         source.string("XMODAL_TRAINER_GRID", "full").equalsIgnoreCase("quick")
             ? ModelSearch.Options.quick() : ModelSearch.Options.defaults(),
-        source.positiveInt("XMODAL_TRAINER_REFERENCE_SIZE", 2000),
         source.positiveInt("XMODAL_DLQ_PAYLOAD_CAP", RejectionFactory.DEFAULT_PAYLOAD_CAP),
         platform.metricsInterval());
   }

@@ -118,7 +118,7 @@ class TrainerTopologyTest {
         new double[] {0, 1}, List.of(HubnessCorrection.NONE), false,
         List.of(Method.LEAST_SQUARES, Method.PROCRUSTES, Method.CCA));
     TrainerConfig config = new TrainerConfig(base.applicationId(), base.mappingName(), base.heldOutPercent(),
-        base.refitEveryPairs(), base.refitInterval(), base.minTrainingPairs(), base.minHeldOutImages(), small, 500,
+        base.refitEveryPairs(), base.refitInterval(), base.minTrainingPairs(), base.minHeldOutImages(), small,
         base.dlqPayloadCap(), base.metricsInterval());
     topics = TopicCatalogue.create(platform.topics(), new PlainAvroSerdes());
     Properties props = StreamsSettings.properties(platform, config.applicationId(), topics, 1024);

@@ -4,7 +4,7 @@ import io.xmodal.app.dataset.Dataset;
 import io.xmodal.app.publish.Progress;
 import io.xmodal.encode.EncodeConfig;
 import io.xmodal.encode.EncodeTopology;
-import io.xmodal.encode.Encoders;
+import io.xmodal.encoders.Encoders;
 import io.xmodal.encoders.EncoderSession;
 import io.xmodal.encoders.image.ImageDecoder;
 import io.xmodal.platform.config.ConfigSource;
@@ -82,9 +82,9 @@ public final class EncodeBench {
     }
     List<String> texts = data.captions().stream().map(Dataset.Caption::text).toList();
     out.printf("encode benchmark: %d images, %d captions from %s; device %s; stream batch %d, max wait %d ms%n",
-        imageBytes.size(), texts.size(), data.name(), config.device(), config.batchSize(), config.maxWait().toMillis());
+        imageBytes.size(), texts.size(), data.name(), config.encoders().device(), config.batchSize(), config.maxWait().toMillis());
 
-    try (Encoders encoders = Encoders.load(config)) {
+    try (Encoders encoders = Encoders.load(config.encoders())) {
       out.printf("encoders: %s on %s, %s on %s%n", encoders.text().info().name(), encoders.text().device(),
           encoders.image().info().name(), encoders.image().device());
       Map<String, Map<Integer, Double>> raw = new LinkedHashMap<>();

@@ -8,7 +8,7 @@ import io.xmodal.app.dataset.Split;
 import io.xmodal.app.eval.EmbeddingCache;
 import io.xmodal.app.eval.OfflineEvaluation;
 import io.xmodal.encode.EncodeConfig;
-import io.xmodal.encode.Encoders;
+import io.xmodal.encoders.Encoders;
 import io.xmodal.mapping.ModelSearch;
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
@@ -69,7 +69,7 @@ final class EvalCommand implements Callable<Integer> {
     EmbeddingCache cache = new EmbeddingCache(platform.workDir().resolve("cache").resolve("embeddings"), out);
     OfflineEvaluation.Embedded fitEmb;
     OfflineEvaluation.Embedded evalEmb;
-    try (Encoders encoders = Encoders.load(EncodeConfig.from(source, platform))) {
+    try (Encoders encoders = Encoders.load(EncodeConfig.from(source, platform).encoders())) {
       fitEmb = OfflineEvaluation.embed(fit, fitData, encoders, cache);
       evalEmb = OfflineEvaluation.embed(eval, evalData, encoders, cache);
     }

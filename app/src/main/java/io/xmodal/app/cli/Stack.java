@@ -2,7 +2,7 @@ package io.xmodal.app.cli;
 
 import io.xmodal.encode.EncodeConfig;
 import io.xmodal.encode.EncodeTopology;
-import io.xmodal.encode.Encoders;
+import io.xmodal.encoders.Encoders;
 import io.xmodal.ingest.IngestConfig;
 import io.xmodal.trainer.FitExecutors;
 import io.xmodal.trainer.TrainerConfig;
@@ -94,7 +94,7 @@ final class Stack implements AutoCloseable {
 
   private void startEncode(ConfigSource source) throws InterruptedException {
     EncodeConfig encode = EncodeConfig.from(source, config);
-    encoders = Encoders.load(encode);
+    encoders = Encoders.load(encode.encoders());
     StreamsService service = StreamsService.start("encode-stream",
         EncodeTopology.buildTopology(encode, topics, encoders),
         encode.streamsProperties(config, topics));

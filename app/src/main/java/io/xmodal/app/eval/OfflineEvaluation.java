@@ -1,7 +1,7 @@
 package io.xmodal.app.eval;
 
 import io.xmodal.app.dataset.Dataset;
-import io.xmodal.encode.Encoders;
+import io.xmodal.encoders.Encoders;
 import io.xmodal.encoders.image.ImageDecoder;
 import io.xmodal.mapping.EvalSet;
 import io.xmodal.mapping.HeldOut;
@@ -22,9 +22,10 @@ import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * The trainer's maths run offline: fit on one split, evaluate on another. Hyperparameters are chosen on a held-out
- * tenth of the fit split (the trainer's own rule), never on the evaluation split; the chosen candidate of every
- * family is then refitted on the whole fit split and evaluated once.
+ * The trainer's maths run offline: fit on one split, evaluate on another, exactly as the trainer would on the same
+ * pairs — fitted on the fit split minus its held-out tenth (the trainer's rule), hyperparameters chosen on that tenth,
+ * never on the evaluated split, and the same hubness reference queries — so a mapping the trainer publishes from the
+ * same data scores the same here.
  */
 public final class OfflineEvaluation {
 
@@ -57,34 +58,29 @@ public final class OfflineEvaluation {
   }
 
   public List<Row> run(Embedded fit, Embedded eval, int heldOutPercent, ModelSearch.Options options) {
-    // inner split of the fit data: the trainer's held-out rule
+    // the trainer's split of the fit data: a held-out tenth chooses hyperparameters, the rest is fitted
     List<Integer> trainImages = new ArrayList<>();
     List<Integer> validationImages = new ArrayList<>();
     for (int i = 0; i < fit.imageIds().size(); i++) {
       (HeldOut.isHeldOut(fit.imageIds().get(i), heldOutPercent) ? validationImages : trainImages).add(i);
     }
-    SufficientStats inner = stats(fit, trainImages);
-    SufficientStats full = stats(fit, allIndices(fit.imageIds().size()));
+    SufficientStats stats = stats(fit, trainImages);
     EvalSet validation = subset(fit, validationImages);
-    INDArray refTextInner = referenceCaptions(fit, trainImages);
-    INDArray refImagesInner = Linalg.matrix(pick(fit.images(), trainImages)).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
-    out.printf("choosing hyperparameters on %d held-out fit images (%d captions), fitted on %d pairs%n",
-        validationImages.size(), validation.captionCount(), inner.count());
-    List<ModelSearch.Candidate> chosen = ModelSearch.bestPerFamily(inner, validation, refTextInner, refImagesInner,
-        options, line -> { });
-
-    EvalSet test = subset(fit == eval ? fit : eval, allIndices(eval.imageIds().size()));
-    INDArray refText = referenceCaptions(fit, allIndices(fit.imageIds().size()));
-    INDArray refImages = Linalg.matrix(fit.images()).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
-    out.printf("evaluating %d families on %d images and %d captions, refitted on %d pairs%n", chosen.size(),
-        test.imageCount(), test.captionCount(), full.count());
+    INDArray refText = referenceCaptions(fit, trainImages);
+    INDArray refImages = referenceImages(fit, trainImages);
+    out.printf("fitting on %d pairs (%d images), choosing hyperparameters on %d held-out images (%d captions), as "
+            + "the trainer does; hubness references: %d captions, %d images%n", stats.count(), trainImages.size(),
+        validationImages.size(), validation.captionCount(), refText.rows(), refImages.rows());
+    List<ModelSearch.Candidate> chosen = ModelSearch.bestPerFamily(stats, validation, refText, refImages, options,
+        line -> { });
+    EvalSet test = subset(eval, allIndices(eval.imageIds().size()));
+    out.printf("evaluating %d families on %d images and %d captions%n", chosen.size(), test.imageCount(),
+        test.captionCount());
     List<Row> rows = new ArrayList<>();
     for (ModelSearch.Candidate c : chosen) {
-      long t0 = System.nanoTime();
-      LinearMap map = c.refit(full);
-      double seconds = (System.nanoTime() - t0) / 1e9;
-      Recall.Result r = Recall.evaluate(map, test.captions(), test.captionImage(), test.images(), refText, refImages);
-      rows.add(new Row(map.label(), r, seconds, c.validation().rsum()));
+      Recall.Result r = Recall.evaluate(c.map(), test.captions(), test.captionImage(), test.images(), refText,
+          refImages);
+      rows.add(new Row(c.map().label(), r, c.fitSeconds(), c.validation().rsum()));
     }
     return rows;
   }
@@ -125,21 +121,26 @@ public final class OfflineEvaluation {
         .toArray(), Linalg.matrix(pick(e.images(), images)));
   }
 
-  /** At most 5,000 training captions, evenly spread: the reference queries for hubness penalties. */
+  /** Reference captions for hubness penalties: the training captions the shared rule picks (as the trainer does). */
   private static INDArray referenceCaptions(Embedded e, List<Integer> images) {
     java.util.Set<Integer> keep = new java.util.HashSet<>(images);
-    List<float[]> caps = new ArrayList<>();
+    List<float[]> refs = new ArrayList<>();
     for (int c = 0; c < e.captions().length; c++) {
-      if (keep.contains(e.captionImage()[c])) {
-        caps.add(e.captions()[c]);
+      if (keep.contains(e.captionImage()[c]) && HeldOut.isReferenceCaption(e.captionIds().get(c))) {
+        refs.add(e.captions()[c]);
       }
     }
-    int step = Math.max(1, caps.size() / 5000);
-    List<float[]> sample = new ArrayList<>();
-    for (int i = 0; i < caps.size(); i += step) {
-      sample.add(caps.get(i));
+    return Linalg.matrix(refs.toArray(float[][]::new)).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
+  }
+
+  private static INDArray referenceImages(Embedded e, List<Integer> images) {
+    List<float[]> refs = new ArrayList<>();
+    for (int i : images) {
+      if (HeldOut.isReferenceImage(e.imageIds().get(i))) {
+        refs.add(e.images()[i]);
+      }
     }
-    return Linalg.matrix(sample.toArray(float[][]::new)).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
+    return Linalg.matrix(refs.toArray(float[][]::new)).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
   }
 
   private static float[][] pick(float[][] rows, List<Integer> idx) {

@@ -31,17 +31,36 @@ public final class MappingCodec {
   public static final String TEXT_PROJECTION = "text_projection";
   public static final String IMAGE_PROJECTION = "image_projection";
   public static final String DIMENSION_WEIGHTS = "dimension_weights";
+  public static final String REFERENCE_TEXT = "reference_text";
+  public static final String REFERENCE_IMAGES = "reference_images";
 
   private MappingCodec() {}
 
-  /** What the event says besides the map itself. */
+  /**
+   * What the event says besides the map itself. The reference embeddings (L2-normalised training captions and
+   * images, nullable) travel with a map whose scoring corrects hubness, so every consumer computes the same penalties.
+   */
   public record Meta(String name, long version, EncoderIdentity textEncoder, EncoderIdentity imageEncoder,
-                     long pairsUsed, Map<String, Double> heldOutMetrics, Instant createdAt, Long parentVersion) {}
+                     long pairsUsed, Map<String, Double> heldOutMetrics, Instant createdAt, Long parentVersion,
+                     INDArray referenceText, INDArray referenceImages) {
+
+    public Meta(String name, long version, EncoderIdentity textEncoder, EncoderIdentity imageEncoder, long pairsUsed,
+                Map<String, Double> heldOutMetrics, Instant createdAt, Long parentVersion) {
+      this(name, version, textEncoder, imageEncoder, pairsUsed, heldOutMetrics, createdAt, parentVersion, null, null);
+    }
+  }
+
+  /** The reference queries of a map's hubness correction (null when it has none). */
+  public record References(INDArray text, INDArray images) {}
 
   public static MappingModel toAvro(LinearMap map, Meta meta) {
     List<Tensor> pre = new ArrayList<>();
     add(pre, TEXT_MEAN, map.muX());
     add(pre, IMAGE_MEAN, map.muY());
+    if (map.hubness().kind() != io.xmodal.mapping.HubnessCorrection.Kind.NONE) {
+      add(pre, REFERENCE_TEXT, meta.referenceText());
+      add(pre, REFERENCE_IMAGES, meta.referenceImages());
+    }
     List<Tensor> weights = new ArrayList<>();
     add(weights, TEXT_PROJECTION, map.a());
     add(weights, IMAGE_PROJECTION, map.b());
@@ -70,6 +89,11 @@ public final class MappingCodec {
     return new LinearMap(Method.valueOf(m.getMethod().name()), m.getVariant(), pre.get(TEXT_MEAN),
         pre.get(IMAGE_MEAN), w.get(TEXT_PROJECTION), w.get(IMAGE_PROJECTION), w.get(DIMENSION_WEIGHTS),
         HubnessCorrection.decode(m.getScoring()));
+  }
+
+  public static References references(MappingModel m) {
+    Map<String, INDArray> pre = read(m.getPreprocessing());
+    return new References(pre.get(REFERENCE_TEXT), pre.get(REFERENCE_IMAGES));
   }
 
   /** Which space the comparison happens in: the image space, the text space, or a shared one. */
