@@ -1,5 +1,6 @@
 package io.xmodal.trainer;
 
+import io.xmodal.platform.streams.LatestMappingUpdater;
 import io.xmodal.platform.streams.Outcome;
 import io.xmodal.platform.streams.OutcomeRoutes;
 import io.xmodal.platform.topics.TopicCatalogue;
@@ -16,9 +17,7 @@ import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.processor.api.Processor;
-import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
-import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
@@ -54,7 +53,7 @@ public final class TrainerTopology {
             .withLoggingDisabled(),
         topics.mappings().name(),
         Consumed.with(Serdes.String(), topics.mappings().valueSerde()).withName("trainer-mappings-source"),
-        () -> new LiveMappingUpdater());
+        () -> new LatestMappingUpdater(LIVE));
 
     KStream<String, Embedding> captionsByImage = builder
         .stream(topics.textEmbeddings().name(), topics.textEmbeddings().consumed("trainer-text-source"))
@@ -73,27 +72,6 @@ public final class TrainerTopology {
         .process(new FitSupplier(config, fitExecutors), Named.as("trainer-fit"));
     OutcomeRoutes.route(outcomes, "trainer-mapping", topics.mappings(), topics);
     return builder.build();
-  }
-
-  /** Keeps the latest MappingModel per name from the mappings topic. */
-  private static final class LiveMappingUpdater implements Processor<String, MappingModel, Void, Void> {
-    private KeyValueStore<String, MappingModel> store;
-
-    @Override
-    public void init(ProcessorContext<Void, Void> context) {
-      store = context.getStateStore(LIVE);
-    }
-
-    @Override
-    public void process(Record<String, MappingModel> record) {
-      if (record.key() == null) {
-        return;
-      }
-      MappingModel current = store.get(record.key());
-      if (record.value() == null || current == null || record.value().getVersion() >= current.getVersion()) {
-        store.put(record.key(), record.value());
-      }
-    }
   }
 
   private record JoinSupplier(TrainerConfig config, org.apache.kafka.common.serialization.Serde<Embedding> serde)

@@ -1,0 +1,132 @@
+package io.xmodal.query;
+
+import io.xmodal.mapping.LinearMap;
+import io.xmodal.mapping.TopK;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * One modality's gallery in one mapping's comparison space, for one source filter: a contiguous float matrix of
+ * projected, unit-length rows, searched by one matrix product per query batch, with the mapping's hubness penalties.
+ * Catches up with its {@link GalleryIndex} incrementally; items made by another encoder than the mapping's are left
+ * out. Hubness penalties depend only on an item and the reference queries, so new items get theirs without touching
+ * the others. Owned by one stream thread.
+ */
+final class ProjectedGallery {
+
+  private final GalleryIndex index;
+  private final LinearMap map;
+  private final boolean images;
+  private final String encoderChecksum;
+  private final String source;
+  private final INDArray references;
+  private final List<String> ids = new ArrayList<>();
+  private final Map<String, Integer> rowOf = new HashMap<>();
+  /** Rows (index, raw vector) added or replaced since the last projection. */
+  private final Map<Integer, float[]> pending = new java.util.LinkedHashMap<>();
+  private INDArray buffer;
+  private float[] penalties = new float[0];
+  private int logPosition;
+
+  /**
+   * @param images     true for the image gallery (text→image), false for the caption gallery
+   * @param source     only items from this source, or null for all
+   * @param references the mapping's reference queries of the other modality (projected here), or null
+   */
+  ProjectedGallery(GalleryIndex index, LinearMap map, boolean images, String encoderChecksum, String source,
+                   INDArray references) {
+    this.index = index;
+    this.map = map;
+    this.images = images;
+    this.encoderChecksum = encoderChecksum;
+    this.source = source;
+    this.references = references == null ? null
+        : (images ? map.projectText(references) : map.projectImages(references));
+  }
+
+  /** Applies the index's changes since the last call. */
+  void refresh() {
+    int end = index.logSize();
+    if (end == logPosition) {
+      return;
+    }
+    for (String id : index.changedSince(logPosition)) {
+      GalleryIndex.Item item = index.get(id);
+      if (item == null || !encoderChecksum.equals(item.encoderChecksum())
+          || (source != null && !source.equals(item.source()))) {
+        continue;
+      }
+      Integer row = rowOf.get(id);
+      if (row == null) {
+        row = ids.size();
+        rowOf.put(id, row);
+        ids.add(id);
+      }
+      pending.put(row, item.vector());
+    }
+    logPosition = end;
+  }
+
+  int size() {
+    return ids.size();
+  }
+
+  /** Top-k (id, score) per query row; queries are raw L2-normalised embeddings of the other modality. */
+  List<List<Map.Entry<String, Float>>> search(INDArray queries, int k) {
+    refresh();
+    ensureProjected();
+    List<List<Map.Entry<String, Float>>> out = new ArrayList<>();
+    if (ids.isEmpty()) {
+      for (int i = 0; i < queries.rows(); i++) {
+        out.add(List.of());
+      }
+      return out;
+    }
+    INDArray q = images ? map.projectText(queries) : map.projectImages(queries);
+    INDArray rows = buffer.get(NDArrayIndex.interval(0, ids.size()), NDArrayIndex.all());
+    float[][] scores = q.mmul(rows.transpose()).toFloatMatrix();
+    for (float[] row : scores) {
+      for (int j = 0; j < row.length; j++) {
+        row[j] -= penalties[j];
+      }
+      List<Map.Entry<String, Float>> hits = new ArrayList<>();
+      for (int j : TopK.indices(row, k)) {
+        hits.add(Map.entry(ids.get(j), row[j]));
+      }
+      out.add(hits);
+    }
+    return out;
+  }
+
+  /** Projects the pending rows (only those), into a buffer that doubles when full; their penalties likewise. */
+  private void ensureProjected() {
+    if (pending.isEmpty()) {
+      return;
+    }
+    int[] rows = pending.keySet().stream().mapToInt(Integer::intValue).toArray();
+    INDArray raw = Nd4j.create(pending.values().toArray(float[][]::new)).castTo(DataType.FLOAT);
+    INDArray z = images ? map.projectImages(raw) : map.projectText(raw);
+    float[] p = map.hubness().penalties(z, references);
+    int k = (int) z.columns();
+    if (buffer == null || buffer.rows() < ids.size()) {
+      int capacity = Math.max(1024, Integer.highestOneBit(Math.max(1, ids.size())) * 2);
+      INDArray grown = Nd4j.zeros(DataType.FLOAT, capacity, k);
+      if (buffer != null) {
+        grown.get(NDArrayIndex.interval(0, buffer.rows()), NDArrayIndex.all()).assign(buffer);
+      }
+      buffer = grown;
+      penalties = java.util.Arrays.copyOf(penalties, capacity);
+    }
+    for (int i = 0; i < rows.length; i++) {
+      buffer.putRow(rows[i], z.getRow(i));
+      penalties[rows[i]] = p[i];
+    }
+    pending.clear();
+  }
+}

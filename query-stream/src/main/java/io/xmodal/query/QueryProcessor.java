@@ -1,0 +1,375 @@
+package io.xmodal.query;
+
+import io.xmodal.encoders.EncoderSession;
+import io.xmodal.encoders.Encoders;
+import io.xmodal.encoders.EncodingException;
+import io.xmodal.encoders.image.ImageDecoder;
+import io.xmodal.mapping.LinearMap;
+import io.xmodal.mapping.Vectors;
+import io.xmodal.mapping.codec.MappingCodec;
+import io.xmodal.platform.streams.MetricEvents;
+import io.xmodal.platform.streams.Outcome;
+import io.xmodal.platform.streams.RejectionFactory;
+import io.xmodal.schemas.Hit;
+import io.xmodal.schemas.MappingModel;
+import io.xmodal.schemas.Modality;
+import io.xmodal.schemas.Query;
+import io.xmodal.schemas.QueryResult;
+import io.xmodal.schemas.RejectReason;
+import java.awt.image.BufferedImage;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Answers queries in micro-batches: waiting queries sit in a changelogged store (exactly-once: none is lost in a
+ * crash) until {@code batchSize} wait or the wall-clock punctuation fires. A batch is encoded with this task's
+ * predictors, mapped with the live version of its mapping (read per batch from the global mappings store, so a new
+ * version is picked up without a restart), and searched against the other modality's gallery by one matrix product.
+ * A query that cannot be answered gets a result with an error and, if its input is bad, a dead letter.
+ */
+final class QueryProcessor implements Processor<String, Query, String, Outcome<QueryResult>> {
+
+  private final QueryConfig config;
+  private final String bufferStore;
+  private final String liveStore;
+  private final GalleryIndex images;
+  private final GalleryIndex texts;
+  private final Encoders encoders;
+  private final RejectionFactory rejections;
+  private final String sourceTopic;
+
+  private ProcessorContext<String, Outcome<QueryResult>> context;
+  private KeyValueStore<String, Query> buffer;
+  private KeyValueStore<String, MappingModel> live;
+  private EncoderSession<String> textSession;
+  private EncoderSession<BufferedImage> imageSession;
+  private long waiting;
+  private final Map<String, Decoded> maps = new HashMap<>();
+  private final Map<String, ProjectedGallery> galleries = new HashMap<>();
+  private WindowStats window = new WindowStats();
+  private long windowStart;
+
+  /** A decoded live version. */
+  private record Decoded(long version, LinearMap map, MappingCodec.References references, MappingModel model) {}
+
+  QueryProcessor(QueryConfig config, String bufferStore, String liveStore, GalleryIndex images, GalleryIndex texts,
+                 Encoders encoders, RejectionFactory rejections, String sourceTopic) {
+    this.config = config;
+    this.bufferStore = bufferStore;
+    this.liveStore = liveStore;
+    this.images = images;
+    this.texts = texts;
+    this.encoders = encoders;
+    this.rejections = rejections;
+    this.sourceTopic = sourceTopic;
+  }
+
+  @Override
+  public void init(ProcessorContext<String, Outcome<QueryResult>> context) {
+    this.context = context;
+    this.buffer = context.getStateStore(bufferStore);
+    this.live = context.getStateStore(liveStore);
+    bootstrap(context, QueryTopology.IMAGE_STORE, images);
+    bootstrap(context, QueryTopology.TEXT_STORE, texts);
+    this.waiting = buffer.approximateNumEntries();
+    this.textSession = encoders.text().newSession();
+    this.imageSession = encoders.image().newSession();
+    this.windowStart = context.currentSystemTimeMs();
+    context.schedule(config.maxWait(), PunctuationType.WALL_CLOCK_TIME, this::flush);
+    context.schedule(config.metricsInterval(), PunctuationType.WALL_CLOCK_TIME, this::publishMetrics);
+  }
+
+  /** A restored global store does not replay through its processor: fill the index from the store once. */
+  private static void bootstrap(ProcessorContext<?, ?> context, String store, GalleryIndex index) {
+    KeyValueStore<String, io.xmodal.schemas.Embedding> s = context.getStateStore(store);
+    if (index.size() >= s.approximateNumEntries()) {
+      return;
+    }
+    try (KeyValueIterator<String, io.xmodal.schemas.Embedding> all = s.all()) {
+      all.forEachRemaining(kv -> index.put(kv.value));
+    }
+  }
+
+  @Override
+  public void process(Record<String, Query> record) {
+    if (record.value() == null) {
+      return;
+    }
+    if (buffer.get(record.key()) == null) {
+      waiting++;
+    }
+    buffer.put(record.key(), record.value());
+    if (waiting >= config.batchSize()) {
+      flush(context.currentSystemTimeMs());
+    }
+  }
+
+  private void flush(long timestamp) {
+    if (waiting == 0) {
+      return;
+    }
+    List<KeyValue<String, Query>> batch = new ArrayList<>();
+    try (KeyValueIterator<String, Query> all = buffer.all()) {
+      all.forEachRemaining(batch::add);
+    }
+    for (KeyValue<String, Query> kv : batch) {
+      buffer.delete(kv.key);
+    }
+    waiting = 0;
+    Map<String, List<Query>> byGroup = new LinkedHashMap<>();
+    for (KeyValue<String, Query> kv : batch) {
+      Query q = kv.value;
+      String problem = validate(q);
+      if (problem != null) {
+        refuse(q, RejectReason.OTHER, problem, timestamp);
+        continue;
+      }
+      String group = q.getMappingName() + "\u0000" + q.getModality() + "\u0000" + Objects.toString(q.getGallery(), "");
+      byGroup.computeIfAbsent(group, g -> new ArrayList<>()).add(q);
+    }
+    byGroup.values().forEach(group -> answer(group, timestamp));
+  }
+
+  private String validate(Query q) {
+    int inputs = (q.getText() != null ? 1 : 0) + (q.getImageBytes() != null ? 1 : 0)
+        + (q.getExistingId() != null ? 1 : 0);
+    if (q.getQueryId() == null || q.getQueryId().isBlank()) {
+      return "queryId is missing";
+    }
+    if (inputs != 1) {
+      return "a query needs exactly one of text, imageBytes or existingId; it has " + inputs;
+    }
+    if (q.getModality() == Modality.TEXT && q.getImageBytes() != null) {
+      return "a TEXT query cannot carry imageBytes";
+    }
+    if (q.getModality() == Modality.IMAGE && q.getText() != null) {
+      return "an IMAGE query cannot carry text";
+    }
+    if (q.getText() != null && q.getText().isBlank()) {
+      return "the query text is empty";
+    }
+    if (q.getK() < 1 || q.getK() > config.maxK()) {
+      return "k must be between 1 and " + config.maxK() + " (XMODAL_QUERY_MAX_K), got " + q.getK();
+    }
+    return null;
+  }
+
+  private void answer(List<Query> group, long timestamp) {
+    Query first = group.get(0);
+    Decoded d = liveMapping(first.getMappingName());
+    if (d == null) {
+      group.forEach(q -> fail(q, "no mapping '" + q.getMappingName() + "' is published yet; the trainer publishes one "
+          + "once it has enough pairs", null, timestamp));
+      return;
+    }
+    boolean textQuery = first.getModality() == Modality.TEXT;
+    String queryEncoder = textQuery ? encoders.text().info().checksum() : encoders.image().info().checksum();
+    String modelEncoder = textQuery ? d.model().getTextEncoder().getChecksum()
+        : d.model().getImageEncoder().getChecksum();
+    if (!queryEncoder.equals(modelEncoder)) {
+      group.forEach(q -> fail(q, "mapping " + q.getMappingName() + " v" + d.version() + " was fitted for another "
+          + (textQuery ? "text" : "image") + " encoder than this query-stream runs", d, timestamp));
+      return;
+    }
+    long t0 = System.nanoTime();
+    List<Query> ok = new ArrayList<>();
+    List<float[]> vectors = new ArrayList<>();
+    encode(group, textQuery, ok, vectors, d, timestamp);
+    long encodeMicros = (System.nanoTime() - t0) / 1000;
+    if (ok.isEmpty()) {
+      return;
+    }
+    String galleryChecksum = textQuery ? d.model().getImageEncoder().getChecksum()
+        : d.model().getTextEncoder().getChecksum();
+    String key = first.getMappingName() + "/" + d.version() + "/" + first.getModality() + "/" + first.getGallery();
+    ProjectedGallery gallery = galleries.computeIfAbsent(key, k -> new ProjectedGallery(textQuery ? images : texts,
+        d.map(), textQuery, galleryChecksum, first.getGallery(),
+        textQuery ? d.references().text() : d.references().images()));
+    long t1 = System.nanoTime();
+    int k = ok.stream().mapToInt(Query::getK).max().orElse(10);
+    INDArray q = Nd4j.create(vectors.toArray(float[][]::new)).castTo(DataType.FLOAT);
+    List<List<Map.Entry<String, Float>>> hits = gallery.search(q, Math.max(k, 10));
+    long searchMicros = (System.nanoTime() - t1) / 1000;
+    for (int i = 0; i < ok.size(); i++) {
+      Query query = ok.get(i);
+      List<Map.Entry<String, Float>> all = hits.get(i);
+      judge(query, textQuery ? 0 : 1, all);
+      List<Hit> top = new ArrayList<>();
+      for (Map.Entry<String, Float> h : all.subList(0, Math.min(query.getK(), all.size()))) {
+        top.add(Hit.newBuilder().setId(h.getKey()).setScore(h.getValue()).build());
+      }
+      long total = Math.max(0, timestamp - query.getSentAt().toEpochMilli()) * 1000;
+      window.latenciesMs.add(total / 1000.0);
+      QueryResult result = QueryResult.newBuilder().setQueryId(query.getQueryId()).setHits(top)
+          .setMappingName(query.getMappingName()).setMappingVersion(d.version()).setEncodeMicros(encodeMicros)
+          .setSearchMicros(searchMicros).setTotalMicros(total).setCompletedAt(Instant.ofEpochMilli(timestamp))
+          .build();
+      context.forward(new Record<>(query.getQueryId(), new Outcome.Accepted<>(result), timestamp));
+    }
+  }
+
+  /** Encodes the group's queries (text, image bytes, or an existing item's vector), L2-normalised. */
+  private void encode(List<Query> group, boolean textQuery, List<Query> ok, List<float[]> vectors, Decoded d,
+                      long timestamp) {
+    List<Query> toEncode = new ArrayList<>();
+    List<Object> inputs = new ArrayList<>();
+    for (Query q : group) {
+      if (q.getExistingId() != null) {
+        GalleryIndex.Item item = (textQuery ? texts : images).get(q.getExistingId());
+        if (item == null) {
+          fail(q, "no " + (textQuery ? "caption" : "image") + " with id " + q.getExistingId()
+              + " in the embeddings topics", d, timestamp);
+        } else {
+          ok.add(q);
+          vectors.add(item.vector());
+        }
+        continue;
+      }
+      try {
+        inputs.add(textQuery ? q.getText() : ImageDecoder.decodeRgb(bytes(q.getImageBytes())));
+        toEncode.add(q);
+      } catch (EncodingException e) {
+        refuse(q, RejectReason.ENCODING_FAILED, "the query image cannot be decoded: " + e.getMessage(), timestamp);
+      }
+    }
+    if (toEncode.isEmpty()) {
+      return;
+    }
+    float[][] encoded;
+    try {
+      encoded = textQuery
+          ? textSession.encode(inputs.stream().map(String.class::cast).toList())
+          : imageSession.encode(inputs.stream().map(BufferedImage.class::cast).toList());
+    } catch (EncodingException e) {
+      toEncode.forEach(q -> refuse(q, RejectReason.ENCODING_FAILED, e.getMessage(), timestamp));
+      return;
+    }
+    for (int i = 0; i < toEncode.size(); i++) {
+      ok.add(toEncode.get(i));
+      vectors.add(Vectors.l2(encoded[i]));
+    }
+  }
+
+  private Decoded liveMapping(String name) {
+    MappingModel model = live.get(name);
+    if (model == null) {
+      return null;
+    }
+    Decoded d = maps.get(name);
+    if (d == null || d.version() != model.getVersion()) {
+      d = new Decoded(model.getVersion(), MappingCodec.fromAvro(model), MappingCodec.references(model), model);
+      maps.put(name, d);
+      // hot swap: galleries projected with the old version go
+      galleries.keySet().removeIf(k -> k.startsWith(name + "/"));
+    }
+    return d;
+  }
+
+  private void judge(Query q, int direction, List<Map.Entry<String, Float>> hits) {
+    if (q.getExpectedIds() == null || q.getExpectedIds().isEmpty()) {
+      return;
+    }
+    int rank = -1;
+    for (int i = 0; i < hits.size(); i++) {
+      if (q.getExpectedIds().contains(hits.get(i).getKey())) {
+        rank = i;
+        break;
+      }
+    }
+    window.judge(direction, rank);
+  }
+
+  private void fail(Query q, String error, Decoded d, long timestamp) {
+    window.errors++;
+    QueryResult result = QueryResult.newBuilder().setQueryId(q.getQueryId()).setHits(List.of())
+        .setMappingName(q.getMappingName()).setMappingVersion(d == null ? null : d.version()).setEncodeMicros(0)
+        .setSearchMicros(0).setTotalMicros(Math.max(0, timestamp - q.getSentAt().toEpochMilli()) * 1000)
+        .setError(error).setCompletedAt(Instant.ofEpochMilli(timestamp)).build();
+    context.forward(new Record<>(q.getQueryId(), new Outcome.Accepted<>(result), timestamp));
+  }
+
+  /** A bad query: a result with the error (the caller is not left waiting) and a dead letter. */
+  private void refuse(Query q, RejectReason reason, String message, long timestamp) {
+    fail(q, message, null, timestamp);
+    var source = new RejectionFactory.Source(sourceTopic, context.taskId().partition(), -1, q.getQueryId());
+    context.forward(new Record<>(q.getQueryId() == null ? "" : q.getQueryId(), new Outcome.Refused<>(
+        rejections.create(source, reason, message, RejectionFactory.payloadOf(q), Instant.ofEpochMilli(timestamp))),
+        timestamp));
+  }
+
+  private void publishMetrics(long timestamp) {
+    WindowStats w = window;
+    window = new WindowStats();
+    double seconds = Math.max(1e-3, (timestamp - windowStart) / 1000.0);
+    Map<String, String> tags = Map.of("service", rejections.service(), "task", context.taskId().toString());
+    int answered = w.latenciesMs.size();
+    metric("query.count", answered, "queries", tags, timestamp);
+    metric("query.qps", answered / seconds, "queries/s", tags, timestamp);
+    metric("query.errors", w.errors, "queries", tags, timestamp);
+    if (answered > 0) {
+      metric("query.latency.p50", w.percentile(50), "ms", tags, timestamp);
+      metric("query.latency.p95", w.percentile(95), "ms", tags, timestamp);
+      metric("query.latency.p99", w.percentile(99), "ms", tags, timestamp);
+    }
+    String[] dirs = {"t2i", "i2t"};
+    for (int dir = 0; dir < 2; dir++) {
+      if (w.judged[dir] == 0) {
+        continue;
+      }
+      for (int i = 0; i < WindowStats.KS.length; i++) {
+        metric("query.online." + dirs[dir] + ".r" + WindowStats.KS[i], 100.0 * w.hits[dir][i] / w.judged[dir],
+            "percent", tags, timestamp);
+      }
+      metric("query.online." + dirs[dir] + ".judged", w.judged[dir], "queries", tags, timestamp);
+    }
+    metric("gallery.images", images.size(), "items", tags, timestamp);
+    metric("gallery.texts", texts.size(), "items", tags, timestamp);
+    maps.forEach((name, d) -> {
+      Map<String, String> t = Map.of("service", rejections.service(), "mapping", name);
+      metric("mapping.live.version", d.version(), "version", t, timestamp);
+      Double rsum = d.model().getHeldOutMetrics().get("rsum");
+      if (rsum != null) {
+        metric("mapping.live.heldout.rsum", rsum, "points", t, timestamp);
+      }
+    });
+    windowStart = timestamp;
+  }
+
+  private void metric(String name, double value, String unit, Map<String, String> tags, long timestamp) {
+    context.forward(new Record<>(name, new Outcome.Metric<>(MetricEvents.of(name, value, unit, tags, windowStart,
+        timestamp)), timestamp));
+  }
+
+  private static byte[] bytes(ByteBuffer b) {
+    ByteBuffer d = b.duplicate();
+    byte[] out = new byte[d.remaining()];
+    d.get(out);
+    return out;
+  }
+
+  @Override
+  public void close() {
+    if (textSession != null) {
+      textSession.close();
+    }
+    if (imageSession != null) {
+      imageSession.close();
+    }
+  }
+}

@@ -1,0 +1,291 @@
+package io.xmodal.query;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.xmodal.encoders.EncoderInfo;
+import io.xmodal.encoders.EncoderSession;
+import io.xmodal.encoders.Encoders;
+import io.xmodal.encoders.image.ImageDecoder;
+import io.xmodal.mapping.Fits;
+import io.xmodal.mapping.HubnessCorrection;
+import io.xmodal.mapping.LinearMap;
+import io.xmodal.mapping.SufficientStats;
+import io.xmodal.mapping.Vectors;
+import io.xmodal.mapping.codec.MappingCodec;
+import io.xmodal.platform.config.ConfigSource;
+import io.xmodal.platform.config.PlatformConfig;
+import io.xmodal.platform.serde.PlainAvroSerdes;
+import io.xmodal.platform.topics.TopicCatalogue;
+import io.xmodal.schemas.Embedding;
+import io.xmodal.schemas.EncoderIdentity;
+import io.xmodal.schemas.MappingModel;
+import io.xmodal.schemas.MetricEvent;
+import io.xmodal.schemas.Modality;
+import io.xmodal.schemas.Query;
+import io.xmodal.schemas.QueryResult;
+import io.xmodal.schemas.RejectReason;
+import io.xmodal.schemas.Rejection;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class QueryTopologyTest {
+
+  static final Path SHARED = Path.of(System.getProperty("xmodal.shared.dir", "../../shared"));
+  static final Path FLICKR = SHARED.resolve("datasets/flickr8k");
+  static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+  static final int N = 60;
+
+  static Encoders encoders;
+  static QueryConfig config;
+  static PlatformConfig platform;
+  static List<String> imageIds = new ArrayList<>();
+  static List<float[]> imageVectors = new ArrayList<>();
+  static List<String> captionIds = new ArrayList<>();
+  static List<String> captionImage = new ArrayList<>();
+  static List<String> captionTexts = new ArrayList<>();
+  static List<float[]> captionVectors = new ArrayList<>();
+
+  @TempDir
+  static Path work;
+
+  TopologyTestDriver driver;
+  TestInputTopic<String, Embedding> images;
+  TestInputTopic<String, Embedding> texts;
+  TestInputTopic<String, MappingModel> mappings;
+  TestInputTopic<String, Query> queries;
+  TestOutputTopic<String, QueryResult> results;
+  TestOutputTopic<String, Rejection> rejected;
+  TestOutputTopic<String, MetricEvent> metrics;
+
+  @BeforeAll
+  static void encodeSomeDevData() throws Exception {
+    ConfigSource source = ConfigSource.of(Map.of("XMODAL_WORK_DIR", work.toString(), "KAFKA_BOOTSTRAP_SERVERS",
+        "ttd:9092", "XMODAL_SHARED_DIR", SHARED.toString(), "XMODAL_DEVICE", "cpu", "XMODAL_QUERY_BATCH_SIZE", "4",
+        "XMODAL_QUERY_MAX_WAIT", "50ms", "XMODAL_METRICS_INTERVAL", "10s"));
+    platform = PlatformConfig.from(source);
+    config = QueryConfig.from(source, platform);
+    encoders = Encoders.load(config.encoders());
+    List<String> dev = Files.readAllLines(FLICKR.resolve("Flickr_8k.devImages.txt")).subList(0, N);
+    Map<String, List<String>> caps = new HashMap<>();
+    for (String line : Files.readAllLines(FLICKR.resolve("Flickr8k.token.txt"))) {
+      String[] p = line.split("\t");
+      caps.computeIfAbsent(p[0].substring(0, p[0].indexOf('#')), k -> new ArrayList<>()).add(p[0] + "\t" + p[1]);
+    }
+    try (EncoderSession<java.awt.image.BufferedImage> is = encoders.image().newSession();
+         EncoderSession<String> ts = encoders.text().newSession()) {
+      for (String name : dev) {
+        imageIds.add(name);
+        imageVectors.add(is.encode(List.of(ImageDecoder.decodeRgb(Files.readAllBytes(FLICKR.resolve("images")
+            .resolve(name)))))[0]);
+        for (String c : caps.get(name)) {
+          String[] p = c.split("\t");
+          captionIds.add(p[0]);
+          captionImage.add(name);
+          captionTexts.add(p[1]);
+        }
+      }
+      float[][] tv = ts.encode(captionTexts);
+      for (float[] v : tv) {
+        captionVectors.add(v);
+      }
+    }
+  }
+
+  @AfterAll
+  static void closeEncoders() {
+    encoders.close();
+  }
+
+  @BeforeEach
+  void start() {
+    TopicCatalogue topics = TopicCatalogue.create(platform.topics(), new PlainAvroSerdes());
+    Properties props = config.streamsProperties(platform, topics);
+    props.put("state.dir", work.resolve("state-" + System.nanoTime()).toString());
+    driver = new TopologyTestDriver(QueryTopology.buildTopology(config, topics, encoders), props, T0);
+    images = driver.createInputTopic(topics.imageEmbeddings().name(), new StringSerializer(),
+        topics.imageEmbeddings().valueSerde().serializer());
+    texts = driver.createInputTopic(topics.textEmbeddings().name(), new StringSerializer(),
+        topics.textEmbeddings().valueSerde().serializer());
+    mappings = driver.createInputTopic(topics.mappings().name(), new StringSerializer(),
+        topics.mappings().valueSerde().serializer());
+    queries = driver.createInputTopic(topics.queries().name(), new StringSerializer(),
+        topics.queries().valueSerde().serializer());
+    results = driver.createOutputTopic(topics.results().name(), topics.results().keySerde().deserializer(),
+        topics.results().valueSerde().deserializer());
+    rejected = driver.createOutputTopic(topics.rejected().name(), topics.rejected().keySerde().deserializer(),
+        topics.rejected().valueSerde().deserializer());
+    metrics = driver.createOutputTopic(topics.metrics().name(), topics.metrics().keySerde().deserializer(),
+        topics.metrics().valueSerde().deserializer());
+  }
+
+  @AfterEach
+  void stop() {
+    driver.close();
+  }
+
+  static EncoderIdentity identity(EncoderInfo i) {
+    return EncoderIdentity.newBuilder().setName(i.name()).setVersion(i.version()).setDimension(i.dimension())
+        .setChecksum(i.checksum()).build();
+  }
+
+  static Embedding embedding(String id, Modality m, EncoderInfo enc, float[] v, String source) {
+    List<Float> list = new ArrayList<>();
+    for (float f : v) {
+      list.add(f);
+    }
+    return Embedding.newBuilder().setId(id).setModality(m).setEncoderInfo(identity(enc)).setVector(list)
+        .setCreatedAt(T0).setSource(source).build();
+  }
+
+  /** A least-squares map fitted on these very pairs (so the right answers rank first), as version {@code v}. */
+  static MappingModel mapping(long version, HubnessCorrection h) {
+    float[][] x = new float[captionVectors.size()][];
+    float[][] y = new float[captionVectors.size()][];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = Vectors.l2(captionVectors.get(i));
+      y[i] = Vectors.l2(imageVectors.get(imageIds.indexOf(captionImage.get(i))));
+    }
+    LinearMap map = Fits.leastSquares(SufficientStats.of(x, y), 0.01, true, Fits.Direction.T2I).withHubness(h);
+    var refText = Nd4j.create(java.util.Arrays.copyOf(x, 50)).castTo(DataType.FLOAT);
+    var refImages = Nd4j.create(java.util.Arrays.copyOf(y, 20)).castTo(DataType.FLOAT);
+    return MappingCodec.toAvro(map, new MappingCodec.Meta("default", version, identity(encoders.text().info()),
+        identity(encoders.image().info()), x.length, Map.of("rsum", 500.0), T0, null, refText, refImages));
+  }
+
+  void fillGalleries() {
+    for (int i = 0; i < imageIds.size(); i++) {
+      images.pipeInput(imageIds.get(i), embedding(imageIds.get(i), Modality.IMAGE, encoders.image().info(),
+          imageVectors.get(i), i % 2 == 0 ? "even" : "odd"));
+    }
+    for (int i = 0; i < captionIds.size(); i++) {
+      texts.pipeInput(captionIds.get(i), embedding(captionIds.get(i), Modality.TEXT, encoders.text().info(),
+          captionVectors.get(i), "dev"));
+    }
+  }
+
+  static Query.Builder query(String id) {
+    return Query.newBuilder().setQueryId(id).setSentAt(T0).setK(5);
+  }
+
+  List<QueryResult> answer() {
+    driver.advanceWallClockTime(Duration.ofMillis(50));
+    return results.readValuesToList();
+  }
+
+  @Test
+  void shouldFindImagesForTextAndCaptionsForImagesWithTheLiveVersion() throws Exception {
+    fillGalleries();
+    mappings.pipeInput("default", mapping(3, HubnessCorrection.NONE));
+
+    queries.pipeInput("t1", query("t1").setModality(Modality.TEXT).setText(captionTexts.get(0))
+        .setExpectedIds(List.of(captionImage.get(0))).build());
+    queries.pipeInput("i1", query("i1").setModality(Modality.IMAGE)
+        .setImageBytes(ByteBuffer.wrap(Files.readAllBytes(FLICKR.resolve("images").resolve(imageIds.get(1)))))
+        .build());
+    queries.pipeInput("e1", query("e1").setModality(Modality.TEXT).setExistingId(captionIds.get(7)).build());
+
+    List<QueryResult> out = answer();
+    assertThat(out).extracting(QueryResult::getQueryId).containsExactlyInAnyOrder("t1", "i1", "e1");
+    Map<String, QueryResult> byId = new HashMap<>();
+    out.forEach(r -> byId.put(r.getQueryId(), r));
+    assertThat(byId.values()).allSatisfy(r -> {
+      assertThat(r.getError()).isNull();
+      assertThat(r.getMappingVersion()).isEqualTo(3L);
+      assertThat(r.getHits()).hasSize(5);
+      assertThat(r.getHits().get(0).getScore()).isGreaterThanOrEqualTo(r.getHits().get(4).getScore());
+    });
+    assertThat(imageIds).contains(byId.get("t1").getHits().get(0).getId());
+    assertThat(byId.get("t1").getHits()).extracting(h -> h.getId()).contains(captionImage.get(0));
+    assertThat(byId.get("i1").getHits()).extracting(h -> captionImage.get(captionIds.indexOf(h.getId())))
+        .contains(imageIds.get(1));
+    assertThat(byId.get("e1").getHits()).extracting(h -> h.getId()).contains(captionImage.get(7));
+    assertThat(rejected.isEmpty()).isTrue();
+  }
+
+  @Test
+  void shouldSwapToANewVersionWithoutRestartingAndHonourTheGalleryFilter() {
+    fillGalleries();
+    mappings.pipeInput("default", mapping(1, HubnessCorrection.NONE));
+    queries.pipeInput("a", query("a").setModality(Modality.TEXT).setText("a dog").setGallery("even").build());
+    List<QueryResult> first = answer();
+
+    mappings.pipeInput("default", mapping(2, HubnessCorrection.invertedSoftmax(30)));
+    queries.pipeInput("b", query("b").setModality(Modality.TEXT).setText("a dog").setGallery("even").build());
+    List<QueryResult> second = answer();
+
+    assertThat(first).singleElement().satisfies(r -> assertThat(r.getMappingVersion()).isEqualTo(1L));
+    assertThat(second).singleElement().satisfies(r -> assertThat(r.getMappingVersion()).isEqualTo(2L));
+    for (QueryResult r : List.of(first.get(0), second.get(0))) {
+      assertThat(r.getHits()).allSatisfy(h -> assertThat(imageIds.indexOf(h.getId()) % 2).isZero());
+    }
+  }
+
+  @Test
+  void shouldAnswerWithAnErrorWhenNoMappingIsLiveYet() {
+    fillGalleries();
+    queries.pipeInput("x", query("x").setModality(Modality.TEXT).setText("a dog").build());
+
+    assertThat(answer()).singleElement().satisfies(r -> {
+      assertThat(r.getHits()).isEmpty();
+      assertThat(r.getError()).contains("no mapping 'default' is published yet");
+    });
+    assertThat(rejected.isEmpty()).isTrue();
+  }
+
+  @Test
+  void shouldRefuseABadQueryWithAnErrorResultAndADeadLetter() {
+    fillGalleries();
+    mappings.pipeInput("default", mapping(1, HubnessCorrection.NONE));
+    queries.pipeInput("bad", query("bad").setModality(Modality.TEXT).setText("dog")
+        .setExistingId(captionIds.get(0)).build());
+    queries.pipeInput("bigk", query("bigk").setModality(Modality.TEXT).setText("dog").setK(100_000).build());
+
+    List<QueryResult> out = answer();
+    assertThat(out).extracting(QueryResult::getQueryId).containsExactlyInAnyOrder("bad", "bigk");
+    assertThat(out).allSatisfy(r -> assertThat(r.getError()).isNotBlank());
+    assertThat(rejected.readValuesToList()).extracting(Rejection::getKey, Rejection::getReason)
+        .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("bad", RejectReason.OTHER),
+            org.assertj.core.groups.Tuple.tuple("bigk", RejectReason.OTHER));
+  }
+
+  @Test
+  void shouldPublishLatencyAndOnlineRecallEveryWindow() {
+    fillGalleries();
+    mappings.pipeInput("default", mapping(4, HubnessCorrection.NONE));
+    for (int i = 0; i < 20; i++) {
+      queries.pipeInput("q" + i, query("q" + i).setModality(Modality.TEXT).setText(captionTexts.get(i * 5))
+          .setExpectedIds(List.of(captionImage.get(i * 5))).setK(10).build());
+    }
+    answer();
+    driver.advanceWallClockTime(Duration.ofSeconds(10));
+
+    Map<String, Double> m = new HashMap<>();
+    metrics.readValuesToList().forEach(e -> m.put(e.getName(), e.getValue()));
+    assertThat(m).containsEntry("query.count", 20.0).containsEntry("gallery.images", (double) N)
+        .containsEntry("mapping.live.version", 4.0).containsEntry("query.online.t2i.judged", 20.0)
+        .containsKeys("query.qps", "query.latency.p50", "query.latency.p99", "query.online.t2i.r1",
+            "query.online.t2i.r10");
+    assertThat(m.get("query.online.t2i.r10")).isGreaterThanOrEqualTo(m.get("query.online.t2i.r1"));
+    assertThat(m.get("query.online.t2i.r10")).isGreaterThan(50);
+  }
+}
