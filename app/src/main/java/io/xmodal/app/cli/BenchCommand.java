@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Measure throughput and memory (numbers for the README and the closing notes, not tests).",
-    subcommands = {BenchCommand.Encode.class, BenchCommand.Refit.class})
+    subcommands = {BenchCommand.Encode.class, BenchCommand.Refit.class, BenchCommand.Search.class})
 final class BenchCommand {
 
   @Command(name = "encode", mixinStandardHelpOptions = true,
@@ -52,6 +52,28 @@ final class BenchCommand {
     @Override
     public Integer call() {
       new io.xmodal.app.bench.RefitBench(System.out).run(sizes, 384, 1280);
+      return 0;
+    }
+  }
+
+  @Command(name = "query", mixinStandardHelpOptions = true,
+      description = "Query latency p50/p99 and QPS vs gallery size (synthetic 1280-d vectors), beside the GEMM-only "
+          + "bound for the same batch, measured in the same run.")
+  static final class Search implements Callable<Integer> {
+
+    @Option(names = "--sizes", split = ",", defaultValue = "1000,10000,100000", paramLabel = "N,N,…",
+        description = "Gallery sizes (default ${DEFAULT-VALUE}).")
+    int[] sizes;
+
+    @Option(names = "--batch", defaultValue = "16", description = "Queries per batch (default ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--batches", defaultValue = "50", description = "Batches per size (default ${DEFAULT-VALUE}).")
+    int batches;
+
+    @Override
+    public Integer call() {
+      new io.xmodal.query.SearchBenchmark(System.out).run(sizes, batch, batches, 10);
       return 0;
     }
   }

@@ -13,7 +13,7 @@ import picocli.CommandLine.Parameters;
             + "instances with the same application.id share the partitions."})
 final class ServiceCommand implements Callable<Integer> {
 
-  enum Name { INGEST, ENCODE, TRAINER }
+  enum Name { INGEST, ENCODE, TRAINER, QUERY }
 
   @Parameters(paramLabel = "NAME", description = "The service: ${COMPLETION-CANDIDATES}.")
   Name name;
@@ -24,6 +24,7 @@ final class ServiceCommand implements Callable<Integer> {
       case INGEST -> IngestMain.main(new String[0]);
       case ENCODE -> EncodeMain.main(new String[0]);
       case TRAINER -> io.xmodal.trainer.TrainerMain.main(new String[0]);
+      case QUERY -> io.xmodal.query.QueryMain.main(new String[0]);
       default -> throw new IllegalStateException("unknown service " + name);
     }
     return 0;

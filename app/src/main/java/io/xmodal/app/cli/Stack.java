@@ -4,6 +4,8 @@ import io.xmodal.encode.EncodeConfig;
 import io.xmodal.encode.EncodeTopology;
 import io.xmodal.encoders.Encoders;
 import io.xmodal.ingest.IngestConfig;
+import io.xmodal.query.QueryConfig;
+import io.xmodal.query.QueryTopology;
 import io.xmodal.trainer.FitExecutors;
 import io.xmodal.trainer.TrainerConfig;
 import io.xmodal.trainer.TrainerTopology;
@@ -42,7 +44,7 @@ final class Stack implements AutoCloseable {
   }
 
   /** The services {@code up} can run in its JVM. */
-  enum Service { INGEST, ENCODE, TRAINER }
+  enum Service { INGEST, ENCODE, TRAINER, QUERY }
 
   static Stack start(ConfigSource source) throws InterruptedException {
     return start(source, java.util.EnumSet.allOf(Service.class));
@@ -72,6 +74,9 @@ final class Stack implements AutoCloseable {
       }
       if (which.contains(Service.TRAINER)) {
         stack.startTrainer(source);
+      }
+      if (which.contains(Service.QUERY)) {
+        stack.startQuery(source);
       }
       return stack;
     } catch (RuntimeException | InterruptedException e) {
@@ -111,6 +116,17 @@ final class Stack implements AutoCloseable {
     service.awaitRunning(Duration.ofMinutes(2));
   }
 
+  private void startQuery(ConfigSource source) throws InterruptedException {
+    QueryConfig query = QueryConfig.from(source, config);
+    if (encoders == null) {
+      encoders = Encoders.load(query.encoders());
+    }
+    StreamsService service = StreamsService.start("query-stream", QueryTopology.buildTopology(query, topics, encoders),
+        query.streamsProperties(config, topics));
+    services.add(service);
+    service.awaitRunning(Duration.ofMinutes(2));
+  }
+
   Optional<Encoders> encoders() {
     return Optional.ofNullable(encoders);
   }
@@ -135,8 +151,14 @@ final class Stack implements AutoCloseable {
     return createdTopics;
   }
 
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
+  /** Services in reverse order, then the encoders, then the embedded runtime; a second call does nothing. */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     for (int i = services.size() - 1; i >= 0; i--) {
       services.get(i).close(Duration.ofSeconds(30));
     }

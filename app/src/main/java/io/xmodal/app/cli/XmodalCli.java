@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
         "Configuration comes from environment variables: XMODAL_* for xmodal, KAFKA_* passed to every Kafka client",
         "(KAFKA_BOOTSTRAP_SERVERS -> bootstrap.servers); XMODAL_CONFIG_FILE names a properties file of defaults.",
         "Without KAFKA_BOOTSTRAP_SERVERS, 'up' starts an embedded broker and schema registry."},
-    subcommands = {UpCommand.class, IngestCommand.class, EvalCommand.class, MappingCommand.class, BenchCommand.class, ServiceCommand.class,
+    subcommands = {DemoCommand.class, UpCommand.class, IngestCommand.class, QueryCommand.class, MetricsCommand.class,
+        EvalCommand.class, MappingCommand.class, BenchCommand.class, ServiceCommand.class,
         CommandLine.HelpCommand.class})
 public final class XmodalCli {
 

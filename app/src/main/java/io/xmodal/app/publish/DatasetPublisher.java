@@ -43,6 +43,14 @@ public final class DatasetPublisher {
   }
 
   public Report publish(Dataset dataset, PrintStream progressOut) {
+    return publish(dataset, progressOut, true);
+  }
+
+  /**
+   * @param pairCaptions false publishes every caption as free text (imageId null): searchable, but never paired with
+   *                     its image by the trainer (how the demo keeps the split it evaluates on out of training)
+   */
+  public Report publish(Dataset dataset, PrintStream progressOut, boolean pairCaptions) {
     Map<String, Object> props = new HashMap<>(config.clientConfig());
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -69,7 +77,8 @@ public final class DatasetPublisher {
         last = images.send(new ProducerRecord<>(topics.imagesRaw().name(), image.imageId(), event),
             (md, e) -> done(progress, failure, e));
         for (Dataset.Caption c : byImage.getOrDefault(image.imageId(), List.of())) {
-          CaptionEvent caption = CaptionEvent.newBuilder().setCaptionId(c.captionId()).setImageId(c.imageId())
+          CaptionEvent caption = CaptionEvent.newBuilder().setCaptionId(c.captionId())
+              .setImageId(pairCaptions ? c.imageId() : null)
               .setText(c.text()).setSource(dataset.name()).setProducedAt(now).build();
           captions.send(new ProducerRecord<>(topics.captionsRaw().name(), c.captionId(), caption),
               (md, e) -> done(progress, failure, e));

@@ -1,0 +1,250 @@
+package io.xmodal.app.demo;
+
+import io.xmodal.app.dataset.Dataset;
+import io.xmodal.app.publish.DatasetPublisher;
+import io.xmodal.app.query.QueryClient;
+import io.xmodal.mapping.HeldOut;
+import io.xmodal.mapping.Linalg;
+import io.xmodal.mapping.LinearMap;
+import io.xmodal.mapping.Recall;
+import io.xmodal.mapping.Vectors;
+import io.xmodal.mapping.codec.MappingCodec;
+import io.xmodal.platform.config.PlatformConfig;
+import io.xmodal.platform.topics.TopicCatalogue;
+import io.xmodal.schemas.MappingModel;
+import io.xmodal.schemas.Modality;
+import io.xmodal.schemas.Query;
+import io.xmodal.schemas.QueryResult;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BiFunction;
+
+/**
+ * The whole system on one machine: publish the training split (captions paired with their images) and the evaluation
+ * split (its captions as free text, so the trainer never learns from it), wait until everything is encoded and the
+ * trainer has published a version fitted on every training pair, then send every evaluation caption as a text→image
+ * query and every evaluation image as an image→text query through xmodal.queries, with their expected ids, and
+ * measure recall, throughput and latency from the results.
+ */
+public final class Demo {
+
+  /** What the demo measured. */
+  public record Outcome(Recall.Result online, Recall.Result offline, MappingModel mapping, int queries,
+                        double queriesPerSecond, double p50Ms, double p95Ms, double p99Ms, double serviceP50Ms,
+                        double serviceP99Ms, double seconds) {
+    /** The demo's last line. */
+    public String line() {
+      return String.format("T2I R@1 %.1f R@5 %.1f R@10 %.1f | I2T R@1 %.1f R@5 %.1f R@10 %.1f", online.t2iR1(),
+          online.t2iR5(), online.t2iR10(), online.i2tR1(), online.i2tR5(), online.i2tR10());
+    }
+  }
+
+  private final PlatformConfig config;
+  private final TopicCatalogue topics;
+  private final PrintStream out;
+
+  public Demo(PlatformConfig config, TopicCatalogue topics, PrintStream out) {
+    this.config = config;
+    this.topics = topics;
+    this.out = out;
+  }
+
+  /** Training pairs the trainer will fit on: captions of training images that are not held out. */
+  public static long trainingPairs(Dataset train, int heldOutPercent) {
+    return train.captions().stream().filter(c -> !HeldOut.isHeldOut(c.imageId(), heldOutPercent)).count();
+  }
+
+  public Outcome run(Dataset train, Dataset eval, int heldOutPercent, String mappingName, Duration timeout)
+      throws InterruptedException {
+    long t0 = System.nanoTime();
+    out.printf("== 1/4 ingest: %s (%d images, %d captions) and %s (%d images, %d captions as free text)%n",
+        train.name(), train.images().size(), train.captions().size(), eval.name(), eval.images().size(),
+        eval.captions().size());
+    DatasetPublisher publisher = new DatasetPublisher(config, topics);
+    publisher.publish(train, out, true);
+    publisher.publish(eval, out, false);
+
+    out.println("== 2/4 encode: waiting for every image and caption embedding");
+    Set<String> wanted = new HashSet<>();
+    train.images().forEach(i -> wanted.add(i.imageId()));
+    train.captions().forEach(c -> wanted.add(c.captionId()));
+    eval.images().forEach(i -> wanted.add(i.imageId()));
+    eval.captions().forEach(c -> wanted.add(c.captionId()));
+    Map<String, float[]> vectors = EmbeddingWait.await(config, topics, wanted, timeout, out);
+    if (vectors.size() < wanted.size()) {
+      throw new IllegalStateException("only " + vectors.size() + " of " + wanted.size() + " embeddings after "
+          + timeout + "; see the logs under " + config.workDir().resolve("logs"));
+    }
+
+    long pairs = trainingPairs(train, heldOutPercent);
+    out.printf("== 3/4 train: waiting for a mapping version fitted on all %d training pairs%n", pairs);
+    MappingModel live = awaitMapping(mappingName, pairs, timeout);
+    LinearMap map = MappingCodec.fromAvro(live);
+    out.printf("live: %s v%d, %s, fitted on %d pairs, held-out rsum %.1f%n", live.getName(), live.getVersion(),
+        map.label(), live.getPairsUsed(), live.getHeldOutMetrics().getOrDefault("rsum", Double.NaN));
+
+    out.println("== 4/4 query: every evaluation caption (text→image) and image (image→text) through xmodal.queries");
+    Map<String, List<String>> captionsOf = new HashMap<>();
+    eval.captions().forEach(c -> captionsOf.computeIfAbsent(c.imageId(), k -> new ArrayList<>()).add(c.captionId()));
+    Map<String, Query> sent = new HashMap<>();
+    long q0 = System.nanoTime();
+    Map<String, QueryResult> results;
+    try (QueryClient client = new QueryClient(config, topics)) {
+      for (Dataset.Caption c : eval.captions()) {
+        Query q = base("t2i-" + c.captionId(), mappingName, eval.name()).setModality(Modality.TEXT).setText(c.text())
+            .setExpectedIds(List.of(c.imageId())).build();
+        sent.put(q.getQueryId(), q);
+        client.send(q);
+      }
+      for (Dataset.Image i : eval.images()) {
+        Query q = base("i2t-" + i.imageId(), mappingName, eval.name()).setModality(Modality.IMAGE)
+            .setImageBytes(ByteBuffer.wrap(read(i))).setExpectedIds(captionsOf.getOrDefault(i.imageId(), List.of()))
+            .build();
+        sent.put(q.getQueryId(), q);
+        client.send(q);
+      }
+      client.flush();
+      results = client.await(sent.keySet(), timeout, out);
+    }
+    double querySeconds = (System.nanoTime() - q0) / 1e9;
+    if (results.size() < sent.size()) {
+      throw new IllegalStateException("only " + results.size() + " of " + sent.size() + " queries answered");
+    }
+    Recall.Result online = onlineRecall(sent, results);
+    double[] latencies = results.values().stream().mapToDouble(r -> r.getTotalMicros() / 1000.0).sorted().toArray();
+    double[] service = results.values().stream()
+        .mapToDouble(r -> (r.getEncodeMicros() + r.getSearchMicros()) / 1000.0).sorted().toArray();
+    Recall.Result offline = offlineRecall(map, MappingCodec.references(live), eval, vectors);
+    return new Outcome(online, offline, live, sent.size(), sent.size() / querySeconds, pct(latencies, 50),
+        pct(latencies, 95), pct(latencies, 99), pct(service, 50), pct(service, 99), (System.nanoTime() - t0) / 1e9);
+  }
+
+  private static Query.Builder base(String id, String mapping, String gallery) {
+    return Query.newBuilder().setQueryId(id).setK(10).setMappingName(mapping).setGallery(gallery)
+        .setSentAt(Instant.now());
+  }
+
+  private MappingModel awaitMapping(String name, long pairs, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    long lastReport = 0;
+    while (System.nanoTime() < deadline) {
+      List<MappingModel> versions = io.xmodal.app.cli.MappingVersions.read(config, topics);
+      MappingModel newest = versions.stream().filter(m -> m.getName().equals(name))
+          .max((a, b) -> Long.compare(a.getVersion(), b.getVersion())).orElse(null);
+      if (newest != null && newest.getPairsUsed() >= pairs) {
+        return newest;
+      }
+      if (System.nanoTime() - lastReport > 30_000_000_000L) {
+        lastReport = System.nanoTime();
+        out.printf("  trainer: %s%n", newest == null ? "no version yet (it fits once every training pair is in)"
+            : "v" + newest.getVersion() + " fitted on " + newest.getPairsUsed() + " pairs; waiting for " + pairs);
+      }
+      Thread.sleep(3000);
+    }
+    throw new IllegalStateException("no mapping fitted on " + pairs + " pairs within " + timeout);
+  }
+
+  /** Recall from the results: text→image hit if the caption's image is in the top K; image→text if any caption is. */
+  static Recall.Result onlineRecall(Map<String, Query> sent, Map<String, QueryResult> results) {
+    BiFunction<Modality, Integer, Double> recall = (modality, k) -> {
+      int n = 0;
+      int hits = 0;
+      for (Map.Entry<String, Query> e : sent.entrySet()) {
+        if (e.getValue().getModality() != modality) {
+          continue;
+        }
+        n++;
+        QueryResult r = results.get(e.getKey());
+        List<String> top = r.getHits().subList(0, Math.min(k, r.getHits().size())).stream().map(h -> h.getId())
+            .toList();
+        if (top.stream().anyMatch(e.getValue().getExpectedIds()::contains)) {
+          hits++;
+        }
+      }
+      return n == 0 ? 0 : 100.0 * hits / n;
+    };
+    return new Recall.Result(recall.apply(Modality.TEXT, 1), recall.apply(Modality.TEXT, 5),
+        recall.apply(Modality.TEXT, 10), recall.apply(Modality.IMAGE, 1), recall.apply(Modality.IMAGE, 5),
+        recall.apply(Modality.IMAGE, 10));
+  }
+
+  /** The same mapping evaluated by the library on the same embeddings, for comparison with what was served. */
+  static Recall.Result offlineRecall(LinearMap map, MappingCodec.References refs, Dataset eval,
+                                     Map<String, float[]> vectors) {
+    Map<String, Integer> index = new HashMap<>();
+    float[][] images = new float[eval.images().size()][];
+    for (int i = 0; i < images.length; i++) {
+      index.put(eval.images().get(i).imageId(), i);
+      images[i] = Vectors.l2(vectors.get(eval.images().get(i).imageId()));
+    }
+    float[][] captions = new float[eval.captions().size()][];
+    int[] captionImage = new int[captions.length];
+    for (int c = 0; c < captions.length; c++) {
+      captions[c] = Vectors.l2(vectors.get(eval.captions().get(c).captionId()));
+      captionImage[c] = index.get(eval.captions().get(c).imageId());
+    }
+    return Recall.evaluate(map, Linalg.matrix(captions), captionImage, Linalg.matrix(images), refs.text(),
+        refs.images());
+  }
+
+  private static double pct(double[] sorted, double p) {
+    if (sorted.length == 0) {
+      return 0;
+    }
+    int idx = (int) Math.ceil(p / 100 * sorted.length) - 1;
+    return sorted[Math.max(0, Math.min(sorted.length - 1, idx))];
+  }
+
+  private static byte[] read(Dataset.Image i) {
+    try {
+      return Files.readAllBytes(i.file());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Prints the report; the last line is the recall line. */
+  public static void print(PrintStream out, Outcome o) {
+    out.println();
+    out.printf("%-34s %6s %6s %6s | %6s %6s %6s | %6s%n", "recall on the evaluation split", "T2I@1", "@5", "@10",
+        "I2T@1", "@5", "@10", "rsum");
+    row(out, "online, through query-stream", o.online());
+    row(out, "offline, same mapping, library", o.offline());
+    out.printf("largest difference: %.2f points%n", maxDiff(o.online(), o.offline()));
+    out.printf("queries: %d sent at once, answered at %.1f queries/s%n", o.queries(), o.queriesPerSecond());
+    out.printf("latency sent→answered (includes waiting behind the burst): p50 %.0f ms, p95 %.0f ms, p99 %.0f ms%n",
+        o.p50Ms(), o.p95Ms(), o.p99Ms());
+    out.printf("latency in service (encode + search of its batch): p50 %.1f ms, p99 %.1f ms%n", o.serviceP50Ms(),
+        o.serviceP99Ms());
+    out.printf("mapping: %s v%d (%s %s), demo wall time %.0f s%n", o.mapping().getName(), o.mapping().getVersion(),
+        o.mapping().getMethod(), o.mapping().getVariant(), o.seconds());
+    out.println(o.line());
+  }
+
+  private static void row(PrintStream out, String label, Recall.Result r) {
+    out.printf("%-34s %6.1f %6.1f %6.1f | %6.1f %6.1f %6.1f | %6.1f%n", label, r.t2iR1(), r.t2iR5(), r.t2iR10(),
+        r.i2tR1(), r.i2tR5(), r.i2tR10(), r.rsum());
+  }
+
+  static double maxDiff(Recall.Result a, Recall.Result b) {
+    double[] x = {a.t2iR1(), a.t2iR5(), a.t2iR10(), a.i2tR1(), a.i2tR5(), a.i2tR10()};
+    double[] y = {b.t2iR1(), b.t2iR5(), b.t2iR10(), b.i2tR1(), b.i2tR5(), b.i2tR10()};
+    double max = 0;
+    for (int i = 0; i < x.length; i++) {
+      max = Math.max(max, Math.abs(x[i] - y[i]));
+    }
+    return max;
+  }
+
+}

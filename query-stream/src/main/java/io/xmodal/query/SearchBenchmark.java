@@ -1,0 +1,104 @@
+package io.xmodal.query;
+
+import io.xmodal.mapping.HubnessCorrection;
+import io.xmodal.mapping.LinearMap;
+import io.xmodal.mapping.Method;
+import io.xmodal.schemas.Embedding;
+import io.xmodal.schemas.EncoderIdentity;
+import io.xmodal.schemas.Modality;
+import java.io.PrintStream;
+import java.time.Instant;
+import java.util.AbstractList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The search path of query-stream (project the query batch, one GEMM against the projected gallery, subtract the
+ * hubness penalties, top-k) on synthetic galleries of 1280-d vectors, beside the brute-force bound: the GEMM alone
+ * for the same batch, measured in the same run.
+ */
+public final class SearchBenchmark {
+
+  private final PrintStream out;
+
+  public SearchBenchmark(PrintStream out) {
+    this.out = out;
+  }
+
+  public void run(int[] gallerySizes, int batch, int batches, int k) {
+    int dx = 384;
+    int dy = 1280;
+    Random r = new Random(7);
+    // a text→image least-squares shaped map: queries projected to the 1280-d image space, images kept as they are
+    INDArray a = Nd4j.rand(DataType.DOUBLE, dx, dy).subi(0.5);
+    LinearMap map = new LinearMap(Method.LEAST_SQUARES, "bench", null, null, a, null, null,
+        HubnessCorrection.invertedSoftmax(30));
+    INDArray references = Nd4j.rand(DataType.FLOAT, 500, dx);
+    out.printf("search benchmark: %d-d text queries → %d-d image gallery, batch %d, k=%d, inverted-softmax penalties; "
+        + "%d batches per size%n", dx, dy, batch, k, batches);
+    out.printf("%10s %10s %10s %10s %12s %12s %14s%n", "gallery", "p50 ms", "p99 ms", "QPS", "GEMM p50 ms",
+        "GEMM p99 ms", "p99 / GEMM p99");
+    EncoderIdentity enc = EncoderIdentity.newBuilder().setName("synthetic").setVersion("1").setDimension(dy)
+        .setChecksum("synthetic").build();
+    for (int n : gallerySizes) {
+      GalleryIndex index = new GalleryIndex();
+      for (int i = 0; i < n; i++) {
+        float[] v = new float[dy];
+        for (int j = 0; j < dy; j++) {
+          v[j] = (float) r.nextGaussian();
+        }
+        index.put(Embedding.newBuilder().setId("img-" + i).setModality(Modality.IMAGE).setEncoderInfo(enc)
+            .setVector(view(v)).setCreatedAt(Instant.EPOCH).build());
+      }
+      ProjectedGallery gallery = new ProjectedGallery(index, map, true, "synthetic", null, references);
+      INDArray warm = Nd4j.rand(DataType.FLOAT, batch, dx);
+      gallery.search(warm, k);
+      INDArray projectedGallery = map.projectImages(Nd4j.rand(DataType.FLOAT, n, dy));
+      double[] total = new double[batches];
+      double[] gemm = new double[batches];
+      long wall0 = System.nanoTime();
+      for (int b = 0; b < batches; b++) {
+        INDArray q = Nd4j.rand(DataType.FLOAT, batch, dx);
+        long t0 = System.nanoTime();
+        gallery.search(q, k);
+        total[b] = (System.nanoTime() - t0) / 1e6;
+      }
+      double wall = (System.nanoTime() - wall0) / 1e9;
+      for (int b = 0; b < batches; b++) {
+        INDArray q = map.projectText(Nd4j.rand(DataType.FLOAT, batch, dx));
+        long t0 = System.nanoTime();
+        q.mmul(projectedGallery.transpose()).toFloatMatrix();
+        gemm[b] = (System.nanoTime() - t0) / 1e6;
+      }
+      Arrays.sort(total);
+      Arrays.sort(gemm);
+      double p99 = pct(total, 99);
+      double g99 = pct(gemm, 99);
+      out.printf("%10d %10.2f %10.2f %10.0f %12.2f %12.2f %14.2f%n", n, pct(total, 50), p99, batch * batches / wall,
+          pct(gemm, 50), g99, p99 / g99);
+    }
+  }
+
+  private static double pct(double[] sorted, double p) {
+    int idx = (int) Math.ceil(p / 100 * sorted.length) - 1;
+    return sorted[Math.max(0, Math.min(sorted.length - 1, idx))];
+  }
+
+  private static List<Float> view(float[] v) {
+    return new AbstractList<>() {
+      @Override
+      public Float get(int i) {
+        return v[i];
+      }
+
+      @Override
+      public int size() {
+        return v.length;
+      }
+    };
+  }
+}
