@@ -3,6 +3,7 @@ package io.xmodal.encode;
 import io.xmodal.encoders.EncoderSession;
 import io.xmodal.encoders.EncodingException;
 import io.xmodal.platform.streams.MetricEvents;
+import io.xmodal.platform.streams.MicroBatch;
 import io.xmodal.platform.streams.Outcome;
 import io.xmodal.platform.streams.RejectionFactory;
 import io.xmodal.schemas.Embedding;
@@ -19,7 +20,6 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,9 +44,8 @@ final class BatchEncodeProcessor<V extends SpecificRecord, I> implements Process
   private final RejectionFactory rejections;
 
   private ProcessorContext<String, Outcome<Embedding>> context;
-  private KeyValueStore<String, V> buffer;
+  private MicroBatch<V> buffer;
   private EncoderSession<I> session;
-  private long waiting;
   // counters of the current metrics window
   private long windowStart;
   private long encoded;
@@ -68,8 +67,8 @@ final class BatchEncodeProcessor<V extends SpecificRecord, I> implements Process
   @Override
   public void init(ProcessorContext<String, Outcome<Embedding>> context) {
     this.context = context;
-    this.buffer = context.getStateStore(bufferStore);
-    this.waiting = buffer.approximateNumEntries();
+    KeyValueStore<String, V> store = context.getStateStore(bufferStore);
+    this.buffer = new MicroBatch<>(store, batchSize);
     this.session = modality.openSession();
     this.windowStart = context.currentSystemTimeMs();
     context.schedule(maxWait, PunctuationType.WALL_CLOCK_TIME, this::flush);
@@ -81,23 +80,16 @@ final class BatchEncodeProcessor<V extends SpecificRecord, I> implements Process
     if (record.value() == null) {
       return;
     }
-    if (buffer.get(record.key()) == null) {
-      waiting++;
-    }
-    buffer.put(record.key(), record.value());
-    if (waiting >= batchSize) {
+    if (buffer.add(record.key(), record.value())) {
       flush(context.currentSystemTimeMs());
     }
   }
 
   private void flush(long timestamp) {
-    if (waiting == 0) {
+    if (buffer.isEmpty()) {
       return;
     }
-    List<KeyValue<String, V>> items = new ArrayList<>();
-    try (KeyValueIterator<String, V> all = buffer.all()) {
-      all.forEachRemaining(items::add);
-    }
+    List<KeyValue<String, V>> items = buffer.drain();
     List<KeyValue<String, V>> ready = new ArrayList<>(items.size());
     List<I> inputs = new ArrayList<>(items.size());
     for (KeyValue<String, V> item : items) {
@@ -122,10 +114,6 @@ final class BatchEncodeProcessor<V extends SpecificRecord, I> implements Process
       context.forward(new Record<>(item.key, new Outcome.Accepted<>(embedding), timestamp));
       encoded++;
     }
-    for (KeyValue<String, V> item : items) {
-      buffer.delete(item.key);
-    }
-    waiting = 0;
   }
 
   /** The batch at once; if the engine refuses it, one by one, so only the culprit is refused. */

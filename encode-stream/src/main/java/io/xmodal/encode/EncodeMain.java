@@ -4,9 +4,7 @@ import io.xmodal.encoders.Encoders;
 
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
-import io.xmodal.platform.serde.RegistryAvroSerdes;
 import io.xmodal.platform.streams.ServiceRunner;
-import io.xmodal.platform.topics.TopicAdmin;
 import io.xmodal.platform.topics.TopicCatalogue;
 import java.time.Duration;
 
@@ -19,10 +17,7 @@ public final class EncodeMain {
     ConfigSource source = ConfigSource.fromEnvironment();
     PlatformConfig platform = PlatformConfig.from(source);
     EncodeConfig config = EncodeConfig.from(source, platform);
-    TopicCatalogue topics = TopicCatalogue.create(platform.topics(), new RegistryAvroSerdes(platform.requireRegistryUrl()));
-    if (source.bool("XMODAL_CREATE_TOPICS", true)) {
-      TopicAdmin.ensureTopics(platform.clientConfig(), topics, Duration.ofSeconds(60));
-    }
+    TopicCatalogue topics = ServiceRunner.topics(source, platform);
     try (Encoders encoders = Encoders.load(config.encoders())) {
       ServiceRunner.runUntilShutdown("encode-stream", EncodeTopology.buildTopology(config, topics, encoders),
           config.streamsProperties(platform, topics),

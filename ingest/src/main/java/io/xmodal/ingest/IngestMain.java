@@ -2,10 +2,8 @@ package io.xmodal.ingest;
 
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
-import io.xmodal.platform.serde.RegistryAvroSerdes;
 import io.xmodal.platform.streams.ServiceRunner;
 import io.xmodal.platform.streams.StreamsSettings;
-import io.xmodal.platform.topics.TopicAdmin;
 import io.xmodal.platform.topics.TopicCatalogue;
 import java.time.Duration;
 
@@ -21,10 +19,7 @@ public final class IngestMain {
     ConfigSource source = ConfigSource.fromEnvironment();
     PlatformConfig platform = PlatformConfig.from(source);
     IngestConfig config = IngestConfig.from(source, platform);
-    TopicCatalogue topics = TopicCatalogue.create(platform.topics(), new RegistryAvroSerdes(platform.requireRegistryUrl()));
-    if (source.bool("XMODAL_CREATE_TOPICS", true)) {
-      TopicAdmin.ensureTopics(platform.clientConfig(), topics, Duration.ofSeconds(60));
-    }
+    TopicCatalogue topics = ServiceRunner.topics(source, platform);
     ServiceRunner.runUntilShutdown("ingest", IngestTopology.buildTopology(config, topics),
         StreamsSettings.properties(platform, config.applicationId(), topics, config.dlqPayloadCap()),
         Duration.ofMinutes(2));

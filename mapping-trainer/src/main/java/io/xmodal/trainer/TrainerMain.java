@@ -2,10 +2,8 @@ package io.xmodal.trainer;
 
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
-import io.xmodal.platform.serde.RegistryAvroSerdes;
 import io.xmodal.platform.streams.ServiceRunner;
 import io.xmodal.platform.streams.StreamsSettings;
-import io.xmodal.platform.topics.TopicAdmin;
 import io.xmodal.platform.topics.TopicCatalogue;
 import java.time.Duration;
 
@@ -18,10 +16,7 @@ public final class TrainerMain {
     ConfigSource source = ConfigSource.fromEnvironment();
     PlatformConfig platform = PlatformConfig.from(source);
     TrainerConfig config = TrainerConfig.from(source, platform);
-    TopicCatalogue topics = TopicCatalogue.create(platform.topics(), new RegistryAvroSerdes(platform.requireRegistryUrl()));
-    if (source.bool("XMODAL_CREATE_TOPICS", true)) {
-      TopicAdmin.ensureTopics(platform.clientConfig(), topics, Duration.ofSeconds(60));
-    }
+    TopicCatalogue topics = ServiceRunner.topics(source, platform);
     ServiceRunner.runUntilShutdown("mapping-trainer", TrainerTopology.buildTopology(config, topics, FitExecutors::create),
         StreamsSettings.properties(platform, config.applicationId(), topics, config.dlqPayloadCap()),
         Duration.ofMinutes(2));

@@ -8,6 +8,7 @@ import io.xmodal.mapping.LinearMap;
 import io.xmodal.mapping.Vectors;
 import io.xmodal.mapping.codec.MappingCodec;
 import io.xmodal.platform.streams.MetricEvents;
+import io.xmodal.platform.streams.MicroBatch;
 import io.xmodal.platform.streams.Outcome;
 import io.xmodal.platform.streams.RejectionFactory;
 import io.xmodal.schemas.Hit;
@@ -55,11 +56,10 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
   private final String sourceTopic;
 
   private ProcessorContext<String, Outcome<QueryResult>> context;
-  private KeyValueStore<String, Query> buffer;
+  private MicroBatch<Query> buffer;
   private KeyValueStore<String, MappingModel> live;
   private EncoderSession<String> textSession;
   private EncoderSession<BufferedImage> imageSession;
-  private long waiting;
   private final Map<String, Decoded> maps = new HashMap<>();
   private final Map<String, ProjectedGallery> galleries = new HashMap<>();
   private WindowStats window = new WindowStats();
@@ -83,11 +83,11 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
   @Override
   public void init(ProcessorContext<String, Outcome<QueryResult>> context) {
     this.context = context;
-    this.buffer = context.getStateStore(bufferStore);
+    KeyValueStore<String, Query> store = context.getStateStore(bufferStore);
+    this.buffer = new MicroBatch<>(store, config.batchSize());
     this.live = context.getStateStore(liveStore);
     bootstrap(context, QueryTopology.IMAGE_STORE, images);
     bootstrap(context, QueryTopology.TEXT_STORE, texts);
-    this.waiting = buffer.approximateNumEntries();
     this.textSession = encoders.text().newSession();
     this.imageSession = encoders.image().newSession();
     this.windowStart = context.currentSystemTimeMs();
@@ -111,27 +111,16 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
     if (record.value() == null) {
       return;
     }
-    if (buffer.get(record.key()) == null) {
-      waiting++;
-    }
-    buffer.put(record.key(), record.value());
-    if (waiting >= config.batchSize()) {
+    if (buffer.add(record.key(), record.value())) {
       flush(context.currentSystemTimeMs());
     }
   }
 
   private void flush(long timestamp) {
-    if (waiting == 0) {
+    if (buffer.isEmpty()) {
       return;
     }
-    List<KeyValue<String, Query>> batch = new ArrayList<>();
-    try (KeyValueIterator<String, Query> all = buffer.all()) {
-      all.forEachRemaining(batch::add);
-    }
-    for (KeyValue<String, Query> kv : batch) {
-      buffer.delete(kv.key);
-    }
-    waiting = 0;
+    List<KeyValue<String, Query>> batch = buffer.drain();
     Map<String, List<Query>> byGroup = new LinkedHashMap<>();
     for (KeyValue<String, Query> kv : batch) {
       Query q = kv.value;

@@ -1,5 +1,10 @@
 package io.xmodal.platform.streams;
 
+import io.xmodal.platform.config.ConfigSource;
+import io.xmodal.platform.config.PlatformConfig;
+import io.xmodal.platform.serde.RegistryAvroSerdes;
+import io.xmodal.platform.topics.TopicAdmin;
+import io.xmodal.platform.topics.TopicCatalogue;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
@@ -13,6 +18,19 @@ public final class ServiceRunner {
   private static final Logger LOG = LoggerFactory.getLogger(ServiceRunner.class);
 
   private ServiceRunner() {}
+
+  /**
+   * The topic catalogue of a service started on its own: serdes on the configured registry, and the topics created
+   * unless {@code XMODAL_CREATE_TOPICS=false} (when an operator manages them).
+   */
+  public static TopicCatalogue topics(ConfigSource source, PlatformConfig platform) {
+    TopicCatalogue topics = TopicCatalogue.create(platform.topics(),
+        new RegistryAvroSerdes(platform.requireRegistryUrl()));
+    if (source.bool("XMODAL_CREATE_TOPICS", true)) {
+      TopicAdmin.ensureTopics(platform.clientConfig(), topics, Duration.ofSeconds(60));
+    }
+    return topics;
+  }
 
   /** Starts the topology, waits for RUNNING, then blocks until SIGTERM/Ctrl-C, when it closes cleanly. */
   public static void runUntilShutdown(String name, Topology topology, Properties properties, Duration startTimeout)
