@@ -22,6 +22,19 @@ import org.nd4j.linalg.factory.Nd4j;
 public record LinearMap(Method method, String variant, INDArray muX, INDArray muY, INDArray a, INDArray b,
                         INDArray weights, HubnessCorrection hubness) {
 
+  /** Kept in float32: projections run in float32, and a cast per call would cost more than the product itself. */
+  public LinearMap {
+    muX = toFloat(muX);
+    muY = toFloat(muY);
+    a = toFloat(a);
+    b = toFloat(b);
+    weights = toFloat(weights);
+  }
+
+  private static INDArray toFloat(INDArray m) {
+    return m == null ? null : m.castTo(DataType.FLOAT);
+  }
+
   public LinearMap withHubness(HubnessCorrection h) {
     return new LinearMap(method, variant, muX, muY, a, b, weights, h);
   }
@@ -44,13 +57,13 @@ public record LinearMap(Method method, String variant, INDArray muX, INDArray mu
   private INDArray project(INDArray rows, INDArray mu, INDArray p) {
     INDArray z = rows.castTo(DataType.FLOAT);
     if (mu != null) {
-      z = z.subRowVector(mu.castTo(DataType.FLOAT));
+      z = z.subRowVector(mu);
     }
     if (p != null) {
-      z = z.mmul(p.castTo(DataType.FLOAT));
+      z = z.mmul(p);
     }
     if (weights != null) {
-      z = z.mulRowVector(weights.castTo(DataType.FLOAT));
+      z = z.mulRowVector(weights);
     }
     return normalizeRows(z);
   }

@@ -1,7 +1,5 @@
 package io.xmodal.mapping;
 
-import java.util.PriorityQueue;
-
 /** Top-k selection without sorting everything. */
 public final class TopK {
 
@@ -17,22 +15,29 @@ public final class TopK {
     return out;
   }
 
-  /** Indices of the k largest values, best first. */
+  /** Indices of the k largest values, best first (a sorted insertion buffer: O(n) for the small k of retrieval). */
   public static int[] indices(float[] values, int k) {
     int kk = Math.min(k, values.length);
-    PriorityQueue<Integer> heap = new PriorityQueue<>(kk + 1, (a, b) -> Float.compare(values[a], values[b]));
+    if (kk <= 0) {
+      return new int[0];
+    }
+    int[] idx = new int[kk];
+    float[] best = new float[kk];
+    int filled = 0;
     for (int i = 0; i < values.length; i++) {
-      if (heap.size() < kk) {
-        heap.add(i);
-      } else if (values[i] > values[heap.peek()]) {
-        heap.poll();
-        heap.add(i);
+      float v = values[i];
+      if (filled == kk && v <= best[kk - 1]) {
+        continue;
       }
+      int pos = filled < kk ? filled++ : kk - 1;
+      while (pos > 0 && best[pos - 1] < v) {
+        best[pos] = best[pos - 1];
+        idx[pos] = idx[pos - 1];
+        pos--;
+      }
+      best[pos] = v;
+      idx[pos] = i;
     }
-    int[] out = new int[heap.size()];
-    for (int i = out.length - 1; i >= 0; i--) {
-      out[i] = heap.poll();
-    }
-    return out;
+    return idx;
   }
 }

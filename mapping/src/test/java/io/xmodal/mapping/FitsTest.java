@@ -91,7 +91,8 @@ class FitsTest {
     // mapped text ≈ centred image: residual small relative to the signal
     INDArray x = Linalg.matrix(p[0]).subRowVector(s.meanX());
     INDArray y = Linalg.matrix(p[1]).subRowVector(s.meanY());
-    double residual = x.mmul(t2i.a()).sub(y).norm2Number().doubleValue() / y.norm2Number().doubleValue();
+    double residual = x.mmul(t2i.a().castTo(DataType.DOUBLE)).sub(y).norm2Number().doubleValue()
+        / y.norm2Number().doubleValue();
     assertThat(residual).isLessThan(0.01);
   }
 

@@ -68,7 +68,7 @@ final class BenchCommand {
     @Option(names = "--batch", defaultValue = "16", description = "Queries per batch (default ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--batches", defaultValue = "50", description = "Batches per size (default ${DEFAULT-VALUE}).")
+    @Option(names = "--batches", defaultValue = "200", description = "Batches per size (default ${DEFAULT-VALUE}).")
     int batches;
 
     @Override
