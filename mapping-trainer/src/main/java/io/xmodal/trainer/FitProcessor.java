@@ -3,7 +3,7 @@ package io.xmodal.trainer;
 import io.xmodal.mapping.EvalSet;
 import io.xmodal.mapping.HeldOut;
 import io.xmodal.mapping.Linalg;
-import io.xmodal.mapping.LinearMap;
+import io.xmodal.mapping.CrossModalMap;
 import io.xmodal.mapping.ModelSearch;
 import io.xmodal.mapping.Recall;
 import io.xmodal.mapping.SufficientStats;
@@ -317,7 +317,7 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
           "candidate", r.best().map().label()), timestamp);
       return;
     }
-    LinearMap map = r.best().map();
+    CrossModalMap map = r.best().map();
     Map<String, Double> metrics = new LinkedHashMap<>(r.best().validation().asMap());
     metrics.put("heldout.images", (double) r.heldOutImages());
     metrics.put("fit.seconds", r.seconds());

@@ -20,7 +20,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * @param hubness   how scores are corrected for hubs
  */
 public record LinearMap(Method method, String variant, INDArray muX, INDArray muY, INDArray a, INDArray b,
-                        INDArray weights, HubnessCorrection hubness) {
+                        INDArray weights, HubnessCorrection hubness) implements CrossModalMap {
 
   /** Kept in float32: projections run in float32, and a cast per call would cost more than the product itself. */
   public LinearMap {
@@ -35,21 +35,17 @@ public record LinearMap(Method method, String variant, INDArray muX, INDArray mu
     return m == null ? null : m.castTo(DataType.FLOAT);
   }
 
+  @Override
   public LinearMap withHubness(HubnessCorrection h) {
     return new LinearMap(method, variant, muX, muY, a, b, weights, h);
   }
 
-  /** The name the evaluation table and the mapping versions show: method, variant, hubness. */
-  public String label() {
-    return method + " " + variant + hubness.suffix();
-  }
-
-  /** Text rows into the comparison space, unit length (float32, n×k). */
+  @Override
   public INDArray projectText(INDArray x) {
     return project(x, muX, a);
   }
 
-  /** Image rows into the comparison space, unit length (float32, n×k). */
+  @Override
   public INDArray projectImages(INDArray y) {
     return project(y, muY, b);
   }

@@ -41,11 +41,11 @@ public final class ModelSearch {
    * A fitted map, its validation recall, how long its fit took, and the recipe that fits the same candidate
    * (method, hyperparameters, hubness) on other statistics.
    */
-  public record Candidate(LinearMap map, Recall.Result validation, double fitSeconds,
-                          java.util.function.Function<SufficientStats, LinearMap> recipe) {
+  public record Candidate(CrossModalMap map, Recall.Result validation, double fitSeconds,
+                          java.util.function.Function<SufficientStats, ? extends CrossModalMap> recipe) {
 
-    /** The same candidate fitted on {@code stats}. */
-    public LinearMap refit(SufficientStats stats) {
+    /** The same candidate fitted on {@code stats} (closed forms only; a learned candidate has no recipe). */
+    public CrossModalMap refit(SufficientStats stats) {
       return recipe.apply(stats).withHubness(map.hubness());
     }
 
@@ -53,6 +53,18 @@ public final class ModelSearch {
       String v = map.variant().replaceAll(" λ=[^ ]+", "").replaceAll(" r=[^ ]+", "").replaceAll(" k=[^ ]+", "")
           .replaceAll(" w=σ\\^[^ ]+", " weighted");
       return map.method() + " " + v + familyHubness(map.hubness());
+    }
+
+    /** Scores a learned map on the same pairs, with every hubness correction of the grid. */
+    public static List<Candidate> scoreLearned(CrossModalMap map, double fitSeconds, EvalSet v, INDArray refText,
+                                              INDArray refImages, List<HubnessCorrection> hubness) {
+      List<Candidate> out = new ArrayList<>();
+      for (HubnessCorrection h : hubness) {
+        CrossModalMap m = map.withHubness(h);
+        out.add(new Candidate(m, Recall.evaluate(m, v.captions(), v.captionImage(), v.images(), refText, refImages),
+            fitSeconds, null));
+      }
+      return out;
     }
 
     private static String familyHubness(HubnessCorrection h) {
@@ -122,11 +134,12 @@ public final class ModelSearch {
     return out;
   }
 
-  private static void score(List<Candidate> out, LinearMap map,
-                            java.util.function.Function<SufficientStats, LinearMap> recipe, double fitSeconds,
+  private static void score(List<Candidate> out, CrossModalMap map,
+                            java.util.function.Function<SufficientStats, ? extends CrossModalMap> recipe,
+                            double fitSeconds,
                             EvalSet v, INDArray refText, INDArray refImages, Options o, Consumer<String> log) {
     for (HubnessCorrection h : o.hubness()) {
-      LinearMap m = map.withHubness(h);
+      CrossModalMap m = map.withHubness(h);
       Recall.Result r = Recall.evaluate(m, v.captions(), v.captionImage(), v.images(), refText, refImages);
       out.add(new Candidate(m, r, fitSeconds, recipe));
       log.accept(String.format("%-48s rsum %6.1f", m.label(), r.rsum()));

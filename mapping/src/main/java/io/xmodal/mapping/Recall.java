@@ -42,7 +42,7 @@ public final class Recall {
    * @param referenceText training captions, the reference queries for text→image hubness penalties (may be null)
    * @param referenceImages training images, the reference queries for image→text penalties (may be null)
    */
-  public static Result evaluate(LinearMap map, INDArray captions, int[] captionImage, INDArray images,
+  public static Result evaluate(CrossModalMap map, INDArray captions, int[] captionImage, INDArray images,
                                 INDArray referenceText, INDArray referenceImages) {
     INDArray zt = map.projectText(captions);
     INDArray zi = map.projectImages(images);

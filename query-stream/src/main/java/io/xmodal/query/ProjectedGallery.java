@@ -1,6 +1,6 @@
 package io.xmodal.query;
 
-import io.xmodal.mapping.LinearMap;
+import io.xmodal.mapping.CrossModalMap;
 import io.xmodal.mapping.TopK;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,7 +21,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 final class ProjectedGallery {
 
   private final GalleryIndex index;
-  private final LinearMap map;
+  private final CrossModalMap map;
   private final boolean images;
   private final String encoderChecksum;
   private final String source;
@@ -39,7 +39,7 @@ final class ProjectedGallery {
    * @param source     only items from this source, or null for all
    * @param references the mapping's reference queries of the other modality (projected here), or null
    */
-  ProjectedGallery(GalleryIndex index, LinearMap map, boolean images, String encoderChecksum, String source,
+  ProjectedGallery(GalleryIndex index, CrossModalMap map, boolean images, String encoderChecksum, String source,
                    INDArray references) {
     this.index = index;
     this.map = map;

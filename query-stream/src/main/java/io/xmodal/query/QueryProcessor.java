@@ -4,7 +4,7 @@ import io.xmodal.encoders.EncoderSession;
 import io.xmodal.encoders.Encoders;
 import io.xmodal.encoders.EncodingException;
 import io.xmodal.encoders.image.ImageDecoder;
-import io.xmodal.mapping.LinearMap;
+import io.xmodal.mapping.CrossModalMap;
 import io.xmodal.mapping.Vectors;
 import io.xmodal.mapping.codec.MappingCodec;
 import io.xmodal.platform.streams.MetricEvents;
@@ -66,7 +66,7 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
   private long windowStart;
 
   /** A decoded live version. */
-  private record Decoded(long version, LinearMap map, MappingCodec.References references, MappingModel model) {}
+  private record Decoded(long version, CrossModalMap map, MappingCodec.References references, MappingModel model) {}
 
   QueryProcessor(QueryConfig config, String bufferStore, String liveStore, GalleryIndex images, GalleryIndex texts,
                  Encoders encoders, RejectionFactory rejections, String sourceTopic) {

@@ -5,7 +5,7 @@ import io.xmodal.app.publish.DatasetPublisher;
 import io.xmodal.app.query.QueryClient;
 import io.xmodal.mapping.HeldOut;
 import io.xmodal.mapping.Linalg;
-import io.xmodal.mapping.LinearMap;
+import io.xmodal.mapping.CrossModalMap;
 import io.xmodal.mapping.Recall;
 import io.xmodal.mapping.Vectors;
 import io.xmodal.mapping.codec.MappingCodec;
@@ -90,7 +90,7 @@ public final class Demo {
     long pairs = trainingPairs(train, heldOutPercent);
     out.printf("== 3/4 train: waiting for a mapping version fitted on all %d training pairs%n", pairs);
     MappingModel live = awaitMapping(mappingName, pairs, timeout);
-    LinearMap map = MappingCodec.fromAvro(live);
+    CrossModalMap map = MappingCodec.fromAvro(live);
     out.printf("live: %s v%d, %s, fitted on %d pairs, held-out rsum %.1f%n", live.getName(), live.getVersion(),
         map.label(), live.getPairsUsed(), live.getHeldOutMetrics().getOrDefault("rsum", Double.NaN));
 
@@ -180,7 +180,7 @@ public final class Demo {
   }
 
   /** The same mapping evaluated by the library on the same embeddings, for comparison with what was served. */
-  static Recall.Result offlineRecall(LinearMap map, MappingCodec.References refs, Dataset eval,
+  static Recall.Result offlineRecall(CrossModalMap map, MappingCodec.References refs, Dataset eval,
                                      Map<String, float[]> vectors) {
     Map<String, Integer> index = new HashMap<>();
     float[][] images = new float[eval.images().size()][];

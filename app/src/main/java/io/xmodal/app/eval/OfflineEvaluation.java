@@ -6,7 +6,7 @@ import io.xmodal.encoders.image.ImageDecoder;
 import io.xmodal.mapping.EvalSet;
 import io.xmodal.mapping.HeldOut;
 import io.xmodal.mapping.Linalg;
-import io.xmodal.mapping.LinearMap;
+import io.xmodal.mapping.CrossModalMap;
 import io.xmodal.mapping.ModelSearch;
 import io.xmodal.mapping.Recall;
 import io.xmodal.mapping.SufficientStats;

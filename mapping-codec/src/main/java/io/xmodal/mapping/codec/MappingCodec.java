@@ -1,5 +1,7 @@
 package io.xmodal.mapping.codec;
 
+import io.xmodal.mapping.CrossModalMap;
+import io.xmodal.mapping.GmlpMap;
 import io.xmodal.mapping.HubnessCorrection;
 import io.xmodal.mapping.LinearMap;
 import io.xmodal.mapping.Method;
@@ -33,6 +35,9 @@ public final class MappingCodec {
   public static final String DIMENSION_WEIGHTS = "dimension_weights";
   public static final String REFERENCE_TEXT = "reference_text";
   public static final String REFERENCE_IMAGES = "reference_images";
+  /** gMLP block tensors (text side of a GMLP map). */
+  static final String[] GMLP = {"gmlp_ln1_gamma", "gmlp_ln1_beta", "gmlp_w1", "gmlp_b1", "gmlp_ln2_gamma",
+      "gmlp_ln2_beta", "gmlp_wg", "gmlp_bg", "gmlp_w2", "gmlp_b2"};
 
   private MappingCodec() {}
 
@@ -53,18 +58,33 @@ public final class MappingCodec {
   /** The reference queries of a map's hubness correction (null when it has none). */
   public record References(INDArray text, INDArray images) {}
 
-  public static MappingModel toAvro(LinearMap map, Meta meta) {
+  public static MappingModel toAvro(CrossModalMap map, Meta meta) {
     List<Tensor> pre = new ArrayList<>();
-    add(pre, TEXT_MEAN, map.muX());
-    add(pre, IMAGE_MEAN, map.muY());
+    List<Tensor> weights = new ArrayList<>();
+    if (map instanceof LinearMap l) {
+      add(pre, TEXT_MEAN, l.muX());
+      add(pre, IMAGE_MEAN, l.muY());
+      add(weights, TEXT_PROJECTION, l.a());
+      add(weights, IMAGE_PROJECTION, l.b());
+      add(weights, DIMENSION_WEIGHTS, l.weights());
+    } else if (map instanceof GmlpMap g) {
+      add(pre, TEXT_MEAN, g.muX());
+      add(pre, IMAGE_MEAN, g.muY());
+      add(weights, TEXT_PROJECTION, g.a());
+      add(weights, IMAGE_PROJECTION, g.b());
+      GmlpMap.Block b = g.block();
+      INDArray[] parts = {b.ln1Gamma(), b.ln1Beta(), b.w1(), b.b1(), b.ln2Gamma(), b.ln2Beta(), b.wg(), b.bg(),
+          b.w2(), b.b2()};
+      for (int i = 0; i < GMLP.length; i++) {
+        add(weights, GMLP[i], parts[i]);
+      }
+    } else {
+      throw new IllegalArgumentException("cannot encode a " + map.getClass().getSimpleName());
+    }
     if (map.hubness().kind() != io.xmodal.mapping.HubnessCorrection.Kind.NONE) {
       add(pre, REFERENCE_TEXT, meta.referenceText());
       add(pre, REFERENCE_IMAGES, meta.referenceImages());
     }
-    List<Tensor> weights = new ArrayList<>();
-    add(weights, TEXT_PROJECTION, map.a());
-    add(weights, IMAGE_PROJECTION, map.b());
-    add(weights, DIMENSION_WEIGHTS, map.weights());
     return MappingModel.newBuilder()
         .setName(meta.name())
         .setVersion(meta.version())
@@ -83,9 +103,18 @@ public final class MappingCodec {
         .build();
   }
 
-  public static LinearMap fromAvro(MappingModel m) {
+  public static CrossModalMap fromAvro(MappingModel m) {
     Map<String, INDArray> pre = read(m.getPreprocessing());
     Map<String, INDArray> w = read(m.getWeights());
+    if (m.getMethod() == MappingMethod.GMLP) {
+      INDArray[] p = new INDArray[GMLP.length];
+      for (int i = 0; i < GMLP.length; i++) {
+        p[i] = w.get(GMLP[i]);
+      }
+      return new GmlpMap(m.getVariant(), pre.get(TEXT_MEAN), pre.get(IMAGE_MEAN), w.get(TEXT_PROJECTION),
+          w.get(IMAGE_PROJECTION), new GmlpMap.Block(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9]),
+          HubnessCorrection.decode(m.getScoring()));
+    }
     return new LinearMap(Method.valueOf(m.getMethod().name()), m.getVariant(), pre.get(TEXT_MEAN),
         pre.get(IMAGE_MEAN), w.get(TEXT_PROJECTION), w.get(IMAGE_PROJECTION), w.get(DIMENSION_WEIGHTS),
         HubnessCorrection.decode(m.getScoring()));
@@ -97,11 +126,11 @@ public final class MappingCodec {
   }
 
   /** Which space the comparison happens in: the image space, the text space, or a shared one. */
-  static MappingDirection direction(LinearMap map) {
-    if (map.b() == null && map.a() != null) {
+  static MappingDirection direction(CrossModalMap map) {
+    if (map instanceof LinearMap l && l.b() == null && l.a() != null) {
       return MappingDirection.TEXT_TO_IMAGE;
     }
-    if (map.a() == null && map.b() != null) {
+    if (map instanceof LinearMap l && l.a() == null && l.b() != null) {
       return MappingDirection.IMAGE_TO_TEXT;
     }
     return MappingDirection.SHARED_SPACE;

@@ -45,7 +45,7 @@ class MappingCodecTest {
         Map.of("rsum", 123.0), Instant.ofEpochMilli(1000), 6L);
 
     MappingModel event = MappingCodec.toAvro(map, meta);
-    LinearMap back = MappingCodec.fromAvro(event);
+    var back = MappingCodec.fromAvro(event);
 
     assertThat(event.getMethod()).isEqualTo(MappingMethod.CCA);
     assertThat(event.getDirection()).isEqualTo(MappingDirection.SHARED_SPACE);
@@ -68,6 +68,6 @@ class MappingCodecTest {
     assertThat(event.getDirection()).isEqualTo(MappingDirection.TEXT_TO_IMAGE);
     assertThat(event.getPreprocessing()).isEmpty();
     assertThat(event.getWeights()).extracting(t -> t.getName()).containsExactly(MappingCodec.TEXT_PROJECTION);
-    assertThat(MappingCodec.fromAvro(event).b()).isNull();
+    assertThat(((LinearMap) MappingCodec.fromAvro(event)).b()).isNull();
   }
 }
