@@ -49,7 +49,7 @@ public final class ImageEncoder implements AutoCloseable {
         criteria.optArguments(Map.of("intraOpNumThreads", Integer.toString(threads), "interOpNumThreads", "1"));
       }
       ZooModel<BufferedImage[], float[][]> model = criteria.build().loadModel();
-      EncoderInfo info = new EncoderInfo(spec.name(), spec.file().getFileName().toString(), spec.dimension(),
+      EncoderInfo info = new EncoderInfo(spec.identity(), spec.file().getFileName().toString(), spec.dimension(),
           ModelFiles.sha256(spec.file()));
       return new ImageEncoder(model, info, spec, device);
     } catch (IOException e) {

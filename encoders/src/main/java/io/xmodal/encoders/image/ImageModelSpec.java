@@ -16,9 +16,11 @@ import java.util.Objects;
  * @param mean       per-channel RGB mean, after scaling to [0,1]
  * @param std        per-channel RGB standard deviation
  * @param layout     tensor layout of the input
+ * @param flipAverage test-time augmentation: each image is encoded as itself and mirrored left-right, and the two
+ *                   vectors are averaged (twice the encoder work; no training involved)
  */
 public record ImageModelSpec(Path file, String name, String inputName, String outputName, int dimension, int width,
-                             int height, float[] mean, float[] std, Layout layout) {
+                             int height, float[] mean, float[] std, Layout layout, boolean flipAverage) {
 
   public enum Layout { NCHW, NHWC }
 
@@ -40,11 +42,20 @@ public record ImageModelSpec(Path file, String name, String inputName, String ou
   /** MobileNetV2 (ONNX Model Zoo, int8) with its pooled 1280-d {@code features} output, from the shared models folder. */
   public static ImageModelSpec mobileNetV2Features(Path modelsDir) {
     return new ImageModelSpec(modelsDir.resolve("mobilenetv2-12-int8-features.onnx"), "mobilenetv2-12-int8-features",
-        "input", "features", 1280, 224, 224, IMAGENET_MEAN, IMAGENET_STD, Layout.NCHW);
+        "input", "features", 1280, 224, 224, IMAGENET_MEAN, IMAGENET_STD, Layout.NCHW, false);
   }
 
   /** The same model's classifier head ({@code output}, 1000 ImageNet logits): for checking preprocessing. */
   public ImageModelSpec withOutput(String output, int dim) {
-    return new ImageModelSpec(file, name, inputName, output, dim, width, height, mean, std, layout);
+    return new ImageModelSpec(file, name, inputName, output, dim, width, height, mean, std, layout, flipAverage);
+  }
+
+  public ImageModelSpec withFlipAverage(boolean on) {
+    return new ImageModelSpec(file, name, inputName, outputName, dimension, width, height, mean, std, layout, on);
+  }
+
+  /** The encoder's identity: the model name, marked when views are averaged (its vectors differ). */
+  public String identity() {
+    return flipAverage ? name + "+hflip-avg" : name;
   }
 }

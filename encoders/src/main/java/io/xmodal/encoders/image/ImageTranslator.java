@@ -10,7 +10,8 @@ import java.nio.FloatBuffer;
 
 /**
  * A batch of upright RGB images to one vector each: resize to the model's input size, scale to [0,1], normalise with
- * the model's mean and std, lay out as NCHW or NHWC; the chosen output is returned row by row.
+ * the model's mean and std, lay out as NCHW or NHWC; the chosen output is returned row by row. With flip averaging the
+ * batch also holds every image mirrored left-right (second half), and each returned row is the mean of the two.
  */
 public final class ImageTranslator implements NoBatchifyTranslator<BufferedImage[], float[][]> {
 
@@ -29,13 +30,18 @@ public final class ImageTranslator implements NoBatchifyTranslator<BufferedImage
     int w = spec.width();
     int h = spec.height();
     int plane = w * h;
-    float[] data = new float[images.length * 3 * plane];
+    int views = spec.flipAverage() ? 2 : 1;
+    int count = images.length * views;
+    float[] data = new float[count * 3 * plane];
     float[] mean = spec.mean();
     float[] std = spec.std();
     int[] pixels = new int[plane];
-    for (int n = 0; n < images.length; n++) {
-      BufferedImage img = ImageDecoder.resize(images[n], w, h);
+    for (int n = 0; n < count; n++) {
+      BufferedImage img = ImageDecoder.resize(images[n % images.length], w, h);
       img.getRGB(0, 0, w, h, pixels, 0, w);
+      if (n >= images.length) {
+        mirror(pixels, w, h);
+      }
       int base = n * 3 * plane;
       for (int p = 0; p < plane; p++) {
         int rgb = pixels[p];
@@ -54,7 +60,7 @@ public final class ImageTranslator implements NoBatchifyTranslator<BufferedImage
       }
     }
     Shape shape = spec.layout() == ImageModelSpec.Layout.NCHW
-        ? new Shape(images.length, 3, h, w) : new Shape(images.length, h, w, 3);
+        ? new Shape(count, 3, h, w) : new Shape(count, h, w, 3);
     NDArray input = ctx.getNDManager().create(FloatBuffer.wrap(data), shape);
     input.setName(spec.inputName());
     return new NDList(input);
@@ -73,10 +79,29 @@ public final class ImageTranslator implements NoBatchifyTranslator<BufferedImage
           + "says " + spec.dimension());
     }
     float[] flat = out.toFloatArray();
-    float[][] rows = new float[n][d];
-    for (int i = 0; i < n; i++) {
+    int images = spec.flipAverage() ? n / 2 : n;
+    float[][] rows = new float[images][d];
+    for (int i = 0; i < images; i++) {
       System.arraycopy(flat, i * d, rows[i], 0, d);
+      if (spec.flipAverage()) {
+        int m = (images + i) * d;
+        for (int j = 0; j < d; j++) {
+          rows[i][j] = 0.5f * (rows[i][j] + flat[m + j]);
+        }
+      }
     }
     return rows;
+  }
+
+  // left-right mirror of a row-major w×h pixel grid, in place
+  static void mirror(int[] pixels, int w, int h) {
+    for (int y = 0; y < h; y++) {
+      int row = y * w;
+      for (int x = 0; x < w / 2; x++) {
+        int t = pixels[row + x];
+        pixels[row + x] = pixels[row + w - 1 - x];
+        pixels[row + w - 1 - x] = t;
+      }
+    }
   }
 }

@@ -82,6 +82,41 @@ class ImageEncoderTest {
     }
   }
 
+  @Test
+  void shouldAverageAnImageWithItsMirrorImageWhenFlipAveraging() throws Exception {
+    BufferedImage original = ImageDecoder.resize(
+        ImageDecoder.decodeRgb(Files.readAllBytes(IMAGES.resolve("2992614450_b5a6692239.jpg"))), 224, 224);
+    BufferedImage mirrored = new BufferedImage(224, 224, BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < 224; y++) {
+      for (int x = 0; x < 224; x++) {
+        mirrored.setRGB(223 - x, y, original.getRGB(x, y));
+      }
+    }
+    ImageModelSpec plain = ImageModelSpec.mobileNetV2Features(SHARED.resolve("models"));
+    float[][] views;
+    float[] averaged;
+    String identity;
+    try (ImageEncoder encoder = ImageEncoder.load(plain, DeviceChoice.CPU, 0);
+         EncoderSession<BufferedImage> session = encoder.newSession()) {
+      views = session.encode(List.of(original, mirrored));
+    }
+    try (ImageEncoder encoder = ImageEncoder.load(plain.withFlipAverage(true), DeviceChoice.CPU, 0);
+         EncoderSession<BufferedImage> session = encoder.newSession()) {
+      averaged = session.encode(List.of(original))[0];
+      identity = encoder.info().name();
+    }
+
+    assertThat(identity).isEqualTo("mobilenetv2-12-int8-features+hflip-avg");
+    assertThat(averaged).hasSize(1280);
+    double differ = 0;
+    for (int k = 0; k < 1280; k++) {
+      assertThat(averaged[k]).isCloseTo(0.5f * (views[0][k] + views[1][k]), org.assertj.core.data.Offset.offset(1e-3f));
+      differ = Math.max(differ, Math.abs(views[0][k] - views[1][k]));
+    }
+    // the two views really differ, so the average is not trivially either of them
+    assertThat(differ).isGreaterThan(0.05);
+  }
+
   static int argmax(float[] v) {
     int best = 0;
     for (int i = 1; i < v.length; i++) {
