@@ -21,12 +21,9 @@ record PairOp(String captionId, String imageId, boolean heldOut, EncoderIdentity
 
   /** The statistics this pair belongs to: one set per (text encoder, image encoder). */
   String encodersKey() {
-    return key(textEncoder) + "+" + key(imageEncoder);
+    return io.xmodal.schemas.EncoderKeys.of(textEncoder) + "+" + io.xmodal.schemas.EncoderKeys.of(imageEncoder);
   }
 
-  private static String key(EncoderIdentity e) {
-    return e.getName() + "@" + e.getChecksum().substring(0, Math.min(12, e.getChecksum().length()));
-  }
 
   /** An explicit binary serde for the internal repartition topic and the pairs store. */
   static Serde<PairOp> serde() {

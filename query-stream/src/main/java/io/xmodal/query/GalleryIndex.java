@@ -15,7 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 final class GalleryIndex {
 
   /** One gallery item. */
-  record Item(String id, String source, String encoderChecksum, float[] vector, long createdAt) {}
+  record Item(String id, String source, String encoderKey, float[] vector, long createdAt) {}
 
   private final ConcurrentHashMap<String, Item> items = new ConcurrentHashMap<>();
   private final List<String> log = new ArrayList<>();
@@ -29,7 +29,7 @@ final class GalleryIndex {
     for (int i = 0; i < v.length; i++) {
       v[i] = e.getVector().get(i);
     }
-    Item item = new Item(e.getId(), e.getSource(), e.getEncoderInfo().getChecksum(), Vectors.l2(v),
+    Item item = new Item(e.getId(), e.getSource(), io.xmodal.schemas.EncoderKeys.of(e.getEncoderInfo()), Vectors.l2(v),
         e.getCreatedAt().toEpochMilli());
     Item before = items.merge(e.getId(), item, (old, now) -> now.createdAt() >= old.createdAt() ? now : old);
     if (before == item) {

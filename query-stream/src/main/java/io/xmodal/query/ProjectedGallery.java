@@ -23,7 +23,7 @@ final class ProjectedGallery {
   private final GalleryIndex index;
   private final CrossModalMap map;
   private final boolean images;
-  private final String encoderChecksum;
+  private final String encoderKey;
   private final String source;
   private final INDArray references;
   private final List<String> ids = new ArrayList<>();
@@ -39,12 +39,12 @@ final class ProjectedGallery {
    * @param source     only items from this source, or null for all
    * @param references the mapping's reference queries of the other modality (projected here), or null
    */
-  ProjectedGallery(GalleryIndex index, CrossModalMap map, boolean images, String encoderChecksum, String source,
+  ProjectedGallery(GalleryIndex index, CrossModalMap map, boolean images, String encoderKey, String source,
                    INDArray references) {
     this.index = index;
     this.map = map;
     this.images = images;
-    this.encoderChecksum = encoderChecksum;
+    this.encoderKey = encoderKey;
     this.source = source;
     this.references = references == null ? null
         : (images ? map.projectText(references) : map.projectImages(references));
@@ -58,7 +58,7 @@ final class ProjectedGallery {
     }
     for (String id : index.changedSince(logPosition)) {
       GalleryIndex.Item item = index.get(id);
-      if (item == null || !encoderChecksum.equals(item.encoderChecksum())
+      if (item == null || !encoderKey.equals(item.encoderKey())
           || (source != null && !source.equals(item.source()))) {
         continue;
       }

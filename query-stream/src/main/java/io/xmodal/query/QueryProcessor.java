@@ -1,5 +1,6 @@
 package io.xmodal.query;
 
+import io.xmodal.encoders.EncoderInfo;
 import io.xmodal.encoders.EncoderSession;
 import io.xmodal.encoders.Encoders;
 import io.xmodal.encoders.EncodingException;
@@ -11,6 +12,7 @@ import io.xmodal.platform.streams.MetricEvents;
 import io.xmodal.platform.streams.MicroBatch;
 import io.xmodal.platform.streams.Outcome;
 import io.xmodal.platform.streams.RejectionFactory;
+import io.xmodal.schemas.EncoderKeys;
 import io.xmodal.schemas.Hit;
 import io.xmodal.schemas.MappingModel;
 import io.xmodal.schemas.Modality;
@@ -168,9 +170,9 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
       return;
     }
     boolean textQuery = first.getModality() == Modality.TEXT;
-    String queryEncoder = textQuery ? encoders.text().info().checksum() : encoders.image().info().checksum();
-    String modelEncoder = textQuery ? d.model().getTextEncoder().getChecksum()
-        : d.model().getImageEncoder().getChecksum();
+    EncoderInfo mine = textQuery ? encoders.text().info() : encoders.image().info();
+    String queryEncoder = EncoderKeys.of(mine.name(), mine.checksum());
+    String modelEncoder = EncoderKeys.of(textQuery ? d.model().getTextEncoder() : d.model().getImageEncoder());
     if (!queryEncoder.equals(modelEncoder)) {
       group.forEach(q -> fail(q, "mapping " + q.getMappingName() + " v" + d.version() + " was fitted for another "
           + (textQuery ? "text" : "image") + " encoder than this query-stream runs", d, timestamp));
@@ -184,11 +186,10 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
     if (ok.isEmpty()) {
       return;
     }
-    String galleryChecksum = textQuery ? d.model().getImageEncoder().getChecksum()
-        : d.model().getTextEncoder().getChecksum();
+    String galleryEncoder = EncoderKeys.of(textQuery ? d.model().getImageEncoder() : d.model().getTextEncoder());
     String key = first.getMappingName() + "/" + d.version() + "/" + first.getModality() + "/" + first.getGallery();
     ProjectedGallery gallery = galleries.computeIfAbsent(key, k -> new ProjectedGallery(textQuery ? images : texts,
-        d.map(), textQuery, galleryChecksum, first.getGallery(),
+        d.map(), textQuery, galleryEncoder, first.getGallery(),
         textQuery ? d.references().text() : d.references().images()));
     long t1 = System.nanoTime();
     int k = ok.stream().mapToInt(Query::getK).max().orElse(10);
