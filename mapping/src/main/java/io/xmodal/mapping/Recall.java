@@ -62,6 +62,10 @@ public final class Recall {
       float[] row = sims[c];
       int target = captionImage[c];
       float s = row[target] - imagePenalty[target];
+      if (!Float.isFinite(s)) {
+        t2iRank[c] = Integer.MAX_VALUE; // a broken map (NaN or infinite scores) finds nothing, it never wins a comparison
+        continue;
+      }
       int better = 0;
       for (int j = 0; j < ni; j++) {
         if (row[j] - imagePenalty[j] > s) {
@@ -86,6 +90,10 @@ public final class Recall {
       float best = Float.NEGATIVE_INFINITY;
       for (int c : own) {
         best = Math.max(best, sims[c][i] - captionPenalty[c]);
+      }
+      if (!Float.isFinite(best)) {
+        i2tRank[i] = Integer.MAX_VALUE;
+        continue;
       }
       int better = 0;
       for (int c = 0; c < nc; c++) {

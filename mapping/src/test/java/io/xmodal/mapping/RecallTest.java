@@ -31,6 +31,16 @@ class RecallTest {
   }
 
   @Test
+  void aMapThatScoresNaNShouldFindNothingRatherThanEverything() {
+    // NaN compares false with everything: counted naively, every target would rank first
+    float[][] sims = {{Float.NaN, Float.NaN}, {Float.NaN, Float.NaN}};
+
+    Recall.Result r = Recall.fromScores(sims, new int[] {0, 1}, new float[2], new float[2]);
+
+    assertThat(r.rsum()).isZero();
+  }
+
+  @Test
   void hubnessPenaltiesShouldDemoteAHub() {
     // image 1 is a hub: close to every reference query; caption 0 prefers it only slightly
     float[][] sims = {{0.50f, 0.55f}};
