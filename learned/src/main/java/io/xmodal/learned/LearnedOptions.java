@@ -1,0 +1,52 @@
+package io.xmodal.learned;
+
+import io.xmodal.encoders.DeviceChoice;
+
+/**
+ * How a learned map is trained.
+ *
+ * @param kind         CONTRASTIVE (linear projections of both sides) or GMLP (a gMLP block on the text side)
+ * @param loss         INFONCE (symmetric, in-batch negatives, learned temperature) or MSE (regression onto the
+ *                     image side)
+ * @param maxEpochs    upper bound; training stops earlier when held-out recall stops improving
+ * @param patience     epochs without a held-out improvement before stopping
+ * @param batchSize    pairs per step (its other pairs are the negatives)
+ * @param learningRate Adam's step size
+ * @param inputDropout dropout on the text input
+ * @param hidden       gMLP hidden width (each half of the channel split)
+ * @param seed         seeds the shuffles, the dropout masks and the initial weights
+ * @param device       where PyTorch trains ({@code XMODAL_DEVICE})
+ */
+public record LearnedOptions(Kind kind, Loss loss, int maxEpochs, int patience, int batchSize, double learningRate,
+                             double inputDropout, int hidden, long seed, DeviceChoice device) {
+
+  public enum Kind { CONTRASTIVE, GMLP }
+
+  public enum Loss { INFONCE, MSE }
+
+  public static LearnedOptions defaults(Kind kind) {
+    // tuned on Flickr8k dev (fit on train): see the README's table
+    return kind == Kind.GMLP
+        ? new LearnedOptions(kind, Loss.INFONCE, 30, 3, 1024, 2e-4, 0.2, 256, 17, DeviceChoice.AUTO)
+        : new LearnedOptions(kind, Loss.INFONCE, 30, 4, 1024, 1e-4, 0.3, 256, 17, DeviceChoice.AUTO);
+  }
+
+  public LearnedOptions withEpochs(int epochs) {
+    return new LearnedOptions(kind, loss, epochs, patience, batchSize, learningRate, inputDropout, hidden, seed,
+        device);
+  }
+
+  public LearnedOptions withSeed(long s) {
+    return new LearnedOptions(kind, loss, maxEpochs, patience, batchSize, learningRate, inputDropout, hidden, s,
+        device);
+  }
+
+  public LearnedOptions withLoss(Loss l) {
+    return new LearnedOptions(kind, l, maxEpochs, patience, batchSize, learningRate, inputDropout, hidden, seed,
+        device);
+  }
+
+  public LearnedOptions withDevice(DeviceChoice d) {
+    return new LearnedOptions(kind, loss, maxEpochs, patience, batchSize, learningRate, inputDropout, hidden, seed, d);
+  }
+}

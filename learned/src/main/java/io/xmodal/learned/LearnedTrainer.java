@@ -1,0 +1,396 @@
+package io.xmodal.learned;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
+import io.xmodal.mapping.CrossModalMap;
+import io.xmodal.mapping.EvalSet;
+import io.xmodal.mapping.GmlpMap;
+import io.xmodal.mapping.HubnessCorrection;
+import io.xmodal.mapping.LinearMap;
+import io.xmodal.mapping.Method;
+import io.xmodal.mapping.Recall;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.function.Consumer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Trains a learned map on stored pairs with DJL's PyTorch engine, starting from a closed-form solution (the weighted
+ * CCA map: its projections, weights folded in, are the initial linear layers; a gMLP block starts as the identity
+ * because its output layer starts at zero), so training can only refine it. Each epoch is scored on the held-out
+ * pairs with the same recall code as the closed forms; the best epoch is kept, and if none beats the start the start
+ * is returned. Deterministic for a seed: shuffles and dropout masks come from a seeded {@link Random}.
+ */
+public final class LearnedTrainer {
+
+  static {
+    // one inter-op thread; intra-op threads default to the cores
+    if (System.getProperty("ai.djl.pytorch.num_interop_threads") == null) {
+      System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+    }
+  }
+
+  /** What training produced. */
+  public record Result(CrossModalMap map, Recall.Result validation, Recall.Result start, int epochs, int bestEpoch,
+                       double seconds, double secondsPerEpoch, Device device) {
+    public boolean improved() {
+      return bestEpoch > 0;
+    }
+  }
+
+  /**
+   * How often a step is computed before training gives up on it. PyTorch 2.7.1 (DJL 0.36, CPU) now and then returns a
+   * NaN gradient for the first parameter on the first backward pass of a JVM although the loss, its inputs and the
+   * same product computed again are finite; computing the step again gives the right gradient.
+   */
+  static final int STEP_ATTEMPTS = 3;
+
+  private LearnedTrainer() {}
+
+  /**
+   * @param x       training text rows (L2-normalised), paired row by row with {@code y}
+   * @param y       training image rows (L2-normalised)
+   * @param start   the closed form to start from (a weighted CCA map is the strong start)
+   * @param scoring the hubness correction epochs are scored with (the start's)
+   */
+  public static Result train(float[][] x, float[][] y, LinearMap start, EvalSet validation, INDArray refText,
+                             INDArray refImages, HubnessCorrection scoring, LearnedOptions o, Consumer<String> log) {
+    long t0 = System.nanoTime();
+    Engine engine = Engine.getEngine("PyTorch");
+    engine.setRandomSeed((int) o.seed());
+    Device device = o.device().resolve("PyTorch");
+    Random random = new Random(o.seed());
+    int n = x.length;
+    int dx = x[0].length;
+    int dy = y[0].length;
+    float[] muX = start.muX().dup('c').data().asFloat();
+    float[] muY = start.muY().dup('c').data().asFloat();
+    INDArray a0 = start.a();
+    INDArray b0 = start.b();
+    if (start.weights() != null) {
+      a0 = a0.mulRowVector(start.weights());
+      b0 = b0.mulRowVector(start.weights());
+    }
+    int k = (int) a0.columns();
+    Recall.Result startRecall = Recall.evaluate(start.withHubness(scoring), validation.captions(),
+        validation.captionImage(), validation.images(), refText, refImages);
+
+    CrossModalMap best = start.withHubness(scoring);
+    Recall.Result bestRecall = startRecall;
+    int bestEpoch = 0;
+    int epoch = 0;
+    try (NDManager manager = engine.newBaseManager(device)) {
+      NDArray mux = manager.create(muX, new Shape(1, dx));
+      NDArray muy = manager.create(muY, new Shape(1, dy));
+      List<NDArray> params = new ArrayList<>();
+      NDArray a = param(manager, a0.dup('c').data().asFloat(), new Shape(dx, k), params);
+      NDArray b = param(manager, b0.dup('c').data().asFloat(), new Shape(dy, k), params);
+      NDArray logScale = param(manager, new float[] {(float) Math.log(20)}, new Shape(1), params);
+      Block block = o.kind() == LearnedOptions.Kind.GMLP ? new Block(manager, k, o.hidden(), random, params) : null;
+      Adam adam = new Adam(manager, params, o.learningRate());
+
+      int since = 0;
+      int[] order = new int[n];
+      for (int i = 0; i < n; i++) {
+        order[i] = i;
+      }
+      log.accept(String.format("%s from %s: held-out rsum %.1f at the start", o.kind(), start.label(),
+          startRecall.rsum()));
+      while (epoch < o.maxEpochs() && since < o.patience()) {
+        epoch++;
+        shuffle(order, random);
+        double lossSum = 0;
+        int steps = 0;
+        for (int from = 0; from + o.batchSize() <= n; from += o.batchSize()) {
+          try (NDManager step = manager.newSubManager()) {
+            NDArray xb = step.create(rows(x, order, from, o.batchSize()), new Shape(o.batchSize(), dx));
+            NDArray yb = step.create(rows(y, order, from, o.batchSize()), new Shape(o.batchSize(), dy));
+            NDArray mask = step.create(dropoutMask(o.batchSize() * dx, o.inputDropout(), random),
+                new Shape(o.batchSize(), dx));
+            float value = Float.NaN;
+            boolean finite = false;
+            for (int attempt = 1; attempt <= STEP_ATTEMPTS && !finite; attempt++) {
+              try (GradientCollector gc = engine.newGradientCollector()) {
+                NDArray xin = xb.sub(mux).mul(mask);
+                NDArray zt = xin.matMul(a);
+                if (block != null) {
+                  zt = zt.add(block.forward(zt));
+                }
+                NDArray zi = yb.sub(muy).matMul(b);
+                NDArray loss = o.loss() == LearnedOptions.Loss.INFONCE
+                    ? infoNce(unit(zt), unit(zi), logScale, step)
+                    : unit(zt).sub(unit(zi)).pow(2).sum().div((float) o.batchSize());
+                value = loss.getFloat();
+                if (!Float.isFinite(value)) {
+                  break;
+                }
+                gc.backward(loss);
+              }
+              finite = finiteGradients(params, step);
+              if (!finite) {
+                log.accept(String.format("%s epoch %d step %d: non-finite gradients (attempt %d of %d)", o.kind(),
+                    epoch, steps + 1, attempt, STEP_ATTEMPTS));
+                zeroGradients(params);
+              }
+            }
+            if (!finite) {
+              log.accept(String.format("%s epoch %d: the loss is %s; training stops at the best epoch so far",
+                  o.kind(), epoch, Float.isFinite(value) ? "finite but its gradients are not" : value));
+              since = o.patience();
+              break;
+            }
+            lossSum += value;
+            adam.step(step);
+            steps++;
+          }
+        }
+        if (since >= o.patience()) {
+          break;
+        }
+        CrossModalMap current;
+        try {
+          current = export(o, start, a, b, block, scoring);
+        } catch (ArithmeticException e) {
+          log.accept(String.format("%s epoch %d: %s; training stops at the best epoch so far", o.kind(), epoch,
+              e.getMessage()));
+          break;
+        }
+        Recall.Result r = Recall.evaluate(current, validation.captions(), validation.captionImage(),
+            validation.images(), refText, refImages);
+        log.accept(String.format("%s epoch %d: loss %.4f, held-out rsum %.1f (best %.1f)", o.kind(), epoch,
+            lossSum / Math.max(1, steps), r.rsum(), bestRecall.rsum()));
+        if (r.rsum() > bestRecall.rsum()) {
+          best = current;
+          bestRecall = r;
+          bestEpoch = epoch;
+          since = 0;
+        } else {
+          since++;
+        }
+      }
+    }
+    // the kept map lives in ND4J memory, apart from PyTorch's: scoring it again must give what it scored in training
+    Recall.Result again = Recall.evaluate(best, validation.captions(), validation.captionImage(), validation.images(),
+        refText, refImages);
+    if (Math.abs(again.rsum() - bestRecall.rsum()) > 1e-6) {
+      log.accept(String.format("%s: the kept map now scores rsum %.1f, not %.1f; keeping the start instead", o.kind(),
+          again.rsum(), bestRecall.rsum()));
+      best = start.withHubness(scoring);
+      bestRecall = startRecall;
+      bestEpoch = 0;
+    }
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    return new Result(best, bestRecall, startRecall, epoch, bestEpoch, seconds, seconds / Math.max(1, epoch), device);
+  }
+
+  private static boolean finiteGradients(List<NDArray> params, NDManager step) {
+    for (NDArray p : params) {
+      NDArray g = p.getGradient();
+      g.attach(step);
+      if (!Float.isFinite(g.sum().getFloat())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Sets the gradients to zero (PyTorch's {@code zero_()}: a NaN times zero would stay NaN). */
+  static void zeroGradients(List<NDArray> params) {
+    for (NDArray p : params) {
+      JniUtils.zeroGrad((PtNDArray) p);
+    }
+  }
+
+  // symmetric InfoNCE: −½ mean_i [log softmax_j(s·tᵢ·iⱼ)]ᵢᵢ − ½ mean_j [log softmax_i(s·tᵢ·iⱼ)]ⱼⱼ, s = exp(logScale)
+  static NDArray infoNce(NDArray t, NDArray i, NDArray logScale, NDManager step) {
+    long b = t.getShape().get(0);
+    NDArray scale = logScale.exp();
+    scale.attach(step); // logScale lives as long as training; its per-step results must not
+    NDArray logits = t.matMul(i.transpose()).mul(scale.clip(1, 100));
+    NDArray eye = step.eye((int) b);
+    NDArray rows = logits.logSoftmax(1).mul(eye).sum();
+    NDArray cols = logits.logSoftmax(0).mul(eye).sum();
+    return rows.add(cols).neg().div((float) (2.0 * b));
+  }
+
+  static NDArray unit(NDArray z) {
+    return z.div(z.pow(2).sum(new int[] {1}, true).add(1e-12f).sqrt());
+  }
+
+  /** The map as it stands, for scoring and publishing (weights copied out to ND4J). */
+  private static CrossModalMap export(LearnedOptions o, LinearMap start, NDArray a, NDArray b, Block block,
+                                      HubnessCorrection scoring) {
+    INDArray ja = nd4j(a);
+    INDArray jb = nd4j(b);
+    if (block == null) {
+      return new LinearMap(Method.CONTRASTIVE, start.variant().replace("c+l2", "c+l2 from-cca") + " " + o.loss()
+          .name().toLowerCase(), start.muX(), start.muY(), ja, jb, null, scoring);
+    }
+    return new GmlpMap("text-gmlp h=" + o.hidden() + " from " + start.variant() + " " + o.loss().name().toLowerCase(),
+        start.muX(), start.muY(), ja, jb, block.export(), scoring);
+  }
+
+  static INDArray nd4j(NDArray a) {
+    long[] shape = a.getShape().getShape();
+    float[] values = a.toFloatArray().clone();
+    for (float v : values) {
+      if (!Float.isFinite(v)) {
+        throw new ArithmeticException("a trained parameter is " + v);
+      }
+    }
+    return Nd4j.create(values, shape, org.nd4j.linalg.api.buffer.DataType.FLOAT);
+  }
+
+  private static NDArray param(NDManager m, float[] values, Shape shape, List<NDArray> params) {
+    NDArray p = m.create(values, shape);
+    p.setRequiresGradient(true);
+    params.add(p);
+    return p;
+  }
+
+  private static float[] rows(float[][] data, int[] order, int from, int count) {
+    int d = data[0].length;
+    float[] out = new float[count * d];
+    for (int i = 0; i < count; i++) {
+      System.arraycopy(data[order[from + i]], 0, out, i * d, d);
+    }
+    return out;
+  }
+
+  private static float[] dropoutMask(int size, double p, Random random) {
+    float keep = (float) (1.0 / (1.0 - p));
+    float[] mask = new float[size];
+    for (int i = 0; i < size; i++) {
+      mask[i] = random.nextDouble() < p ? 0f : keep;
+    }
+    return mask;
+  }
+
+  private static void shuffle(int[] a, Random r) {
+    for (int i = a.length - 1; i > 0; i--) {
+      int j = r.nextInt(i + 1);
+      int t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+    }
+  }
+
+  /** The gMLP block's parameters and forward pass (same formulas as {@link GmlpMap}). */
+  static final class Block {
+    final NDArray ln1Gamma;
+    final NDArray ln1Beta;
+    final NDArray w1;
+    final NDArray b1;
+    final NDArray ln2Gamma;
+    final NDArray ln2Beta;
+    final NDArray wg;
+    final NDArray bg;
+    final NDArray w2;
+    final NDArray b2;
+    final int hidden;
+
+    Block(NDManager m, int k, int hidden, Random random, List<NDArray> params) {
+      this.hidden = hidden;
+      ln1Gamma = param(m, fill(k, 1f), new Shape(1, k), params);
+      ln1Beta = param(m, fill(k, 0f), new Shape(1, k), params);
+      w1 = param(m, gaussian(k * 2 * hidden, 0.02, random), new Shape(k, 2L * hidden), params);
+      b1 = param(m, fill(2 * hidden, 0f), new Shape(1, 2L * hidden), params);
+      ln2Gamma = param(m, fill(hidden, 1f), new Shape(1, hidden), params);
+      ln2Beta = param(m, fill(hidden, 0f), new Shape(1, hidden), params);
+      // the gate starts near the identity: weights near zero, bias one (as in the gMLP paper)
+      wg = param(m, gaussian(hidden * hidden, 1e-3, random), new Shape(hidden, hidden), params);
+      bg = param(m, fill(hidden, 1f), new Shape(1, hidden), params);
+      // the output starts at zero: the block is the identity until it learns something
+      w2 = param(m, fill(hidden * k, 0f), new Shape(hidden, k), params);
+      b2 = param(m, fill(k, 0f), new Shape(1, k), params);
+    }
+
+    NDArray forward(NDArray z) {
+      NDArray uv = gelu(layerNorm(z, ln1Gamma, ln1Beta).matMul(w1).add(b1));
+      NDArray u = uv.get(new NDIndex(":, 0:" + hidden));
+      NDArray v = uv.get(new NDIndex(":, " + hidden + ":"));
+      NDArray gate = layerNorm(v, ln2Gamma, ln2Beta).matMul(wg).add(bg);
+      return u.mul(gate).matMul(w2).add(b2);
+    }
+
+    GmlpMap.Block export() {
+      return new GmlpMap.Block(nd4j(ln1Gamma), nd4j(ln1Beta), nd4j(w1), nd4j(b1), nd4j(ln2Gamma), nd4j(ln2Beta),
+          nd4j(wg), nd4j(bg), nd4j(w2), nd4j(b2));
+    }
+
+    static NDArray layerNorm(NDArray z, NDArray gamma, NDArray beta) {
+      NDArray mean = z.mean(new int[] {1}, true);
+      NDArray centred = z.sub(mean);
+      NDArray var = centred.pow(2).mean(new int[] {1}, true);
+      return centred.div(var.add(1e-5f).sqrt()).mul(gamma).add(beta);
+    }
+
+    // tanh form, as GmlpMap serves it
+    static NDArray gelu(NDArray z) {
+      NDArray inner = z.add(z.pow(3).mul(0.044715f)).mul((float) Math.sqrt(2 / Math.PI));
+      return z.mul(0.5f).mul(inner.tanh().add(1f));
+    }
+
+    private static float[] fill(int n, float v) {
+      float[] a = new float[n];
+      java.util.Arrays.fill(a, v);
+      return a;
+    }
+
+    private static float[] gaussian(int n, double std, Random r) {
+      float[] a = new float[n];
+      for (int i = 0; i < n; i++) {
+        a[i] = (float) (r.nextGaussian() * std);
+      }
+      return a;
+    }
+  }
+
+  /** Adam (β₁ 0.9, β₂ 0.999): updates the parameters in place, outside autograd. */
+  static final class Adam {
+    private final List<NDArray> params;
+    private final List<NDArray> m = new ArrayList<>();
+    private final List<NDArray> v = new ArrayList<>();
+    private final double lr;
+    private int t;
+
+    Adam(NDManager manager, List<NDArray> params, double lr) {
+      this.params = params;
+      this.lr = lr;
+      for (NDArray p : params) {
+        m.add(manager.zeros(p.getShape(), DataType.FLOAT32));
+        v.add(manager.zeros(p.getShape(), DataType.FLOAT32));
+      }
+    }
+
+    void step(NDManager step) {
+      t++;
+      double c1 = 1 - Math.pow(0.9, t);
+      double c2 = 1 - Math.pow(0.999, t);
+      for (int i = 0; i < params.size(); i++) {
+        NDArray p = params.get(i);
+        NDArray g = p.getGradient();
+        g.attach(step);
+        m.get(i).muli(0.9f).addi(g.mul(0.1f));
+        v.get(i).muli(0.999f).addi(g.pow(2).mul(0.001f));
+        NDArray mHat = m.get(i).div((float) c1);
+        NDArray vHat = v.get(i).div((float) c2);
+        mHat.attach(step);
+        vHat.attach(step);
+        NDArray update = mHat.div(vHat.sqrt().add(1e-8f)).mul((float) lr);
+        p.subi(update);
+      }
+      zeroGradients(params);
+    }
+  }
+}

@@ -1,0 +1,157 @@
+package io.xmodal.learned;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.xmodal.encoders.DeviceChoice;
+import io.xmodal.mapping.EvalSet;
+import io.xmodal.mapping.Fits;
+import io.xmodal.mapping.GmlpMap;
+import io.xmodal.mapping.HubnessCorrection;
+import io.xmodal.mapping.Linalg;
+import io.xmodal.mapping.LinearMap;
+import io.xmodal.mapping.SufficientStats;
+import io.xmodal.mapping.Vectors;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+class LearnedTrainerTest {
+
+  static final int DX = 16;
+  static final int DY = 24;
+
+  /** Non-linearly related pairs: a CCA start is good but not perfect, so there is something to learn. */
+  record Data(float[][] x, float[][] y, EvalSet validation) {}
+
+  static Data data(long seed) {
+    Random r = new Random(seed);
+    double[][] m = new double[DY][DX];
+    Random mr = new Random(5);
+    for (double[] row : m) {
+      for (int j = 0; j < DX; j++) {
+        row[j] = mr.nextGaussian();
+      }
+    }
+    int n = 1200;
+    float[][] x = new float[n][];
+    float[][] y = new float[n][];
+    for (int i = 0; i < n; i++) {
+      float[] yi = new float[DY];
+      for (int j = 0; j < DY; j++) {
+        yi[j] = (float) r.nextGaussian();
+      }
+      float[] xi = new float[DX];
+      for (int k = 0; k < DX; k++) {
+        double v = 0;
+        for (int j = 0; j < DY; j++) {
+          v += yi[j] * m[j][k];
+        }
+        xi[k] = (float) (Math.tanh(v / 3) * 3 + 0.6 * r.nextGaussian());
+      }
+      x[i] = Vectors.l2(xi);
+      y[i] = Vectors.l2(yi);
+    }
+    int held = 200;
+    float[][] vx = java.util.Arrays.copyOfRange(x, 0, held);
+    float[][] vy = java.util.Arrays.copyOfRange(y, 0, held);
+    int[] own = new int[held];
+    for (int i = 0; i < held; i++) {
+      own[i] = i;
+    }
+    return new Data(java.util.Arrays.copyOfRange(x, held, n), java.util.Arrays.copyOfRange(y, held, n),
+        new EvalSet(Linalg.matrix(vx), own, Linalg.matrix(vy)));
+  }
+
+  static LearnedOptions options(LearnedOptions.Kind kind) {
+    return new LearnedOptions(kind, LearnedOptions.Loss.INFONCE, 4, 4, 128, 1e-3, 0.1, 16, 3, DeviceChoice.CPU);
+  }
+
+  @Test
+  void shouldStartFromTheClosedFormAndNeverReturnSomethingWorse() {
+    Data d = data(1);
+    LinearMap start = Fits.cca(SufficientStats.of(d.x(), d.y()), 0.1).map(DX, 1);
+    List<String> log = new ArrayList<>();
+
+    for (LearnedOptions.Kind kind : LearnedOptions.Kind.values()) {
+      LearnedTrainer.Result r = LearnedTrainer.train(d.x(), d.y(), start, d.validation(), null, null,
+          HubnessCorrection.NONE, options(kind), log::add);
+
+      assertThat(r.validation().rsum()).as(kind.name()).isGreaterThanOrEqualTo(r.start().rsum());
+      assertThat(r.epochs()).isBetween(1, 4);
+      assertThat(r.map().method().name()).isEqualTo(r.improved() ? kind.name() : "CCA");
+    }
+    assertThat(log).anyMatch(l -> l.contains("epoch 1"));
+  }
+
+  @Test
+  void shouldGiveTheSameResultForTheSameSeed() {
+    Data d = data(2);
+    LinearMap start = Fits.cca(SufficientStats.of(d.x(), d.y()), 0.1).map(DX, 1);
+
+    LearnedTrainer.Result a = LearnedTrainer.train(d.x(), d.y(), start, d.validation(), null, null,
+        HubnessCorrection.NONE, options(LearnedOptions.Kind.GMLP), line -> { });
+    LearnedTrainer.Result b = LearnedTrainer.train(d.x(), d.y(), start, d.validation(), null, null,
+        HubnessCorrection.NONE, options(LearnedOptions.Kind.GMLP), line -> { });
+
+    assertThat(Math.abs(a.validation().rsum() - b.validation().rsum())).isLessThanOrEqualTo(0.5);
+  }
+
+  @Test
+  void shouldServeInJavaExactlyWhatPyTorchComputes() {
+    Random random = new Random(9);
+    try (NDManager m = Engine.getEngine("PyTorch").newBaseManager()) {
+      List<NDArray> params = new ArrayList<>();
+      LearnedTrainer.Block block = new LearnedTrainer.Block(m, DX, 8, random, params);
+      // give every parameter non-trivial values (the output layer starts at zero)
+      for (NDArray p : params) {
+        float[] v = new float[(int) p.size()];
+        for (int i = 0; i < v.length; i++) {
+          v[i] = (float) (random.nextGaussian() * 0.3);
+        }
+        p.set(v);
+      }
+      float[] z = new float[5 * DX];
+      for (int i = 0; i < z.length; i++) {
+        z[i] = (float) random.nextGaussian();
+      }
+      NDArray torch = block.forward(m.create(z, new Shape(5, DX)));
+      INDArray zj = org.nd4j.linalg.factory.Nd4j.create(z, new long[] {5, DX});
+      GmlpMap java = new GmlpMap("t", org.nd4j.linalg.factory.Nd4j.zeros(1, DX), org.nd4j.linalg.factory.Nd4j.zeros(1, DY),
+          org.nd4j.linalg.factory.Nd4j.eye(DX), org.nd4j.linalg.factory.Nd4j.zeros(DY, DX), block.export(),
+          HubnessCorrection.NONE);
+      // projectText(z) = unit(z + block(z)) with μ = 0 and A = I: compare with PyTorch's unit(z + block(z))
+      float[] expected = LearnedTrainer.unit(torch.add(m.create(z, new Shape(5, DX)))).toFloatArray();
+      float[] actual = java.projectText(zj).data().asFloat();
+      for (int i = 0; i < expected.length; i++) {
+        assertThat(actual[i]).isCloseTo(expected[i], org.assertj.core.data.Offset.offset(1e-4f));
+      }
+    }
+  }
+
+  @Test
+  void shouldClearANanGradientSoThatTheStepCanBeComputedAgain() {
+    Engine engine = Engine.getEngine("PyTorch");
+    try (NDManager m = engine.newBaseManager()) {
+      NDArray p = m.create(new float[] {1f, 2f, 3f}, new Shape(3));
+      p.setRequiresGradient(true);
+      try (ai.djl.training.GradientCollector gc = engine.newGradientCollector()) {
+        gc.backward(p.mul(Float.NaN).sum());
+      }
+      assertThat(p.getGradient().toFloatArray()).containsOnly(Float.NaN);
+
+      LearnedTrainer.zeroGradients(List.of(p));
+
+      assertThat(p.getGradient().toFloatArray()).containsOnly(0f);
+      try (ai.djl.training.GradientCollector gc = engine.newGradientCollector()) {
+        gc.backward(p.mul(2f).sum());
+      }
+      assertThat(p.getGradient().toFloatArray()).containsOnly(2f);
+    }
+  }
+}
