@@ -11,7 +11,9 @@ import io.xmodal.mapping.Vectors;
 import io.xmodal.mapping.codec.MappingCodec;
 import io.xmodal.platform.streams.MetricEvents;
 import io.xmodal.platform.streams.Outcome;
+import io.xmodal.learned.LearnedSearch;
 import io.xmodal.schemas.EncoderIdentity;
+import io.xmodal.schemas.EncoderKeys;
 import io.xmodal.schemas.MappingModel;
 import java.time.Duration;
 import java.time.Instant;
@@ -87,6 +89,10 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
     /** Reference queries for hubness penalties, by the shared deterministic rule (HeldOut.isReference…). */
     final java.util.TreeMap<String, float[]> refText = new java.util.TreeMap<>();
     final java.util.TreeMap<String, float[]> refImages = new java.util.TreeMap<>();
+    /** Training vectors for the learned maps (L2-normalised; each image's vector shared by its captions). */
+    final Map<String, float[]> trainText = new HashMap<>();
+    final Map<String, String> trainImageOf = new HashMap<>();
+    final Map<String, float[]> trainImage = new HashMap<>();
 
     Group(PairOp first) {
       this.text = first.textEncoder();
@@ -103,6 +109,8 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
 
     void remove(PairOp p) {
       flush();
+      trainText.remove(p.captionId());
+      trainImageOf.remove(p.captionId());
       stats.subtract(new float[][] {Vectors.l2(p.text())}, new float[][] {Vectors.l2(p.image())});
     }
 
@@ -116,6 +124,11 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
         PairOp p = pending.get(i);
         x[i] = Vectors.l2(p.text());
         y[i] = Vectors.l2(p.image());
+        if (!config.learned().isEmpty()) {
+          trainText.put(p.captionId(), x[i]);
+          trainImageOf.put(p.captionId(), p.imageId());
+          trainImage.put(p.imageId(), y[i]);
+        }
         if (HeldOut.isReferenceCaption(p.captionId())) {
           refText.put(p.captionId(), x[i]);
         }
@@ -129,6 +142,19 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
 
     long trainingPairs() {
       return stats.count() + pending.size();
+    }
+
+    /** The training pairs as rows, for the learned maps (empty when they are off). */
+    float[][][] trainingRows() {
+      List<String> ids = new ArrayList<>(trainText.keySet());
+      java.util.Collections.sort(ids);
+      float[][] x = new float[ids.size()][];
+      float[][] y = new float[ids.size()][];
+      for (int i = 0; i < x.length; i++) {
+        x[i] = trainText.get(ids.get(i));
+        y[i] = trainImage.get(trainImageOf.get(ids.get(i)));
+      }
+      return new float[][][] {x, y};
     }
 
     INDArray references(java.util.TreeMap<String, float[]> refs) {
@@ -232,11 +258,12 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
     INDArray refImages = g.references(g.refImages);
     MappingModel liveModel = live.get(config.mappingName());
     boolean sameEncoders = liveModel != null
-        && liveModel.getTextEncoder().getChecksum().equals(g.text.getChecksum())
-        && liveModel.getImageEncoder().getChecksum().equals(g.image.getChecksum());
+        && EncoderKeys.of(liveModel.getTextEncoder()).equals(EncoderKeys.of(g.text))
+        && EncoderKeys.of(liveModel.getImageEncoder()).equals(EncoderKeys.of(g.image));
     MappingModel comparable = sameEncoders ? liveModel : null;
     EncoderIdentity text = g.text;
     EncoderIdentity image = g.image;
+    float[][][] rows = config.learned().isEmpty() ? null : g.trainingRows();
     newPairs = 0;
     lastFitAt = timestamp;
     fitting = true;
@@ -245,8 +272,19 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
     executor.execute(() -> {
       try {
         long t0 = System.nanoTime();
-        List<ModelSearch.Candidate> candidates = ModelSearch.bestPerFamily(stats, validation, refText, refImages,
-            config.search(), line -> LOG.debug("candidate {}", line));
+        List<ModelSearch.Candidate> candidates = new ArrayList<>(ModelSearch.bestPerFamily(stats, validation, refText,
+            refImages, config.search(), line -> LOG.debug("candidate {}", line)));
+        if (rows != null && rows[0].length > 0) {
+          for (LearnedSearch.Trained t : LearnedSearch.train(rows[0], rows[1], candidates, validation, refText,
+              refImages, config.search().hubness(), config.learned(), line -> LOG.debug("{}", line))) {
+            if (t.error() != null) {
+              LOG.warn(t.summary());
+            } else {
+              LOG.info(t.summary());
+            }
+            candidates.addAll(t.candidates());
+          }
+        }
         ModelSearch.Candidate best = candidates.stream()
             .max(Comparator.comparingDouble(c -> c.validation().rsum())).orElseThrow();
         Recall.Result liveRecall = comparable == null ? null : Recall.evaluate(MappingCodec.fromAvro(comparable),

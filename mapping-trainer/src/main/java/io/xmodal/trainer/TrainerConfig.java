@@ -1,10 +1,13 @@
 package io.xmodal.trainer;
 
+import io.xmodal.encoders.DeviceChoice;
+import io.xmodal.learned.LearnedOptions;
 import io.xmodal.mapping.ModelSearch;
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
 import io.xmodal.platform.streams.RejectionFactory;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Settings of mapping-trainer.
@@ -18,12 +21,16 @@ import java.time.Duration;
  * @param minTrainingPairs {@code XMODAL_TRAINER_MIN_PAIRS}: no fit below this many training pairs, default 1000
  * @param minHeldOutImages {@code XMODAL_TRAINER_MIN_HELD_OUT}: nor below this many held-out images, default 50
  * @param search           {@code XMODAL_TRAINER_GRID}: full (default) or quick
+ * @param learned          {@code XMODAL_TRAINER_LEARNED}: also train CONTRASTIVE and GMLP maps from the best weighted
+ *                         CCA at every refit (default true); {@code XMODAL_TRAINER_EPOCHS} bounds their epochs (30)
+ *                         and {@code XMODAL_DEVICE} says where PyTorch trains
  * @param dlqPayloadCap    bytes of a refused record kept in its dead letter
  * @param metricsInterval  how often pair counts are published
  */
 public record TrainerConfig(String applicationId, String mappingName, int heldOutPercent, int refitEveryPairs,
                             Duration refitInterval, int minTrainingPairs, int minHeldOutImages,
-                            ModelSearch.Options search, int dlqPayloadCap,
+                            ModelSearch.Options search, List<LearnedOptions> learned,
+                            int dlqPayloadCap,
                             Duration metricsInterval) {
 
   public static TrainerConfig from(ConfigSource source, PlatformConfig platform) {
@@ -37,7 +44,19 @@ public record TrainerConfig(String applicationId, String mappingName, int heldOu
         source.positiveInt("XMODAL_TRAINER_MIN_HELD_OUT", 50),
         source.string("XMODAL_TRAINER_GRID", "full").equalsIgnoreCase("quick")
             ? ModelSearch.Options.quick() : ModelSearch.Options.defaults(),
+        learned(source),
         source.positiveInt("XMODAL_DLQ_PAYLOAD_CAP", RejectionFactory.DEFAULT_PAYLOAD_CAP),
         platform.metricsInterval());
+  }
+
+  private static List<LearnedOptions> learned(ConfigSource source) {
+    if (!source.bool("XMODAL_TRAINER_LEARNED", true)) {
+      return List.of();
+    }
+    int epochs = source.positiveInt("XMODAL_TRAINER_EPOCHS", 30);
+    DeviceChoice device = source.enumValue("XMODAL_DEVICE", DeviceChoice.class,
+        DeviceChoice.AUTO);
+    return java.util.Arrays.stream(LearnedOptions.Kind.values())
+        .map(kind -> LearnedOptions.defaults(kind).withEpochs(epochs).withDevice(device)).toList();
   }
 }

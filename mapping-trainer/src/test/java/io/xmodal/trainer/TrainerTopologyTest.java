@@ -2,6 +2,8 @@ package io.xmodal.trainer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.xmodal.encoders.DeviceChoice;
+import io.xmodal.learned.LearnedOptions;
 import io.xmodal.mapping.Fits;
 import io.xmodal.mapping.HeldOut;
 import io.xmodal.mapping.HubnessCorrection;
@@ -24,6 +26,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -109,6 +112,10 @@ class TrainerTopologyTest {
 
   @BeforeEach
   void start() {
+    start(List.of());
+  }
+
+  void start(List<LearnedOptions> learned) {
     ConfigSource source = ConfigSource.of(Map.of("XMODAL_WORK_DIR", work.toString(), "KAFKA_BOOTSTRAP_SERVERS",
         "ttd:9092", "XMODAL_TRAINER_MIN_PAIRS", "50", "XMODAL_TRAINER_MIN_HELD_OUT", "5",
         "XMODAL_TRAINER_REFIT_PAIRS", "100", "XMODAL_METRICS_INTERVAL", "1h"));
@@ -119,7 +126,7 @@ class TrainerTopologyTest {
         List.of(Method.LEAST_SQUARES, Method.PROCRUSTES, Method.CCA));
     TrainerConfig config = new TrainerConfig(base.applicationId(), base.mappingName(), base.heldOutPercent(),
         base.refitEveryPairs(), base.refitInterval(), base.minTrainingPairs(), base.minHeldOutImages(), small,
-        base.dlqPayloadCap(), base.metricsInterval());
+        learned, base.dlqPayloadCap(), base.metricsInterval());
     topics = TopicCatalogue.create(platform.topics(), new PlainAvroSerdes());
     Properties props = StreamsSettings.properties(platform, config.applicationId(), topics, 1024);
     // fits run on the test thread: results are published at the next punctuation
@@ -191,6 +198,36 @@ class TrainerTopologyTest {
         .anySatisfy(e -> assertThat(e.getTags()).containsEntry("promoted", "false"));
     assertThat(m).filteredOn(e -> e.getName().equals("mapping.promoted")).extracting(MetricEvent::getValue)
         .containsExactly(1.0);
+  }
+
+  @Test
+  void shouldTrainLearnedMapsFromTheWeightedCcaAndScoreThemLikeTheClosedForms() {
+    stop();
+    start(Arrays.stream(LearnedOptions.Kind.values())
+        .map(k -> new LearnedOptions(k, LearnedOptions.Loss.INFONCE, 3, 3, 64, 1e-3, 0.1, 8, 3, DeviceChoice.CPU))
+        .toList());
+    // noisy pairs: the closed forms leave something to learn
+    pipe(data(300, 1, 6.0), false);
+
+    tick();
+
+    MappingModel v1 = mappings.readValuesToList().get(0);
+    List<MetricEvent> rsums = metrics.readValuesToList().stream()
+        .filter(e -> e.getName().equals("mapping.heldout.rsum")).toList();
+    // both learned kinds were trained, scored on the held-out pairs and reported, like every closed form
+    assertThat(rsums).extracting(e -> e.getTags().get("method"))
+        .contains("CCA", "LEAST_SQUARES", "PROCRUSTES", "CONTRASTIVE", "GMLP");
+    // the published version is the best candidate, whichever family it came from
+    double best = rsums.stream().mapToDouble(MetricEvent::getValue).max().orElseThrow();
+    assertThat(v1.getHeldOutMetrics().get("rsum")).isEqualTo(best);
+    // the learned maps started from the best weighted CCA, so they are at least as good on the held-out pairs
+    double cca = rsums.stream().filter(e -> e.getTags().get("candidate").contains("w=σ"))
+        .filter(e -> e.getTags().get("method").equals("CCA")).mapToDouble(MetricEvent::getValue).max().orElseThrow();
+    assertThat(rsums).filteredOn(e -> e.getTags().get("method").equals("GMLP"))
+        .allSatisfy(e -> assertThat(e.getValue()).isGreaterThan(cca));
+    // here the gMLP wins; its weights travel in the event and decode to the same map for query-stream
+    assertThat(v1.getMethod()).isEqualTo(io.xmodal.schemas.MappingMethod.GMLP);
+    assertThat(MappingCodec.fromAvro(v1)).isInstanceOf(io.xmodal.mapping.GmlpMap.class);
   }
 
   @Test
