@@ -13,7 +13,8 @@ import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Measure throughput and memory (numbers for the README and the closing notes, not tests).",
-    subcommands = {BenchCommand.Encode.class, BenchCommand.Refit.class, BenchCommand.Search.class})
+    subcommands = {BenchCommand.Encode.class, BenchCommand.Refit.class, BenchCommand.Search.class,
+        BenchCommand.Learned.class})
 final class BenchCommand {
 
   @Command(name = "encode", mixinStandardHelpOptions = true,
@@ -74,6 +75,39 @@ final class BenchCommand {
     @Override
     public Integer call() {
       new io.xmodal.query.SearchBenchmark(System.out).run(sizes, batch, batches, 10);
+      return 0;
+    }
+  }
+
+  @Command(name = "learned", mixinStandardHelpOptions = true,
+      description = {
+          "Training time of the learned maps (CONTRASTIVE, GMLP) on the Flickr8k train pairs: seconds per epoch, epochs "
+              + "to the best held-out epoch, total; then per-query inference cost of each map against the linear map "
+              + "it starts from.",
+          "Embeddings come from the cache 'xmodal eval' fills (or are encoded first). XMODAL_DEVICE picks where PyTorch "
+              + "trains."})
+  static final class Learned implements Callable<Integer> {
+
+    @Option(names = "--path", paramLabel = "DIR", description = "Flickr8k folder (default XMODAL_SHARED_DIR/datasets/flickr8k).")
+    Path path;
+
+    @Option(names = "--epochs", defaultValue = "30", description = "Most epochs per map (default ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--queries", defaultValue = "2000", description = "Dev captions projected per pass (default ${DEFAULT-VALUE}).")
+    int queries;
+
+    @Override
+    public Integer call() {
+      ConfigSource source = ConfigSource.fromEnvironment();
+      io.xmodal.app.eval.OfflineEvaluation.Embedded[] e = EvalCommand.embed(source, path,
+          java.util.List.of(Split.TRAIN, Split.DEV), System.out);
+      io.xmodal.encoders.DeviceChoice device = io.xmodal.encode.EncodeConfig.from(source, PlatformConfig.from(source))
+          .encoders().device();
+      java.util.List<io.xmodal.learned.LearnedOptions> kinds = java.util.Arrays.stream(
+              io.xmodal.learned.LearnedOptions.Kind.values())
+          .map(k -> io.xmodal.learned.LearnedOptions.defaults(k).withEpochs(epochs).withDevice(device)).toList();
+      new io.xmodal.app.bench.LearnedBench(System.out).run(e[0], e[1], kinds, queries);
       return 0;
     }
   }

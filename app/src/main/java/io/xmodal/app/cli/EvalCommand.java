@@ -8,7 +8,9 @@ import io.xmodal.app.dataset.Split;
 import io.xmodal.app.eval.EmbeddingCache;
 import io.xmodal.app.eval.OfflineEvaluation;
 import io.xmodal.encode.EncodeConfig;
+import io.xmodal.encoders.DeviceChoice;
 import io.xmodal.encoders.Encoders;
+import io.xmodal.learned.LearnedOptions;
 import io.xmodal.mapping.ModelSearch;
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
@@ -55,6 +57,22 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--held-out", defaultValue = "10", paramLabel = "PERCENT", description = "Share of fit images kept aside to choose hyperparameters (default ${DEFAULT-VALUE}).")
   int heldOut;
 
+  @Option(names = "--learned", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Also train the learned maps (CONTRASTIVE, GMLP) from the best weighted CCA (default). "
+          + "--no-learned: closed forms only.")
+  boolean learned;
+
+  @Option(names = "--epochs", defaultValue = "30", description = "Most epochs per learned map (default ${DEFAULT-VALUE}).")
+  int epochs;
+
+  @Option(names = "--loss", defaultValue = "infonce", paramLabel = "LOSS",
+      description = "Loss of the learned maps: infonce (symmetric, in-batch negatives; default) or mse (regression).")
+  String loss;
+
+  @Option(names = "--seed", defaultValue = "17", description = "Seed of the learned maps' initialisation, shuffles "
+      + "and dropout (default ${DEFAULT-VALUE}); the same seed gives the same table.")
+  long seed;
+
   @Override
   public Integer call() throws Exception {
     if (!dataset.equalsIgnoreCase("flickr8k")) {
@@ -63,18 +81,20 @@ final class EvalCommand implements Callable<Integer> {
     PrintStream out = System.out;
     ConfigSource source = ConfigSource.fromEnvironment();
     PlatformConfig platform = PlatformConfig.from(source);
-    Path dir = path != null ? path : platform.sharedDir().resolve("datasets").resolve("flickr8k");
-    Dataset fitData = Flickr8k.load(dir, split(fit), 0);
-    Dataset evalData = Flickr8k.load(dir, split(eval), 0);
-    EmbeddingCache cache = new EmbeddingCache(platform.workDir().resolve("cache").resolve("embeddings"), out);
-    OfflineEvaluation.Embedded fitEmb;
-    OfflineEvaluation.Embedded evalEmb;
-    try (Encoders encoders = Encoders.load(EncodeConfig.from(source, platform).encoders())) {
-      fitEmb = OfflineEvaluation.embed(fit, fitData, encoders, cache);
-      evalEmb = OfflineEvaluation.embed(eval, evalData, encoders, cache);
+    OfflineEvaluation.Embedded[] embedded = embed(source, path, List.of(split(fit), split(eval)), out);
+    OfflineEvaluation.Embedded fitEmb = embedded[0];
+    OfflineEvaluation.Embedded evalEmb = embedded[1];
+    DeviceChoice device = EncodeConfig.from(source, platform).encoders().device();
+    LearnedOptions.Loss lossKind = learnedLoss();
+    List<LearnedOptions> kinds = new ArrayList<>();
+    if (learned) {
+      for (LearnedOptions.Kind kind : LearnedOptions.Kind.values()) {
+        kinds.add(LearnedOptions.defaults(kind).withEpochs(epochs).withDevice(device).withSeed(seed)
+            .withLoss(lossKind));
+      }
     }
     List<OfflineEvaluation.Row> rows = new ArrayList<>(new OfflineEvaluation(out).run(fitEmb, evalEmb, heldOut,
-        ModelSearch.Options.defaults()));
+        ModelSearch.Options.defaults(), kinds));
     rows.sort(Comparator.comparing(OfflineEvaluation.Row::method));
     print(out, rows);
     if (json != null) {
@@ -82,6 +102,29 @@ final class EvalCommand implements Callable<Integer> {
       out.println("wrote " + json.toAbsolutePath());
     }
     return 0;
+  }
+
+  /** The splits' embeddings, from the cache under XMODAL_WORK_DIR or encoded now (with progress lines). */
+  static OfflineEvaluation.Embedded[] embed(ConfigSource source, Path path, List<Split> splits, PrintStream out) {
+    PlatformConfig platform = PlatformConfig.from(source);
+    Path dir = path != null ? path : platform.sharedDir().resolve("datasets").resolve("flickr8k");
+    EmbeddingCache cache = new EmbeddingCache(platform.workDir().resolve("cache").resolve("embeddings"), out);
+    OfflineEvaluation.Embedded[] embedded = new OfflineEvaluation.Embedded[splits.size()];
+    try (Encoders encoders = Encoders.load(EncodeConfig.from(source, platform).encoders())) {
+      for (int i = 0; i < embedded.length; i++) {
+        Dataset data = Flickr8k.load(dir, splits.get(i), 0);
+        embedded[i] = OfflineEvaluation.embed(splits.get(i).name().toLowerCase(Locale.ROOT), data, encoders, cache);
+      }
+    }
+    return embedded;
+  }
+
+  private LearnedOptions.Loss learnedLoss() {
+    try {
+      return LearnedOptions.Loss.valueOf(loss.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "unknown --loss '" + loss + "' (infonce, mse)");
+    }
   }
 
   private Split split(String name) {

@@ -3,9 +3,12 @@ package io.xmodal.app.eval;
 import io.xmodal.app.dataset.Dataset;
 import io.xmodal.encoders.Encoders;
 import io.xmodal.encoders.image.ImageDecoder;
+import io.xmodal.learned.LearnedOptions;
+import io.xmodal.learned.LearnedSearch;
 import io.xmodal.mapping.EvalSet;
 import io.xmodal.mapping.HeldOut;
 import io.xmodal.mapping.Linalg;
+import io.xmodal.mapping.LinearMap;
 import io.xmodal.mapping.CrossModalMap;
 import io.xmodal.mapping.ModelSearch;
 import io.xmodal.mapping.Recall;
@@ -16,6 +19,7 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +34,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class OfflineEvaluation {
 
   /** One row of the result table. */
-  public record Row(String method, Recall.Result recall, double fitSeconds, double validationRsum) {}
+  public record Row(String method, Recall.Result recall, double fitSeconds, double validationRsum,
+                    CrossModalMap map) {}
 
   /** Embedded data of one split: image and caption vectors, caption → image index. */
   public record Embedded(List<String> imageIds, float[][] images, List<String> captionIds, float[][] captions,
@@ -58,21 +63,38 @@ public final class OfflineEvaluation {
   }
 
   public List<Row> run(Embedded fit, Embedded eval, int heldOutPercent, ModelSearch.Options options) {
+    return run(fit, eval, heldOutPercent, options, List.of());
+  }
+
+  /** As above, plus learned maps of the given kinds, started from the best weighted-CCA candidate. */
+  public List<Row> run(Embedded fit, Embedded eval, int heldOutPercent, ModelSearch.Options options,
+                       List<LearnedOptions> learned) {
     // the trainer's split of the fit data: a held-out tenth chooses hyperparameters, the rest is fitted
     List<Integer> trainImages = new ArrayList<>();
     List<Integer> validationImages = new ArrayList<>();
     for (int i = 0; i < fit.imageIds().size(); i++) {
       (HeldOut.isHeldOut(fit.imageIds().get(i), heldOutPercent) ? validationImages : trainImages).add(i);
     }
-    SufficientStats stats = stats(fit, trainImages);
+    float[][][] pairs = trainingPairs(fit, trainImages);
+    SufficientStats stats = stats(pairs);
     EvalSet validation = subset(fit, validationImages);
     INDArray refText = referenceCaptions(fit, trainImages);
     INDArray refImages = referenceImages(fit, trainImages);
     out.printf("fitting on %d pairs (%d images), choosing hyperparameters on %d held-out images (%d captions), as "
             + "the trainer does; hubness references: %d captions, %d images%n", stats.count(), trainImages.size(),
         validationImages.size(), validation.captionCount(), refText.rows(), refImages.rows());
-    List<ModelSearch.Candidate> chosen = ModelSearch.bestPerFamily(stats, validation, refText, refImages, options,
-        line -> { });
+    List<ModelSearch.Candidate> chosen = new ArrayList<>(ModelSearch.bestPerFamily(stats, validation, refText,
+        refImages, options, line -> { }));
+    if (!learned.isEmpty()) {
+      if (LearnedSearch.start(chosen).isEmpty()) {
+        out.println("no weighted CCA candidate to start the learned maps from; skipping them");
+      }
+      for (LearnedSearch.Trained t : LearnedSearch.train(pairs[0], pairs[1], chosen, validation, refText, refImages,
+          options.hubness(), learned, out::println)) {
+        out.println(t.summary());
+        chosen.addAll(t.candidates());
+      }
+    }
     EvalSet test = subset(eval, allIndices(eval.imageIds().size()));
     out.printf("evaluating %d families on %d images and %d captions%n", chosen.size(), test.imageCount(),
         test.captionCount());
@@ -80,12 +102,12 @@ public final class OfflineEvaluation {
     for (ModelSearch.Candidate c : chosen) {
       Recall.Result r = Recall.evaluate(c.map(), test.captions(), test.captionImage(), test.images(), refText,
           refImages);
-      rows.add(new Row(c.map().label(), r, c.fitSeconds(), c.validation().rsum()));
+      rows.add(new Row(c.map().label(), r, c.fitSeconds(), c.validation().rsum(), c.map()));
     }
     return rows;
   }
 
-  private static SufficientStats stats(Embedded e, List<Integer> images) {
+  private static float[][][] trainingPairs(Embedded e, List<Integer> images) {
     java.util.Set<Integer> keep = new java.util.HashSet<>(images);
     List<float[]> xs = new ArrayList<>();
     List<float[]> ys = new ArrayList<>();
@@ -95,10 +117,14 @@ public final class OfflineEvaluation {
         ys.add(e.images()[e.captionImage()[c]]);
       }
     }
-    SufficientStats s = new SufficientStats(e.captions()[0].length, e.images()[0].length);
-    for (int i = 0; i < xs.size(); i += 4096) {
-      int end = Math.min(xs.size(), i + 4096);
-      s.add(xs.subList(i, end).toArray(float[][]::new), ys.subList(i, end).toArray(float[][]::new));
+    return new float[][][] {xs.toArray(float[][]::new), ys.toArray(float[][]::new)};
+  }
+
+  private static SufficientStats stats(float[][][] pairs) {
+    SufficientStats s = new SufficientStats(pairs[0][0].length, pairs[1][0].length);
+    for (int i = 0; i < pairs[0].length; i += 4096) {
+      int end = Math.min(pairs[0].length, i + 4096);
+      s.add(java.util.Arrays.copyOfRange(pairs[0], i, end), java.util.Arrays.copyOfRange(pairs[1], i, end));
     }
     return s;
   }
