@@ -89,6 +89,10 @@ public final class LearnedTrainer {
     Recall.Result bestRecall = startRecall;
     int bestEpoch = 0;
     int epoch = 0;
+    // autograd's grad mode is per thread and on in a thread PyTorch has not seen (the trainer's fit thread): the
+    // in-place parameter updates need it off; a GradientCollector turns it on only while it is open
+    boolean gradMode = JniUtils.isGradMode();
+    JniUtils.setGradMode(false);
     try (NDManager manager = engine.newBaseManager(device)) {
       NDArray mux = manager.create(muX, new Shape(1, dx));
       NDArray muy = manager.create(muY, new Shape(1, dy));
@@ -178,6 +182,8 @@ public final class LearnedTrainer {
           since++;
         }
       }
+    } finally {
+      JniUtils.setGradMode(gradMode);
     }
     // the kept map lives in ND4J memory, apart from PyTorch's: scoring it again must give what it scored in training
     Recall.Result again = Recall.evaluate(best, validation.captions(), validation.captionImage(), validation.images(),

@@ -90,6 +90,23 @@ class LearnedTrainerTest {
   }
 
   @Test
+  void shouldTrainOnAThreadOtherThanTheOneThatLoadedPyTorch() throws Exception {
+    Data d = data(3);
+    LinearMap start = Fits.cca(SufficientStats.of(d.x(), d.y()), 0.1).map(DX, 1);
+    Engine.getEngine("PyTorch"); // loaded here; the trainer's fit thread is another one, as in mapping-trainer
+    java.util.concurrent.ExecutorService fit = java.util.concurrent.Executors.newSingleThreadExecutor();
+    try {
+      LearnedTrainer.Result r = fit.submit(() -> LearnedTrainer.train(d.x(), d.y(), start, d.validation(), null, null,
+          HubnessCorrection.NONE, options(LearnedOptions.Kind.CONTRASTIVE), line -> { })).get();
+
+      assertThat(r.epochs()).isBetween(1, 4);
+      assertThat(r.validation().rsum()).isGreaterThanOrEqualTo(r.start().rsum());
+    } finally {
+      fit.shutdown();
+    }
+  }
+
+  @Test
   void shouldGiveTheSameResultForTheSameSeed() {
     Data d = data(2);
     LinearMap start = Fits.cca(SufficientStats.of(d.x(), d.y()), 0.1).map(DX, 1);

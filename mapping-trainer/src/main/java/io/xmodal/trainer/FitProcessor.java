@@ -12,6 +12,7 @@ import io.xmodal.mapping.codec.MappingCodec;
 import io.xmodal.platform.streams.MetricEvents;
 import io.xmodal.platform.streams.Outcome;
 import io.xmodal.learned.LearnedSearch;
+import io.xmodal.learned.LearnedTrainer;
 import io.xmodal.schemas.EncoderIdentity;
 import io.xmodal.schemas.EncoderKeys;
 import io.xmodal.schemas.MappingModel;
@@ -274,23 +275,23 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
         long t0 = System.nanoTime();
         List<ModelSearch.Candidate> candidates = new ArrayList<>(ModelSearch.bestPerFamily(stats, validation, refText,
             refImages, config.search(), line -> LOG.debug("candidate {}", line)));
-        if (rows != null && rows[0].length > 0) {
-          for (LearnedSearch.Trained t : LearnedSearch.train(rows[0], rows[1], candidates, validation, refText,
-              refImages, config.search().hubness(), config.learned(), line -> LOG.debug("{}", line))) {
-            if (t.error() != null) {
-              LOG.warn(t.summary());
-            } else {
-              LOG.info(t.summary());
-            }
-            candidates.addAll(t.candidates());
+        List<LearnedSearch.Trained> learned = rows == null || rows[0].length == 0 ? List.of()
+            : LearnedSearch.train(rows[0], rows[1], candidates, validation, refText, refImages,
+                config.search().hubness(), config.learned(), line -> LOG.debug("{}", line));
+        for (LearnedSearch.Trained t : learned) {
+          if (t.error() != null) {
+            LOG.warn(t.summary());
+          } else {
+            LOG.info(t.summary());
           }
+          candidates.addAll(t.candidates());
         }
         ModelSearch.Candidate best = candidates.stream()
             .max(Comparator.comparingDouble(c -> c.validation().rsum())).orElseThrow();
         Recall.Result liveRecall = comparable == null ? null : Recall.evaluate(MappingCodec.fromAvro(comparable),
             validation.captions(), validation.captionImage(), validation.images(), refText, refImages);
         finished.set(new FitResult(candidates, best, comparable, liveRecall, stats.count(), validation.imageCount(),
-            text, image, refText, refImages, (System.nanoTime() - t0) / 1e9, null));
+            text, image, refText, refImages, (System.nanoTime() - t0) / 1e9, learned, null));
       } catch (RuntimeException | Error e) {
         finished.set(FitResult.failed(e));
       }
@@ -342,6 +343,20 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
       }
       c.validation().asMap().forEach((name, value) ->
           metric("mapping.heldout." + name, value, name.equals("rsum") ? "points" : "percent", tags, timestamp));
+    }
+    for (LearnedSearch.Trained t : r.learned()) {
+      Map<String, String> tags = Map.of("mapping", config.mappingName(), "kind", t.options().kind().name());
+      if (t.error() != null) {
+        metric("mapping.learned.failed", 1, "count", Map.of("mapping", config.mappingName(), "kind",
+            t.options().kind().name(), "error", t.error()), timestamp);
+        continue;
+      }
+      LearnedTrainer.Result lr = t.result();
+      metric("mapping.learned.epochs", lr.epochs(), "epochs", tags, timestamp);
+      metric("mapping.learned.best_epoch", lr.bestEpoch(), "epochs", tags, timestamp);
+      metric("mapping.learned.seconds_per_epoch", lr.secondsPerEpoch(), "seconds", tags, timestamp);
+      metric("mapping.learned.seconds", lr.seconds(), "seconds", tags, timestamp);
+      metric("mapping.learned.gain", lr.validation().rsum() - lr.start().rsum(), "points", tags, timestamp);
     }
     if (r.liveRecall() != null) {
       metric("mapping.live.rsum", r.liveRecall().rsum(), "points",

@@ -13,7 +13,8 @@ import java.util.List;
 record FitResult(List<ModelSearch.Candidate> candidates, ModelSearch.Candidate best, MappingModel live,
                  Recall.Result liveRecall, long pairsUsed, int heldOutImages, EncoderIdentity textEncoder,
                  EncoderIdentity imageEncoder, org.nd4j.linalg.api.ndarray.INDArray referenceText,
-                 org.nd4j.linalg.api.ndarray.INDArray referenceImages, double seconds, Throwable failure) {
+                 org.nd4j.linalg.api.ndarray.INDArray referenceImages, double seconds,
+                 List<io.xmodal.learned.LearnedSearch.Trained> learned, Throwable failure) {
 
   /** The quality gate: a candidate replaces the live mapping only if its held-out rsum is not worse. */
   static boolean passesGate(Recall.Result candidate, Recall.Result live) {
@@ -25,6 +26,6 @@ record FitResult(List<ModelSearch.Candidate> candidates, ModelSearch.Candidate b
   }
 
   static FitResult failed(Throwable t) {
-    return new FitResult(List.of(), null, null, null, 0, 0, null, null, null, null, 0, t);
+    return new FitResult(List.of(), null, null, null, 0, 0, null, null, null, null, 0, List.of(), t);
   }
 }

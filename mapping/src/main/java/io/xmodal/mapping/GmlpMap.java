@@ -66,6 +66,21 @@ public record GmlpMap(String variant, INDArray muX, INDArray muY, INDArray a, IN
       this.b2v = vec(this.b2);
     }
 
+    /** A block of dimension k and hidden size h with Gaussian weights (std {@code std}; tests and benchmarks). */
+    public static Block random(int k, int h, double std, java.util.Random r) {
+      return new Block(gaussian(1, k, std, r).addi(1), gaussian(1, k, std, r), gaussian(k, 2 * h, std, r),
+          gaussian(1, 2 * h, std, r), gaussian(1, h, std, r).addi(1), gaussian(1, h, std, r), gaussian(h, h, std, r),
+          gaussian(1, h, std, r).addi(1), gaussian(h, k, std, r), gaussian(1, k, std, r));
+    }
+
+    private static INDArray gaussian(int rows, int cols, double std, java.util.Random r) {
+      float[] v = new float[rows * cols];
+      for (int i = 0; i < v.length; i++) {
+        v[i] = (float) (r.nextGaussian() * std);
+      }
+      return org.nd4j.linalg.factory.Nd4j.create(v, new long[] {rows, cols}, DataType.FLOAT);
+    }
+
     public INDArray ln1Gamma() {
       return ln1Gamma;
     }

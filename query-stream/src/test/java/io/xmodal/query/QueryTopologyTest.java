@@ -7,6 +7,7 @@ import io.xmodal.encoders.EncoderSession;
 import io.xmodal.encoders.Encoders;
 import io.xmodal.encoders.image.ImageDecoder;
 import io.xmodal.mapping.Fits;
+import io.xmodal.mapping.GmlpMap;
 import io.xmodal.mapping.HubnessCorrection;
 import io.xmodal.mapping.LinearMap;
 import io.xmodal.mapping.SufficientStats;
@@ -220,6 +221,54 @@ class QueryTopologyTest {
         .contains(imageIds.get(1));
     assertThat(byId.get("e1").getHits()).extracting(h -> h.getId()).contains(captionImage.get(7));
     assertThat(rejected.isEmpty()).isTrue();
+  }
+
+  @Test
+  void shouldServeAGmlpMapExactlyAsTheLibraryProjectsIt() {
+    float[][] x = new float[captionVectors.size()][];
+    float[][] y = new float[captionVectors.size()][];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = Vectors.l2(captionVectors.get(i));
+      y[i] = Vectors.l2(imageVectors.get(imageIds.indexOf(captionImage.get(i))));
+    }
+    LinearMap start = Fits.cca(SufficientStats.of(x, y), 0.3).map(32, 1);
+    GmlpMap map = new GmlpMap("text-gmlp h=16", start.muX(), start.muY(), start.a(), start.b(),
+        GmlpMap.Block.random(32, 16, 0.2, new java.util.Random(4)), HubnessCorrection.NONE);
+    fillGalleries();
+    mappings.pipeInput("default", MappingCodec.toAvro(map, new MappingCodec.Meta("default", 5,
+        identity(encoders.text().info()), identity(encoders.image().info()), x.length, Map.of("rsum", 400.0), T0,
+        null)));
+    int[] asked = {0, 13, 101, 222};
+    for (int c : asked) {
+      queries.pipeInput("g" + c, query("g" + c).setModality(Modality.TEXT).setExistingId(captionIds.get(c)).build());
+    }
+
+    Map<String, QueryResult> byId = new HashMap<>();
+    answer().forEach(r -> byId.put(r.getQueryId(), r));
+
+    float[][] gallery = new float[imageVectors.size()][];
+    for (int i = 0; i < gallery.length; i++) {
+      gallery[i] = Vectors.l2(imageVectors.get(i));
+    }
+    var projected = map.projectImages(Nd4j.create(gallery).castTo(DataType.FLOAT));
+    for (int c : asked) {
+      var q = map.projectText(Nd4j.create(new float[][] {x[c]}).castTo(DataType.FLOAT));
+      float[] scores = projected.mmul(q.transpose()).data().asFloat();
+      List<Integer> order = new ArrayList<>();
+      for (int i = 0; i < scores.length; i++) {
+        order.add(i);
+      }
+      order.sort((i, j) -> Float.compare(scores[j], scores[i]));
+      QueryResult r = byId.get("g" + c);
+      assertThat(r.getError()).isNull();
+      assertThat(r.getMappingVersion()).isEqualTo(5L);
+      assertThat(r.getHits()).extracting(h -> h.getId())
+          .containsExactlyElementsOf(order.subList(0, 5).stream().map(imageIds::get).toList());
+      for (int k = 0; k < 5; k++) {
+        assertThat(r.getHits().get(k).getScore()).isCloseTo(scores[order.get(k)],
+            org.assertj.core.data.Offset.offset(1e-4f));
+      }
+    }
   }
 
   @Test

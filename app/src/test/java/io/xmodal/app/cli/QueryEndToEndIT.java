@@ -24,9 +24,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -98,22 +95,10 @@ class QueryEndToEndIT {
   }
 
   private static Map<String, Double> latestMetrics(Stack stack, String prefix, Duration wait) {
-    Map<String, Object> props = new HashMap<>(stack.config().clientConfig());
-    props.put(ConsumerConfig.GROUP_ID_CONFIG, "query-e2e-metrics");
-    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     Map<String, Double> out = new HashMap<>();
-    try (KafkaConsumer<String, MetricEvent> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
-        stack.topics().metrics().valueSerde().deserializer())) {
-      consumer.subscribe(List.of(stack.topics().metrics().name()));
-      long deadline = System.nanoTime() + wait.toNanos();
-      while (System.nanoTime() < deadline && !(out.containsKey(prefix + "t2i.r10") && out.containsKey(prefix + "i2t.r10"))) {
-        consumer.poll(Duration.ofMillis(500)).forEach(r -> {
-          if (r.value() != null && r.value().getName().startsWith(prefix)) {
-            out.put(r.value().getName(), r.value().getValue());
-          }
-        });
-      }
-    }
+    MetricsTopic.read(stack, events -> events.stream().map(MetricEvent::getName)
+        .filter(n -> n.equals(prefix + "t2i.r10") || n.equals(prefix + "i2t.r10")).distinct().count() == 2, wait)
+        .stream().filter(e -> e.getName().startsWith(prefix)).forEach(e -> out.put(e.getName(), e.getValue()));
     return out;
   }
 }

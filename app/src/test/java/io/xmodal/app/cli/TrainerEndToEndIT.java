@@ -10,6 +10,7 @@ import io.xmodal.ingest.IngestTestImages;
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.runtime.Ports;
 import io.xmodal.schemas.MappingModel;
+import io.xmodal.schemas.MetricEvent;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -67,6 +68,17 @@ class TrainerEndToEndIT {
       assertThat(v1.getTextEncoder().getChecksum()).isEqualTo(encoders.text().info().checksum());
       assertThat(v1.getImageEncoder().getChecksum()).isEqualTo(encoders.image().info().checksum());
       assertThat(v1.getWeights()).isNotEmpty();
+
+      // and the learned maps were trained in the fit thread from the stored pairs, as xmodal.metrics reports
+      java.util.function.Function<List<MetricEvent>, Map<String, Double>> epochs = events -> events.stream()
+          .filter(e -> e.getName().equals("mapping.learned.epochs"))
+          .collect(java.util.stream.Collectors.toMap(e -> e.getTags().get("kind"), MetricEvent::getValue,
+              (a, b) -> b));
+      List<MetricEvent> metrics = MetricsTopic.read(stack, events -> epochs.apply(events).size() == 2,
+          Duration.ofSeconds(30));
+      assertThat(epochs.apply(metrics)).containsOnlyKeys("GMLP", "CONTRASTIVE")
+          .allSatisfy((kind, n) -> assertThat(n).isGreaterThanOrEqualTo(1));
+      assertThat(metrics).noneMatch(e -> e.getName().equals("mapping.learned.failed"));
 
       // And rolling back re-publishes that version as the newest one
       long newest = versions.get(versions.size() - 1).getVersion();

@@ -3,6 +3,7 @@ package io.xmodal.mapping.codec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.xmodal.mapping.Fits;
+import io.xmodal.mapping.GmlpMap;
 import io.xmodal.mapping.HubnessCorrection;
 import io.xmodal.mapping.LinearMap;
 import io.xmodal.mapping.SufficientStats;
@@ -69,5 +70,27 @@ class MappingCodecTest {
     assertThat(event.getPreprocessing()).isEmpty();
     assertThat(event.getWeights()).extracting(t -> t.getName()).containsExactly(MappingCodec.TEXT_PROJECTION);
     assertThat(((LinearMap) MappingCodec.fromAvro(event)).b()).isNull();
+  }
+
+  @Test
+  void shouldRoundTripAGmlpMapWithItsBlock() {
+    LinearMap start = Fits.cca(stats(), 0.01).map(3, 1);
+    GmlpMap map = new GmlpMap("text-gmlp h=5", start.muX(), start.muY(), start.a(), start.b(),
+        GmlpMap.Block.random(3, 5, 0.5, new Random(3)), HubnessCorrection.csls(10));
+
+    MappingModel event = MappingCodec.toAvro(map, new MappingCodec.Meta("default", 2, id("t", 4), id("i", 6), 200,
+        Map.of(), Instant.EPOCH, 1L));
+    var back = MappingCodec.fromAvro(event);
+
+    assertThat(event.getMethod()).isEqualTo(MappingMethod.GMLP);
+    assertThat(back).isInstanceOf(GmlpMap.class);
+    assertThat(back.hubness()).isEqualTo(map.hubness());
+    INDArray x = Nd4j.rand(7, 4);
+    INDArray expected = map.projectText(x);
+    // the block is not the identity: serving it must differ from the linear start
+    assertThat(expected.sub(start.projectText(x)).amaxNumber().doubleValue()).isGreaterThan(1e-2);
+    assertThat(back.projectText(x).sub(expected).amaxNumber().doubleValue()).isLessThan(1e-5);
+    INDArray y = Nd4j.rand(7, 6);
+    assertThat(back.projectImages(y).sub(map.projectImages(y)).amaxNumber().doubleValue()).isLessThan(1e-5);
   }
 }
