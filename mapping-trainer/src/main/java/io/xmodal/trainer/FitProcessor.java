@@ -158,8 +158,9 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
       return new float[][][] {x, y};
     }
 
-    INDArray references(java.util.TreeMap<String, float[]> refs) {
-      return refs.isEmpty() ? null : Linalg.matrix(refs.values().toArray(float[][]::new)).castTo(DataType.FLOAT);
+    INDArray references(java.util.TreeMap<String, float[]> refs, int max) {
+      return refs.isEmpty() ? null
+          : Linalg.matrix(HeldOut.capReferences(refs, max).toArray(float[][]::new)).castTo(DataType.FLOAT);
     }
   }
 
@@ -255,8 +256,8 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
     g.flush();
     SufficientStats stats = SufficientStats.fromBytes(g.stats.toBytes());
     EvalSet validation = heldOutSet(key);
-    INDArray refText = g.references(g.refText);
-    INDArray refImages = g.references(g.refImages);
+    INDArray refText = g.references(g.refText, HeldOut.MAX_REFERENCE_CAPTIONS);
+    INDArray refImages = g.references(g.refImages, HeldOut.MAX_REFERENCE_IMAGES);
     MappingModel liveModel = live.get(config.mappingName());
     boolean sameEncoders = liveModel != null
         && EncoderKeys.of(liveModel.getTextEncoder()).equals(EncoderKeys.of(g.text))
@@ -286,11 +287,9 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
           }
           candidates.addAll(t.candidates());
         }
-        ModelSearch.Candidate best = candidates.stream()
-            .max(Comparator.comparingDouble(c -> c.validation().rsum())).orElseThrow();
         Recall.Result liveRecall = comparable == null ? null : Recall.evaluate(MappingCodec.fromAvro(comparable),
             validation.captions(), validation.captionImage(), validation.images(), refText, refImages);
-        finished.set(new FitResult(candidates, best, comparable, liveRecall, stats.count(), validation.imageCount(),
+        finished.set(new FitResult(candidates, comparable, liveRecall, stats.count(), validation.imageCount(),
             text, image, refText, refImages, (System.nanoTime() - t0) / 1e9, learned, null));
       } catch (RuntimeException | Error e) {
         finished.set(FitResult.failed(e));
@@ -327,18 +326,42 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
       metric("mapping.refit.failed", 1, "count", Map.of(), timestamp);
       return;
     }
-    boolean promote = r.promote();
     Long liveVersion = r.live() == null ? null : r.live().getVersion();
     Long last = state.get(LAST_VERSION);
     long version = Math.max(last == null ? 0 : last, liveVersion == null ? 0 : liveVersion) + 1;
+    // the best candidate whose event fits a Kafka record (a better one that does not is reported and passed over)
+    ModelSearch.Candidate chosen = null;
+    MappingModel model = null;
+    List<ModelSearch.Candidate> ranked = new ArrayList<>(r.candidates());
+    ranked.sort(Comparator.comparingDouble((ModelSearch.Candidate c) -> c.validation().rsum()).reversed());
+    for (ModelSearch.Candidate c : ranked) {
+      Map<String, Double> heldOut = new LinkedHashMap<>(c.validation().asMap());
+      heldOut.put("heldout.images", (double) r.heldOutImages());
+      heldOut.put("fit.seconds", r.seconds());
+      MappingModel m = MappingCodec.toAvro(c.map(), new MappingCodec.Meta(config.mappingName(), version,
+          r.textEncoder(), r.imageEncoder(), r.pairsUsed(), heldOut, Instant.ofEpochMilli(timestamp), liveVersion,
+          r.referenceText(), r.referenceImages()));
+      int bytes = encodedSize(m);
+      if (bytes <= config.maxModelBytes()) {
+        chosen = c;
+        model = m;
+        break;
+      }
+      LOG.warn("candidate {} (held-out rsum {}) encodes to {} bytes, over the {} a mapping may take; passing it over "
+              + "(raise XMODAL_MAX_MESSAGE_BYTES to publish such maps)", c.map().label(),
+          String.format("%.1f", c.validation().rsum()), bytes, config.maxModelBytes());
+      metric("mapping.too_large", bytes, "bytes", Map.of("mapping", config.mappingName(), "candidate",
+          c.map().label()), timestamp);
+    }
+    boolean promote = chosen != null && FitResult.passesGate(chosen.validation(), r.liveRecall());
     for (ModelSearch.Candidate c : r.candidates()) {
       Map<String, String> tags = new HashMap<>();
       tags.put("mapping", config.mappingName());
       tags.put("candidate", c.map().label());
       tags.put("method", c.map().method().name());
-      boolean chosen = promote && c == r.best();
-      tags.put("promoted", Boolean.toString(chosen));
-      if (chosen) {
+      boolean published = promote && c == chosen;
+      tags.put("promoted", Boolean.toString(published));
+      if (published) {
         tags.put("version", Long.toString(version));
       }
       c.validation().asMap().forEach((name, value) ->
@@ -362,28 +385,34 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
       metric("mapping.live.rsum", r.liveRecall().rsum(), "points",
           Map.of("mapping", config.mappingName(), "version", Long.toString(liveVersion)), timestamp);
     }
-    if (!promote) {
-      LOG.info("refit: best candidate {} rsum {} is worse than live v{} rsum {}; not published",
-          r.best().map().label(), String.format("%.1f", r.best().validation().rsum()), liveVersion,
-          String.format("%.1f", r.liveRecall().rsum()));
-      metric("mapping.refused", r.best().validation().rsum(), "points", Map.of("mapping", config.mappingName(),
-          "candidate", r.best().map().label()), timestamp);
+    if (chosen == null) {
+      LOG.warn("refit: no candidate fits a record of {} bytes; the live mapping stays", config.maxModelBytes());
       return;
     }
-    CrossModalMap map = r.best().map();
-    Map<String, Double> metrics = new LinkedHashMap<>(r.best().validation().asMap());
-    metrics.put("heldout.images", (double) r.heldOutImages());
-    metrics.put("fit.seconds", r.seconds());
-    MappingModel model = MappingCodec.toAvro(map, new MappingCodec.Meta(config.mappingName(), version, r.textEncoder(),
-        r.imageEncoder(), r.pairsUsed(), metrics, Instant.ofEpochMilli(timestamp), liveVersion, r.referenceText(),
-        r.referenceImages()));
+    if (!promote) {
+      LOG.info("refit: best candidate {} rsum {} is worse than live v{} rsum {}; not published",
+          chosen.map().label(), String.format("%.1f", chosen.validation().rsum()), liveVersion,
+          String.format("%.1f", r.liveRecall().rsum()));
+      metric("mapping.refused", chosen.validation().rsum(), "points", Map.of("mapping", config.mappingName(),
+          "candidate", chosen.map().label()), timestamp);
+      return;
+    }
     state.put(LAST_VERSION, version);
-    LOG.info("published {} v{}: {} held-out rsum {} (live was {})", config.mappingName(), version, map.label(),
-        String.format("%.1f", r.best().validation().rsum()),
-        r.liveRecall() == null ? "none" : String.format("%.1f", r.liveRecall().rsum()));
+    LOG.info("published {} v{}: {} held-out rsum {} (live was {}), {} bytes", config.mappingName(), version,
+        chosen.map().label(), String.format("%.1f", chosen.validation().rsum()),
+        r.liveRecall() == null ? "none" : String.format("%.1f", r.liveRecall().rsum()), encodedSize(model));
     context.forward(new Record<>(config.mappingName(), new Outcome.Accepted<>(model), timestamp));
-    metric("mapping.promoted", version, "version", Map.of("mapping", config.mappingName(), "candidate", map.label()),
-        timestamp);
+    metric("mapping.promoted", version, "version", Map.of("mapping", config.mappingName(), "candidate",
+        chosen.map().label()), timestamp);
+  }
+
+  /** The event's size in Avro binary (what the registry serde writes, give or take its 5-byte header). */
+  static int encodedSize(MappingModel m) {
+    try {
+      return m.toByteBuffer().remaining();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   private void publishCounts(long timestamp) {

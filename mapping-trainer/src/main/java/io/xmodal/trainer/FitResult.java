@@ -8,9 +8,10 @@ import java.util.List;
 
 /**
  * What one refit produced: every family's best candidate scored on the held-out pairs, the live version scored on the
- * same pairs, and whether the best candidate passes the quality gate (not worse than the live version).
+ * same pairs, and the learned maps' training; the trainer publishes the best candidate that fits a record if it passes
+ * the quality gate (not worse than the live version).
  */
-record FitResult(List<ModelSearch.Candidate> candidates, ModelSearch.Candidate best, MappingModel live,
+record FitResult(List<ModelSearch.Candidate> candidates, MappingModel live,
                  Recall.Result liveRecall, long pairsUsed, int heldOutImages, EncoderIdentity textEncoder,
                  EncoderIdentity imageEncoder, org.nd4j.linalg.api.ndarray.INDArray referenceText,
                  org.nd4j.linalg.api.ndarray.INDArray referenceImages, double seconds,
@@ -21,11 +22,7 @@ record FitResult(List<ModelSearch.Candidate> candidates, ModelSearch.Candidate b
     return live == null || candidate.rsum() >= live.rsum();
   }
 
-  boolean promote() {
-    return failure == null && best != null && passesGate(best.validation(), liveRecall);
-  }
-
   static FitResult failed(Throwable t) {
-    return new FitResult(List.of(), null, null, null, 0, 0, null, null, null, null, 0, List.of(), t);
+    return new FitResult(List.of(), null, null, 0, 0, null, null, null, null, 0, List.of(), t);
   }
 }

@@ -25,12 +25,14 @@ import java.util.List;
  *                         CCA at every refit (default true); {@code XMODAL_TRAINER_EPOCHS} bounds their epochs (30)
  *                         and {@code XMODAL_DEVICE} says where PyTorch trains
  * @param dlqPayloadCap    bytes of a refused record kept in its dead letter
+ * @param maxModelBytes    largest MappingModel the trainer publishes ({@code XMODAL_MAX_MESSAGE_BYTES} less 64 KiB of
+ *                         headroom); a better candidate that would not fit is passed over for the best one that does
  * @param metricsInterval  how often pair counts are published
  */
 public record TrainerConfig(String applicationId, String mappingName, int heldOutPercent, int refitEveryPairs,
                             Duration refitInterval, int minTrainingPairs, int minHeldOutImages,
                             ModelSearch.Options search, List<LearnedOptions> learned,
-                            int dlqPayloadCap,
+                            int dlqPayloadCap, int maxModelBytes,
                             Duration metricsInterval) {
 
   public static TrainerConfig from(ConfigSource source, PlatformConfig platform) {
@@ -46,6 +48,7 @@ public record TrainerConfig(String applicationId, String mappingName, int heldOu
             ? ModelSearch.Options.quick() : ModelSearch.Options.defaults(),
         learned(source),
         source.positiveInt("XMODAL_DLQ_PAYLOAD_CAP", RejectionFactory.DEFAULT_PAYLOAD_CAP),
+        platform.topics().maxMessageBytes() - 64 * 1024,
         platform.metricsInterval());
   }
 

@@ -116,6 +116,10 @@ class TrainerTopologyTest {
   }
 
   void start(List<LearnedOptions> learned) {
+    start(learned, Integer.MAX_VALUE);
+  }
+
+  void start(List<LearnedOptions> learned, int maxModelBytes) {
     ConfigSource source = ConfigSource.of(Map.of("XMODAL_WORK_DIR", work.toString(), "KAFKA_BOOTSTRAP_SERVERS",
         "ttd:9092", "XMODAL_TRAINER_MIN_PAIRS", "50", "XMODAL_TRAINER_MIN_HELD_OUT", "5",
         "XMODAL_TRAINER_REFIT_PAIRS", "100", "XMODAL_METRICS_INTERVAL", "1h"));
@@ -126,7 +130,7 @@ class TrainerTopologyTest {
         List.of(Method.LEAST_SQUARES, Method.PROCRUSTES, Method.CCA));
     TrainerConfig config = new TrainerConfig(base.applicationId(), base.mappingName(), base.heldOutPercent(),
         base.refitEveryPairs(), base.refitInterval(), base.minTrainingPairs(), base.minHeldOutImages(), small,
-        learned, base.dlqPayloadCap(), base.metricsInterval());
+        learned, base.dlqPayloadCap(), maxModelBytes, base.metricsInterval());
     topics = TopicCatalogue.create(platform.topics(), new PlainAvroSerdes());
     Properties props = StreamsSettings.properties(platform, config.applicationId(), topics, 1024);
     // fits run on the test thread: results are published at the next punctuation
@@ -203,9 +207,7 @@ class TrainerTopologyTest {
   @Test
   void shouldTrainLearnedMapsFromTheWeightedCcaAndScoreThemLikeTheClosedForms() {
     stop();
-    start(Arrays.stream(LearnedOptions.Kind.values())
-        .map(k -> new LearnedOptions(k, LearnedOptions.Loss.INFONCE, 3, 3, 64, 1e-3, 0.1, 8, 3, DeviceChoice.CPU))
-        .toList());
+    start(smallLearned());
     // noisy pairs: the closed forms leave something to learn
     pipe(data(300, 1, 6.0), false);
 
@@ -228,6 +230,41 @@ class TrainerTopologyTest {
     // here the gMLP wins; its weights travel in the event and decode to the same map for query-stream
     assertThat(v1.getMethod()).isEqualTo(io.xmodal.schemas.MappingMethod.GMLP);
     assertThat(MappingCodec.fromAvro(v1)).isInstanceOf(io.xmodal.mapping.GmlpMap.class);
+  }
+
+  static List<LearnedOptions> smallLearned() {
+    return Arrays.stream(LearnedOptions.Kind.values())
+        .map(k -> new LearnedOptions(k, LearnedOptions.Loss.INFONCE, 3, 3, 64, 1e-3, 0.1, 8, 3, DeviceChoice.CPU))
+        .toList();
+  }
+
+  @Test
+  void shouldPassOverABetterCandidateWhoseEventWouldNotFitARecord() {
+    Data d = data(300, 1, 6.0);
+    stop();
+    start(smallLearned());
+    pipe(d, false);
+    tick();
+    MappingModel unlimited = mappings.readValuesToList().get(0);
+    assertThat(unlimited.getMethod()).isEqualTo(io.xmodal.schemas.MappingMethod.GMLP);
+    int gmlpBytes = FitProcessor.encodedSize(unlimited);
+
+    // the same refit where the gMLP's event is one byte over the limit
+    stop();
+    start(smallLearned(), gmlpBytes - 1);
+    pipe(d, false);
+    tick();
+
+    MappingModel v1 = mappings.readValuesToList().get(0);
+    assertThat(v1.getMethod()).isNotEqualTo(io.xmodal.schemas.MappingMethod.GMLP);
+    assertThat(FitProcessor.encodedSize(v1)).isLessThan(gmlpBytes);
+    assertThat(v1.getHeldOutMetrics().get("rsum")).isLessThanOrEqualTo(unlimited.getHeldOutMetrics().get("rsum"));
+    List<MetricEvent> m = metrics.readValuesToList();
+    assertThat(m).filteredOn(e -> e.getName().equals("mapping.too_large")).isNotEmpty()
+        .allSatisfy(e -> assertThat(e.getValue()).isGreaterThan(gmlpBytes - 1));
+    assertThat(m).filteredOn(e -> e.getName().equals("mapping.heldout.rsum"))
+        .filteredOn(e -> "true".equals(e.getTags().get("promoted"))).singleElement()
+        .satisfies(e -> assertThat(e.getTags().get("method")).isEqualTo(v1.getMethod().name()));
   }
 
   @Test

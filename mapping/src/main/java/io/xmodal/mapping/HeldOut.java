@@ -26,6 +26,28 @@ public final class HeldOut {
     return bucket("ref:" + imageId) < 8;
   }
 
+  /** At most this many reference captions travel in a MappingModel (384 floats each). */
+  public static final int MAX_REFERENCE_CAPTIONS = 2048;
+  /** At most this many reference images travel in a MappingModel (1280 floats each). */
+  public static final int MAX_REFERENCE_IMAGES = 512;
+
+  /**
+   * The references to keep when there are more than {@code max}: those whose ids hash lowest, so the choice does not
+   * depend on arrival order and the model's size stays bounded however many pairs arrive.
+   */
+  public static <T> java.util.List<T> capReferences(java.util.Map<String, T> byId, int max) {
+    return byId.entrySet().stream()
+        .sorted(java.util.Comparator.comparingLong((java.util.Map.Entry<String, T> e) -> crc("ref:" + e.getKey()))
+            .thenComparing(java.util.Map.Entry::getKey))
+        .limit(max).map(java.util.Map.Entry::getValue).toList();
+  }
+
+  private static long crc(String s) {
+    CRC32 crc = new CRC32();
+    crc.update(s.getBytes(StandardCharsets.UTF_8));
+    return crc.getValue();
+  }
+
   private static long bucket(String s) {
     CRC32 crc = new CRC32();
     crc.update(s.getBytes(StandardCharsets.UTF_8));

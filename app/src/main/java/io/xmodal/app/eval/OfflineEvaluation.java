@@ -150,23 +150,29 @@ public final class OfflineEvaluation {
   /** Reference captions for hubness penalties: the training captions the shared rule picks (as the trainer does). */
   private static INDArray referenceCaptions(Embedded e, List<Integer> images) {
     java.util.Set<Integer> keep = new java.util.HashSet<>(images);
-    List<float[]> refs = new ArrayList<>();
+    Map<String, float[]> refs = new HashMap<>();
     for (int c = 0; c < e.captions().length; c++) {
       if (keep.contains(e.captionImage()[c]) && HeldOut.isReferenceCaption(e.captionIds().get(c))) {
-        refs.add(e.captions()[c]);
+        refs.put(e.captionIds().get(c), e.captions()[c]);
       }
     }
-    return Linalg.matrix(refs.toArray(float[][]::new)).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
+    return references(refs, HeldOut.MAX_REFERENCE_CAPTIONS);
   }
 
   private static INDArray referenceImages(Embedded e, List<Integer> images) {
-    List<float[]> refs = new ArrayList<>();
+    Map<String, float[]> refs = new HashMap<>();
     for (int i : images) {
       if (HeldOut.isReferenceImage(e.imageIds().get(i))) {
-        refs.add(e.images()[i]);
+        refs.put(e.imageIds().get(i), e.images()[i]);
       }
     }
-    return Linalg.matrix(refs.toArray(float[][]::new)).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
+    return references(refs, HeldOut.MAX_REFERENCE_IMAGES);
+  }
+
+  // the trainer's references: the same ids, capped the same way
+  private static INDArray references(Map<String, float[]> refs, int max) {
+    return Linalg.matrix(HeldOut.capReferences(refs, max).toArray(float[][]::new))
+        .castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
   }
 
   private static float[][] pick(float[][] rows, List<Integer> idx) {

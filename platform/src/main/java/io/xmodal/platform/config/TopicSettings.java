@@ -6,7 +6,8 @@ package io.xmodal.platform.config;
  * @param prefix           topic name prefix ({@code XMODAL_TOPIC_PREFIX}, default {@code xmodal})
  * @param partitions       partitions of every topic ({@code XMODAL_PARTITIONS}, default 3)
  * @param replication      replication factor ({@code XMODAL_REPLICATION_FACTOR}, default 1)
- * @param maxMessageBytes  largest record, images included ({@code XMODAL_MAX_MESSAGE_BYTES}, default 8 MiB)
+ * @param maxMessageBytes  largest record, images and mapping models included ({@code XMODAL_MAX_MESSAGE_BYTES},
+ *                         default 16 MiB: a gMLP map with its hubness references is about 9 MB)
  */
 public record TopicSettings(String prefix, int partitions, short replication, int maxMessageBytes) {
 
@@ -24,6 +25,6 @@ public record TopicSettings(String prefix, int partitions, short replication, in
         source.string("XMODAL_TOPIC_PREFIX", "xmodal"),
         source.positiveInt("XMODAL_PARTITIONS", 3),
         (short) source.positiveInt("XMODAL_REPLICATION_FACTOR", 1),
-        source.positiveInt("XMODAL_MAX_MESSAGE_BYTES", 8 * 1024 * 1024));
+        source.positiveInt("XMODAL_MAX_MESSAGE_BYTES", 16 * 1024 * 1024));
   }
 }
