@@ -29,10 +29,10 @@ public enum DeviceChoice {
       }
       case AUTO -> {
         if (gpuCount > 0) {
-          LOG.info("{}: {} GPU(s) found, encoding on {}", engineName, gpuCount, Device.gpu());
+          LOG.info("{}: {} GPU(s) found, running on {}", engineName, gpuCount, Device.gpu());
           yield Device.gpu();
         }
-        LOG.info("{}: no GPU found, encoding on the CPU", engineName);
+        LOG.info("{}: no GPU found, running on the CPU", engineName);
         yield Device.cpu();
       }
     };
