@@ -144,9 +144,16 @@ class LearnedTrainerTest {
           HubnessCorrection.NONE);
       // projectText(z) = unit(z + block(z)) with μ = 0 and A = I: compare with PyTorch's unit(z + block(z))
       float[] expected = LearnedTrainer.unit(torch.add(m.create(z, new Shape(5, DX)))).toFloatArray();
+      // five rows go through BLAS, one row through the Java loop: both must match
       float[] actual = java.projectText(zj).data().asFloat();
       for (int i = 0; i < expected.length; i++) {
         assertThat(actual[i]).isCloseTo(expected[i], org.assertj.core.data.Offset.offset(1e-4f));
+      }
+      for (int r = 0; r < 5; r++) {
+        float[] one = java.projectText(zj.getRow(r, true).dup()).data().asFloat();
+        for (int i = 0; i < DX; i++) {
+          assertThat(one[i]).isCloseTo(expected[r * DX + i], org.assertj.core.data.Offset.offset(1e-4f));
+        }
       }
     }
   }
