@@ -90,10 +90,8 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
     /** Reference queries for hubness penalties, by the shared deterministic rule (HeldOut.isReference…). */
     final java.util.TreeMap<String, float[]> refText = new java.util.TreeMap<>();
     final java.util.TreeMap<String, float[]> refImages = new java.util.TreeMap<>();
-    /** Training vectors for the learned maps (L2-normalised; each image's vector shared by its captions). */
-    final Map<String, float[]> trainText = new HashMap<>();
-    final Map<String, String> trainImageOf = new HashMap<>();
-    final Map<String, float[]> trainImage = new HashMap<>();
+    /** Training vectors for the learned maps (L2-normalised), a bounded deterministic sample. */
+    final TrainingRows trainRows = new TrainingRows(config.learnedMaxPairs());
 
     Group(PairOp first) {
       this.text = first.textEncoder();
@@ -110,8 +108,7 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
 
     void remove(PairOp p) {
       flush();
-      trainText.remove(p.captionId());
-      trainImageOf.remove(p.captionId());
+      trainRows.remove(p.captionId());
       stats.subtract(new float[][] {Vectors.l2(p.text())}, new float[][] {Vectors.l2(p.image())});
     }
 
@@ -126,9 +123,7 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
         x[i] = Vectors.l2(p.text());
         y[i] = Vectors.l2(p.image());
         if (!config.learned().isEmpty()) {
-          trainText.put(p.captionId(), x[i]);
-          trainImageOf.put(p.captionId(), p.imageId());
-          trainImage.put(p.imageId(), y[i]);
+          trainRows.put(p.captionId(), p.imageId(), x[i], y[i]);
         }
         if (HeldOut.isReferenceCaption(p.captionId())) {
           refText.put(p.captionId(), x[i]);
@@ -147,15 +142,7 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
 
     /** The training pairs as rows, for the learned maps (empty when they are off). */
     float[][][] trainingRows() {
-      List<String> ids = new ArrayList<>(trainText.keySet());
-      java.util.Collections.sort(ids);
-      float[][] x = new float[ids.size()][];
-      float[][] y = new float[ids.size()][];
-      for (int i = 0; i < x.length; i++) {
-        x[i] = trainText.get(ids.get(i));
-        y[i] = trainImage.get(trainImageOf.get(ids.get(i)));
-      }
-      return new float[][][] {x, y};
+      return trainRows.rows();
     }
 
     INDArray references(java.util.TreeMap<String, float[]> refs, int max) {

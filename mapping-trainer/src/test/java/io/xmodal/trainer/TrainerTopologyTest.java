@@ -130,7 +130,7 @@ class TrainerTopologyTest {
         List.of(Method.LEAST_SQUARES, Method.PROCRUSTES, Method.CCA));
     TrainerConfig config = new TrainerConfig(base.applicationId(), base.mappingName(), base.heldOutPercent(),
         base.refitEveryPairs(), base.refitInterval(), base.minTrainingPairs(), base.minHeldOutImages(), small,
-        learned, base.dlqPayloadCap(), maxModelBytes, base.metricsInterval());
+        learned, base.learnedMaxPairs(), base.dlqPayloadCap(), maxModelBytes, base.metricsInterval());
     topics = TopicCatalogue.create(platform.topics(), new PlainAvroSerdes());
     Properties props = StreamsSettings.properties(platform, config.applicationId(), topics, 1024);
     // fits run on the test thread: results are published at the next punctuation
