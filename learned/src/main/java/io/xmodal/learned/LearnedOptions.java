@@ -31,6 +31,11 @@ public record LearnedOptions(Kind kind, Loss loss, int maxEpochs, int patience, 
         : new LearnedOptions(kind, Loss.INFONCE, 30, 4, 1024, 1e-4, 0.3, 256, 17, DeviceChoice.AUTO);
   }
 
+  /** Every kind with its defaults, at most {@code epochs} epochs, trained on {@code device}. */
+  public static java.util.List<LearnedOptions> all(int epochs, DeviceChoice device) {
+    return java.util.Arrays.stream(Kind.values()).map(k -> defaults(k).withEpochs(epochs).withDevice(device)).toList();
+  }
+
   public LearnedOptions withEpochs(int epochs) {
     return new LearnedOptions(kind, loss, epochs, patience, batchSize, learningRate, inputDropout, hidden, seed,
         device);

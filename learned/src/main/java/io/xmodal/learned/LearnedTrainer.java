@@ -185,16 +185,6 @@ public final class LearnedTrainer {
     } finally {
       JniUtils.setGradMode(gradMode);
     }
-    // the kept map lives in ND4J memory, apart from PyTorch's: scoring it again must give what it scored in training
-    Recall.Result again = Recall.evaluate(best, validation.captions(), validation.captionImage(), validation.images(),
-        refText, refImages);
-    if (Math.abs(again.rsum() - bestRecall.rsum()) > 1e-6) {
-      log.accept(String.format("%s: the kept map now scores rsum %.1f, not %.1f; keeping the start instead", o.kind(),
-          again.rsum(), bestRecall.rsum()));
-      best = start.withHubness(scoring);
-      bestRecall = startRecall;
-      bestEpoch = 0;
-    }
     double seconds = (System.nanoTime() - t0) / 1e9;
     return new Result(best, bestRecall, startRecall, epoch, bestEpoch, seconds, seconds / Math.max(1, epoch), device);
   }

@@ -319,6 +319,7 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
     // the best candidate whose event fits a Kafka record (a better one that does not is reported and passed over)
     ModelSearch.Candidate chosen = null;
     MappingModel model = null;
+    int modelBytes = 0;
     List<ModelSearch.Candidate> ranked = new ArrayList<>(r.candidates());
     ranked.sort(Comparator.comparingDouble((ModelSearch.Candidate c) -> c.validation().rsum()).reversed());
     for (ModelSearch.Candidate c : ranked) {
@@ -332,6 +333,7 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
       if (bytes <= config.maxModelBytes()) {
         chosen = c;
         model = m;
+        modelBytes = bytes;
         break;
       }
       LOG.warn("candidate {} (held-out rsum {}) encodes to {} bytes, over the {} a mapping may take; passing it over "
@@ -387,7 +389,7 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
     state.put(LAST_VERSION, version);
     LOG.info("published {} v{}: {} held-out rsum {} (live was {}), {} bytes", config.mappingName(), version,
         chosen.map().label(), String.format("%.1f", chosen.validation().rsum()),
-        r.liveRecall() == null ? "none" : String.format("%.1f", r.liveRecall().rsum()), encodedSize(model));
+        r.liveRecall() == null ? "none" : String.format("%.1f", r.liveRecall().rsum()), modelBytes);
     context.forward(new Record<>(config.mappingName(), new Outcome.Accepted<>(model), timestamp));
     metric("mapping.promoted", version, "version", Map.of("mapping", config.mappingName(), "candidate",
         chosen.map().label()), timestamp);

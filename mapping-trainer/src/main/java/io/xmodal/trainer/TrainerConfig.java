@@ -62,7 +62,6 @@ public record TrainerConfig(String applicationId, String mappingName, int heldOu
     int epochs = source.positiveInt("XMODAL_TRAINER_EPOCHS", 30);
     DeviceChoice device = source.enumValue("XMODAL_DEVICE", DeviceChoice.class,
         DeviceChoice.AUTO);
-    return java.util.Arrays.stream(LearnedOptions.Kind.values())
-        .map(kind -> LearnedOptions.defaults(kind).withEpochs(epochs).withDevice(device)).toList();
+    return LearnedOptions.all(epochs, device);
   }
 }

@@ -1,11 +1,10 @@
 package io.xmodal.trainer;
 
-import java.nio.charset.StandardCharsets;
+import io.xmodal.mapping.HeldOut;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.zip.CRC32;
 
 /**
  * The training pairs' vectors the learned maps train on, bounded: at most {@code max} captions are kept, those whose
@@ -15,7 +14,7 @@ import java.util.zip.CRC32;
 final class TrainingRows {
 
   private static final Comparator<String> BY_HASH =
-      Comparator.comparingLong(TrainingRows::hash).thenComparing(Comparator.naturalOrder());
+      Comparator.comparingLong((String id) -> HeldOut.hash("train:" + id)).thenComparing(Comparator.naturalOrder());
 
   private final int max;
   private final TreeSet<String> kept = new TreeSet<>(BY_HASH);
@@ -78,11 +77,5 @@ final class TrainingRows {
       i++;
     }
     return new float[][][] {x, y};
-  }
-
-  private static long hash(String id) {
-    CRC32 crc = new CRC32();
-    crc.update(("train:" + id).getBytes(StandardCharsets.UTF_8));
-    return crc.getValue();
   }
 }

@@ -136,7 +136,7 @@ public record GmlpMap(String variant, INDArray muX, INDArray muY, INDArray a, IN
       int k = w1a.length / (2 * h);
       float[] x = z.castTo(DataType.FLOAT).dup('c').data().asFloat();
       layerNormRows(x, n, k, ln1g, ln1b);
-      float[] uv = mm(x, n, k, w1, w1a, b1v);
+      float[] uv = mm(x, n, k, w1, w1a, b1, b1v);
       for (int i = 0; i < uv.length; i++) {
         uv[i] = gelu(uv[i]);
       }
@@ -147,11 +147,11 @@ public record GmlpMap(String variant, INDArray muX, INDArray muY, INDArray a, IN
         System.arraycopy(uv, r * 2 * h + h, v, r * h, h);
       }
       layerNormRows(v, n, h, ln2g, ln2b);
-      float[] gate = mm(v, n, h, wg, wga, bgv);
+      float[] gate = mm(v, n, h, wg, wga, bg, bgv);
       for (int i = 0; i < u.length; i++) {
         u[i] *= gate[i];
       }
-      return org.nd4j.linalg.factory.Nd4j.create(mm(u, n, h, w2, w2a, b2v), new long[] {n, k}, 'c');
+      return org.nd4j.linalg.factory.Nd4j.create(mm(u, n, h, w2, w2a, b2, b2v), new long[] {n, k}, 'c');
     }
 
     /**
@@ -160,14 +160,13 @@ public record GmlpMap(String variant, INDArray muX, INDArray muY, INDArray a, IN
      */
     static final int GEMM_ROWS = 4;
 
-    // rows (n×d) · w (d×cols) + b; w given both as an INDArray and as its row-major values
-    private static float[] mm(float[] rows, int n, int d, INDArray w, float[] wa, float[] bias) {
+    // rows (n×d) · w (d×cols) + b; w and b given both as INDArrays and as their row-major values
+    private static float[] mm(float[] rows, int n, int d, INDArray w, float[] wa, INDArray b, float[] ba) {
       if (n < GEMM_ROWS) {
-        return matmul(rows, n, d, wa, bias);
+        return matmul(rows, n, d, wa, ba);
       }
       INDArray x = org.nd4j.linalg.factory.Nd4j.create(rows, new long[] {n, d}, 'c');
-      return x.mmul(w).addiRowVector(org.nd4j.linalg.factory.Nd4j.create(bias, new long[] {1, bias.length}, 'c'))
-          .dup('c').data().asFloat();
+      return x.mmul(w).addiRowVector(b).dup('c').data().asFloat();
     }
 
     // rows (n×d) · w (d×cols) + b, all row-major

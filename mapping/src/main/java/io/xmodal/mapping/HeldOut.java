@@ -37,20 +37,19 @@ public final class HeldOut {
    */
   public static <T> java.util.List<T> capReferences(java.util.Map<String, T> byId, int max) {
     return byId.entrySet().stream()
-        .sorted(java.util.Comparator.comparingLong((java.util.Map.Entry<String, T> e) -> crc("ref:" + e.getKey()))
+        .sorted(java.util.Comparator.comparingLong((java.util.Map.Entry<String, T> e) -> hash("ref:" + e.getKey()))
             .thenComparing(java.util.Map.Entry::getKey))
         .limit(max).map(java.util.Map.Entry::getValue).toList();
   }
 
-  private static long crc(String s) {
+  /** CRC32 of the UTF-8 bytes: the hash every membership and sampling rule here is built on. */
+  public static long hash(String s) {
     CRC32 crc = new CRC32();
     crc.update(s.getBytes(StandardCharsets.UTF_8));
     return crc.getValue();
   }
 
   private static long bucket(String s) {
-    CRC32 crc = new CRC32();
-    crc.update(s.getBytes(StandardCharsets.UTF_8));
-    return crc.getValue() % 100;
+    return hash(s) % 100;
   }
 }

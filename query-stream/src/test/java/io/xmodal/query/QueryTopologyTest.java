@@ -158,14 +158,22 @@ class QueryTopologyTest {
         .setCreatedAt(T0).setSource(source).build();
   }
 
-  /** A least-squares map fitted on these very pairs (so the right answers rank first), as version {@code v}. */
-  static MappingModel mapping(long version, HubnessCorrection h) {
+  /** Every caption with its image, L2-normalised: {text rows, image rows}. */
+  static float[][][] pairs() {
     float[][] x = new float[captionVectors.size()][];
     float[][] y = new float[captionVectors.size()][];
     for (int i = 0; i < x.length; i++) {
       x[i] = Vectors.l2(captionVectors.get(i));
       y[i] = Vectors.l2(imageVectors.get(imageIds.indexOf(captionImage.get(i))));
     }
+    return new float[][][] {x, y};
+  }
+
+  /** A least-squares map fitted on these very pairs (so the right answers rank first), as version {@code v}. */
+  static MappingModel mapping(long version, HubnessCorrection h) {
+    float[][][] p = pairs();
+    float[][] x = p[0];
+    float[][] y = p[1];
     LinearMap map = Fits.leastSquares(SufficientStats.of(x, y), 0.01, true, Fits.Direction.T2I).withHubness(h);
     var refText = Nd4j.create(java.util.Arrays.copyOf(x, 50)).castTo(DataType.FLOAT);
     var refImages = Nd4j.create(java.util.Arrays.copyOf(y, 20)).castTo(DataType.FLOAT);
@@ -225,12 +233,9 @@ class QueryTopologyTest {
 
   @Test
   void shouldServeAGmlpMapExactlyAsTheLibraryProjectsIt() {
-    float[][] x = new float[captionVectors.size()][];
-    float[][] y = new float[captionVectors.size()][];
-    for (int i = 0; i < x.length; i++) {
-      x[i] = Vectors.l2(captionVectors.get(i));
-      y[i] = Vectors.l2(imageVectors.get(imageIds.indexOf(captionImage.get(i))));
-    }
+    float[][][] p = pairs();
+    float[][] x = p[0];
+    float[][] y = p[1];
     LinearMap start = Fits.cca(SufficientStats.of(x, y), 0.3).map(32, 1);
     GmlpMap map = new GmlpMap("text-gmlp h=16", start.muX(), start.muY(), start.a(), start.b(),
         GmlpMap.Block.random(32, 16, 0.2, new java.util.Random(4)), HubnessCorrection.NONE);

@@ -104,10 +104,8 @@ final class BenchCommand {
           java.util.List.of(Split.TRAIN, Split.DEV), System.out);
       io.xmodal.encoders.DeviceChoice device = io.xmodal.encode.EncodeConfig.from(source, PlatformConfig.from(source))
           .encoders().device();
-      java.util.List<io.xmodal.learned.LearnedOptions> kinds = java.util.Arrays.stream(
-              io.xmodal.learned.LearnedOptions.Kind.values())
-          .map(k -> io.xmodal.learned.LearnedOptions.defaults(k).withEpochs(epochs).withDevice(device)).toList();
-      new io.xmodal.app.bench.LearnedBench(System.out).run(e[0], e[1], kinds, queries);
+      new io.xmodal.app.bench.LearnedBench(System.out).run(e[0], e[1],
+          io.xmodal.learned.LearnedOptions.all(epochs, device), queries);
       return 0;
     }
   }

@@ -86,13 +86,8 @@ final class EvalCommand implements Callable<Integer> {
     OfflineEvaluation.Embedded evalEmb = embedded[1];
     DeviceChoice device = EncodeConfig.from(source, platform).encoders().device();
     LearnedOptions.Loss lossKind = learnedLoss();
-    List<LearnedOptions> kinds = new ArrayList<>();
-    if (learned) {
-      for (LearnedOptions.Kind kind : LearnedOptions.Kind.values()) {
-        kinds.add(LearnedOptions.defaults(kind).withEpochs(epochs).withDevice(device).withSeed(seed)
-            .withLoss(lossKind));
-      }
-    }
+    List<LearnedOptions> kinds = !learned ? List.of()
+        : LearnedOptions.all(epochs, device).stream().map(o -> o.withSeed(seed).withLoss(lossKind)).toList();
     List<OfflineEvaluation.Row> rows = new ArrayList<>(new OfflineEvaluation(out).run(fitEmb, evalEmb, heldOut,
         ModelSearch.Options.defaults(), kinds));
     rows.sort(Comparator.comparing(OfflineEvaluation.Row::method));
