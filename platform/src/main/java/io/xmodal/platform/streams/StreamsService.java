@@ -21,6 +21,7 @@ public final class StreamsService implements AutoCloseable {
   private final KafkaStreams streams;
   private final CountDownLatch running = new CountDownLatch(1);
   private final AtomicReference<KafkaStreams.State> failedIn = new AtomicReference<>();
+  private final java.util.concurrent.atomic.AtomicInteger threadDeaths = new java.util.concurrent.atomic.AtomicInteger();
 
   private StreamsService(String name, Topology topology, Properties properties) {
     this.name = name;
@@ -36,6 +37,7 @@ public final class StreamsService implements AutoCloseable {
     });
     // a failure that escaped the dead-letter handlers: log where, then replace the thread rather than die
     streams.setUncaughtExceptionHandler(e -> {
+      threadDeaths.incrementAndGet();
       LOG.error("{}: stream thread {} failed; replacing it", name, Thread.currentThread().getName(), e);
       return StreamThreadExceptionResponse.REPLACE_THREAD;
     });
@@ -59,6 +61,11 @@ public final class StreamsService implements AutoCloseable {
     if (failedIn.get() != null) {
       throw new IllegalStateException(name + " stopped in state " + failedIn.get() + " before RUNNING; see the log");
     }
+  }
+
+  /** How many stream threads died of an exception that escaped every handler since start (each was replaced). */
+  public int threadDeaths() {
+    return threadDeaths.get();
   }
 
   public KafkaStreams.State state() {
