@@ -30,11 +30,16 @@ final class ImageInspector {
 
   record Bad(RejectReason reason, String message) implements Result {}
 
-  static Result inspect(byte[] bytes, long maxPixels) {
+  /**
+   * @param echo whether a message may quote the first bytes: true for bytes the producer sent, false for a file
+   *             read through a URI (its contents must never travel into a dead letter's message)
+   */
+  static Result inspect(byte[] bytes, long maxPixels, boolean echo) {
     ImageFormat format = ImageFormat.sniff(bytes);
     if (format == ImageFormat.UNKNOWN) {
       return new Bad(RejectReason.UNSUPPORTED_FORMAT, "the bytes are not an image in a supported format "
-          + "(first bytes " + hex(bytes, 8) + "); send JPEG or PNG");
+          + (echo ? "(first bytes " + hex(bytes, 8) + ")" : "(the file's contents are not shown)")
+          + "; send JPEG or PNG");
     }
     if (!format.supported()) {
       return new Bad(RejectReason.UNSUPPORTED_FORMAT, format + " images are not supported; convert to JPEG or PNG");

@@ -5,7 +5,10 @@ import io.xmodal.schemas.RejectReason;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Optional;
@@ -46,6 +49,7 @@ public final class ImageRules implements ValidationRules<ImageEvent> {
           + " but imageId is '" + id + "'; producers must key images by imageId");
     }
     byte[] bytes;
+    boolean fromFile = false;
     if (image.getBytes() != null) {
       bytes = toArray(image.getBytes());
     } else if (image.getUri() != null) {
@@ -54,6 +58,7 @@ public final class ImageRules implements ValidationRules<ImageEvent> {
         return Verdict.refuse(r.reason(), r.message());
       }
       bytes = ((Verdict.Accepted<byte[]>) resolved).value();
+      fromFile = true;
     } else {
       return Verdict.refuse(RejectReason.EMPTY_IMAGE, "image " + id + " carries neither bytes nor a uri");
     }
@@ -64,7 +69,7 @@ public final class ImageRules implements ValidationRules<ImageEvent> {
       return Verdict.refuse(RejectReason.IMAGE_TOO_LARGE, "image " + id + " has " + bytes.length
           + " bytes, over the limit of " + maxBytes + " (XMODAL_INGEST_MAX_IMAGE_BYTES)");
     }
-    ImageInspector.Result result = ImageInspector.inspect(bytes, maxPixels);
+    ImageInspector.Result result = ImageInspector.inspect(bytes, maxPixels, !fromFile);
     if (result instanceof ImageInspector.Bad bad) {
       return Verdict.refuse(bad.reason(), "image " + id + ": " + bad.message());
     }
@@ -81,6 +86,11 @@ public final class ImageRules implements ValidationRules<ImageEvent> {
     return new Verdict.Accepted<>(accepted, hash);
   }
 
+  /**
+   * Reads the file a {@code file:} URI names, only if its real path (every symbolic link resolved) is a regular file
+   * under the real path of {@code XMODAL_INGEST_URI_ROOT}: a link inside the root that points outside it is refused
+   * before anything is read. Messages name paths, never the file's contents.
+   */
   private Verdict<byte[]> resolve(String uriText) {
     if (uriRoot.isEmpty()) {
       return Verdict.refuse(RejectReason.UNRESOLVABLE_URI, "image URIs are not enabled (uri " + uriText
@@ -93,23 +103,54 @@ public final class ImageRules implements ValidationRules<ImageEvent> {
         return Verdict.refuse(RejectReason.UNRESOLVABLE_URI, "only file: URIs are resolved, got " + uriText);
       }
       path = Path.of(uri).toAbsolutePath().normalize();
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
       return Verdict.refuse(RejectReason.UNRESOLVABLE_URI, "malformed uri " + uriText + ": " + e.getMessage());
     }
-    if (!path.startsWith(uriRoot.get())) {
-      return Verdict.refuse(RejectReason.UNRESOLVABLE_URI, path + " is outside XMODAL_INGEST_URI_ROOT " + uriRoot.get());
+    Path root = uriRoot.get();
+    if (!path.startsWith(root)) {
+      return Verdict.refuse(RejectReason.UNRESOLVABLE_URI, path + " is outside XMODAL_INGEST_URI_ROOT " + root);
+    }
+    Path real;
+    Path realRoot;
+    try {
+      realRoot = root.toRealPath();
+    } catch (IOException e) {
+      return Verdict.refuse(RejectReason.UNRESOLVABLE_URI, "XMODAL_INGEST_URI_ROOT " + root
+          + " cannot be resolved (" + e.getClass().getSimpleName() + "); point it at an existing folder");
     }
     try {
-      if (!Files.isRegularFile(path)) {
-        return Verdict.refuse(RejectReason.UNRESOLVABLE_URI, "no file at " + path);
-      }
-      if (Files.size(path) > maxBytes) {
-        return Verdict.refuse(RejectReason.IMAGE_TOO_LARGE, path + " has " + Files.size(path)
+      real = path.toRealPath();
+    } catch (IOException e) {
+      return Verdict.refuse(RejectReason.UNRESOLVABLE_URI, "no file at " + path);
+    }
+    if (!real.startsWith(realRoot)) {
+      return Verdict.refuse(RejectReason.UNRESOLVABLE_URI, path + " resolves through a symbolic link to a path "
+          + "outside XMODAL_INGEST_URI_ROOT " + root + "; only files under the root are read");
+    }
+    if (!Files.isRegularFile(real, LinkOption.NOFOLLOW_LINKS)) {
+      return Verdict.refuse(RejectReason.UNRESOLVABLE_URI, path + " is not a regular file");
+    }
+    try (SeekableByteChannel in = Files.newByteChannel(real, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+      long size = in.size();
+      if (size > maxBytes) {
+        return Verdict.refuse(RejectReason.IMAGE_TOO_LARGE, path + " has " + size
             + " bytes, over the limit of " + maxBytes + " (XMODAL_INGEST_MAX_IMAGE_BYTES)");
       }
-      return new Verdict.Accepted<>(Files.readAllBytes(path), "");
+      // never more than the limit, even if the file grows while it is read
+      ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(maxBytes + 1, Math.max(size, 0) + 1));
+      while (buffer.hasRemaining() && in.read(buffer) > 0) {
+        // keep reading
+      }
+      if (!buffer.hasRemaining() && buffer.capacity() > maxBytes) {
+        return Verdict.refuse(RejectReason.IMAGE_TOO_LARGE, path + " grew over the limit of " + maxBytes
+            + " bytes (XMODAL_INGEST_MAX_IMAGE_BYTES) while it was read");
+      }
+      byte[] out = new byte[buffer.position()];
+      buffer.flip().get(out);
+      return new Verdict.Accepted<>(out, "");
     } catch (IOException e) {
-      return Verdict.refuse(RejectReason.UNRESOLVABLE_URI, "cannot read " + path + ": " + e.getMessage());
+      return Verdict.refuse(RejectReason.UNRESOLVABLE_URI, "cannot read " + path + " ("
+          + e.getClass().getSimpleName() + ")");
     }
   }
 

@@ -25,11 +25,11 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * events every interval when they changed.
  *
  * <p>Stores: {@code seen} maps id → content hash of the last accepted version; {@code counters} maps
- * accepted/rejected/duplicates → count for this task's partition.
+ * accepted/rejected/duplicates/deleted → count for this task's partition. A tombstone (null value) deletes.
  */
 final class IngestProcessor<V extends SpecificRecord> implements Processor<String, V, String, Outcome<V>> {
 
-  static final List<String> COUNTERS = List.of("accepted", "rejected", "duplicates");
+  static final List<String> COUNTERS = List.of("accepted", "rejected", "duplicates", "deleted");
 
   private final ValidationRules<V> rules;
   private final RejectionFactory rejections;
@@ -64,6 +64,10 @@ final class IngestProcessor<V extends SpecificRecord> implements Processor<Strin
   @Override
   public void process(Record<String, V> record) {
     Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
+    if (record.value() == null) {
+      delete(record, now);
+      return;
+    }
     Verdict<V> verdict = rules.validate(record.key(), record.value(), now);
     if (verdict instanceof Verdict.Refused<V> refused) {
       increment("rejected");
@@ -78,6 +82,26 @@ final class IngestProcessor<V extends SpecificRecord> implements Processor<Strin
     seen.put(record.key(), accepted.contentHash());
     increment("accepted");
     context.forward(record.withValue(new Outcome.Accepted<>(accepted.value())));
+  }
+
+  /**
+   * A tombstone deletes the item: it is forgotten here (so sending it again later is not a duplicate) and the
+   * tombstone goes on to the clean topic, from where encode-stream, the trainer and query-stream drop it too. A
+   * tombstone for an id never seen is passed on all the same (deletes are idempotent). One without a key names
+   * nothing and is refused.
+   */
+  private void delete(Record<String, V> record, Instant now) {
+    if (record.key() == null || record.key().isBlank()) {
+      increment("rejected");
+      Verdict.Refused<V> refused = new Verdict.Refused<>(io.xmodal.schemas.RejectReason.MISSING_ID,
+          "a tombstone (null value) without a key deletes nothing; key it by the " + rules.kind()
+              + " id to delete");
+      context.forward(record.withValue(new Outcome.Refused<>(rejection(record, refused, now))));
+      return;
+    }
+    seen.delete(record.key());
+    increment("deleted");
+    context.forward(record.withValue(new Outcome.Accepted<>(null)));
   }
 
   private Rejection rejection(Record<String, V> record, Verdict.Refused<V> refused, Instant now) {

@@ -25,7 +25,11 @@ import org.apache.kafka.streams.state.Stores;
  *                                              ├─ refused  ─&gt; xmodal.rejected
  *                                              └─ metrics  ─&gt; xmodal.metrics
  * </pre>
- * Records that cannot be deserialised never reach it: the deserialization handler dead-letters them.
+ * Records that cannot be deserialised never reach it: the deserialization handler dead-letters them. A tombstone
+ * deletes: it is passed on to the clean topic. And every dead letter of every service is counted by reason:
+ * <pre>
+ *   xmodal.rejected ─ deadletters-count ─&gt; xmodal.metrics (dlq.records per service, source topic, reason)
+ * </pre>
  */
 public final class IngestTopology {
 
@@ -36,6 +40,9 @@ public final class IngestTopology {
     RejectionFactory rejections = new RejectionFactory(config.applicationId(), config.dlqPayloadCap());
     route(builder, topics, topics.imagesRaw(), topics.images(), ImageRules.from(config), rejections, config);
     route(builder, topics, topics.captionsRaw(), topics.captions(), CaptionRules.from(config), rejections, config);
+    builder.stream(topics.rejected().name(), topics.rejected().consumed("deadletters-source"))
+        .process(new CounterSupplier(config), Named.as("deadletters-count"))
+        .to(topics.metrics().name(), topics.metrics().produced("deadletters-metrics-sink"));
     return builder.build();
   }
 
@@ -46,6 +53,23 @@ public final class IngestTopology {
 
   static String countersStore(String kind) {
     return "ingest-" + kind + "-counters";
+  }
+
+  static final String DEAD_LETTER_COUNTS = "ingest-deadletter-counts";
+
+  private record CounterSupplier(IngestConfig config)
+      implements ProcessorSupplier<String, io.xmodal.schemas.Rejection, String, io.xmodal.schemas.MetricEvent> {
+
+    @Override
+    public Processor<String, io.xmodal.schemas.Rejection, String, io.xmodal.schemas.MetricEvent> get() {
+      return new DeadLetterCounter(DEAD_LETTER_COUNTS, config.applicationId(), config.metricsInterval());
+    }
+
+    @Override
+    public Set<StoreBuilder<?>> stores() {
+      return Set.of(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DEAD_LETTER_COUNTS),
+          Serdes.String(), Serdes.Long()));
+    }
   }
 
   private static <V extends SpecificRecord> void route(StreamsBuilder builder, TopicCatalogue topics,

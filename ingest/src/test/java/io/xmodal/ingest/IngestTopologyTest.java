@@ -273,6 +273,78 @@ class IngestTopologyTest {
     }
 
     @Test
+    void shouldRefuseASymbolicLinkInsideTheRootThatPointsOutsideIt() throws Exception {
+      Path outsideDir = Files.createDirectories(work.resolve("private"));
+      Path outsideImage = Files.write(outsideDir.resolve("secret.png"), IngestTestImages.png(10, 10));
+      Path root = work.resolve("uploads");
+      Path toImage = Files.createSymbolicLink(root.resolve("innocent.png"), outsideImage);
+      Path toPasswd = Files.createSymbolicLink(root.resolve("passwd.png"), Path.of("/etc/passwd"));
+      Path inside = Files.write(root.resolve("real.png"), IngestTestImages.png(12, 12));
+      Path toInside = Files.createSymbolicLink(root.resolve("alias.png"), inside);
+
+      rawImages.pipeInput("l1", ImageEvent.newBuilder(image("l1", null)).setUri(toImage.toUri().toString()).build());
+      rawImages.pipeInput("l2", ImageEvent.newBuilder(image("l2", null)).setUri(toPasswd.toUri().toString()).build());
+      rawImages.pipeInput("l3", ImageEvent.newBuilder(image("l3", null)).setUri(toInside.toUri().toString()).build());
+
+      assertThat(images.readValuesToList()).extracting(ImageEvent::getImageId).containsExactly("l3");
+      List<Rejection> refused = rejected.readValuesToList();
+      assertThat(refused).extracting(Rejection::getReason)
+          .containsExactly(RejectReason.UNRESOLVABLE_URI, RejectReason.UNRESOLVABLE_URI);
+      assertThat(refused).allSatisfy(r -> assertThat(r.getMessage()).contains("outside XMODAL_INGEST_URI_ROOT"));
+      assertNothingElseCameOut();
+    }
+
+    @Test
+    void shouldNeverEchoTheContentsOfAFileReadThroughAUri() throws Exception {
+      Path notAnImage = Files.writeString(work.resolve("uploads").resolve("notes.png"), "root:x:0:0:secret");
+      Path directory = Files.createDirectories(work.resolve("uploads").resolve("folder.png"));
+
+      rawImages.pipeInput("t", ImageEvent.newBuilder(image("t", null)).setUri(notAnImage.toUri().toString()).build());
+      rawImages.pipeInput("d", ImageEvent.newBuilder(image("d", null)).setUri(directory.toUri().toString()).build());
+
+      List<Rejection> refused = rejected.readValuesToList();
+      assertThat(refused).extracting(Rejection::getReason)
+          .containsExactly(RejectReason.UNSUPPORTED_FORMAT, RejectReason.UNRESOLVABLE_URI);
+      assertThat(refused.get(0).getMessage()).doesNotContain("root").doesNotContain("726f6f74")
+          .contains("not shown");
+      assertThat(refused.get(1).getMessage()).contains("not a regular file");
+      assertNothingElseCameOut();
+    }
+
+    @Test
+    void shouldSkipARecordOfAnotherEventTypeAndKeepProcessing() {
+      // a well-formed CaptionEvent on the image topic: before, a ClassCastException crash-looped the stream thread
+      byte[] aCaption = topics.captionsRaw().valueSerde().serializer()
+          .serialize(topics.captionsRaw().name(), caption("c", "x.jpg", "a caption where an image belongs"));
+
+      rawImageBytes.pipeInput("c", aCaption);
+      rawImages.pipeInput("ok", image("ok", IngestTestImages.png(8, 8)));
+
+      assertThat(keys(images)).containsExactly("ok");
+      assertNothingElseCameOut();
+    }
+
+    @Test
+    void shouldPassATombstoneOnAndForgetTheImageSoItCanComeBack() {
+      byte[] png = IngestTestImages.png(8, 8);
+
+      rawImages.pipeInput("d", image("d", png));
+      rawImages.pipeInput("d", (ImageEvent) null);
+      rawImages.pipeInput("d", image("d", png));
+      rawImages.pipeInput(null, (ImageEvent) null);
+
+      List<KeyValue<String, ImageEvent>> out = images.readKeyValuesToList();
+      assertThat(out).extracting(kv -> kv.key).containsExactly("d", "d", "d");
+      assertThat(out.get(0).value).isNotNull();
+      assertThat(out.get(1).value).isNull();
+      assertThat(out.get(2).value).isNotNull();
+      Rejection keyless = onlyRejection();
+      assertThat(keyless.getReason()).isEqualTo(RejectReason.MISSING_ID);
+      assertThat(keyless.getMessage()).contains("tombstone");
+      assertNothingElseCameOut();
+    }
+
+    @Test
     void shouldSkipAPoisonPillAndKeepProcessing() {
       // TopologyTestDriver does not forward the handler's dead-letter records (its context has no record
       // collector for them); DeadLetterHandlersTest checks the record the handler builds, and IngestEndToEndIT
@@ -368,10 +440,40 @@ class IngestTopologyTest {
       metrics.readValuesToList().forEach(m -> published.put(m.getName(), m.getValue()));
       assertThat(published).containsExactlyInAnyOrderEntriesOf(Map.of(
           "ingest.images.accepted", 1.0, "ingest.images.rejected", 1.0, "ingest.images.duplicates", 1.0,
-          "ingest.captions.accepted", 1.0, "ingest.captions.rejected", 0.0, "ingest.captions.duplicates", 0.0));
+          "ingest.images.deleted", 0.0, "ingest.captions.accepted", 1.0, "ingest.captions.rejected", 0.0,
+          "ingest.captions.duplicates", 0.0, "ingest.captions.deleted", 0.0,
+          "dlq.records", 1.0)); // the EMPTY_IMAGE dead letter, counted from xmodal.rejected
 
       driver.advanceWallClockTime(Duration.ofSeconds(1));
       assertThat(metrics.isEmpty()).as("unchanged counters are not republished").isTrue();
+    }
+  }
+
+  @Nested
+  class DeadLetters {
+
+    @Test
+    void shouldCountEveryDeadLetterByServiceSourceTopicAndReason() {
+      TestInputTopic<String, Rejection> deadLetters = driver.createInputTopic(topics.rejected().name(),
+          new StringSerializer(), topics.rejected().valueSerde().serializer());
+      deadLetters.pipeInput("q1", deadLetter("xmodal-query", "xmodal.queries", RejectReason.WRONG_TYPE));
+      deadLetters.pipeInput("q2", deadLetter("xmodal-query", "xmodal.queries", RejectReason.WRONG_TYPE));
+      deadLetters.pipeInput("i1", deadLetter("xmodal-ingest", "xmodal.images.raw", RejectReason.UNDESERIALIZABLE));
+
+      driver.advanceWallClockTime(Duration.ofSeconds(1));
+
+      Map<String, Double> counts = new HashMap<>();
+      metrics.readValuesToList().stream().filter(m -> m.getName().equals("dlq.records")).forEach(m -> counts.put(
+          m.getTags().get("rejected_by") + " " + m.getTags().get("source_topic") + " " + m.getTags().get("reason"),
+          m.getValue()));
+      assertThat(counts).containsExactlyInAnyOrderEntriesOf(Map.of(
+          "xmodal-query xmodal.queries WRONG_TYPE", 2.0,
+          "xmodal-ingest xmodal.images.raw UNDESERIALIZABLE", 1.0));
+    }
+
+    private Rejection deadLetter(String service, String topic, RejectReason reason) {
+      return Rejection.newBuilder().setSourceTopic(topic).setSourcePartition(0).setSourceOffset(7).setKey("k")
+          .setReason(reason).setMessage("m").setService(service).setRejectedAt(T0).build();
     }
   }
 

@@ -45,8 +45,9 @@ public final class RegistryAvroSerdes implements AvroSerdes {
   public <T extends SpecificRecord> Serde<T> valueSerde(Class<T> type) {
     AvroKafkaSerializer<T> serializer = new AvroKafkaSerializer<>();
     serializer.configure(config, false);
-    AvroKafkaDeserializer<T> deserializer = new AvroKafkaDeserializer<>();
-    deserializer.configure(config, false);
-    return Serdes.serdeFrom(serializer, deserializer);
+    AvroKafkaDeserializer<Object> reader = new AvroKafkaDeserializer<>();
+    reader.configure(config, false);
+    // the specific reader builds whatever class the writer's schema names: only the topic's own type gets through
+    return Serdes.serdeFrom(serializer, new TypedDeserializer<>(type, reader));
   }
 }

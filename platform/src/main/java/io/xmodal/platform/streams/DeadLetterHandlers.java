@@ -1,5 +1,6 @@
 package io.xmodal.platform.streams;
 
+import io.xmodal.platform.serde.WrongTypeException;
 import io.xmodal.schemas.RejectReason;
 import io.xmodal.schemas.Rejection;
 import java.time.Instant;
@@ -71,6 +72,11 @@ public final class DeadLetterHandlers {
     @Override
     public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record,
                                 Exception exception) {
+      WrongTypeException wrongType = find(exception, WrongTypeException.class);
+      if (wrongType != null) {
+        return Response.resume(sink.deadLetter(context, record.key(), record.value(), RejectReason.WRONG_TYPE,
+            wrongType.getMessage()));
+      }
       byte[] value = record.value();
       boolean framed = value != null && value.length >= 5 && value[0] == 0;
       RejectReason reason = framed && isUnknownSchema(exception)
@@ -142,6 +148,15 @@ public final class DeadLetterHandlers {
           RejectReason.PROCESSING_ERROR, "cannot serialise the " + origin.name().toLowerCase() + " for "
               + record.topic() + ": " + rootMessage(exception)));
     }
+  }
+
+  static <E extends Throwable> E find(Throwable e, Class<E> type) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (type.isInstance(t)) {
+        return type.cast(t);
+      }
+    }
+    return null;
   }
 
   static String rootMessage(Throwable e) {

@@ -93,6 +93,26 @@ class DeadLetterHandlersTest {
   }
 
   @Test
+  void shouldClassifyARecordOfAnotherEventTypeAsWrongType() {
+    DeadLetterHandlers.OnDeserialization handler = new DeadLetterHandlers.OnDeserialization();
+    handler.configure(configs);
+    Serde<io.xmodal.schemas.ImageEvent> images = new PlainAvroSerdes().valueSerde(io.xmodal.schemas.ImageEvent.class);
+    byte[] aCaption = new PlainAvroSerdes().valueSerde(io.xmodal.schemas.CaptionEvent.class).serializer().serialize(
+        "xmodal.images.raw", io.xmodal.schemas.CaptionEvent.newBuilder().setCaptionId("c").setText("t")
+            .setSource("s").setProducedAt(java.time.Instant.EPOCH).build());
+    Exception thrown = org.assertj.core.api.Assertions.catchException(
+        () -> images.deserializer().deserialize("xmodal.images.raw", aCaption));
+
+    DeserializationExceptionHandler.Response response = handler.handleError(context(null, aCaption),
+        new ConsumerRecord<>("xmodal.images.raw", 2, 41, null, aCaption), thrown);
+
+    assertThat(thrown).isInstanceOf(io.xmodal.platform.serde.WrongTypeException.class);
+    Rejection r = rejections.deserializer().deserialize("xmodal.rejected", response.deadLetterQueueRecords().get(0).value());
+    assertThat(r.getReason()).isEqualTo(RejectReason.WRONG_TYPE);
+    assertThat(r.getMessage()).contains("ImageEvent").contains("CaptionEvent");
+  }
+
+  @Test
   void shouldTurnAProcessorExceptionIntoARejection() {
     DeadLetterHandlers.OnProcessing handler = new DeadLetterHandlers.OnProcessing();
     handler.configure(configs);
