@@ -50,6 +50,7 @@ final class BatchEncodeProcessor<V extends SpecificRecord, I> implements Process
   private long windowStart;
   private long encoded;
   private long refused;
+  private long deleted;
   private long batches;
   private long encodeNanos;
 
@@ -78,11 +79,25 @@ final class BatchEncodeProcessor<V extends SpecificRecord, I> implements Process
   @Override
   public void process(Record<String, V> record) {
     if (record.value() == null) {
+      delete(record);
       return;
     }
     if (buffer.add(record.key(), record.value())) {
       flush(context.currentSystemTimeMs());
     }
+  }
+
+  /**
+   * A tombstone deletes the item: a waiting version of it is dropped unencoded, and the tombstone goes on to the
+   * embeddings topic (after any embedding of it already emitted), where the trainer and query-stream drop it.
+   */
+  private void delete(Record<String, V> record) {
+    if (record.key() == null) {
+      return;
+    }
+    buffer.remove(record.key());
+    deleted++;
+    context.forward(new Record<>(record.key(), new Outcome.Accepted<>(null), record.timestamp()));
   }
 
   private void flush(long timestamp) {
@@ -145,13 +160,14 @@ final class BatchEncodeProcessor<V extends SpecificRecord, I> implements Process
   }
 
   private void publishMetrics(long timestamp) {
-    if (encoded + refused > 0) {
+    if (encoded + refused + deleted > 0) {
       Map<String, String> tags = Map.of("service", rejections.service(), "kind", modality.kind(),
           "partition", Integer.toString(context.taskId().partition()));
       String prefix = "encode." + modality.kind() + ".";
       double seconds = encodeNanos / 1e9;
       metric(prefix + "encoded", encoded, "records", tags, timestamp);
       metric(prefix + "refused", refused, "records", tags, timestamp);
+      metric(prefix + "deleted", deleted, "records", tags, timestamp);
       metric(prefix + "encoder_throughput", seconds > 0 ? encoded / seconds : 0, "records/s", tags, timestamp);
       metric(prefix + "batch_size_avg", batches > 0 ? (double) (encoded + refused) / batches : 0, "records", tags,
           timestamp);
@@ -159,6 +175,7 @@ final class BatchEncodeProcessor<V extends SpecificRecord, I> implements Process
     windowStart = timestamp;
     encoded = 0;
     refused = 0;
+    deleted = 0;
     batches = 0;
     encodeNanos = 0;
   }

@@ -202,6 +202,51 @@ class EncodeTopologyTest {
   }
 
   @Test
+  void shouldDropAWaitingVersionOfADeletedItemAndPassTheTombstoneOn() {
+    captions.pipeInput("c0", caption("c0", "img", "a caption that is deleted before it is encoded"));
+    captions.pipeInput("c0", (CaptionEvent) null);
+    captions.pipeInput("c1", caption("c1", "img", "a caption that stays"));
+
+    driver.advanceWallClockTime(Duration.ofMillis(500));
+
+    List<KeyValue<String, Embedding>> out = textEmbeddings.readKeyValuesToList();
+    assertThat(out).extracting(kv -> kv.key).containsExactly("c0", "c1");
+    assertThat(out.get(0).value).isNull();
+    assertThat(out.get(1).value.getId()).isEqualTo("c1");
+    assertNothingElseCameOut();
+  }
+
+  @Test
+  void shouldEmitATombstoneAfterTheEmbeddingItDeletes() {
+    for (int i = 0; i < 4; i++) {
+      captions.pipeInput("c" + i, caption("c" + i, "img", "caption number " + i));
+    }
+    captions.pipeInput("c2", (CaptionEvent) null);
+
+    List<KeyValue<String, Embedding>> out = textEmbeddings.readKeyValuesToList();
+    assertThat(out).extracting(kv -> kv.key).containsExactly("c0", "c1", "c2", "c3", "c2");
+    assertThat(out.subList(0, 4)).allSatisfy(kv -> assertThat(kv.value).isNotNull());
+    assertThat(out.get(4).value).isNull();
+    assertNothingElseCameOut();
+  }
+
+  @Test
+  void shouldSkipARecordOfAnotherEventTypeAndKeepEncoding() throws Exception {
+    TopicCatalogue topics = TopicCatalogue.create(platform.topics(), new PlainAvroSerdes());
+    var raw = driver.createInputTopic(topics.images().name(), new StringSerializer(),
+        new org.apache.kafka.common.serialization.ByteArraySerializer());
+    raw.pipeInput("c", topics.captions().valueSerde().serializer().serialize(topics.captions().name(),
+        caption("c", "img", "a caption on the image topic")));
+    images.pipeInput("2490687446_9d46fdf5a9.jpg", image("2490687446_9d46fdf5a9.jpg", jpeg("2490687446_9d46fdf5a9.jpg")));
+
+    driver.advanceWallClockTime(Duration.ofMillis(500));
+
+    assertThat(imageEmbeddings.readKeyValuesToList()).extracting(kv -> kv.key)
+        .containsExactly("2490687446_9d46fdf5a9.jpg");
+    assertNothingElseCameOut();
+  }
+
+  @Test
   void shouldPublishThroughputMetrics() {
     for (int i = 0; i < 4; i++) {
       captions.pipeInput("c" + i, caption("c" + i, "img", "caption number " + i));

@@ -90,6 +90,8 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
     /** Reference queries for hubness penalties, by the shared deterministic rule (HeldOut.isReference…). */
     final java.util.TreeMap<String, float[]> refText = new java.util.TreeMap<>();
     final java.util.TreeMap<String, float[]> refImages = new java.util.TreeMap<>();
+    /** Training pairs per reference image, so an image leaves the references with its last pair. */
+    final Map<String, Integer> refImagePairs = new HashMap<>();
     /** Training vectors for the learned maps (L2-normalised), a bounded deterministic sample. */
     final TrainingRows trainRows = new TrainingRows(config.learnedMaxPairs());
 
@@ -109,6 +111,10 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
     void remove(PairOp p) {
       flush();
       trainRows.remove(p.captionId());
+      refText.remove(p.captionId());
+      if (refImagePairs.computeIfPresent(p.imageId(), (id, n) -> n > 1 ? n - 1 : null) == null) {
+        refImages.remove(p.imageId());
+      }
       stats.subtract(new float[][] {Vectors.l2(p.text())}, new float[][] {Vectors.l2(p.image())});
     }
 
@@ -130,6 +136,7 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
         }
         if (HeldOut.isReferenceImage(p.imageId())) {
           refImages.put(p.imageId(), y[i]);
+          refImagePairs.merge(p.imageId(), 1, Integer::sum);
         }
       }
       stats.add(x, y);
@@ -179,20 +186,30 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
   @Override
   public void process(Record<String, PairOp> record) {
     PairOp pair = record.value();
+    PairOp old = pairs.get(record.key());
     if (pair == null) {
+      // a deleted pair: out of the store and out of the statistics, and the next refit fits without it
+      if (old != null) {
+        forget(old);
+        pairs.delete(record.key());
+        newPairs++;
+      }
       return;
     }
-    PairOp old = pairs.get(record.key());
     if (old != null) {
-      if (old.heldOut()) {
-        heldOut.remove(old.captionId());
-      } else {
-        group(old).remove(old);
-      }
+      forget(old);
     }
     pairs.put(record.key(), pair);
     take(pair);
     newPairs++;
+  }
+
+  private void forget(PairOp old) {
+    if (old.heldOut()) {
+      heldOut.remove(old.captionId());
+    } else {
+      group(old).remove(old);
+    }
   }
 
   private void take(PairOp pair) {

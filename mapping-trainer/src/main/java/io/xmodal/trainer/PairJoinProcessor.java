@@ -45,7 +45,11 @@ final class PairJoinProcessor implements Processor<String, Embedding, String, Pa
   public void process(Record<String, Embedding> record) {
     Embedding e = record.value();
     String imageId = record.key();
-    if (e == null || imageId == null) {
+    if (imageId == null) {
+      return;
+    }
+    if (e == null) {
+      delete(imageId, CaptionOwnerProcessor.deletedCaption(record), record);
       return;
     }
     if (e.getModality() == Modality.IMAGE) {
@@ -63,6 +67,27 @@ final class PairJoinProcessor implements Processor<String, Embedding, String, Pa
       if (image != null) {
         emit(e, image, record);
       }
+    }
+  }
+
+  /**
+   * A caption deletion drops that caption and its pair; an image tombstone drops the image and every pair it is in
+   * (its captions stay, waiting for the image to come back). A pair is deleted downstream by a null PairOp keyed by
+   * captionId.
+   */
+  private void delete(String imageId, String captionId, Record<String, Embedding> cause) {
+    if (captionId != null) {
+      captions.delete(imageId + SEPARATOR + captionId);
+      context.forward(new Record<String, PairOp>(captionId, null, cause.timestamp()));
+      return;
+    }
+    images.delete(imageId);
+    List<String> own = new java.util.ArrayList<>();
+    try (KeyValueIterator<String, Embedding> all = captions.prefixScan(imageId + SEPARATOR, new StringSerializer())) {
+      all.forEachRemaining(kv -> own.add(kv.value.getId()));
+    }
+    for (String id : own) {
+      context.forward(new Record<String, PairOp>(id, null, cause.timestamp()));
     }
   }
 

@@ -25,12 +25,14 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * The mapping-trainer topology:
  * <pre>
- *   xmodal.embeddings.text ─ trainer-text-paired ─ trainer-text-by-image (repartition by imageId) ─┐
+ *   xmodal.embeddings.text ─ trainer-text-by-owner ─ trainer-text-by-image (repartition by imageId) ─┐
  *   xmodal.embeddings.image ───────────────────────────────────────────────────────── merge ─ trainer-pair-join
  *     ─ trainer-pairs (repartition to 1 partition: the fit needs every pair) ─ trainer-fit ─┬─&gt; xmodal.mappings
  *                                                                                         ├─&gt; xmodal.metrics
  *   xmodal.mappings ─&gt; global store trainer-live-mappings (the live version, rollbacks included) └─&gt; xmodal.rejected
  * </pre>
+ * Tombstones delete: an image's removes its pairs, a caption's its pair (trainer-text-by-owner remembers which
+ * image a caption belongs to, since a tombstone does not say), and the fit subtracts them from its statistics.
  * The fits run on the executor from {@code fitExecutors} (one per fit task); tests pass a direct executor.
  */
 public final class TrainerTopology {
@@ -40,12 +42,15 @@ public final class TrainerTopology {
   static final String PAIRS = "trainer-pairs";
   static final String STATE = "trainer-state";
   static final String LIVE = "trainer-live-mappings";
+  static final String CAPTION_OWNERS = "trainer-caption-owners";
 
   private TrainerTopology() {}
 
   public static Topology buildTopology(TrainerConfig config, TopicCatalogue topics, Supplier<Executor> fitExecutors) {
     StreamsBuilder builder = new StreamsBuilder();
     var embeddingSerde = topics.imageEmbeddings().valueSerde();
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CAPTION_OWNERS),
+        Serdes.String(), Serdes.String()));
     int partitions = topics.imageEmbeddings().partitions();
 
     builder.addGlobalStore(
@@ -57,8 +62,7 @@ public final class TrainerTopology {
 
     KStream<String, Embedding> captionsByImage = builder
         .stream(topics.textEmbeddings().name(), topics.textEmbeddings().consumed("trainer-text-source"))
-        .filter((id, e) -> e != null && e.getPairedImageId() != null, Named.as("trainer-text-paired"))
-        .selectKey((id, e) -> e.getPairedImageId(), Named.as("trainer-text-rekey"))
+        .process(() -> new CaptionOwnerProcessor(CAPTION_OWNERS), Named.as("trainer-text-by-owner"), CAPTION_OWNERS)
         .repartition(Repartitioned.with(Serdes.String(), embeddingSerde).withName("trainer-text-by-image")
             .withNumberOfPartitions(partitions));
     KStream<String, Embedding> images = builder

@@ -333,6 +333,69 @@ class TrainerTopologyTest {
     assertThat(after).isEqualTo(before);
   }
 
+  @Test
+  void shouldLeaveDeletedCaptionsAndImagesOutOfTheNextRefit() {
+    Data d = data(200, 6);
+    pipe(d, false);
+    List<Embedding> trainingImages = d.images().stream().filter(i -> !HeldOut.isHeldOut(i.getId(), 10)).toList();
+    Embedding deletedImage = trainingImages.get(0);
+    Embedding deletedCaption = d.captions().stream()
+        .filter(c -> c.getPairedImageId().equals(trainingImages.get(1).getId())).findFirst().orElseThrow();
+
+    // When one image (three pairs) and one caption of another image are deleted before the first refit
+    images.pipeInput(deletedImage.getId(), (Embedding) null);
+    texts.pipeInput(deletedCaption.getId(), (Embedding) null);
+    tick();
+
+    // Then the first version is fitted without their four pairs
+    MappingModel v1 = mappings.readValue();
+    long held = heldOutCaptions(d);
+    assertThat(v1.getPairsUsed()).isEqualTo(d.captions().size() - held - 4);
+
+    // And an image that comes back brings its waiting captions' pairs back, while the deleted caption stays gone
+    images.pipeInput(deletedImage.getId(), deletedImage);
+    driver.advanceWallClockTime(Duration.ofHours(1));
+    assertThat(counts()).containsEntry("trainer.pairs.training", (double) (d.captions().size() - held - 1));
+  }
+
+  @Test
+  void shouldSkipARecordOfAnotherEventTypeOnAnEmbeddingsTopicAndKeepTraining() {
+    var raw = driver.createInputTopic(topics.imageEmbeddings().name(), new StringSerializer(),
+        new org.apache.kafka.common.serialization.ByteArraySerializer());
+    byte[] aQuery = new PlainAvroSerdes().valueSerde(io.xmodal.schemas.Query.class).serializer().serialize("t",
+        io.xmodal.schemas.Query.newBuilder().setQueryId("q").setModality(Modality.TEXT).setText("x")
+            .setMappingName("default").setK(5).setSentAt(T0).build());
+
+    raw.pipeInput("img-x", aQuery);
+    pipe(data(200, 8), false);
+    tick();
+
+    assertThat(mappings.readValuesToList()).extracting(MappingModel::getVersion).containsExactly(1L);
+  }
+
+  @Test
+  void shouldMoveACaptionToItsNewImageWithoutKeepingTheOldPair() {
+    Data d = data(100, 7);
+    pipe(d, false);
+    driver.advanceWallClockTime(Duration.ofHours(1));
+    Map<String, Double> before = counts();
+
+    // When a training caption is corrected to describe another training image, then deleted
+    List<Embedding> training = d.captions().stream().filter(c -> !HeldOut.isHeldOut(c.getPairedImageId(), 10))
+        .toList();
+    Embedding moved = Embedding.newBuilder(training.get(0)).setPairedImageId(training.get(5).getPairedImageId())
+        .build();
+    texts.pipeInput(moved.getId(), moved);
+    driver.advanceWallClockTime(Duration.ofHours(1));
+    Map<String, Double> afterMove = counts();
+    texts.pipeInput(moved.getId(), (Embedding) null);
+    driver.advanceWallClockTime(Duration.ofHours(1));
+
+    // Then it counts once while it lives and not at all once deleted
+    assertThat(afterMove).isEqualTo(before);
+    assertThat(counts().get("trainer.pairs.training")).isEqualTo(before.get("trainer.pairs.training") - 1);
+  }
+
   private Map<String, Double> counts() {
     Map<String, Double> out = new java.util.HashMap<>();
     metrics.readValuesToList().stream().filter(m -> m.getName().startsWith("trainer.pairs."))

@@ -33,6 +33,16 @@ public final class MicroBatch<V> {
     return waiting >= size;
   }
 
+  /** Drops a waiting record (its item was deleted); true if one was waiting. */
+  public boolean remove(String key) {
+    if (store.get(key) == null) {
+      return false;
+    }
+    store.delete(key);
+    waiting--;
+    return true;
+  }
+
   public boolean isEmpty() {
     return waiting == 0;
   }
