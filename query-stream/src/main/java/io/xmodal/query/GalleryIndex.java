@@ -39,6 +39,15 @@ final class GalleryIndex {
     }
   }
 
+  /** Deletes an item (a tombstone on its embeddings topic); readers see it in the change log and drop its row. */
+  void remove(String id) {
+    if (items.remove(id) != null) {
+      synchronized (log) {
+        log.add(id);
+      }
+    }
+  }
+
   Item get(String id) {
     return items.get(id);
   }
@@ -54,7 +63,7 @@ final class GalleryIndex {
     }
   }
 
-  /** Ids changed since {@code position} (may repeat). */
+  /** Ids changed (added, replaced or removed) since {@code position} (may repeat). */
   List<String> changedSince(int position) {
     synchronized (log) {
       return new ArrayList<>(log.subList(position, log.size()));

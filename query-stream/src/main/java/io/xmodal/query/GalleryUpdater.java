@@ -6,7 +6,10 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 
-/** The processor of a global embeddings store: writes the store and tells the instance's {@link GalleryIndex}. */
+/**
+ * The processor of a global embeddings store: writes the store and tells the instance's {@link GalleryIndex}; a
+ * tombstone deletes the item from both.
+ */
 final class GalleryUpdater implements Processor<String, Embedding, Void, Void> {
 
   private final String storeName;
@@ -25,7 +28,12 @@ final class GalleryUpdater implements Processor<String, Embedding, Void, Void> {
 
   @Override
   public void process(Record<String, Embedding> record) {
-    if (record.key() == null || record.value() == null) {
+    if (record.key() == null) {
+      return;
+    }
+    if (record.value() == null) {
+      store.delete(record.key());
+      index.remove(record.key());
       return;
     }
     store.put(record.key(), record.value());

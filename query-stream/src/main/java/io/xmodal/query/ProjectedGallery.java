@@ -60,6 +60,8 @@ final class ProjectedGallery {
       GalleryIndex.Item item = index.get(id);
       if (item == null || !encoderKey.equals(item.encoderKey())
           || (source != null && !source.equals(item.source()))) {
+        // deleted, or now made by another encoder or from another source: no longer in this gallery
+        removeRow(id);
         continue;
       }
       Integer row = rowOf.get(id);
@@ -75,6 +77,29 @@ final class ProjectedGallery {
 
   int size() {
     return ids.size();
+  }
+
+  /** Drops an item's row: the last row moves into its place, so the rows stay contiguous. */
+  private void removeRow(String id) {
+    Integer row = rowOf.remove(id);
+    if (row == null) {
+      return;
+    }
+    int last = ids.size() - 1;
+    float[] lastPending = pending.remove(last);
+    pending.remove(row);
+    if (row != last) {
+      String moved = ids.get(last);
+      ids.set(row, moved);
+      rowOf.put(moved, row);
+      if (lastPending != null) {
+        pending.put(row, lastPending);
+      } else {
+        buffer.putRow(row, buffer.getRow(last));
+        penalties[row] = penalties[last];
+      }
+    }
+    ids.remove(last);
   }
 
   /** Top-k (id, score) per query row; queries are raw L2-normalised embeddings of the other modality. */

@@ -232,6 +232,55 @@ class QueryTopologyTest {
   }
 
   @Test
+  void shouldNeverReturnADeletedImageOrCaptionAgain() {
+    fillGalleries();
+    mappings.pipeInput("default", mapping(3, HubnessCorrection.invertedSoftmax(30)));
+    queries.pipeInput("before", query("before").setModality(Modality.TEXT).setExistingId(captionIds.get(0)).setK(6)
+        .build());
+    queries.pipeInput("before-i", query("before-i").setModality(Modality.IMAGE).setExistingId(imageIds.get(1))
+        .setK(6).build());
+    Map<String, QueryResult> before = byId(answer());
+    String deletedImage = before.get("before").getHits().get(0).getId();
+    String deletedCaption = before.get("before-i").getHits().get(0).getId();
+
+    // When the best image of the first query and the best caption of the second are deleted (tombstones)
+    images.pipeInput(deletedImage, (Embedding) null);
+    texts.pipeInput(deletedCaption, (Embedding) null);
+    queries.pipeInput("after", query("after").setModality(Modality.TEXT).setExistingId(captionIds.get(0)).build());
+    queries.pipeInput("after-i", query("after-i").setModality(Modality.IMAGE).setExistingId(imageIds.get(1))
+        .build());
+    Map<String, QueryResult> after = byId(answer());
+
+    // Then they are gone, and every other item keeps its rank and score
+    assertThat(after.get("after").getHits()).isEqualTo(before.get("before").getHits().subList(1, 6));
+    assertThat(after.get("after-i").getHits()).isEqualTo(before.get("before-i").getHits().subList(1, 6));
+    assertThat(rejected.isEmpty()).isTrue();
+  }
+
+  @Test
+  void shouldSkipARecordOfAnotherEventTypeOnTheQueryTopicAndAnswerTheNext() {
+    // before: a CaptionEvent on xmodal.queries crash-looped query-stream with a ClassCastException
+    fillGalleries();
+    mappings.pipeInput("default", mapping(3, HubnessCorrection.NONE));
+    TopicCatalogue topics = TopicCatalogue.create(platform.topics(), new PlainAvroSerdes());
+    var raw = driver.createInputTopic(topics.queries().name(), new StringSerializer(),
+        new org.apache.kafka.common.serialization.ByteArraySerializer());
+    raw.pipeInput("c", new PlainAvroSerdes().valueSerde(io.xmodal.schemas.CaptionEvent.class).serializer().serialize(
+        "t", io.xmodal.schemas.CaptionEvent.newBuilder().setCaptionId("c").setText("a dog").setSource("s")
+            .setProducedAt(T0).build()));
+    queries.pipeInput("ok", query("ok").setModality(Modality.TEXT).setText("a dog").build());
+
+    assertThat(answer()).extracting(QueryResult::getQueryId).containsExactly("ok");
+    assertThat(rejected.isEmpty()).isTrue();
+  }
+
+  private static Map<String, QueryResult> byId(List<QueryResult> results) {
+    Map<String, QueryResult> out = new HashMap<>();
+    results.forEach(r -> out.put(r.getQueryId(), r));
+    return out;
+  }
+
+  @Test
   void shouldServeAGmlpMapExactlyAsTheLibraryProjectsIt() {
     float[][][] p = pairs();
     float[][] x = p[0];
