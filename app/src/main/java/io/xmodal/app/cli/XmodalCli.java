@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
         "(KAFKA_BOOTSTRAP_SERVERS -> bootstrap.servers); XMODAL_CONFIG_FILE names a properties file of defaults.",
         "Without KAFKA_BOOTSTRAP_SERVERS, 'up' starts an embedded broker and schema registry."},
     subcommands = {DemoCommand.class, UpCommand.class, IngestCommand.class, QueryCommand.class, MetricsCommand.class,
-        EvalCommand.class, MappingCommand.class, BenchCommand.class, ServiceCommand.class,
+        EvalCommand.class, MappingCommand.class, BenchCommand.class, ServiceCommand.class, FuzzCommand.class,
         CommandLine.HelpCommand.class})
 public final class XmodalCli {
 

@@ -4,6 +4,14 @@ import io.xmodal.platform.serde.WrongTypeException;
 import io.xmodal.schemas.RejectReason;
 import io.xmodal.schemas.Rejection;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -39,6 +47,8 @@ public final class DeadLetterHandlers {
     private final String topic;
     private final Serializer<Rejection> serializer;
     private final RejectionFactory factory;
+    private final Map<String, Object> producerConfig;
+    private KafkaProducer<byte[], byte[]> globalProducer;
 
     @SuppressWarnings("unchecked")
     Sink(Map<String, ?> configs) {
@@ -46,8 +56,15 @@ public final class DeadLetterHandlers {
       this.serializer = Objects.requireNonNull((Serializer<Rejection>) configs.get(SERIALIZER),
           SERIALIZER + " is not configured");
       this.factory = Objects.requireNonNull((RejectionFactory) configs.get(FACTORY), FACTORY + " is not configured");
+      this.producerConfig = producerConfig(configs);
     }
 
+    /**
+     * The dead letters for the handler to return, which Kafka Streams writes in the task's transaction. A global
+     * store's thread has no record collector (Kafka Streams 4.4 fails with a ClassCastException on dead-letter
+     * records returned there, and its thread dies), so there the dead letter is written by a producer of the
+     * handler's own and nothing is returned: at least once, like the global thread's own processing.
+     */
     List<ProducerRecord<byte[], byte[]>> deadLetter(ErrorHandlerContext context, byte[] rawKey, byte[] rawValue,
                                                     RejectReason reason, String message) {
       RejectionFactory.Source source =
@@ -56,7 +73,53 @@ public final class DeadLetterHandlers {
       byte[] value = serializer.serialize(topic, rejection);
       LOG.warn("task {} node {}: dead-lettered {} as {}: {}", context.taskId(), context.processorNodeId(),
           source, reason, message);
-      return List.of(new ProducerRecord<>(topic, null, rawKey, value));
+      ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, null, rawKey, value);
+      if (!isGlobal(context)) {
+        return List.of(record);
+      }
+      sendFromGlobalThread(record);
+      return List.of();
+    }
+
+    private synchronized void sendFromGlobalThread(ProducerRecord<byte[], byte[]> record) {
+      if (globalProducer == null) {
+        globalProducer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer());
+      }
+      try {
+        globalProducer.send(record).get(60, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while writing a dead letter", e);
+      } catch (ExecutionException | TimeoutException e) {
+        throw new IllegalStateException("cannot write a dead letter to " + topic + ": " + e.getMessage(), e);
+      }
+    }
+
+    private static boolean isGlobal(ErrorHandlerContext context) {
+      return context.taskId() == null || context.taskId().subtopology() < 0;
+    }
+
+    /** The streams config's client settings (bootstrap, security, producer.* overrides) for a plain producer. */
+    private static Map<String, Object> producerConfig(Map<String, ?> configs) {
+      Map<String, Object> out = new HashMap<>();
+      Set<String> names = ProducerConfig.configNames();
+      configs.forEach((k, v) -> {
+        if (names.contains(k) && v != null) {
+          out.put(k, v);
+        }
+      });
+      configs.forEach((k, v) -> {
+        if (k.startsWith("producer.") && names.contains(k.substring(9)) && v != null) {
+          out.put(k.substring(9), v);
+        }
+      });
+      out.remove(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
+      out.remove(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG);
+      out.remove(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG);
+      out.put(ProducerConfig.ACKS_CONFIG, "all");
+      out.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+      out.put(ProducerConfig.CLIENT_ID_CONFIG, "xmodal-global-dlq");
+      return out;
     }
   }
 

@@ -38,6 +38,11 @@ public final class StreamsService implements AutoCloseable {
     // a failure that escaped the dead-letter handlers: log where, then replace the thread rather than die
     streams.setUncaughtExceptionHandler(e -> {
       threadDeaths.incrementAndGet();
+      if (Thread.currentThread().getName().endsWith("GlobalStreamThread")) {
+        // a global thread cannot be replaced (Kafka Streams fails trying): the client stops, visibly
+        LOG.error("{}: the global store thread failed; the service stops (state ERROR): restart it", name, e);
+        return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+      }
       LOG.error("{}: stream thread {} failed; replacing it", name, Thread.currentThread().getName(), e);
       return StreamThreadExceptionResponse.REPLACE_THREAD;
     });
