@@ -135,8 +135,7 @@ public final class EncodeBench {
     int n = images ? preloadImages(live, topics.images(), data) : preloadCaptions(live, topics.captions(), data);
     TopicSpec<String, io.xmodal.schemas.Embedding> output = images ? topics.imageEmbeddings() : topics.textEmbeddings();
 
-    Map<String, Object> props = new HashMap<>(live.clientConfig());
-    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    Map<String, Object> props = live.consumerConfig();
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     props.put(ConsumerConfig.GROUP_ID_CONFIG, prefix + "-counter");
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
@@ -169,7 +168,7 @@ public final class EncodeBench {
 
   /** What the processors report: items encoded and the time spent in encode calls. */
   private static String encoderTime(PlatformConfig live, TopicCatalogue topics, String kind) {
-    Map<String, Object> props = new HashMap<>(live.clientConfig());
+    Map<String, Object> props = live.consumerConfig();
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     double items = 0;
     double encodeSeconds = 0;

@@ -33,8 +33,7 @@ final class MappingCommand {
 
   /** Every version in xmodal.mappings, read from the start; the newest per name is live. */
   static List<MappingModel> versions(PlatformConfig config, TopicCatalogue topics) {
-    Map<String, Object> props = new HashMap<>(config.clientConfig());
-    props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, config.topics().maxMessageBytes());
+    Map<String, Object> props = config.consumerConfig();
     List<MappingModel> out = new ArrayList<>();
     try (KafkaConsumer<String, MappingModel> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
         topics.mappings().valueSerde().deserializer())) {

@@ -50,7 +50,7 @@ final class MetricsCommand implements Callable<Integer> {
     TopicCatalogue topics = MappingCommand.topics(config);
     PrintStream out = System.out;
     boolean tty = System.console() != null;
-    try (KafkaConsumer<String, MetricEvent> consumer = new KafkaConsumer<>(new HashMap<>(config.clientConfig()),
+    try (KafkaConsumer<String, MetricEvent> consumer = new KafkaConsumer<>(config.consumerConfig(),
         new StringDeserializer(), topics.metrics().valueSerde().deserializer())) {
       List<TopicPartition> parts = consumer.partitionsFor(topics.metrics().name(), Duration.ofSeconds(30)).stream()
           .map(p -> new TopicPartition(p.topic(), p.partition())).toList();

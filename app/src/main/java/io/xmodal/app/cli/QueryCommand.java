@@ -152,8 +152,7 @@ final class QueryCommand implements Callable<Integer> {
   private static <V> void scan(PlatformConfig config, String topic,
                                org.apache.kafka.common.serialization.Deserializer<V> values,
                                java.util.function.BiConsumer<String, V> each) {
-    Map<String, Object> props = new HashMap<>(config.clientConfig());
-    props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, config.topics().maxMessageBytes());
+    Map<String, Object> props = config.consumerConfig();
     try (KafkaConsumer<String, V> consumer = new KafkaConsumer<>(props, new StringDeserializer(), values)) {
       List<TopicPartition> parts = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
           .map(p -> new TopicPartition(p.topic(), p.partition())).toList();

@@ -24,8 +24,7 @@ final class EmbeddingWait {
   /** Vectors by id of every embedding whose id is in {@code wanted}. */
   static Map<String, float[]> await(PlatformConfig config, TopicCatalogue topics, Set<String> wanted,
                                     Duration timeout, PrintStream out) {
-    Map<String, Object> props = new HashMap<>(config.clientConfig());
-    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    Map<String, Object> props = config.consumerConfig();
     Map<String, float[]> found = new HashMap<>();
     Progress progress = new Progress("embeddings", wanted.size(), out);
     try (KafkaConsumer<String, Embedding> consumer = new KafkaConsumer<>(props, new StringDeserializer(),

@@ -38,11 +38,7 @@ public final class IngestAccounting implements AutoCloseable {
 
   private IngestAccounting(PlatformConfig config, TopicCatalogue topics) {
     this.topics = topics;
-    Map<String, Object> props = new HashMap<>(config.clientConfig());
-    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, config.topics().maxMessageBytes());
-    this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    this.consumer = new KafkaConsumer<>(config.consumerConfig(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 
   /** Marks "now": only records after this point are counted (the metrics topic is read whole for baselines). */

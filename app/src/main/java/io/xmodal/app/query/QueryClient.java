@@ -37,10 +37,7 @@ public final class QueryClient implements AutoCloseable {
     p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, config.topics().maxMessageBytes());
     p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
     this.producer = new KafkaProducer<>(p, new StringSerializer(), topics.queries().valueSerde().serializer());
-    Map<String, Object> c = new HashMap<>(config.clientConfig());
-    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    this.consumer = new KafkaConsumer<>(c, new StringDeserializer(), topics.results().valueSerde().deserializer());
+    this.consumer = new KafkaConsumer<>(config.consumerConfig(), new StringDeserializer(), topics.results().valueSerde().deserializer());
     List<TopicPartition> partitions = consumer.partitionsFor(topics.results().name(), Duration.ofSeconds(30)).stream()
         .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
     consumer.assign(partitions);

@@ -19,7 +19,7 @@ final class MetricsTopic {
 
   /** The metric events read until {@code enough} holds for them or {@code wait} passes. */
   static List<MetricEvent> read(Stack stack, Predicate<List<MetricEvent>> enough, Duration wait) {
-    Map<String, Object> props = new HashMap<>(stack.config().clientConfig());
+    Map<String, Object> props = stack.config().consumerConfig();
     props.put(ConsumerConfig.GROUP_ID_CONFIG, "e2e-metrics-" + UUID.randomUUID());
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     List<MetricEvent> out = new ArrayList<>();

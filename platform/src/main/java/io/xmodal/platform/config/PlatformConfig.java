@@ -60,6 +60,19 @@ public record PlatformConfig(Optional<String> bootstrapServers, Map<String, Stri
     return c;
   }
 
+  /**
+   * Settings for every consumer xmodal ships (CLI, query client, demo, tools): {@link #clientConfig()} plus
+   * {@code isolation.level=read_committed} (records of aborted or open transactions are never seen), no auto-commit,
+   * and fetches as large as the largest record. External consumers must read committed too.
+   */
+  public Map<String, Object> consumerConfig() {
+    Map<String, Object> c = clientConfig();
+    c.put("isolation.level", "read_committed");
+    c.put("enable.auto.commit", false);
+    c.put("max.partition.fetch.bytes", topics.maxMessageBytes());
+    return c;
+  }
+
   public String requireRegistryUrl() {
     return registryUrl.orElseThrow(() -> new ConfigException(
         "XMODAL_REGISTRY_URL is not set: set it to your Apicurio registry (http://host:port/apis/registry/v2), "
