@@ -130,7 +130,7 @@ public final class EncodeBench {
                                   Dataset data, boolean images) throws Exception {
     TopicSettings settings = new TopicSettings(prefix, live.topics().partitions(), live.topics().replication(),
         live.topics().maxMessageBytes());
-    TopicCatalogue topics = TopicCatalogue.create(settings, new RegistryAvroSerdes(live.requireRegistryUrl()));
+    TopicCatalogue topics = TopicCatalogue.create(settings, RegistryAvroSerdes.of(live));
     TopicAdmin.ensureTopics(live.clientConfig(), topics, Duration.ofSeconds(60));
     int n = images ? preloadImages(live, topics.images(), data) : preloadCaptions(live, topics.captions(), data);
     TopicSpec<String, io.xmodal.schemas.Embedding> output = images ? topics.imageEmbeddings() : topics.textEmbeddings();

@@ -77,7 +77,7 @@ final class IngestCommand implements Callable<Integer> {
         yield FolderDataset.load(path, captions, limit);
       }
     };
-    TopicCatalogue topics = TopicCatalogue.create(config.topics(), new RegistryAvroSerdes(config.requireRegistryUrl()));
+    TopicCatalogue topics = TopicCatalogue.create(config.topics(), RegistryAvroSerdes.of(config));
     publishAndFollow(config, topics, data, await, timeout, System.out);
     return 0;
   }

@@ -55,7 +55,7 @@ final class MappingCommand {
   }
 
   static TopicCatalogue topics(PlatformConfig config) {
-    return TopicCatalogue.create(config.topics(), new RegistryAvroSerdes(config.requireRegistryUrl()));
+    return TopicCatalogue.create(config.topics(), RegistryAvroSerdes.of(config));
   }
 
   @Command(name = "list", mixinStandardHelpOptions = true, description = "Show every published version.")

@@ -63,7 +63,7 @@ final class Stack implements AutoCloseable {
     }
     Stack stack = null;
     try {
-      TopicCatalogue topics = TopicCatalogue.create(config.topics(), new RegistryAvroSerdes(config.requireRegistryUrl()));
+      TopicCatalogue topics = TopicCatalogue.create(config.topics(), RegistryAvroSerdes.of(config));
       List<String> created = TopicAdmin.ensureTopics(config.clientConfig(), topics, Duration.ofSeconds(60));
       stack = new Stack(runtime, config, topics, created);
       if (which.contains(Service.INGEST)) {

@@ -65,7 +65,8 @@ final class UpCommand implements Callable<Integer> {
     out.printf("xmodal up in %.1f s%n", seconds);
     if (stack.runtime().isPresent()) {
       EmbeddedRuntime r = stack.runtime().get();
-      out.printf("  Kafka broker      %s  (KRaft, single node; data in %s)%n", r.bootstrapServers(),
+      out.printf("  Kafka broker      %s  (KRaft, single node%s; data in %s)%n", r.bootstrapServers(),
+          stack.config().embedded().sasl().map(u -> ", SASL_PLAINTEXT/SCRAM-SHA-256 as " + u.user()).orElse(""),
           stack.config().workDir().resolve("kafka"));
       out.printf("  Schema registry   %s  (Apicurio API %s, Confluent-compatible API %s)%n", r.registry().root(),
           "/apis/registry/v2", "/apis/ccompat/v7");

@@ -87,7 +87,8 @@ public final class ConfigSource {
     return get(name).map(v -> switch (v.toLowerCase(Locale.ROOT)) {
       case "true", "yes", "1", "on" -> true;
       case "false", "no", "0", "off" -> false;
-      default -> throw new ConfigException(name + " must be true or false, got '" + v + "'");
+      default -> throw new ConfigException(name + " must be true or false"
+          + (Secrets.isSecret(name) ? "" : ", got '" + v + "'"));
     }).orElse(fallback);
   }
 
@@ -107,7 +108,7 @@ public final class ConfigSource {
         return Enum.valueOf(type, v.toUpperCase(Locale.ROOT).replace('-', '_'));
       } catch (IllegalArgumentException e) {
         throw new ConfigException(name + " must be one of " + java.util.Arrays.toString(type.getEnumConstants())
-            + ", got '" + v + "'");
+            + (Secrets.isSecret(name) ? "" : ", got '" + v + "'"));
       }
     }).orElse(fallback);
   }
@@ -131,16 +132,10 @@ public final class ConfigSource {
     Map<String, String> out = new TreeMap<>();
     values.forEach((k, v) -> {
       if (k.startsWith("XMODAL_") || k.startsWith(KAFKA_PREFIX)) {
-        out.put(k, isSecret(k) ? "******" : v);
+        out.put(k, Secrets.isSecret(k) ? Secrets.MASK : v);
       }
     });
     return out;
-  }
-
-  static boolean isSecret(String key) {
-    String k = key.toUpperCase(Locale.ROOT);
-    return k.contains("PASSWORD") || k.contains("SECRET") || k.contains("JAAS") || k.contains("TOKEN")
-        || k.contains("CREDENTIAL") || k.endsWith("_KEY");
   }
 
   private interface Parser<T> {
@@ -151,7 +146,8 @@ public final class ConfigSource {
     try {
       return parser.parse(value);
     } catch (RuntimeException e) {
-      throw new ConfigException(name + " must be " + expected + ", got '" + value + "'");
+      throw new ConfigException(name + " must be " + expected
+          + (Secrets.isSecret(name) ? " (its value is secret and not shown)" : ", got '" + value + "'"));
     }
   }
 

@@ -1,5 +1,7 @@
 package io.xmodal.platform.config;
 
+import java.util.Optional;
+
 /**
  * The broker and registry the launcher starts when no external cluster is configured.
  *
@@ -9,13 +11,18 @@ package io.xmodal.platform.config;
  * @param registryPort   schema registry HTTP port ({@code XMODAL_REGISTRY_PORT}, default 28081)
  * @param brokerHeap     heap of the broker JVM ({@code XMODAL_BROKER_HEAP}, default 512m)
  * @param registryHeap   heap of the registry JVM ({@code XMODAL_REGISTRY_HEAP}, default 256m)
+ * @param sasl           {@code XMODAL_EMBEDDED_SASL_USER} and {@code XMODAL_EMBEDDED_SASL_PASSWORD}: when set, the
+ *                       broker's only client listener is SASL_PLAINTEXT with SCRAM-SHA-256 and this one user;
+ *                       unset (the default), a PLAINTEXT listener
  */
 public record EmbeddedSettings(String bindHost, int brokerPort, int controllerPort, int registryPort,
-                               String brokerHeap, String registryHeap) {
+                               String brokerHeap, String registryHeap, Optional<Credentials> sasl) {
 
   public static final String BROKER_PORT = "XMODAL_BROKER_PORT";
   public static final String CONTROLLER_PORT = "XMODAL_CONTROLLER_PORT";
   public static final String REGISTRY_PORT = "XMODAL_REGISTRY_PORT";
+  public static final String SASL_USER = "XMODAL_EMBEDDED_SASL_USER";
+  public static final String SASL_PASSWORD = "XMODAL_EMBEDDED_SASL_PASSWORD";
 
   public static EmbeddedSettings from(ConfigSource source) {
     return new EmbeddedSettings(
@@ -24,10 +31,11 @@ public record EmbeddedSettings(String bindHost, int brokerPort, int controllerPo
         source.positiveInt(CONTROLLER_PORT, 29093),
         source.positiveInt(REGISTRY_PORT, 28081),
         source.string("XMODAL_BROKER_HEAP", "512m"),
-        source.string("XMODAL_REGISTRY_HEAP", "256m"));
+        source.string("XMODAL_REGISTRY_HEAP", "256m"),
+        Credentials.from(source, SASL_USER, SASL_PASSWORD));
   }
 
   public EmbeddedSettings withPorts(int broker, int controller, int registry) {
-    return new EmbeddedSettings(bindHost, broker, controller, registry, brokerHeap, registryHeap);
+    return new EmbeddedSettings(bindHost, broker, controller, registry, brokerHeap, registryHeap, sasl);
   }
 }

@@ -12,6 +12,8 @@ import java.util.Optional;
  * @param bootstrapServers  {@code KAFKA_BOOTSTRAP_SERVERS}; empty means "start the embedded broker"
  * @param kafkaClient       every other {@code KAFKA_…} variable, passed to all clients as-is
  * @param registryUrl       {@code XMODAL_REGISTRY_URL}, the Apicurio base URL (…/apis/registry/v2); empty means embedded
+ * @param registryAuth      {@code XMODAL_REGISTRY_USER} and {@code XMODAL_REGISTRY_PASSWORD}: HTTP basic credentials
+ *                          the serdes send to the registry; empty sends none
  * @param topics            topic names and sizes
  * @param embedded          ports and heaps of the embedded broker and registry
  * @param workDir           {@code XMODAL_WORK_DIR}: broker data, registry database, streams state, logs
@@ -19,8 +21,11 @@ import java.util.Optional;
  * @param metricsInterval   {@code XMODAL_METRICS_INTERVAL}: how often services publish metric events
  */
 public record PlatformConfig(Optional<String> bootstrapServers, Map<String, String> kafkaClient,
-                             Optional<String> registryUrl, TopicSettings topics, EmbeddedSettings embedded,
-                             Path workDir, Path sharedDir, Duration metricsInterval) {
+                             Optional<String> registryUrl, Optional<Credentials> registryAuth, TopicSettings topics,
+                             EmbeddedSettings embedded, Path workDir, Path sharedDir, Duration metricsInterval) {
+
+  public static final String REGISTRY_USER = "XMODAL_REGISTRY_USER";
+  public static final String REGISTRY_PASSWORD = "XMODAL_REGISTRY_PASSWORD";
 
   public PlatformConfig {
     kafkaClient = Map.copyOf(kafkaClient);
@@ -33,6 +38,7 @@ public record PlatformConfig(Optional<String> bootstrapServers, Map<String, Stri
         bootstrap,
         client,
         source.get("XMODAL_REGISTRY_URL").map(PlatformConfig::normaliseRegistryUrl),
+        Credentials.from(source, REGISTRY_USER, REGISTRY_PASSWORD),
         TopicSettings.from(source),
         EmbeddedSettings.from(source),
         source.path("XMODAL_WORK_DIR", Path.of("work")).toAbsolutePath().normalize(),
@@ -44,7 +50,15 @@ public record PlatformConfig(Optional<String> bootstrapServers, Map<String, Stri
   /** The same config pointed at running endpoints (what the launcher does after starting the embedded ones). */
   public PlatformConfig withEndpoints(String bootstrap, String registry) {
     return new PlatformConfig(Optional.of(bootstrap), kafkaClient, Optional.of(normaliseRegistryUrl(registry)),
-        topics, embedded, workDir, sharedDir, metricsInterval);
+        registryAuth, topics, embedded, workDir, sharedDir, metricsInterval);
+  }
+
+  /** As the record would print itself, with the secret Kafka settings ({@code sasl.jaas.config}, …) masked. */
+  @Override
+  public String toString() {
+    return "PlatformConfig[bootstrapServers=" + bootstrapServers + ", kafkaClient=" + Secrets.masked(kafkaClient)
+        + ", registryUrl=" + registryUrl + ", registryAuth=" + registryAuth + ", topics=" + topics + ", embedded="
+        + embedded + ", workDir=" + workDir + ", sharedDir=" + sharedDir + ", metricsInterval=" + metricsInterval + "]";
   }
 
   public String requireBootstrap() {
@@ -82,6 +96,13 @@ public record PlatformConfig(Optional<String> bootstrapServers, Map<String, Stri
   /** Accepts the server root, {@code …/apis/registry/v2} or {@code …/apis/ccompat/v7}; returns the v2 API URL. */
   static String normaliseRegistryUrl(String url) {
     String u = url.trim();
+    int scheme = u.indexOf("://");
+    int at = u.indexOf('@');
+    int path = u.indexOf('/', scheme < 0 ? 0 : scheme + 3);
+    if (at >= 0 && (path < 0 || at < path)) {
+      throw new ConfigException("XMODAL_REGISTRY_URL holds credentials (…://user:password@host): put them in "
+          + REGISTRY_USER + " and " + REGISTRY_PASSWORD + " instead, which are never logged");
+    }
     while (u.endsWith("/")) {
       u = u.substring(0, u.length() - 1);
     }

@@ -1,9 +1,12 @@
 package io.xmodal.platform.runtime;
 
+import io.xmodal.platform.config.ConfigException;
 import io.xmodal.platform.config.EmbeddedSettings;
 import io.xmodal.platform.config.PlatformConfig;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +34,7 @@ public final class EmbeddedRuntime implements AutoCloseable {
   public static EmbeddedRuntime start(PlatformConfig config, Optional<String> registryDist, Duration timeout)
       throws InterruptedException {
     EmbeddedSettings s = config.embedded();
+    requireClientsMatchTheListener(s, config.kafkaClient());
     Ports.requireFree(s.bindHost(), s.brokerPort(), "Kafka broker", EmbeddedSettings.BROKER_PORT);
     Ports.requireFree(s.bindHost(), s.controllerPort(), "KRaft controller", EmbeddedSettings.CONTROLLER_PORT);
     Ports.requireFree(s.bindHost(), s.registryPort(), "schema registry", EmbeddedSettings.REGISTRY_PORT);
@@ -55,6 +59,28 @@ public final class EmbeddedRuntime implements AutoCloseable {
     LOG.info("embedded broker at {} and registry at {} ready in {} ms", broker.bootstrapServers(), registry.root(),
         took.toMillis());
     return new EmbeddedRuntime(broker, registry, took);
+  }
+
+  /**
+   * The clients' {@code KAFKA_…} security settings must fit the listener the embedded broker will open, or every
+   * client would hang until its timeout; say so before anything starts.
+   */
+  static void requireClientsMatchTheListener(EmbeddedSettings settings, Map<String, String> client) {
+    String protocol = client.getOrDefault("security.protocol", "PLAINTEXT").toUpperCase(Locale.ROOT);
+    if (settings.sasl().isPresent()) {
+      boolean scram = EmbeddedBroker.SASL_MECHANISM.equalsIgnoreCase(client.getOrDefault("sasl.mechanism", ""));
+      if (!protocol.equals("SASL_PLAINTEXT") || !scram || !client.containsKey("sasl.jaas.config")) {
+        throw new ConfigException(EmbeddedSettings.SASL_USER + " is set, so the embedded broker accepts only "
+            + "SASL_PLAINTEXT with " + EmbeddedBroker.SASL_MECHANISM + ": set KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT, "
+            + "KAFKA_SASL_MECHANISM=" + EmbeddedBroker.SASL_MECHANISM + " and KAFKA_SASL_JAAS_CONFIG='"
+            + "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"<user>\" "
+            + "password=\"<password>\";'");
+      }
+    } else if (!protocol.equals("PLAINTEXT")) {
+      throw new ConfigException("KAFKA_SECURITY_PROTOCOL is " + protocol + ", but the embedded broker listens with "
+          + "PLAINTEXT: set " + EmbeddedSettings.SASL_USER + " and " + EmbeddedSettings.SASL_PASSWORD
+          + " for a SASL_PLAINTEXT listener, or unset KAFKA_SECURITY_PROTOCOL");
+    }
   }
 
   public String bootstrapServers() {

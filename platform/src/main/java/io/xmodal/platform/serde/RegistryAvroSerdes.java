@@ -5,6 +5,8 @@ import io.apicurio.registry.serde.SerdeConfig;
 import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
 import io.apicurio.registry.serde.avro.AvroKafkaSerdeConfig;
 import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
+import io.xmodal.platform.config.Credentials;
+import io.xmodal.platform.config.PlatformConfig;
 import io.xmodal.schemas.AvroTrust;
 import java.util.HashMap;
 import java.util.Map;
@@ -17,7 +19,8 @@ import org.apache.kafka.common.serialization.Serdes;
  * big-endian schema id (Apicurio's contentId, which is the id the registry's Confluent-compatible API
  * {@code /apis/ccompat/v7/schemas/ids/{id}} serves), then the Avro binary body; no headers. Any
  * Confluent-compatible consumer, in any language, pointed at {@code …/apis/ccompat/v7}, reads these topics.
- * Schemas register themselves on first use under the subject {@code <topic>-value}.
+ * Schemas register themselves on first use under the subject {@code <topic>-value}. With registry credentials
+ * ({@code XMODAL_REGISTRY_USER}, {@code XMODAL_REGISTRY_PASSWORD}) every request carries HTTP basic auth.
  */
 public final class RegistryAvroSerdes implements AvroSerdes {
 
@@ -25,6 +28,17 @@ public final class RegistryAvroSerdes implements AvroSerdes {
 
   public RegistryAvroSerdes(String registryUrl) {
     this(registryUrl, Map.of());
+  }
+
+  /** On the configured registry ({@code XMODAL_REGISTRY_URL}), with its credentials if any are configured. */
+  public static RegistryAvroSerdes of(PlatformConfig config) {
+    return new RegistryAvroSerdes(config.requireRegistryUrl(), config.registryAuth().map(RegistryAvroSerdes::basicAuth)
+        .orElse(Map.of()));
+  }
+
+  /** The serde settings that make the Apicurio client send HTTP basic auth. */
+  static Map<String, Object> basicAuth(Credentials credentials) {
+    return Map.of(SerdeConfig.AUTH_USERNAME, credentials.user(), SerdeConfig.AUTH_PASSWORD, credentials.password());
   }
 
   public RegistryAvroSerdes(String registryUrl, Map<String, ?> overrides) {

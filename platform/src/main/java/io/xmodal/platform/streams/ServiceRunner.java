@@ -24,8 +24,7 @@ public final class ServiceRunner {
    * unless {@code XMODAL_CREATE_TOPICS=false} (when an operator manages them).
    */
   public static TopicCatalogue topics(ConfigSource source, PlatformConfig platform) {
-    TopicCatalogue topics = TopicCatalogue.create(platform.topics(),
-        new RegistryAvroSerdes(platform.requireRegistryUrl()));
+    TopicCatalogue topics = TopicCatalogue.create(platform.topics(), RegistryAvroSerdes.of(platform));
     if (source.bool("XMODAL_CREATE_TOPICS", true)) {
       TopicAdmin.ensureTopics(platform.clientConfig(), topics, Duration.ofSeconds(60));
     }

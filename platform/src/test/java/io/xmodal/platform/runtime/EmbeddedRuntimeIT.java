@@ -2,6 +2,7 @@ package io.xmodal.platform.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
@@ -101,6 +102,33 @@ class EmbeddedRuntimeIT {
         }
       }
       assertThat(received).containsExactly(sent);
+    }
+  }
+
+  @Test
+  void shouldListenOnLoopbackOnlyInTheBrokerAndTheRegistryProcess() throws Exception {
+    assumeTrue(ListeningSockets.supported(), "reads the sockets from Linux /proc");
+    int brokerPort = Ports.freePort();
+    int controllerPort = Ports.freePort();
+    int registryPort = Ports.freePort();
+    PlatformConfig config = config(brokerPort, controllerPort, registryPort);
+
+    // Given the embedded runtime on its default bind host
+    try (EmbeddedRuntime runtime = EmbeddedRuntime.start(config, Optional.empty(), Duration.ofSeconds(120))) {
+      // When every socket its two child processes listen on is read from the kernel
+      List<ListeningSockets.Socket> broker = ListeningSockets.of(runtime.broker().process().pid());
+      List<ListeningSockets.Socket> registry = ListeningSockets.of(runtime.registry().process().pid());
+
+      // Then the broker listens on its client and controller ports, nothing else; the registry on its HTTP port
+      // (and, from its first database transaction on, Narayana's transaction status manager on "localhost" at a
+      // port of its own choosing: Quarkus fixes Narayana's settings at build time, so no -D flag turns it off)
+      assertThat(broker).as("broker sockets %s", broker).extracting(ListeningSockets.Socket::port)
+          .containsExactlyInAnyOrder(brokerPort, controllerPort);
+      assertThat(registry).as("registry sockets %s", registry).extracting(ListeningSockets.Socket::port)
+          .contains(registryPort);
+      // and not one of them on a wildcard or any other non-loopback address
+      assertThat(broker).as("broker sockets").allMatch(ListeningSockets.Socket::isLoopback);
+      assertThat(registry).as("registry sockets %s", registry).allMatch(ListeningSockets.Socket::isLoopback);
     }
   }
 
