@@ -17,6 +17,7 @@ import io.xmodal.mapping.HubnessCorrection;
 import io.xmodal.mapping.LinearMap;
 import io.xmodal.mapping.Method;
 import io.xmodal.mapping.Recall;
+import io.xmodal.mapping.Variant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -228,11 +229,12 @@ public final class LearnedTrainer {
                                       HubnessCorrection scoring) {
     INDArray ja = nd4j(a);
     INDArray jb = nd4j(b);
+    String loss = o.loss().name().toLowerCase(java.util.Locale.ROOT);
     if (block == null) {
-      return new LinearMap(Method.CONTRASTIVE, start.variant().replace("c+l2", "c+l2 from-cca") + " " + o.loss()
-          .name().toLowerCase(), start.muX(), start.muY(), ja, jb, null, scoring);
+      return new LinearMap(Method.CONTRASTIVE, new Variant.Learned(Method.CONTRASTIVE, 0, start.variant(), loss),
+          start.muX(), start.muY(), ja, jb, null, scoring);
     }
-    return new GmlpMap("text-gmlp h=" + o.hidden() + " from " + start.variant() + " " + o.loss().name().toLowerCase(),
+    return new GmlpMap(new Variant.Learned(Method.GMLP, o.hidden(), start.variant(), loss),
         start.muX(), start.muY(), ja, jb, block.export(), scoring);
   }
 

@@ -139,7 +139,7 @@ class LearnedTrainerTest {
       }
       NDArray torch = block.forward(m.create(z, new Shape(5, DX)));
       INDArray zj = org.nd4j.linalg.factory.Nd4j.create(z, new long[] {5, DX});
-      GmlpMap java = new GmlpMap("t", org.nd4j.linalg.factory.Nd4j.zeros(1, DX), org.nd4j.linalg.factory.Nd4j.zeros(1, DY),
+      GmlpMap java = new GmlpMap(new io.xmodal.mapping.Variant.Opaque("t"), org.nd4j.linalg.factory.Nd4j.zeros(1, DX), org.nd4j.linalg.factory.Nd4j.zeros(1, DY),
           org.nd4j.linalg.factory.Nd4j.eye(DX), org.nd4j.linalg.factory.Nd4j.zeros(DY, DX), block.export(),
           HubnessCorrection.NONE);
       // projectText(z) = unit(z + block(z)) with μ = 0 and A = I: compare with PyTorch's unit(z + block(z))

@@ -10,8 +10,8 @@ public interface CrossModalMap {
 
   Method method();
 
-  /** The method's options, e.g. {@code c+l2 r=0.3 k=256}. */
-  String variant();
+  /** The method's options, e.g. {@code c+l2 r=0.3 k=256} as its label. */
+  Variant variant();
 
   HubnessCorrection hubness();
 
@@ -25,6 +25,6 @@ public interface CrossModalMap {
 
   /** The name the evaluation table and the mapping versions show: method, variant, hubness. */
   default String label() {
-    return method() + " " + variant() + hubness().suffix();
+    return method() + " " + variant().label() + hubness().suffix();
   }
 }

@@ -22,7 +22,7 @@ public final class Fits {
     INDArray cxx = s.cxx(centred);
     INDArray cyy = s.cyy(centred);
     INDArray cxy = s.cxy(centred);
-    String variant = direction.name().toLowerCase() + " " + (centred ? "c+l2" : "l2") + " λ=" + lambda;
+    Variant variant = new Variant.LeastSquares(direction, centred, lambda);
     if (direction == Direction.T2I) {
       INDArray w = Linalg.spdInverse(cxx.add(Linalg.eye(s.textDim(), ridge(cxx, lambda)))).mmul(cxy);
       return new LinearMap(Method.LEAST_SQUARES, variant, centred ? s.meanX() : null, centred ? s.meanY() : null, w,
@@ -45,7 +45,7 @@ public final class Fits {
       p.putColumn(j, eig.vectors().getColumn(dy - 1 - j));
     }
     INDArray r = orthogonal(s.cxy(centred).mmul(p));
-    return new LinearMap(Method.PROCRUSTES, "pca+" + (centred ? "c+l2" : "l2"), centred ? s.meanX() : null,
+    return new LinearMap(Method.PROCRUSTES, new Variant.Procrustes(Variant.Procrustes.Reduction.PCA, centred), centred ? s.meanX() : null,
         centred ? s.meanY() : null, r, p, null, HubnessCorrection.NONE);
   }
 
@@ -53,7 +53,7 @@ public final class Fits {
   // SVD(Cxy) minimises ‖XR − Y‖ over semi-orthogonal R; images stay in their own space.
   public static LinearMap procrustesPad(SufficientStats s, boolean centred) {
     INDArray r = orthogonal(s.cxy(centred));
-    return new LinearMap(Method.PROCRUSTES, "pad+" + (centred ? "c+l2" : "l2"), centred ? s.meanX() : null,
+    return new LinearMap(Method.PROCRUSTES, new Variant.Procrustes(Variant.Procrustes.Reduction.PAD, centred), centred ? s.meanX() : null,
         centred ? s.meanY() : null, r, null, null, HubnessCorrection.NONE);
   }
 
@@ -94,13 +94,9 @@ public final class Fits {
           w.putScalar(0, j, Math.pow(Math.max(correlations.getDouble(j), 1e-6), power));
         }
       }
-      return new LinearMap(Method.CCA, "c+l2 r=" + reg + " k=" + k + (power == 0 ? "" : " w=σ^" + fmt(power)), muX,
+      return new LinearMap(Method.CCA, new Variant.Cca(reg, k, power), muX,
           muY, ak, bk, w, HubnessCorrection.NONE);
     }
-  }
-
-  private static String fmt(double v) {
-    return v == Math.rint(v) ? Integer.toString((int) v) : Double.toString(v);
   }
 
   private static double ridge(INDArray c, double lambda) {

@@ -13,7 +13,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * then both L2-normalised and compared by cosine (minus the hubness penalties). GELU is the tanh form, the same in
  * training and here, so what is served is what was trained.
  */
-public record GmlpMap(String variant, INDArray muX, INDArray muY, INDArray a, INDArray b, Block block,
+public record GmlpMap(Variant variant, INDArray muX, INDArray muY, INDArray a, INDArray b, Block block,
                       HubnessCorrection hubness) implements CrossModalMap {
 
   /** The gMLP block's parameters (float32): k → 2h → gate → k. */

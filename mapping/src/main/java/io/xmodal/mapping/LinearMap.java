@@ -19,7 +19,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * @param weights   per-dimension weights (1×k) or null
  * @param hubness   how scores are corrected for hubs
  */
-public record LinearMap(Method method, String variant, INDArray muX, INDArray muY, INDArray a, INDArray b,
+public record LinearMap(Method method, Variant variant, INDArray muX, INDArray muY, INDArray a, INDArray b,
                         INDArray weights, HubnessCorrection hubness) implements CrossModalMap {
 
   /** Kept in float32: projections run in float32, and a cast per call would cost more than the product itself. */

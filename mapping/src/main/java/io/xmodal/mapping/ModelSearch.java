@@ -50,9 +50,7 @@ public final class ModelSearch {
     }
 
     public String family() {
-      String v = map.variant().replaceAll(" λ=[^ ]+", "").replaceAll(" r=[^ ]+", "").replaceAll(" k=[^ ]+", "")
-          .replaceAll(" w=σ\\^[^ ]+", " weighted");
-      return map.method() + " " + v + familyHubness(map.hubness());
+      return map.method() + " " + map.variant().family() + familyHubness(map.hubness());
     }
 
     /** Scores a learned map on the same pairs, with every hubness correction of the grid. */

@@ -36,7 +36,7 @@ public final class SearchBenchmark {
     Random r = new Random(7);
     // a text→image least-squares shaped map: queries projected to the 1280-d image space, images kept as they are
     INDArray a = Nd4j.rand(DataType.DOUBLE, dx, dy).subi(0.5);
-    CrossModalMap map = new LinearMap(Method.LEAST_SQUARES, "bench", null, null, a, null, null,
+    CrossModalMap map = new LinearMap(Method.LEAST_SQUARES, new io.xmodal.mapping.Variant.Opaque("bench"), null, null, a, null, null,
         HubnessCorrection.invertedSoftmax(30));
     INDArray references = Nd4j.rand(DataType.FLOAT, 500, dx);
     out.printf("search benchmark: %d-d text queries → %d-d image gallery, batch %d, k=%d, inverted-softmax penalties; "

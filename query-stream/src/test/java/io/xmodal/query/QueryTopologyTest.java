@@ -286,7 +286,7 @@ class QueryTopologyTest {
     float[][] x = p[0];
     float[][] y = p[1];
     LinearMap start = Fits.cca(SufficientStats.of(x, y), 0.3).map(32, 1);
-    GmlpMap map = new GmlpMap("text-gmlp h=16", start.muX(), start.muY(), start.a(), start.b(),
+    GmlpMap map = new GmlpMap(new io.xmodal.mapping.Variant.Opaque("text-gmlp h=16"), start.muX(), start.muY(), start.a(), start.b(),
         GmlpMap.Block.random(32, 16, 0.2, new java.util.Random(4)), HubnessCorrection.NONE);
     fillGalleries();
     mappings.pipeInput("default", MappingCodec.toAvro(map, new MappingCodec.Meta("default", 5,

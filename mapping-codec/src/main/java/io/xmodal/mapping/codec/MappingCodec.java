@@ -5,6 +5,7 @@ import io.xmodal.mapping.GmlpMap;
 import io.xmodal.mapping.HubnessCorrection;
 import io.xmodal.mapping.LinearMap;
 import io.xmodal.mapping.Method;
+import io.xmodal.mapping.Variant;
 import io.xmodal.schemas.EncoderIdentity;
 import io.xmodal.schemas.MappingDirection;
 import io.xmodal.schemas.MappingMethod;
@@ -88,8 +89,8 @@ public final class MappingCodec {
     return MappingModel.newBuilder()
         .setName(meta.name())
         .setVersion(meta.version())
-        .setMethod(MappingMethod.valueOf(map.method().name()))
-        .setVariant(map.variant())
+        .setMethod(toAvro(map.method()))
+        .setVariant(map.variant().label())
         .setDirection(direction(map))
         .setTextEncoder(meta.textEncoder())
         .setImageEncoder(meta.imageEncoder())
@@ -111,13 +112,35 @@ public final class MappingCodec {
       for (int i = 0; i < GMLP.length; i++) {
         p[i] = w.get(GMLP[i]);
       }
-      return new GmlpMap(m.getVariant(), pre.get(TEXT_MEAN), pre.get(IMAGE_MEAN), w.get(TEXT_PROJECTION),
+      return new GmlpMap(Variant.parse(Method.GMLP, m.getVariant()), pre.get(TEXT_MEAN), pre.get(IMAGE_MEAN), w.get(TEXT_PROJECTION),
           w.get(IMAGE_PROJECTION), new GmlpMap.Block(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9]),
           HubnessCorrection.decode(m.getScoring()));
     }
-    return new LinearMap(Method.valueOf(m.getMethod().name()), m.getVariant(), pre.get(TEXT_MEAN),
+    Method method = fromAvro(m.getMethod());
+    return new LinearMap(method, Variant.parse(method, m.getVariant()), pre.get(TEXT_MEAN),
         pre.get(IMAGE_MEAN), w.get(TEXT_PROJECTION), w.get(IMAGE_PROJECTION), w.get(DIMENSION_WEIGHTS),
         HubnessCorrection.decode(m.getScoring()));
+  }
+
+  /** The library's method as the event's; the one place the two enums meet (a missing case fails to compile). */
+  public static MappingMethod toAvro(Method method) {
+    return switch (method) {
+      case LEAST_SQUARES -> MappingMethod.LEAST_SQUARES;
+      case PROCRUSTES -> MappingMethod.PROCRUSTES;
+      case CCA -> MappingMethod.CCA;
+      case CONTRASTIVE -> MappingMethod.CONTRASTIVE;
+      case GMLP -> MappingMethod.GMLP;
+    };
+  }
+
+  public static Method fromAvro(MappingMethod method) {
+    return switch (method) {
+      case LEAST_SQUARES -> Method.LEAST_SQUARES;
+      case PROCRUSTES -> Method.PROCRUSTES;
+      case CCA -> Method.CCA;
+      case CONTRASTIVE -> Method.CONTRASTIVE;
+      case GMLP -> Method.GMLP;
+    };
   }
 
   public static References references(MappingModel m) {

@@ -75,7 +75,7 @@ class MappingCodecTest {
   @Test
   void shouldRoundTripAGmlpMapWithItsBlock() {
     LinearMap start = Fits.cca(stats(), 0.01).map(3, 1);
-    GmlpMap map = new GmlpMap("text-gmlp h=5", start.muX(), start.muY(), start.a(), start.b(),
+    GmlpMap map = new GmlpMap(new io.xmodal.mapping.Variant.Opaque("text-gmlp h=5"), start.muX(), start.muY(), start.a(), start.b(),
         GmlpMap.Block.random(3, 5, 0.5, new Random(3)), HubnessCorrection.csls(10));
 
     MappingModel event = MappingCodec.toAvro(map, new MappingCodec.Meta("default", 2, id("t", 4), id("i", 6), 200,
@@ -92,5 +92,14 @@ class MappingCodecTest {
     assertThat(back.projectText(x).sub(expected).amaxNumber().doubleValue()).isLessThan(1e-5);
     INDArray y = Nd4j.rand(7, 6);
     assertThat(back.projectImages(y).sub(map.projectImages(y)).amaxNumber().doubleValue()).isLessThan(1e-5);
+  }
+
+  @org.junit.jupiter.api.Test
+  void shouldConvertEveryMethodBothWaysExactlyOnce() {
+    for (io.xmodal.mapping.Method m : io.xmodal.mapping.Method.values()) {
+      org.assertj.core.api.Assertions.assertThat(MappingCodec.fromAvro(MappingCodec.toAvro(m))).isEqualTo(m);
+    }
+    org.assertj.core.api.Assertions.assertThat(io.xmodal.schemas.MappingMethod.values())
+        .hasSameSizeAs(io.xmodal.mapping.Method.values());
   }
 }

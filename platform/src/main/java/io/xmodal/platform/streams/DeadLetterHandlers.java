@@ -208,7 +208,7 @@ public final class DeadLetterHandlers {
     public Response handleSerializationError(ErrorHandlerContext context, ProducerRecord record, Exception exception,
                                              SerializationExceptionOrigin origin) {
       return Response.resume(sink.deadLetter(context, context.sourceRawKey(), context.sourceRawValue(),
-          RejectReason.PROCESSING_ERROR, "cannot serialise the " + origin.name().toLowerCase() + " for "
+          RejectReason.PROCESSING_ERROR, "cannot serialise the " + origin.name().toLowerCase(java.util.Locale.ROOT) + " for "
               + record.topic() + ": " + rootMessage(exception)));
     }
   }
