@@ -4,6 +4,7 @@ import io.xmodal.mapping.EvalSet;
 import io.xmodal.mapping.HubnessCorrection;
 import io.xmodal.mapping.LinearMap;
 import io.xmodal.mapping.ModelSearch;
+import io.xmodal.mapping.refit.Refit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -35,6 +36,35 @@ public final class LearnedSearch {
   }
 
   private LearnedSearch() {}
+
+  /** These learned kinds as a refit's learned step (the trainer's and {@code xmodal eval}'s). */
+  public static Refit.LearnedStep step(List<LearnedOptions> kinds) {
+    if (kinds.isEmpty()) {
+      return Refit.LearnedStep.NONE;
+    }
+    return (x, y, closed, validation, refText, refImages, hubness, log) -> {
+      if (start(closed).isEmpty()) {
+        log.accept("no weighted CCA candidate to start the learned maps from; skipping them");
+      }
+      return train(x, y, closed, validation, refText, refImages, hubness, kinds, log).stream()
+          .map(LearnedSearch::outcome).toList();
+    };
+  }
+
+  static Refit.LearnedOutcome outcome(Trained t) {
+    String kind = t.options().kind().name();
+    if (t.error() != null) {
+      return new Refit.LearnedOutcome(kind, List.of(), t.error(), t.summary(), Map.of());
+    }
+    LearnedTrainer.Result r = t.result();
+    Map<String, Double> figures = new LinkedHashMap<>();
+    figures.put("epochs", (double) r.epochs());
+    figures.put("best_epoch", (double) r.bestEpoch());
+    figures.put("seconds_per_epoch", r.secondsPerEpoch());
+    figures.put("seconds", r.seconds());
+    figures.put("gain", r.validation().rsum() - r.start().rsum());
+    return new Refit.LearnedOutcome(kind, t.candidates(), null, t.summary(), figures);
+  }
 
   /** The closed form learned maps start from: the weighted CCA candidate with the best held-out rsum. */
   public static Optional<ModelSearch.Candidate> start(List<ModelSearch.Candidate> closed) {

@@ -1,28 +1,23 @@
 package io.xmodal.trainer;
 
-import io.xmodal.mapping.EvalSet;
-import io.xmodal.mapping.HeldOut;
-import io.xmodal.mapping.Linalg;
-import io.xmodal.mapping.CrossModalMap;
+import io.xmodal.learned.LearnedSearch;
 import io.xmodal.mapping.ModelSearch;
-import io.xmodal.mapping.Recall;
-import io.xmodal.mapping.SufficientStats;
-import io.xmodal.mapping.Vectors;
 import io.xmodal.mapping.codec.MappingCodec;
+import io.xmodal.mapping.refit.Gates;
+import io.xmodal.mapping.refit.Refit;
+import io.xmodal.mapping.refit.RefitInput;
+import io.xmodal.mapping.refit.TrainingSet;
 import io.xmodal.platform.streams.MetricEvents;
 import io.xmodal.platform.streams.Outcome;
-import io.xmodal.learned.LearnedSearch;
-import io.xmodal.learned.LearnedTrainer;
 import io.xmodal.schemas.EncoderIdentity;
 import io.xmodal.schemas.EncoderKeys;
 import io.xmodal.schemas.MappingModel;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
@@ -32,27 +27,20 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps the pairs, the sufficient statistics of the training pairs (one set per pair of encoders) and the held-out
- * pairs; every N new pairs or T seconds it refits all closed-form candidates in the background, scores them and the
- * live version on the held-out pairs, publishes the best as a new version if it is not worse (the quality gate), and
- * reports every candidate's recall as metrics.
- *
- * <p>The pairs store (changelogged) is the source of truth. The statistics are derived from it: updated
- * incrementally per pair (rank-k updates, O(d²) each), so a refit costs O(d³) and never rescans the pairs; after a
- * restart they are rebuilt once from the restored store. Fits run on a background executor with copies of the
- * statistics, so no transaction stays open while a fit runs; their results are forwarded by a punctuation on the
- * stream thread.
+ * The Kafka side of refitting: keeps the pairs store (changelogged, the source of truth) and, per pair of encoders,
+ * a {@link TrainingSet} derived from it (rebuilt once from the restored store after a restart); every N new pairs or
+ * T seconds it snapshots the largest set and runs a {@link Refit} on a background executor (so no transaction stays
+ * open while a fit runs), then, on the stream thread, applies the {@link Gates} to its result, publishes the chosen
+ * version and reports every candidate's held-out recall as metrics. The maths and the gates live in the mapping
+ * library, where {@code xmodal eval} uses them too.
  */
 final class FitProcessor implements Processor<String, PairOp, String, Outcome<MappingModel>> {
 
   private static final Logger LOG = LoggerFactory.getLogger(FitProcessor.class);
-  private static final int FLUSH_EVERY = 256;
   static final String LAST_VERSION = "last-published-version";
 
   private final TrainerConfig config;
@@ -67,7 +55,6 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
   private KeyValueStore<String, Long> state;
   private KeyValueStore<String, MappingModel> live;
   private final Map<String, Group> groups = new HashMap<>();
-  private final Map<String, PairOp> heldOut = new HashMap<>();
   private long newPairs;
   private long lastFitAt;
   private boolean fitting;
@@ -81,82 +68,8 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
     this.executor = executor;
   }
 
-  /** The training pairs of one (text encoder, image encoder) combination. */
-  private final class Group {
-    final EncoderIdentity text;
-    final EncoderIdentity image;
-    final SufficientStats stats;
-    final List<PairOp> pending = new ArrayList<>();
-    /** Reference queries for hubness penalties, by the shared deterministic rule (HeldOut.isReference…). */
-    final java.util.TreeMap<String, float[]> refText = new java.util.TreeMap<>();
-    final java.util.TreeMap<String, float[]> refImages = new java.util.TreeMap<>();
-    /** Training pairs per reference image, so an image leaves the references with its last pair. */
-    final Map<String, Integer> refImagePairs = new HashMap<>();
-    /** Training vectors for the learned maps (L2-normalised), a bounded deterministic sample. */
-    final TrainingRows trainRows = new TrainingRows(config.learnedMaxPairs());
-
-    Group(PairOp first) {
-      this.text = first.textEncoder();
-      this.image = first.imageEncoder();
-      this.stats = new SufficientStats(first.text().length, first.image().length);
-    }
-
-    void add(PairOp p) {
-      pending.add(p);
-      if (pending.size() >= FLUSH_EVERY) {
-        flush();
-      }
-    }
-
-    void remove(PairOp p) {
-      flush();
-      trainRows.remove(p.captionId());
-      refText.remove(p.captionId());
-      if (refImagePairs.computeIfPresent(p.imageId(), (id, n) -> n > 1 ? n - 1 : null) == null) {
-        refImages.remove(p.imageId());
-      }
-      stats.subtract(new float[][] {Vectors.l2(p.text())}, new float[][] {Vectors.l2(p.image())});
-    }
-
-    void flush() {
-      if (pending.isEmpty()) {
-        return;
-      }
-      float[][] x = new float[pending.size()][];
-      float[][] y = new float[pending.size()][];
-      for (int i = 0; i < x.length; i++) {
-        PairOp p = pending.get(i);
-        x[i] = Vectors.l2(p.text());
-        y[i] = Vectors.l2(p.image());
-        if (!config.learned().isEmpty()) {
-          trainRows.put(p.captionId(), p.imageId(), x[i], y[i]);
-        }
-        if (HeldOut.isReferenceCaption(p.captionId())) {
-          refText.put(p.captionId(), x[i]);
-        }
-        if (HeldOut.isReferenceImage(p.imageId())) {
-          refImages.put(p.imageId(), y[i]);
-          refImagePairs.merge(p.imageId(), 1, Integer::sum);
-        }
-      }
-      stats.add(x, y);
-      pending.clear();
-    }
-
-    long trainingPairs() {
-      return stats.count() + pending.size();
-    }
-
-    /** The training pairs as rows, for the learned maps (empty when they are off). */
-    float[][][] trainingRows() {
-      return trainRows.rows();
-    }
-
-    INDArray references(java.util.TreeMap<String, float[]> refs, int max) {
-      return refs.isEmpty() ? null
-          : Linalg.matrix(HeldOut.capReferences(refs, max).toArray(float[][]::new)).castTo(DataType.FLOAT);
-    }
-  }
+  /** The pairs of one (text encoder, image encoder) combination and who made them. */
+  private record Group(EncoderIdentity text, EncoderIdentity image, TrainingSet set) {}
 
   @Override
   public void init(ProcessorContext<String, Outcome<MappingModel>> context) {
@@ -172,7 +85,7 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
         n++;
       }
     }
-    groups.values().forEach(Group::flush);
+    groups.values().forEach(g -> g.set().flush());
     if (n > 0) {
       LOG.info("task {}: rebuilt the statistics of {} pairs in {} ms", context.taskId(), n,
           (System.nanoTime() - t0) / 1_000_000);
@@ -205,23 +118,17 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
   }
 
   private void forget(PairOp old) {
-    if (old.heldOut()) {
-      heldOut.remove(old.captionId());
-    } else {
-      group(old).remove(old);
-    }
+    group(old).set().remove(old.asTrainingPair());
   }
 
   private void take(PairOp pair) {
-    if (pair.heldOut()) {
-      heldOut.put(pair.captionId(), pair);
-    } else {
-      group(pair).add(pair);
-    }
+    group(pair).set().add(pair.asTrainingPair());
   }
 
   private Group group(PairOp pair) {
-    return groups.computeIfAbsent(pair.encodersKey(), k -> new Group(pair));
+    return groups.computeIfAbsent(pair.encodersKey(), k -> new Group(pair.textEncoder(), pair.imageEncoder(),
+        new TrainingSet(pair.text().length, pair.image().length,
+            config.learned().isEmpty() ? 0 : config.learnedMaxPairs())));
   }
 
   private void tick(long timestamp) {
@@ -232,7 +139,7 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
     }
     if (!fitting) {
       Map.Entry<String, Group> largest = groups.entrySet().stream()
-          .max(Comparator.comparingLong(e -> e.getValue().trainingPairs())).orElse(null);
+          .max(Comparator.comparingLong(e -> e.getValue().set().trainingPairs())).orElse(null);
       if (largest != null && due(largest, timestamp)) {
         startFit(largest.getKey(), largest.getValue(), timestamp);
       }
@@ -240,10 +147,10 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
   }
 
   private boolean due(Map.Entry<String, Group> g, long timestamp) {
-    if (g.getValue().trainingPairs() < config.minTrainingPairs()) {
+    if (g.getValue().set().trainingPairs() < config.minTrainingPairs()) {
       return false;
     }
-    if (heldOutImages(g.getKey()) < config.minHeldOutImages()) {
+    if (g.getValue().set().heldOutImages() < config.minHeldOutImages()) {
       return false;
     }
     boolean enough = newPairs >= config.refitEveryPairs();
@@ -252,114 +159,59 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
     return enough || waited || firstFit;
   }
 
-  private long heldOutImages(String key) {
-    return heldOut.values().stream().filter(p -> p.encodersKey().equals(key)).map(PairOp::imageId).distinct().count();
-  }
-
   private void startFit(String key, Group g, long timestamp) {
-    g.flush();
-    SufficientStats stats = SufficientStats.fromBytes(g.stats.toBytes());
-    EvalSet validation = heldOutSet(key);
-    INDArray refText = g.references(g.refText, HeldOut.MAX_REFERENCE_CAPTIONS);
-    INDArray refImages = g.references(g.refImages, HeldOut.MAX_REFERENCE_IMAGES);
+    RefitInput input = g.set().snapshot();
     MappingModel liveModel = live.get(config.mappingName());
     boolean sameEncoders = liveModel != null
-        && EncoderKeys.of(liveModel.getTextEncoder()).equals(EncoderKeys.of(g.text))
-        && EncoderKeys.of(liveModel.getImageEncoder()).equals(EncoderKeys.of(g.image));
+        && EncoderKeys.of(liveModel.getTextEncoder()).equals(EncoderKeys.of(g.text()))
+        && EncoderKeys.of(liveModel.getImageEncoder()).equals(EncoderKeys.of(g.image()));
     MappingModel comparable = sameEncoders ? liveModel : null;
-    EncoderIdentity text = g.text;
-    EncoderIdentity image = g.image;
-    float[][][] rows = config.learned().isEmpty() ? null : g.trainingRows();
     newPairs = 0;
     lastFitAt = timestamp;
     fitting = true;
-    LOG.info("refitting on {} training pairs, scoring on {} held-out images ({} captions)", stats.count(),
-        validation.imageCount(), validation.captionCount());
+    LOG.info("refitting on {} training pairs, scoring on {} held-out images ({} captions)", input.stats().count(),
+        input.validation().imageCount(), input.validation().captionCount());
+    Refit.LearnedStep learned = LearnedSearch.step(config.learned());
     executor.execute(() -> {
       try {
-        long t0 = System.nanoTime();
-        List<ModelSearch.Candidate> candidates = new ArrayList<>(ModelSearch.bestPerFamily(stats, validation, refText,
-            refImages, config.search(), line -> LOG.debug("candidate {}", line)));
-        List<LearnedSearch.Trained> learned = rows == null || rows[0].length == 0 ? List.of()
-            : LearnedSearch.train(rows[0], rows[1], candidates, validation, refText, refImages,
-                config.search().hubness(), config.learned(), line -> LOG.debug("{}", line));
-        for (LearnedSearch.Trained t : learned) {
-          if (t.error() != null) {
-            LOG.warn(t.summary());
+        Refit.Result result = Refit.run(input, config.search(), learned,
+            comparable == null ? null : MappingCodec.fromAvro(comparable), line -> LOG.debug("{}", line));
+        for (Refit.LearnedOutcome o : result.learned()) {
+          if (o.error() != null) {
+            LOG.warn(o.summary());
           } else {
-            LOG.info(t.summary());
+            LOG.info(o.summary());
           }
-          candidates.addAll(t.candidates());
         }
-        Recall.Result liveRecall = comparable == null ? null : Recall.evaluate(MappingCodec.fromAvro(comparable),
-            validation.captions(), validation.captionImage(), validation.images(), refText, refImages);
-        finished.set(new FitResult(candidates, comparable, liveRecall, stats.count(), validation.imageCount(),
-            text, image, refText, refImages, (System.nanoTime() - t0) / 1e9, learned, null));
+        finished.set(new FitResult(result, comparable, g.text(), g.image(), null));
       } catch (RuntimeException | Error e) {
         finished.set(FitResult.failed(e));
       }
     });
   }
 
-  /** Held-out images of these encoders with all their captions, L2-normalised like the statistics. */
-  private EvalSet heldOutSet(String key) {
-    Map<String, Integer> imageIndex = new LinkedHashMap<>();
-    List<float[]> images = new ArrayList<>();
-    List<float[]> captions = new ArrayList<>();
-    List<Integer> captionImage = new ArrayList<>();
-    for (PairOp p : heldOut.values()) {
-      if (!p.encodersKey().equals(key)) {
-        continue;
-      }
-      Integer idx = imageIndex.get(p.imageId());
-      if (idx == null) {
-        idx = images.size();
-        imageIndex.put(p.imageId(), idx);
-        images.add(Vectors.l2(p.image()));
-      }
-      captions.add(Vectors.l2(p.text()));
-      captionImage.add(idx);
-    }
-    return new EvalSet(Linalg.matrix(captions.toArray(float[][]::new)),
-        captionImage.stream().mapToInt(Integer::intValue).toArray(), Linalg.matrix(images.toArray(float[][]::new)));
-  }
-
-  private void publish(FitResult r, long timestamp) {
-    if (r.failure() != null) {
-      LOG.error("refit failed; the live mapping stays", r.failure());
+  private void publish(FitResult fit, long timestamp) {
+    if (fit.failure() != null) {
+      LOG.error("refit failed; the live mapping stays", fit.failure());
       metric("mapping.refit.failed", 1, "count", Map.of(), timestamp);
       return;
     }
-    Long liveVersion = r.live() == null ? null : r.live().getVersion();
+    Refit.Result r = fit.result();
+    Long liveVersion = fit.live() == null ? null : fit.live().getVersion();
     Long last = state.get(LAST_VERSION);
     long version = Math.max(last == null ? 0 : last, liveVersion == null ? 0 : liveVersion) + 1;
-    // the best candidate whose event fits a Kafka record (a better one that does not is reported and passed over)
-    ModelSearch.Candidate chosen = null;
-    MappingModel model = null;
-    int modelBytes = 0;
-    List<ModelSearch.Candidate> ranked = new ArrayList<>(r.candidates());
-    ranked.sort(Comparator.comparingDouble((ModelSearch.Candidate c) -> c.validation().rsum()).reversed());
-    for (ModelSearch.Candidate c : ranked) {
-      Map<String, Double> heldOut = new LinkedHashMap<>(c.validation().asMap());
-      heldOut.put("heldout.images", (double) r.heldOutImages());
-      heldOut.put("fit.seconds", r.seconds());
-      MappingModel m = MappingCodec.toAvro(c.map(), new MappingCodec.Meta(config.mappingName(), version,
-          r.textEncoder(), r.imageEncoder(), r.pairsUsed(), heldOut, Instant.ofEpochMilli(timestamp), liveVersion,
-          r.referenceText(), r.referenceImages()));
-      int bytes = encodedSize(m);
-      if (bytes <= config.maxModelBytes()) {
-        chosen = c;
-        model = m;
-        modelBytes = bytes;
-        break;
-      }
+    Map<ModelSearch.Candidate, MappingModel> events = new IdentityHashMap<>();
+    Gates.Selection selection = Gates.select(r.candidates(), c -> encodedSize(events.computeIfAbsent(c,
+        k -> event(k, fit, version, liveVersion, timestamp))), config.maxModelBytes(), r.liveRecall());
+    for (Gates.Oversized o : selection.tooLarge()) {
       LOG.warn("candidate {} (held-out rsum {}) encodes to {} bytes, over the {} a mapping may take; passing it over "
-              + "(raise XMODAL_MAX_MESSAGE_BYTES to publish such maps)", c.map().label(),
-          String.format("%.1f", c.validation().rsum()), bytes, config.maxModelBytes());
-      metric("mapping.too_large", bytes, "bytes", Map.of("mapping", config.mappingName(), "candidate",
-          c.map().label()), timestamp);
+              + "(raise XMODAL_MAX_MESSAGE_BYTES to publish such maps)", o.candidate().map().label(),
+          String.format("%.1f", o.candidate().validation().rsum()), o.bytes(), config.maxModelBytes());
+      metric("mapping.too_large", o.bytes(), "bytes", Map.of("mapping", config.mappingName(), "candidate",
+          o.candidate().map().label()), timestamp);
     }
-    boolean promote = chosen != null && FitResult.passesGate(chosen.validation(), r.liveRecall());
+    ModelSearch.Candidate chosen = selection.chosen();
+    boolean promote = selection.promote();
     for (ModelSearch.Candidate c : r.candidates()) {
       Map<String, String> tags = new HashMap<>();
       tags.put("mapping", config.mappingName());
@@ -373,19 +225,15 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
       c.validation().asMap().forEach((name, value) ->
           metric("mapping.heldout." + name, value, name.equals("rsum") ? "points" : "percent", tags, timestamp));
     }
-    for (LearnedSearch.Trained t : r.learned()) {
-      Map<String, String> tags = Map.of("mapping", config.mappingName(), "kind", t.options().kind().name());
-      if (t.error() != null) {
-        metric("mapping.learned.failed", 1, "count", Map.of("mapping", config.mappingName(), "kind",
-            t.options().kind().name(), "error", t.error()), timestamp);
+    for (Refit.LearnedOutcome o : r.learned()) {
+      if (o.error() != null) {
+        metric("mapping.learned.failed", 1, "count", Map.of("mapping", config.mappingName(), "kind", o.kind(),
+            "error", o.error()), timestamp);
         continue;
       }
-      LearnedTrainer.Result lr = t.result();
-      metric("mapping.learned.epochs", lr.epochs(), "epochs", tags, timestamp);
-      metric("mapping.learned.best_epoch", lr.bestEpoch(), "epochs", tags, timestamp);
-      metric("mapping.learned.seconds_per_epoch", lr.secondsPerEpoch(), "seconds", tags, timestamp);
-      metric("mapping.learned.seconds", lr.seconds(), "seconds", tags, timestamp);
-      metric("mapping.learned.gain", lr.validation().rsum() - lr.start().rsum(), "points", tags, timestamp);
+      Map<String, String> tags = Map.of("mapping", config.mappingName(), "kind", o.kind());
+      o.figures().forEach((name, value) -> metric("mapping.learned." + name, value,
+          name.equals("gain") ? "points" : name.contains("seconds") ? "seconds" : "epochs", tags, timestamp));
     }
     if (r.liveRecall() != null) {
       metric("mapping.live.rsum", r.liveRecall().rsum(), "points",
@@ -406,10 +254,21 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
     state.put(LAST_VERSION, version);
     LOG.info("published {} v{}: {} held-out rsum {} (live was {}), {} bytes", config.mappingName(), version,
         chosen.map().label(), String.format("%.1f", chosen.validation().rsum()),
-        r.liveRecall() == null ? "none" : String.format("%.1f", r.liveRecall().rsum()), modelBytes);
-    context.forward(new Record<>(config.mappingName(), new Outcome.Accepted<>(model), timestamp));
+        r.liveRecall() == null ? "none" : String.format("%.1f", r.liveRecall().rsum()), selection.bytes());
+    context.forward(new Record<>(config.mappingName(), new Outcome.Accepted<>(events.get(chosen)), timestamp));
     metric("mapping.promoted", version, "version", Map.of("mapping", config.mappingName(), "candidate",
         chosen.map().label()), timestamp);
+  }
+
+  /** A candidate as the event that would publish it. */
+  private MappingModel event(ModelSearch.Candidate c, FitResult fit, long version, Long liveVersion, long timestamp) {
+    Refit.Result r = fit.result();
+    Map<String, Double> heldOut = new LinkedHashMap<>(c.validation().asMap());
+    heldOut.put("heldout.images", (double) r.heldOutImages());
+    heldOut.put("fit.seconds", r.seconds());
+    return MappingCodec.toAvro(c.map(), new MappingCodec.Meta(config.mappingName(), version, fit.textEncoder(),
+        fit.imageEncoder(), r.pairsUsed(), heldOut, Instant.ofEpochMilli(timestamp), liveVersion,
+        r.referenceText(), r.referenceImages()));
   }
 
   /** The event's size in Avro binary (what the registry serde writes, give or take its 5-byte header). */
@@ -422,11 +281,12 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
   }
 
   private void publishCounts(long timestamp) {
-    long training = groups.values().stream().mapToLong(Group::trainingPairs).sum();
-    long images = heldOut.values().stream().map(PairOp::imageId).distinct().count();
+    long training = groups.values().stream().mapToLong(g -> g.set().trainingPairs()).sum();
+    long heldOutPairs = groups.values().stream().mapToLong(g -> g.set().heldOutPairs()).sum();
+    long images = groups.values().stream().mapToLong(g -> g.set().heldOutImages()).sum();
     Map<String, String> tags = Map.of("mapping", config.mappingName());
     metric("trainer.pairs.training", training, "pairs", tags, timestamp);
-    metric("trainer.pairs.held_out", heldOut.size(), "pairs", tags, timestamp);
+    metric("trainer.pairs.held_out", heldOutPairs, "pairs", tags, timestamp);
     metric("trainer.images.held_out", images, "images", tags, timestamp);
     windowStart = timestamp;
   }

@@ -25,6 +25,11 @@ record PairOp(String captionId, String imageId, boolean heldOut, EncoderIdentity
   }
 
 
+  /** The pair as the refit library keeps it. */
+  io.xmodal.mapping.refit.TrainingPair asTrainingPair() {
+    return new io.xmodal.mapping.refit.TrainingPair(captionId, imageId, heldOut, text, image);
+  }
+
   /** An explicit binary serde for the internal repartition topic and the pairs store. */
   static Serde<PairOp> serde() {
     Serializer<PairOp> ser = (topic, p) -> p == null ? null : toBytes(p);

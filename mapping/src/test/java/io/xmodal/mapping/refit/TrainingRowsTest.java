@@ -1,4 +1,4 @@
-package io.xmodal.trainer;
+package io.xmodal.mapping.refit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

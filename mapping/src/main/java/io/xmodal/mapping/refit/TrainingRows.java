@@ -1,4 +1,4 @@
-package io.xmodal.trainer;
+package io.xmodal.mapping.refit;
 
 import io.xmodal.mapping.HeldOut;
 import java.util.Comparator;
@@ -11,7 +11,7 @@ import java.util.TreeSet;
  * ids hash lowest (a deterministic sample that does not depend on arrival order), and an image's vector is kept while
  * one of its kept captions needs it. The closed forms need none of this (they keep sufficient statistics).
  */
-final class TrainingRows {
+public final class TrainingRows {
 
   private static final Comparator<String> BY_HASH =
       Comparator.comparingLong((String id) -> HeldOut.hash("train:" + id)).thenComparing(Comparator.naturalOrder());
@@ -23,12 +23,12 @@ final class TrainingRows {
   private final Map<String, float[]> images = new HashMap<>();
   private final Map<String, Integer> imageUses = new HashMap<>();
 
-  TrainingRows(int max) {
+  public TrainingRows(int max) {
     this.max = max;
   }
 
   /** A training pair (or a re-encoded one: its vectors replace the old ones). */
-  void put(String captionId, String imageId, float[] x, float[] y) {
+  public void put(String captionId, String imageId, float[] x, float[] y) {
     if (!text.containsKey(captionId)) {
       if (kept.size() >= max && BY_HASH.compare(captionId, kept.last()) > 0) {
         return; // outside the sample
@@ -44,7 +44,7 @@ final class TrainingRows {
     }
   }
 
-  void remove(String captionId) {
+  public void remove(String captionId) {
     if (text.remove(captionId) == null) {
       return;
     }
@@ -56,16 +56,16 @@ final class TrainingRows {
     }
   }
 
-  int size() {
+  public int size() {
     return kept.size();
   }
 
-  int images() {
+  public int images() {
     return images.size();
   }
 
   /** The kept pairs as rows {text, image}, in caption id order (fixed, whatever the arrival order). */
-  float[][][] rows() {
+  public float[][][] rows() {
     float[][] x = new float[kept.size()][];
     float[][] y = new float[kept.size()][];
     int i = 0;

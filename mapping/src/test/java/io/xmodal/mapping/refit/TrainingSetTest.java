@@ -1,0 +1,92 @@
+package io.xmodal.mapping.refit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.xmodal.mapping.HeldOut;
+import io.xmodal.mapping.SufficientStats;
+import io.xmodal.mapping.Vectors;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class TrainingSetTest {
+
+  private static final int DX = 6;
+  private static final int DY = 9;
+
+  private static List<TrainingPair> pairs(int images, long seed) {
+    Random r = new Random(seed);
+    List<TrainingPair> out = new ArrayList<>();
+    for (int i = 0; i < images; i++) {
+      String imageId = "img-" + i + ".jpg";
+      float[] y = vector(r, DY);
+      for (int c = 0; c < 3; c++) {
+        out.add(new TrainingPair(imageId + "#" + c, imageId, HeldOut.isHeldOut(imageId, 10), vector(r, DX), y));
+      }
+    }
+    return out;
+  }
+
+  private static float[] vector(Random r, int d) {
+    float[] v = new float[d];
+    for (int j = 0; j < d; j++) {
+      v[j] = (float) r.nextGaussian();
+    }
+    return v;
+  }
+
+  /** The statistics computed at once from the L2-normalised training rows: what the incremental set must equal. */
+  private static SufficientStats batch(List<TrainingPair> pairs) {
+    List<float[]> x = new ArrayList<>();
+    List<float[]> y = new ArrayList<>();
+    for (TrainingPair p : pairs) {
+      if (!p.heldOut()) {
+        x.add(Vectors.l2(p.text()));
+        y.add(Vectors.l2(p.image()));
+      }
+    }
+    return SufficientStats.of(x.toArray(float[][]::new), y.toArray(float[][]::new));
+  }
+
+  @Test
+  void shouldKeepTrainingPairsAsStatisticsAndHeldOutPairsToScoreOn() {
+    List<TrainingPair> all = pairs(400, 1);
+    TrainingSet set = new TrainingSet(DX, DY, 0);
+
+    all.forEach(set::add);
+    RefitInput in = set.snapshot();
+
+    long held = all.stream().filter(TrainingPair::heldOut).count();
+    assertThat(held).isPositive();
+    assertThat(in.stats().count()).isEqualTo(all.size() - held).isEqualTo(set.trainingPairs());
+    assertThat(in.validation().captionCount()).isEqualTo(held);
+    assertThat(in.validation().imageCount()).isEqualTo(held / 3).isEqualTo(set.heldOutImages());
+    assertThat(in.stats().cxy(true).sub(batch(all).cxy(true)).amaxNumber().doubleValue()).isLessThan(1e-9);
+    assertThat(in.learnedRows()).as("no rows kept when the learned maps are off").isNull();
+  }
+
+  @Test
+  void shouldForgetRemovedPairsInTheStatisticsTheReferencesAndTheLearnedRows() {
+    List<TrainingPair> all = pairs(400, 2);
+    TrainingSet set = new TrainingSet(DX, DY, 10_000);
+    all.forEach(set::add);
+    // every pair of the training images that are references, and of a few others
+    List<TrainingPair> removed = all.stream().filter(p -> !p.heldOut()
+        && (HeldOut.isReferenceImage(p.imageId()) || p.imageId().endsWith("7.jpg"))).toList();
+    assertThat(removed).isNotEmpty();
+
+    removed.forEach(set::remove);
+    RefitInput in = set.snapshot();
+
+    List<TrainingPair> kept = new ArrayList<>(all);
+    kept.removeAll(removed);
+    assertThat(in.stats().count()).isEqualTo(batch(kept).count());
+    assertThat(in.stats().cxy(true).sub(batch(kept).cxy(true)).amaxNumber().doubleValue()).isLessThan(1e-9);
+    assertThat(in.referenceImages()).as("every reference image was removed").isNull();
+    long keptTraining = kept.stream().filter(p -> !p.heldOut()).count();
+    assertThat(in.learnedRows()[0].length).isEqualTo((int) keptTraining);
+    long refCaptions = kept.stream().filter(p -> !p.heldOut() && HeldOut.isReferenceCaption(p.captionId())).count();
+    assertThat(in.referenceText().rows()).isEqualTo(refCaptions);
+  }
+}
