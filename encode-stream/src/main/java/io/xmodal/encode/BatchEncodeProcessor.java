@@ -7,10 +7,10 @@ import io.xmodal.platform.streams.MicroBatch;
 import io.xmodal.platform.streams.Outcome;
 import io.xmodal.platform.streams.RejectionFactory;
 import io.xmodal.schemas.Embedding;
+import io.xmodal.schemas.EmbeddingVectors;
 import io.xmodal.schemas.RejectReason;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -125,7 +125,7 @@ final class BatchEncodeProcessor<V extends SpecificRecord, I> implements Process
         continue;
       }
       KeyValue<String, V> item = ready.get(i);
-      Embedding embedding = modality.describe(item.value).setVector(asList(vectors[i])).setCreatedAt(now).build();
+      Embedding embedding = EmbeddingVectors.set(modality.describe(item.value), vectors[i]).setCreatedAt(now).build();
       context.forward(new Record<>(item.key, new Outcome.Accepted<>(embedding), timestamp));
       encoded++;
     }
@@ -190,20 +190,5 @@ final class BatchEncodeProcessor<V extends SpecificRecord, I> implements Process
     if (session != null) {
       session.close();
     }
-  }
-
-  /** A read-only List view of a float[], what the Avro serializer iterates, without copying into a boxed array. */
-  static List<Float> asList(float[] v) {
-    return new AbstractList<>() {
-      @Override
-      public Float get(int index) {
-        return v[index];
-      }
-
-      @Override
-      public int size() {
-        return v.length;
-      }
-    };
   }
 }

@@ -131,7 +131,7 @@ class EncodeTopologyTest {
     Embedding e = img.get(0).value;
     assertThat(img.get(0).key).isEqualTo("2490687446_9d46fdf5a9.jpg");
     assertThat(e.getModality()).isEqualTo(Modality.IMAGE);
-    assertThat(e.getVector()).hasSize(1280);
+    assertThat(io.xmodal.schemas.EmbeddingVectors.of(e)).hasSize(1280);
     assertThat(e.getEncoderInfo().getName()).startsWith("mobilenetv2-12-int8-features")
         .isEqualTo(encoders.image().info().name());
     assertThat(e.getEncoderInfo().getDimension()).isEqualTo(1280);
@@ -141,7 +141,7 @@ class EncodeTopologyTest {
     assertThat(txt).extracting(kv -> kv.key).containsExactlyInAnyOrder("c#0", "c#1");
     assertThat(txt).allSatisfy(kv -> {
       assertThat(kv.value.getModality()).isEqualTo(Modality.TEXT);
-      assertThat(kv.value.getVector()).hasSize(384);
+      assertThat(io.xmodal.schemas.EmbeddingVectors.of(kv.value)).hasSize(384);
       assertThat(kv.value.getPairedImageId()).isEqualTo("2490687446_9d46fdf5a9.jpg");
       assertThat(kv.value.getEncoderInfo().getName()).isEqualTo("all-MiniLM-L6-v2");
     });
@@ -172,14 +172,10 @@ class EncodeTopologyTest {
       expectedImage = s.encode(List.of(ImageDecoder.decodeRgb(bytes)))[0];
       expectedText = t.encode(List.of("A bicyclist is jumping a wooden structure ."))[0];
     }
-    List<Float> gotImage = imageEmbeddings.readValue().getVector();
-    List<Float> gotText = textEmbeddings.readValue().getVector();
-    for (int k = 0; k < expectedImage.length; k++) {
-      assertThat(gotImage.get(k)).isCloseTo(expectedImage[k], org.assertj.core.data.Offset.offset(1e-4f));
-    }
-    for (int k = 0; k < expectedText.length; k++) {
-      assertThat(gotText.get(k)).isCloseTo(expectedText[k], org.assertj.core.data.Offset.offset(1e-5f));
-    }
+    float[] gotImage = io.xmodal.schemas.EmbeddingVectors.of(imageEmbeddings.readValue());
+    float[] gotText = io.xmodal.schemas.EmbeddingVectors.of(textEmbeddings.readValue());
+    assertThat(gotImage).containsExactly(expectedImage, org.assertj.core.data.Offset.offset(1e-4f));
+    assertThat(gotText).containsExactly(expectedText, org.assertj.core.data.Offset.offset(1e-5f));
     assertNothingElseCameOut();
   }
 

@@ -2,6 +2,7 @@ package io.xmodal.trainer;
 
 import io.xmodal.mapping.HeldOut;
 import io.xmodal.schemas.Embedding;
+import io.xmodal.schemas.EmbeddingVectors;
 import io.xmodal.schemas.Modality;
 import java.util.List;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -93,15 +94,7 @@ final class PairJoinProcessor implements Processor<String, Embedding, String, Pa
 
   private void emit(Embedding caption, Embedding image, Record<String, Embedding> cause) {
     PairOp pair = new PairOp(caption.getId(), image.getId(), HeldOut.isHeldOut(image.getId(), heldOutPercent),
-        caption.getEncoderInfo(), image.getEncoderInfo(), floats(caption.getVector()), floats(image.getVector()));
+        caption.getEncoderInfo(), image.getEncoderInfo(), EmbeddingVectors.of(caption), EmbeddingVectors.of(image));
     context.forward(new Record<>(caption.getId(), pair, cause.timestamp()));
-  }
-
-  private static float[] floats(List<Float> v) {
-    float[] out = new float[v.size()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = v.get(i);
-    }
-    return out;
   }
 }

@@ -25,10 +25,7 @@ final class GalleryIndex {
     if (e == null) {
       return;
     }
-    float[] v = new float[e.getVector().size()];
-    for (int i = 0; i < v.length; i++) {
-      v[i] = e.getVector().get(i);
-    }
+    float[] v = io.xmodal.schemas.EmbeddingVectors.of(e);
     Item item = new Item(e.getId(), e.getSource(), io.xmodal.schemas.EncoderKeys.of(e.getEncoderInfo()), Vectors.l2(v),
         e.getCreatedAt().toEpochMilli());
     Item before = items.merge(e.getId(), item, (old, now) -> now.createdAt() >= old.createdAt() ? now : old);

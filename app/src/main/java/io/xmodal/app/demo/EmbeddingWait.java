@@ -39,11 +39,7 @@ final class EmbeddingWait {
       while (found.size() < wanted.size() && System.nanoTime() < deadline) {
         for (ConsumerRecord<String, Embedding> r : consumer.poll(Duration.ofMillis(500))) {
           if (r.value() != null && wanted.contains(r.key())) {
-            float[] v = new float[r.value().getVector().size()];
-            for (int i = 0; i < v.length; i++) {
-              v[i] = r.value().getVector().get(i);
-            }
-            found.put(r.key(), v);
+            found.put(r.key(), io.xmodal.schemas.EmbeddingVectors.of(r.value()));
           }
         }
         progress.set(found.size());

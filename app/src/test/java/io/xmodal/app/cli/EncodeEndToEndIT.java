@@ -90,7 +90,7 @@ class EncodeEndToEndIT {
       var textInfo = stack.encoders().orElseThrow().text().info();
       assertThat(images.values()).allSatisfy(e -> {
         assertThat(e.getModality()).isEqualTo(Modality.IMAGE);
-        assertThat(e.getVector()).hasSize(1280);
+        assertThat(io.xmodal.schemas.EmbeddingVectors.of(e)).hasSize(1280);
         assertThat(e.getEncoderInfo().getName()).isEqualTo(imageInfo.name());
         assertThat(e.getEncoderInfo().getChecksum()).isEqualTo(imageInfo.checksum());
       });
@@ -98,7 +98,7 @@ class EncodeEndToEndIT {
           .collect(Collectors.toMap(Dataset.Caption::captionId, Dataset.Caption::imageId));
       assertThat(texts.entrySet()).allSatisfy(e -> {
         assertThat(e.getValue().getModality()).isEqualTo(Modality.TEXT);
-        assertThat(e.getValue().getVector()).hasSize(384);
+        assertThat(io.xmodal.schemas.EmbeddingVectors.of(e.getValue())).hasSize(384);
         assertThat(e.getValue().getPairedImageId()).isEqualTo(imageOf.get(e.getKey()));
         assertThat(e.getValue().getEncoderInfo().getName()).isEqualTo(textInfo.name());
         assertThat(e.getValue().getEncoderInfo().getChecksum()).isEqualTo(textInfo.checksum());

@@ -1,0 +1,40 @@
+package io.xmodal.schemas;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.List;
+
+/**
+ * The one place a vector changes form between an {@link Embedding} event and a {@code float[]}. xmodal writes
+ * {@code packedVector} (float32 little-endian, no boxing) and leaves {@code vector} empty; events written before
+ * carry {@code vector} (an Avro float array) and are read alike.
+ */
+public final class EmbeddingVectors {
+
+  private EmbeddingVectors() {}
+
+  /** The event's vector. */
+  public static float[] of(Embedding e) {
+    ByteBuffer packed = e.getPackedVector();
+    if (packed != null) {
+      FloatBuffer floats = packed.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+      float[] v = new float[floats.remaining()];
+      floats.get(v);
+      return v;
+    }
+    List<Float> list = e.getVector();
+    float[] v = new float[list.size()];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = list.get(i);
+    }
+    return v;
+  }
+
+  /** Sets {@code v} as the builder's vector, packed. */
+  public static Embedding.Builder set(Embedding.Builder b, float[] v) {
+    ByteBuffer packed = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+    packed.asFloatBuffer().put(v);
+    return b.setPackedVector(packed).setVector(List.of());
+  }
+}
