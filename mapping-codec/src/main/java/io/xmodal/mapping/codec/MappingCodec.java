@@ -180,7 +180,7 @@ public final class MappingCodec {
       ByteBuffer b = t.getData().duplicate().order(ByteOrder.LITTLE_ENDIAN);
       float[] data = new float[b.remaining() / 4];
       b.asFloatBuffer().get(data);
-      out.put(t.getName(), Nd4j.create(data, shape, DataType.FLOAT).castTo(DataType.DOUBLE));
+      out.put(t.getName(), Nd4j.create(data, shape, DataType.FLOAT));
     }
     return out;
   }
