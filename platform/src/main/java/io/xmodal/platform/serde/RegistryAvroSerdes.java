@@ -21,6 +21,9 @@ import org.apache.kafka.common.serialization.Serdes;
  */
 public final class RegistryAvroSerdes implements AvroSerdes {
 
+  /** How long a looked-up schema stays cached: for good (ten years). */
+  static final java.time.Duration SCHEMA_CACHE_LIFETIME = java.time.Duration.ofDays(3650);
+
   private final Map<String, Object> config;
 
   public RegistryAvroSerdes(String registryUrl) {
@@ -37,6 +40,9 @@ public final class RegistryAvroSerdes implements AvroSerdes {
     c.put(SerdeConfig.ID_HANDLER, Legacy4ByteIdHandler.class.getName());
     c.put(SerdeConfig.USE_ID, "contentId");
     c.put(AvroKafkaSerdeConfig.USE_SPECIFIC_AVRO_READER, true);
+    // a schema id and its content never change, so a looked-up schema stays cached for the life of the process
+    // (Apicurio's default looks it up again after 30 s, and during a registry outage that lookup fails the record)
+    c.put(SerdeConfig.CHECK_PERIOD_MS, SCHEMA_CACHE_LIFETIME.toMillis());
     c.putAll(overrides);
     this.config = Map.copyOf(c);
   }
