@@ -5,6 +5,7 @@ import io.apicurio.registry.serde.SerdeConfig;
 import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
 import io.apicurio.registry.serde.avro.AvroKafkaSerdeConfig;
 import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
+import io.xmodal.platform.logging.LogLimiter;
 import io.xmodal.schemas.AvroTrust;
 import java.util.HashMap;
 import java.util.Map;
@@ -24,13 +25,27 @@ public final class RegistryAvroSerdes implements AvroSerdes {
   /** How long a looked-up schema stays cached: for good (ten years). */
   static final java.time.Duration SCHEMA_CACHE_LIFETIME = java.time.Duration.ofDays(3650);
 
+  /**
+   * How long reading a record whose schema is not cached waits for an unreachable registry before it fails: long
+   * enough to ride out a restart, well inside the consumer's max.poll.interval.ms (5 min).
+   */
+  public static final java.time.Duration OUTAGE_WAIT = java.time.Duration.ofSeconds(60);
+
   private final Map<String, Object> config;
+  private final String registryUrl;
+  private final java.time.Duration outageWait;
+  private final LogLimiter limiter = LogLimiter.standard();
 
   public RegistryAvroSerdes(String registryUrl) {
     this(registryUrl, Map.of());
   }
 
   public RegistryAvroSerdes(String registryUrl, Map<String, ?> overrides) {
+    this(registryUrl, overrides, OUTAGE_WAIT);
+  }
+
+  /** {@code outageWait}: how long a read waits for an unreachable registry (zero: it fails at once). */
+  public RegistryAvroSerdes(String registryUrl, Map<String, ?> overrides, java.time.Duration outageWait) {
     AvroTrust.trustXmodalSchemas();
     Map<String, Object> c = new HashMap<>();
     c.put(SerdeConfig.REGISTRY_URL, registryUrl);
@@ -45,6 +60,8 @@ public final class RegistryAvroSerdes implements AvroSerdes {
     c.put(SerdeConfig.CHECK_PERIOD_MS, SCHEMA_CACHE_LIFETIME.toMillis());
     c.putAll(overrides);
     this.config = Map.copyOf(c);
+    this.registryUrl = registryUrl;
+    this.outageWait = outageWait;
   }
 
   @Override
@@ -54,6 +71,7 @@ public final class RegistryAvroSerdes implements AvroSerdes {
     AvroKafkaDeserializer<Object> reader = new AvroKafkaDeserializer<>();
     reader.configure(config, false);
     // the specific reader builds whatever class the writer's schema names: only the topic's own type gets through
-    return Serdes.serdeFrom(serializer, new TypedDeserializer<>(type, reader));
+    return Serdes.serdeFrom(serializer, new TypedDeserializer<>(type,
+        new RegistryWaitingDeserializer(reader, registryUrl, outageWait, limiter)));
   }
 }

@@ -7,6 +7,7 @@ import io.xmodal.platform.health.DependencyUnavailableException;
 import io.xmodal.platform.logging.LogLimiter;
 import java.net.http.HttpClient;
 import java.time.Duration;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +17,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -46,6 +49,9 @@ public final class StreamsService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StreamsService.class);
   private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
   private static final Duration PROBE_EVERY = Duration.ofSeconds(1);
+  /** How often the broker and the registry are checked while the service runs, and how often a dead one is logged. */
+  private static final Duration WATCH_EVERY = Duration.ofSeconds(5);
+  private static final Duration REPORT_EVERY = Duration.ofMinutes(1);
 
   /** What {@code ./xmodal up} shows of a service: its streams state and what it waits for ("" when nothing). */
   public record Status(String service, KafkaStreams.State state, String waitingFor) {
@@ -65,12 +71,20 @@ public final class StreamsService implements AutoCloseable {
   private final CountDownLatch closing = new CountDownLatch(1);
   private final AtomicReference<KafkaStreams.State> failedIn = new AtomicReference<>();
   private final AtomicInteger threadDeaths = new AtomicInteger();
-  private final AtomicReference<String> waitingFor = new AtomicReference<>("");
+  private final AtomicReference<Waiting> waiting = new AtomicReference<>(Waiting.NOTHING);
   private final RestartBackoff backoff = RestartBackoff.standard();
   private final LogLimiter limiter = LogLimiter.standard();
   private final List<Consumer<Status>> listeners = new CopyOnWriteArrayList<>();
+  private final ScheduledExecutorService watch;
+  private final Map<Dependency, Long> downSince = new EnumMap<>(Dependency.class);
+  private final Map<Dependency, Long> reportedAt = new EnumMap<>(Dependency.class);
   private Admin probeAdmin;
   private HttpClient probeHttp;
+
+  /** What the service waits for: a dependency (cleared once it answers) or something else; NOTHING when none. */
+  private record Waiting(Dependency on, String what) {
+    static final Waiting NOTHING = new Waiting(null, "");
+  }
 
   private StreamsService(String name, Topology topology, Properties properties) {
     this.name = name;
@@ -90,6 +104,11 @@ public final class StreamsService implements AutoCloseable {
       notifyListeners(now);
     });
     streams.setUncaughtExceptionHandler(this::onStreamThreadDeath);
+    this.watch = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, name + "-dependency-watch");
+      t.setDaemon(true);
+      return t;
+    });
   }
 
   /** Starts the topology; returns at once. */
@@ -98,13 +117,15 @@ public final class StreamsService implements AutoCloseable {
     LOG.info("{}: starting", name);
     LOG.debug("{}: topology\n{}", name, topology.describe());
     service.streams.start();
+    service.watch.scheduleWithFixedDelay(service::watchDependencies, WATCH_EVERY.toMillis(), WATCH_EVERY.toMillis(),
+        TimeUnit.MILLISECONDS);
     return service;
   }
 
   /** Blocks until RUNNING; throws if it fails first or does not get there in time. */
   public void awaitRunning(Duration timeout) throws InterruptedException {
     if (!running.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-      String waiting = waitingFor.get();
+      String waiting = waiting().what();
       throw new IllegalStateException(name + " did not reach RUNNING within " + timeout.toSeconds()
           + " s (state " + streams.state() + (waiting.isEmpty() ? "; is the broker reachable?)"
           : "; waiting for " + waiting + ")"));
@@ -125,7 +146,7 @@ public final class StreamsService implements AutoCloseable {
 
   /** Its state and what it waits for now. */
   public Status status() {
-    return new Status(name, streams.state(), waitingFor.get());
+    return new Status(name, streams.state(), waiting().what());
   }
 
   /** Told every change of state or of what it waits for (on a stream thread: keep it short). */
@@ -151,19 +172,21 @@ public final class StreamsService implements AutoCloseable {
         Dependency dependency = outage.get().dependency();
         String what = DependencyUnavailableException.describe(dependency, endpointOf(dependency),
             outage.get().reason());
-        setWaitingFor("the " + dependency.label() + " (" + what + ")");
+        setWaiting(new Waiting(dependency, "the " + dependency.label() + " (" + what + ")"));
         LOG.warn("{}: stream thread {} stopped: {}; nothing is skipped: a new thread reads on from the last committed "
                 + "offsets as soon as it answers (checked every {} s, at most {} s from now; {} names it)", name, thread,
             what, PROBE_EVERY.toSeconds(), pause.toSeconds(), dependency.setting());
         if (awaitAnswer(dependency, pause)) {
-          setWaitingFor("");
+          clearWaiting(dependency);
         }
       } else if (DeadLetterHandlers.find(e, MissingSourceTopicException.class) != null) {
         String topics = String.join(", ", missingSourceTopics());
-        setWaitingFor("source topics " + topics);
+        Waiting missing = new Waiting(null, "source topics " + topics);
+        setWaiting(missing);
         LOG.warn("{}: source topics {} do not exist: './xmodal up' creates them, and so does a service started with "
             + "XMODAL_CREATE_TOPICS=true (the default); trying again in {} s", name, topics, pause.toSeconds());
         closing.await(pause.toMillis(), TimeUnit.MILLISECONDS);
+        waiting.compareAndSet(missing, Waiting.NOTHING);
       } else {
         limiter.log(LOG, Level.ERROR, "thread death " + e.getClass().getName(),
             "{}: stream thread {} failed; a new one reads on from the last committed offsets in {} s", name, thread,
@@ -242,14 +265,75 @@ public final class StreamsService implements AutoCloseable {
     }
   }
 
-  private void setWaitingFor(String what) {
-    if (!waitingFor.getAndSet(what).equals(what)) {
+  private Waiting waiting() {
+    return waiting.get();
+  }
+
+  private void setWaiting(Waiting now) {
+    Waiting before = waiting.getAndSet(now);
+    if (!before.what().equals(now.what())) {
       notifyListeners(streams.state());
     }
   }
 
+  /** Clears what it waits for if that is {@code dependency}. */
+  private void clearWaiting(Dependency dependency) {
+    Waiting now = waiting.get();
+    if (now.on() == dependency && waiting.compareAndSet(now, Waiting.NOTHING)) {
+      notifyListeners(streams.state());
+    }
+  }
+
+  /**
+   * Every few seconds: does the broker answer, does the registry? The stream threads wait and retry on their own
+   * (the clients reconnect; a record that needs a schema lookup waits for it), so this is what tells an operator,
+   * once when it happens, once a minute while it lasts, once when it is over.
+   */
+  private void watchDependencies() {
+    try {
+      for (Dependency dependency : Dependency.values()) {
+        if (dependency == Dependency.REGISTRY && registryUrl == null) {
+          continue;
+        }
+        Optional<String> failure = probe(dependency);
+        long now = System.nanoTime();
+        if (failure.isPresent()) {
+          Long since = downSince.putIfAbsent(dependency, now);
+          if (since == null || now - reportedAt.getOrDefault(dependency, now) >= REPORT_EVERY.toNanos()) {
+            reportedAt.put(dependency, now);
+            String what = DependencyUnavailableException.describe(dependency, endpointOf(dependency), failure.get());
+            LOG.warn("{}: {}{}; {} ({} names it)", name, what, since == null ? ""
+                    : " for " + TimeUnit.NANOSECONDS.toSeconds(now - since) + " s now", consequence(dependency),
+                dependency.setting());
+            if (waiting().on() == null || waiting().on() == dependency) {
+              setWaiting(new Waiting(dependency, "the " + dependency.label() + " (" + what + ")"));
+            }
+          }
+        } else {
+          Long since = downSince.remove(dependency);
+          reportedAt.remove(dependency);
+          if (since != null) {
+            LOG.warn("{}: the {} at {} answers again after {} s", name, dependency.label(), endpointOf(dependency),
+                TimeUnit.NANOSECONDS.toSeconds(now - since));
+          }
+          clearWaiting(dependency);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      LOG.debug("{}: dependency check failed: {}", name, e.toString());
+    }
+  }
+
+  private static String consequence(Dependency dependency) {
+    return dependency == Dependency.BROKER
+        ? "the stream threads wait and reconnect on their own; nothing is skipped"
+        : "records whose schema is cached flow on, one that needs a lookup waits for it; nothing is skipped";
+  }
+
   private void notifyListeners(KafkaStreams.State state) {
-    Status status = new Status(name, state, waitingFor.get());
+    Status status = new Status(name, state, waiting().what());
     for (Consumer<Status> listener : listeners) {
       try {
         listener.accept(status);
@@ -297,6 +381,7 @@ public final class StreamsService implements AutoCloseable {
   public void close(Duration timeout) {
     LOG.info("{}: closing", name);
     closing.countDown();
+    watch.shutdownNow();
     streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
         .withTimeout(timeout));
     synchronized (this) {

@@ -18,8 +18,8 @@ public class DependencyFailuresTest {
 
   /** What Apicurio's deserializer really throws for a framed record when the registry is at {@code apiUrl}. */
   public static Exception deserialising(String apiUrl) {
-    return catchException(() -> new RegistryAvroSerdes(apiUrl).valueSerde(ImageEvent.class).deserializer()
-        .deserialize("xmodal.images.raw", FRAMED));
+    return catchException(() -> new RegistryAvroSerdes(apiUrl, java.util.Map.of(), java.time.Duration.ZERO)
+        .valueSerde(ImageEvent.class).deserializer().deserialize("xmodal.images.raw", FRAMED));
   }
 
   @Test
