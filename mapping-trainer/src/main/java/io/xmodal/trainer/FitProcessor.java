@@ -258,7 +258,7 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
     fitting = true;
     LOG.info("refitting on {} training pairs, scoring on {} held-out images ({} captions)", stats.count(),
         validation.imageCount(), validation.captionCount());
-    executor.execute(() -> {
+    Runnable fit = () -> {
       try {
         long t0 = System.nanoTime();
         List<ModelSearch.Candidate> candidates = new ArrayList<>(ModelSearch.bestPerFamily(stats, validation, refText,
@@ -281,7 +281,14 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
       } catch (RuntimeException | Error e) {
         finished.set(FitResult.failed(e));
       }
-    });
+    };
+    try {
+      executor.execute(fit);
+    } catch (RuntimeException | Error e) {
+      // the fit could not even start (an executor that refuses work, no memory for its thread): a failed refit like
+      // any other, reported at the next tick; the stream thread and the live version carry on
+      finished.set(FitResult.failed(e));
+    }
   }
 
   /** Held-out images of these encoders with all their captions, L2-normalised like the statistics. */
@@ -310,7 +317,8 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
   private void publish(FitResult r, long timestamp) {
     if (r.failure() != null) {
       LOG.error("refit failed; the live mapping stays", r.failure());
-      metric("mapping.refit.failed", 1, "count", Map.of(), timestamp);
+      metric("mapping.refit.failed", 1, "count", Map.of("mapping", config.mappingName(), "error",
+          describe(r.failure())), timestamp);
       return;
     }
     Long liveVersion = r.live() == null ? null : r.live().getVersion();
@@ -393,6 +401,12 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
     context.forward(new Record<>(config.mappingName(), new Outcome.Accepted<>(model), timestamp));
     metric("mapping.promoted", version, "version", Map.of("mapping", config.mappingName(), "candidate",
         chosen.map().label()), timestamp);
+  }
+
+  /** "OutOfMemoryError: Java heap space", at most 200 characters, for a metric's tag. */
+  static String describe(Throwable failure) {
+    String text = failure.getClass().getSimpleName() + (failure.getMessage() == null ? "" : ": " + failure.getMessage());
+    return text.length() <= 200 ? text : text.substring(0, 199) + "…";
   }
 
   /** The event's size in Avro binary (what the registry serde writes, give or take its 5-byte header). */
