@@ -41,7 +41,8 @@ final class ErrorReport {
     err.println("error: " + explained.get());
     if (debug) {
       e.printStackTrace(err);
-    } else {
+    } else if (!(e instanceof ConfigException || e instanceof DatasetException || e instanceof Ports.PortInUseException)) {
+      // (a setting, a dataset or a port says all there is to say)
       err.println("(" + DEBUG + "=true prints the stack trace)");
     }
     return USER_ERROR;

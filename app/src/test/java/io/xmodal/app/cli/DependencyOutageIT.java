@@ -236,6 +236,33 @@ class DependencyOutageIT {
     }
   }
 
+  @Test
+  void shouldDeadLetterEveryRecordOfAFloodButLogOnlyTheFirstFewLines() throws Exception {
+    TopicCatalogue topics = stack.topics();
+    int flood = 600;
+    try (CommittedOutputs out = new CommittedOutputs(stack.config(), topics,
+        topics.rejected().valueSerde().deserializer());
+         KafkaProducer<String, byte[]> raw = producer(new ByteArraySerializer())) {
+      // Given a producer that writes records naming schema ids the registry never issued, one id per record
+      Window flooding = Window.start(log);
+      for (int i = 0; i < flood; i++) {
+        raw.send(new ProducerRecord<>(topics.imagesRaw().name(), "flood-" + i,
+            ByteBuffer.allocate(13).put((byte) 0).putInt(500_000 + i).putLong(42L).array()));
+      }
+      raw.flush();
+
+      // When ingest has judged them all
+      assertThat(out.awaitUntil(o -> o.rejected().size() == flood, Duration.ofSeconds(120))).isTrue();
+      Window.Figures figures = flooding.figures();
+
+      // Then each is a dead letter, and the log holds a handful of lines, not one per record
+      assertThat(out.rejected().values()).allSatisfy(r -> assertThat(r).containsExactly(RejectReason.UNKNOWN_SCHEMA));
+      assertThat(figures.warnLines()).isLessThanOrEqualTo(12);
+      System.out.printf("outage-measure: %d records of %d unknown schema ids dead-lettered in %.1f s with %d log lines "
+          + "at WARN or above (%s)%n", flood, flood, figures.seconds(), figures.warnLines(), figures.byLogger());
+    }
+  }
+
   private EmbeddedBroker startBroker() throws InterruptedException {
     EmbeddedBroker b = EmbeddedBroker.start(platform.embedded(), work.resolve("kafka"),
         platform.topics().maxMessageBytes(), work.resolve("logs").resolve("broker.log"));

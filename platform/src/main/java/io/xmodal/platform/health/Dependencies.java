@@ -82,6 +82,9 @@ public final class Dependencies {
       return Optional.empty();
     } catch (ExecutionException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
+      if (cause instanceof org.apache.kafka.common.errors.TimeoutException) {
+        return Optional.of("no answer within " + timeout.toSeconds() + " s");
+      }
       return Optional.of(cause.getClass().getSimpleName() + ": " + cause.getMessage());
     } catch (java.util.concurrent.TimeoutException e) {
       return Optional.of("no answer within " + timeout.toSeconds() + " s");
