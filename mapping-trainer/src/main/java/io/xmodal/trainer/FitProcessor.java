@@ -172,7 +172,7 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
     LOG.info("refitting on {} training pairs, scoring on {} held-out images ({} captions)", input.stats().count(),
         input.validation().imageCount(), input.validation().captionCount());
     Refit.LearnedStep learned = LearnedSearch.step(config.learned());
-    executor.execute(() -> {
+    Runnable fit = () -> {
       try {
         Refit.Result result = Refit.run(input, config.search(), learned,
             comparable == null ? null : MappingCodec.fromAvro(comparable), line -> LOG.debug("{}", line));
@@ -187,13 +187,21 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
       } catch (RuntimeException | Error e) {
         finished.set(FitResult.failed(e));
       }
-    });
+    };
+    try {
+      executor.execute(fit);
+    } catch (RuntimeException | Error e) {
+      // the fit could not even start (an executor that refuses work, no memory for its thread): a failed refit like
+      // any other, reported at the next tick; the stream thread and the live version carry on
+      finished.set(FitResult.failed(e));
+    }
   }
 
   private void publish(FitResult fit, long timestamp) {
     if (fit.failure() != null) {
       LOG.error("refit failed; the live mapping stays", fit.failure());
-      metric("mapping.refit.failed", 1, "count", Map.of(), timestamp);
+      metric("mapping.refit.failed", 1, "count", Map.of("mapping", config.mappingName(), "error",
+          describe(fit.failure())), timestamp);
       return;
     }
     Refit.Result r = fit.result();
@@ -269,6 +277,12 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
     return MappingCodec.toAvro(c.map(), new MappingCodec.Meta(config.mappingName(), version, fit.textEncoder(),
         fit.imageEncoder(), r.pairsUsed(), heldOut, Instant.ofEpochMilli(timestamp), liveVersion,
         r.referenceText(), r.referenceImages()));
+  }
+
+  /** "OutOfMemoryError: Java heap space", at most 200 characters, for a metric's tag. */
+  static String describe(Throwable failure) {
+    String text = failure.getClass().getSimpleName() + (failure.getMessage() == null ? "" : ": " + failure.getMessage());
+    return text.length() <= 200 ? text : text.substring(0, 199) + "…";
   }
 
   /** The event's size in Avro binary (what the registry serde writes, give or take its 5-byte header). */

@@ -13,15 +13,17 @@ import io.xmodal.ingest.IngestTopology;
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
 import io.xmodal.platform.runtime.EmbeddedRuntime;
-import io.xmodal.platform.serde.RegistryAvroSerdes;
+import io.xmodal.platform.health.Dependencies;
+import io.xmodal.platform.streams.ServiceRunner;
 import io.xmodal.platform.streams.StreamsService;
 import io.xmodal.platform.streams.StreamsSettings;
-import io.xmodal.platform.topics.TopicAdmin;
 import io.xmodal.platform.topics.TopicCatalogue;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Everything {@code ./xmodal up} runs in one JVM: the embedded broker and registry when no cluster is configured,
@@ -51,6 +53,16 @@ final class Stack implements AutoCloseable {
   }
 
   static Stack start(ConfigSource source, java.util.Set<Service> which) throws InterruptedException {
+    return start(source, which, waiting -> { });
+  }
+
+  /**
+   * Starts the embedded runtime unless a cluster is configured, then (through the same {@link ServiceRunner#prepare}
+   * a service started on its own uses) waits for the broker and the registry, creates the topics and warms the
+   * serdes, then starts the services. {@code waiting} is told what it waits for, and "" once it is there.
+   */
+  static Stack start(ConfigSource source, java.util.Set<Service> which, Consumer<String> waiting)
+      throws InterruptedException {
     PlatformConfig config = PlatformConfig.from(source);
     Optional<EmbeddedRuntime> runtime = Optional.empty();
     if (config.bootstrapServers().isEmpty()) {
@@ -61,10 +73,15 @@ final class Stack implements AutoCloseable {
     } else {
       config.requireRegistryUrl();
     }
+    Path logs = config.workDir().resolve("logs");
+    Dependencies.Wait wait = Dependencies.Wait.forever().reportingTo(waiting)
+        .withAdvice(runtime.isPresent() ? d -> "the embedded " + d.label() + " has stopped; see " + logs.resolve(
+            d.embeddedLog()) : Dependencies.Advice.EXTERNAL);
     Stack stack = null;
     try {
-      TopicCatalogue topics = TopicCatalogue.create(config.topics(), RegistryAvroSerdes.of(config));
-      List<String> created = TopicAdmin.ensureTopics(config.clientConfig(), topics, Duration.ofSeconds(60));
+      ServiceRunner.Prepared prepared = ServiceRunner.prepare(config, true, wait);
+      TopicCatalogue topics = prepared.topics();
+      List<String> created = prepared.createdTopics();
       stack = new Stack(runtime, config, topics, created);
       if (which.contains(Service.INGEST)) {
         stack.startIngest(source);

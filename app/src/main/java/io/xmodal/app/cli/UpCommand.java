@@ -40,7 +40,8 @@ final class UpCommand implements Callable<Integer> {
     PrintStream out = System.out;
     ConfigSource source = ConfigSource.fromEnvironment();
     long t0 = System.nanoTime();
-    Stack stack = Stack.start(source);
+    Stack stack = Stack.start(source, java.util.EnumSet.allOf(Stack.Service.class),
+        waiting -> out.println(waiting.isEmpty() ? "  ready" : "  " + waiting));
     double seconds = (System.nanoTime() - t0) / 1e9;
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -50,6 +51,11 @@ final class UpCommand implements Callable<Integer> {
       stopped.countDown();
     }, "xmodal-shutdown"));
     printWhereEverythingIs(out, stack, seconds);
+    // from now on, every change of a service's state or of what it waits for (a dependency that went away, a topic
+    // that is missing) is one line
+    for (StreamsService s : stack.services()) {
+      s.onStatusChange(status -> out.printf("%s  %s%n", java.time.LocalTime.now().withNano(0), status));
+    }
     if (ingestSplit != null) {
       Path dir = datasetPath != null ? datasetPath
           : stack.config().sharedDir().resolve("datasets").resolve("flickr8k");
@@ -82,7 +88,7 @@ final class UpCommand implements Callable<Integer> {
         stack.config().topics().partitions(),
         stack.createdTopics().isEmpty() ? "" : ", " + stack.createdTopics().size() + " created now");
     for (StreamsService s : stack.services()) {
-      out.printf("  Service           %s: %s%n", s.name(), s.state());
+      out.printf("  Service           %s%n", s.status());
     }
     stack.encoders().ifPresent(e -> out.printf("  Encoders          %s (%d-d) and %s (%d-d) on %s%n", e.text().info().name(),
         e.text().info().dimension(), e.image().info().name(), e.image().info().dimension(), e.image().device()));

@@ -1,8 +1,6 @@
 package io.xmodal.app.cli;
 
-import io.xmodal.app.dataset.DatasetException;
-import io.xmodal.platform.config.ConfigException;
-import io.xmodal.platform.runtime.Ports;
+import io.xmodal.platform.config.ConfigSource;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -12,7 +10,9 @@ import picocli.CommandLine.Command;
         "",
         "Configuration comes from environment variables: XMODAL_* for xmodal, KAFKA_* passed to every Kafka client",
         "(KAFKA_BOOTSTRAP_SERVERS -> bootstrap.servers); XMODAL_CONFIG_FILE names a properties file of defaults.",
-        "Without KAFKA_BOOTSTRAP_SERVERS, 'up' starts an embedded broker and schema registry."},
+        "Without KAFKA_BOOTSTRAP_SERVERS, 'up' starts an embedded broker and schema registry.",
+        "An error you can fix (a setting, an unreachable broker or registry) is one line and exit code 2;",
+        "XMODAL_DEBUG=true adds its stack trace."},
     subcommands = {DemoCommand.class, UpCommand.class, IngestCommand.class, QueryCommand.class, MetricsCommand.class,
         EvalCommand.class, MappingCommand.class, BenchCommand.class, ServiceCommand.class, FuzzCommand.class,
         CommandLine.HelpCommand.class})
@@ -23,17 +23,18 @@ public final class XmodalCli {
   }
 
   static CommandLine commandLine() {
+    return commandLine(ConfigSource.fromEnvironment());
+  }
+
+  /**
+   * The CLI; a failure an operator can fix (a setting, a dataset, a port, an unreachable broker or registry) is one
+   * line naming the endpoint and the setting, exit code 2, and its stack trace only with {@code XMODAL_DEBUG=true}.
+   */
+  static CommandLine commandLine(ConfigSource environment) {
     CommandLine cli = new CommandLine(new XmodalCli());
     cli.setCaseInsensitiveEnumValuesAllowed(true);
-    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      if (e instanceof ConfigException || e instanceof DatasetException || e instanceof Ports.PortInUseException) {
-        commandLine.getErr().println("error: " + e.getMessage());
-        return 2;
-      }
-      commandLine.getErr().println("error: " + e);
-      e.printStackTrace(commandLine.getErr());
-      return 1;
-    });
+    ErrorReport errors = new ErrorReport(environment);
+    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> errors.report(e, commandLine.getErr()));
     return cli;
   }
 }

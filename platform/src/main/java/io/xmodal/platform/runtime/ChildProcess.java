@@ -100,12 +100,28 @@ public final class ChildProcess implements AutoCloseable {
   public void awaitReady(Duration timeout) throws InterruptedException {
     boolean signalled = ready.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     if (!process.isAlive()) {
-      throw new IllegalStateException(name + " exited with code " + process.exitValue() + " while starting; last lines of "
+      throw new StartFailedException(name, "exited with code " + process.exitValue() + " while starting; last lines of "
           + logFile + ":\n" + tail());
     }
     if (!signalled) {
-      throw new IllegalStateException(name + " was not ready within " + timeout.toSeconds() + " s; last lines of "
+      throw new StartFailedException(name, "was not ready within " + timeout.toSeconds() + " s; last lines of "
           + logFile + ":\n" + tail());
+    }
+  }
+
+  /** The child did not start: its name, and why with the end of its log. */
+  public static final class StartFailedException extends IllegalStateException {
+    private static final long serialVersionUID = 1L;
+    private final String child;
+
+    StartFailedException(String child, String why) {
+      super(child + " " + why);
+      this.child = child;
+    }
+
+    /** "kafka-broker", "schema-registry". */
+    public String child() {
+      return child;
     }
   }
 

@@ -7,6 +7,7 @@ import io.apicurio.registry.serde.avro.AvroKafkaSerdeConfig;
 import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
 import io.xmodal.platform.config.Credentials;
 import io.xmodal.platform.config.PlatformConfig;
+import io.xmodal.platform.logging.LogLimiter;
 import io.xmodal.schemas.AvroTrust;
 import java.util.HashMap;
 import java.util.Map;
@@ -24,7 +25,19 @@ import org.apache.kafka.common.serialization.Serdes;
  */
 public final class RegistryAvroSerdes implements AvroSerdes {
 
+  /** How long a looked-up schema stays cached: for good (ten years). */
+  static final java.time.Duration SCHEMA_CACHE_LIFETIME = java.time.Duration.ofDays(3650);
+
+  /**
+   * How long reading a record whose schema is not cached waits for an unreachable registry before it fails: long
+   * enough to ride out a restart, well inside the consumer's max.poll.interval.ms (5 min).
+   */
+  public static final java.time.Duration OUTAGE_WAIT = java.time.Duration.ofSeconds(60);
+
   private final Map<String, Object> config;
+  private final String registryUrl;
+  private final java.time.Duration outageWait;
+  private final LogLimiter limiter = LogLimiter.standard();
 
   public RegistryAvroSerdes(String registryUrl) {
     this(registryUrl, Map.of());
@@ -42,6 +55,11 @@ public final class RegistryAvroSerdes implements AvroSerdes {
   }
 
   public RegistryAvroSerdes(String registryUrl, Map<String, ?> overrides) {
+    this(registryUrl, overrides, OUTAGE_WAIT);
+  }
+
+  /** {@code outageWait}: how long a read waits for an unreachable registry (zero: it fails at once). */
+  public RegistryAvroSerdes(String registryUrl, Map<String, ?> overrides, java.time.Duration outageWait) {
     AvroTrust.trustXmodalSchemas();
     Map<String, Object> c = new HashMap<>();
     c.put(SerdeConfig.REGISTRY_URL, registryUrl);
@@ -51,8 +69,13 @@ public final class RegistryAvroSerdes implements AvroSerdes {
     c.put(SerdeConfig.ID_HANDLER, Legacy4ByteIdHandler.class.getName());
     c.put(SerdeConfig.USE_ID, "contentId");
     c.put(AvroKafkaSerdeConfig.USE_SPECIFIC_AVRO_READER, true);
+    // a schema id and its content never change, so a looked-up schema stays cached for the life of the process
+    // (Apicurio's default looks it up again after 30 s, and during a registry outage that lookup fails the record)
+    c.put(SerdeConfig.CHECK_PERIOD_MS, SCHEMA_CACHE_LIFETIME.toMillis());
     c.putAll(overrides);
     this.config = Map.copyOf(c);
+    this.registryUrl = registryUrl;
+    this.outageWait = outageWait;
   }
 
   @Override
@@ -62,6 +85,7 @@ public final class RegistryAvroSerdes implements AvroSerdes {
     AvroKafkaDeserializer<Object> reader = new AvroKafkaDeserializer<>();
     reader.configure(config, false);
     // the specific reader builds whatever class the writer's schema names: only the topic's own type gets through
-    return Serdes.serdeFrom(serializer, new TypedDeserializer<>(type, reader));
+    return Serdes.serdeFrom(serializer, new TypedDeserializer<>(type,
+        new RegistryWaitingDeserializer(reader, registryUrl, outageWait, limiter)));
   }
 }

@@ -1,5 +1,8 @@
 package io.xmodal.platform.streams;
 
+import io.xmodal.platform.health.DependencyFailures;
+import io.xmodal.platform.health.DependencyUnavailableException;
+import io.xmodal.platform.logging.LogLimiter;
 import io.xmodal.platform.serde.WrongTypeException;
 import io.xmodal.schemas.RejectReason;
 import io.xmodal.schemas.Rejection;
@@ -15,6 +18,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.RecordTooLargeException;
@@ -26,17 +30,28 @@ import org.apache.kafka.streams.errors.ProductionExceptionHandler;
 import org.apache.kafka.streams.processor.api.Record;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * Kafka Streams error handlers that turn a failure into a {@link Rejection} on the dead-letter topic and let the
  * stream thread carry on. Configured through {@link StreamsSettings}; they read their collaborators from the
  * streams config under {@link #TOPIC}, {@link #SERIALIZER} and {@link #FACTORY}.
+ *
+ * <p>An outage is not bad data: when the schema registry or the broker cannot be reached, no dead letter is written;
+ * the handler fails, the stream thread stops and (after {@link StreamsService}'s back-off) re-reads the record from
+ * the last committed offset, so nothing is skipped. Their log lines go through a {@link LogLimiter} ({@link #LIMITER},
+ * shared by a service's threads): the first few per minute and reason, then a count; every record is on the
+ * dead-letter topic and counted in the metrics.
  */
 public final class DeadLetterHandlers {
 
   public static final String TOPIC = "xmodal.dlq.topic";
   public static final String SERIALIZER = "xmodal.dlq.serializer";
   public static final String FACTORY = "xmodal.dlq.factory";
+  /** Optional: the {@link LogLimiter} of the service; one per handler if absent. */
+  public static final String LIMITER = "xmodal.dlq.log-limiter";
+  /** Optional: the registry's URL, named in log lines about its outage. */
+  public static final String REGISTRY_URL = "xmodal.registry.url";
 
   private static final Logger LOG = LoggerFactory.getLogger(DeadLetterHandlers.class);
 
@@ -49,6 +64,8 @@ public final class DeadLetterHandlers {
     private final RejectionFactory factory;
     private final Map<String, Object> producerConfig;
     private KafkaProducer<byte[], byte[]> globalProducer;
+    private final LogLimiter limiter;
+    private final String registryUrl;
 
     @SuppressWarnings("unchecked")
     Sink(Map<String, ?> configs) {
@@ -57,6 +74,23 @@ public final class DeadLetterHandlers {
           SERIALIZER + " is not configured");
       this.factory = Objects.requireNonNull((RejectionFactory) configs.get(FACTORY), FACTORY + " is not configured");
       this.producerConfig = producerConfig(configs);
+      this.limiter = configs.get(LIMITER) instanceof LogLimiter l ? l : LogLimiter.standard();
+      this.registryUrl = configs.get(REGISTRY_URL) instanceof String url ? url : null;
+    }
+
+    /**
+     * If {@code exception} is an outage of a dependency, logs (rate-limited) that the record waits for it and says
+     * to fail; empty otherwise.
+     */
+    Optional<DependencyFailures.Failure> outage(ErrorHandlerContext context, String what, Exception exception) {
+      Optional<DependencyFailures.Failure> failure = DependencyFailures.classify(exception);
+      failure.ifPresent(f -> limiter.log(LOG, Level.WARN, "outage " + f.dependency(),
+          "task {}: {} {}-{}@{}: {}; not a dead letter: the stream thread stops and reads it again once the {} "
+              + "answers ({})", context.taskId(), what, context.topic(), context.partition(), context.offset(),
+          DependencyUnavailableException.describe(f.dependency(),
+              f.dependency() == io.xmodal.platform.health.Dependency.REGISTRY ? registryUrl : null, f.reason()),
+          f.dependency().label(), f.dependency().setting() + " names it"));
+      return failure;
     }
 
     /**
@@ -71,8 +105,8 @@ public final class DeadLetterHandlers {
           RejectionFactory.Source.of(context.topic(), context.partition(), context.offset(), rawKey);
       Rejection rejection = factory.create(source, reason, message, rawValue, Instant.now());
       byte[] value = serializer.serialize(topic, rejection);
-      LOG.warn("task {} node {}: dead-lettered {} as {}: {}", context.taskId(), context.processorNodeId(),
-          source, reason, message);
+      limiter.log(LOG, Level.WARN, "dead letter " + reason, "task {} node {}: dead-lettered {} as {}: {}",
+          context.taskId(), context.processorNodeId(), source, reason, message);
       ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, null, rawKey, value);
       if (!isGlobal(context)) {
         return List.of(record);
@@ -140,6 +174,9 @@ public final class DeadLetterHandlers {
         return Response.resume(sink.deadLetter(context, record.key(), record.value(), RejectReason.WRONG_TYPE,
             wrongType.getMessage()));
       }
+      if (sink.outage(context, "cannot deserialise", exception).isPresent()) {
+        return Response.fail();
+      }
       byte[] value = record.value();
       boolean framed = value != null && value.length >= 5 && value[0] == 0;
       RejectReason reason = framed && isUnknownSchema(exception)
@@ -177,8 +214,12 @@ public final class DeadLetterHandlers {
 
     @Override
     public Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
-      LOG.error("task {} node {}: processing failed for {}-{}@{}", context.taskId(), context.processorNodeId(),
-          context.topic(), context.partition(), context.offset(), exception);
+      if (sink.outage(context, "cannot process", exception).isPresent()) {
+        return Response.fail();
+      }
+      sink.limiter.log(LOG, Level.ERROR, "processing " + context.processorNodeId() + " "
+              + exception.getClass().getName(), "task {} node {}: processing failed for {}-{}@{}", context.taskId(),
+          context.processorNodeId(), context.topic(), context.partition(), context.offset(), exception);
       return Response.resume(sink.deadLetter(context, context.sourceRawKey(), context.sourceRawValue(),
           RejectReason.PROCESSING_ERROR, "processor " + context.processorNodeId() + " failed: " + rootMessage(exception)));
     }
@@ -207,6 +248,9 @@ public final class DeadLetterHandlers {
     @Override
     public Response handleSerializationError(ErrorHandlerContext context, ProducerRecord record, Exception exception,
                                              SerializationExceptionOrigin origin) {
+      if (sink.outage(context, "cannot serialise the output of", exception).isPresent()) {
+        return Response.fail();
+      }
       return Response.resume(sink.deadLetter(context, context.sourceRawKey(), context.sourceRawValue(),
           RejectReason.PROCESSING_ERROR, "cannot serialise the " + origin.name().toLowerCase(java.util.Locale.ROOT) + " for "
               + record.topic() + ": " + rootMessage(exception)));

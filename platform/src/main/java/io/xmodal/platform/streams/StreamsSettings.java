@@ -1,6 +1,7 @@
 package io.xmodal.platform.streams;
 
 import io.xmodal.platform.config.PlatformConfig;
+import io.xmodal.platform.logging.LogLimiter;
 import io.xmodal.platform.topics.TopicCatalogue;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -32,6 +33,8 @@ public final class StreamsSettings {
     p.put(DeadLetterHandlers.TOPIC, topics.rejected().name());
     p.put(DeadLetterHandlers.SERIALIZER, topics.rejected().valueSerde().serializer());
     p.put(DeadLetterHandlers.FACTORY, new RejectionFactory(applicationId, dlqPayloadCap));
+    p.put(DeadLetterHandlers.LIMITER, LogLimiter.standard());
+    config.registryUrl().ifPresent(url -> p.put(DeadLetterHandlers.REGISTRY_URL, url));
     p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), config.topics().maxMessageBytes());
     // a crashed instance's partitions move after 15 s instead of the default 45 s
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 15_000);

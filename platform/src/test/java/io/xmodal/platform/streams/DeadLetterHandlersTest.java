@@ -124,4 +124,56 @@ class DeadLetterHandlersTest {
     assertThat(r.getReason()).isEqualTo(RejectReason.PROCESSING_ERROR);
     assertThat(r.getMessage()).contains("images-raw-source").contains("boom");
   }
+
+  @Test
+  void shouldLetARecordWaitInsteadOfDeadLetteringItWhileTheRegistryIsUnreachable() {
+    // Given a framed record whose schema the serde cannot look up because the registry refuses connections
+    Exception outage = io.xmodal.platform.health.DependencyFailuresTest.deserialising(
+        "http://127.0.0.1:" + io.xmodal.platform.runtime.Ports.freePort() + "/apis/registry/v2");
+    DeadLetterHandlers.OnDeserialization handler = new DeadLetterHandlers.OnDeserialization();
+    handler.configure(configs);
+    byte[] framed = io.xmodal.platform.health.DependencyFailuresTest.FRAMED;
+
+    // When the deserialization handler sees it
+    DeserializationExceptionHandler.Response response = handler.handleError(context(null, framed),
+        new ConsumerRecord<>("xmodal.images.raw", 2, 41, null, framed), outage);
+
+    // Then it is no dead letter: the thread fails and reads it again later
+    assertThat(response.result()).isEqualTo(DeserializationExceptionHandler.Result.FAIL);
+    assertThat(response.deadLetterQueueRecords()).isEmpty();
+  }
+
+  @Test
+  void shouldStillDeadLetterASchemaIdTheRegistryAnswersNotFoundFor() throws Exception {
+    try (io.xmodal.platform.health.RegistryStub registry = io.xmodal.platform.health.RegistryStub.start(0)) {
+      Exception notFound = io.xmodal.platform.health.DependencyFailuresTest.deserialising(registry.apiUrl());
+      DeadLetterHandlers.OnDeserialization handler = new DeadLetterHandlers.OnDeserialization();
+      handler.configure(configs);
+      byte[] framed = io.xmodal.platform.health.DependencyFailuresTest.FRAMED;
+
+      DeserializationExceptionHandler.Response response = handler.handleError(context(null, framed),
+          new ConsumerRecord<>("xmodal.images.raw", 2, 41, null, framed), notFound);
+
+      assertThat(response.result()).isEqualTo(DeserializationExceptionHandler.Result.RESUME);
+      Rejection r = rejections.deserializer().deserialize("xmodal.rejected",
+          response.deadLetterQueueRecords().get(0).value());
+      assertThat(r.getReason()).isEqualTo(RejectReason.UNKNOWN_SCHEMA);
+    }
+  }
+
+  @Test
+  void shouldFailAnOutputThatCannotBeSerialisedWhileTheRegistryIsUnreachable() {
+    Exception outage = io.xmodal.platform.health.DependencyFailuresTest.deserialising(
+        "http://127.0.0.1:" + io.xmodal.platform.runtime.Ports.freePort() + "/apis/registry/v2");
+    DeadLetterHandlers.OnProduction handler = new DeadLetterHandlers.OnProduction();
+    handler.configure(configs);
+
+    var response = handler.handleSerializationError(context("k".getBytes(StandardCharsets.UTF_8), new byte[] {1}),
+        new ProducerRecord<>("xmodal.images", "k", "v"), outage,
+        org.apache.kafka.streams.errors.ProductionExceptionHandler.SerializationExceptionOrigin.VALUE);
+
+    assertThat(response.result()).isEqualTo(
+        org.apache.kafka.streams.errors.ProductionExceptionHandler.Result.FAIL);
+    assertThat(response.deadLetterQueueRecords()).isEmpty();
+  }
 }
