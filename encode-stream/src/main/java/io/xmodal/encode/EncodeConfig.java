@@ -8,7 +8,9 @@ import io.xmodal.platform.streams.RejectionFactory;
 import io.xmodal.platform.streams.StreamsSettings;
 import io.xmodal.platform.topics.TopicCatalogue;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.streams.StreamsConfig;
 
 
 /**
@@ -44,12 +46,9 @@ public record EncodeConfig(String applicationId, int batchSize, Duration maxWait
         source.duration("XMODAL_ENCODE_COMMIT_INTERVAL", Duration.ofSeconds(1)));
   }
 
-  /** The streams properties of encode-stream: the platform's, with its own commit interval. */
+  /** The streams properties of encode-stream: the platform's, with its own commit interval (KAFKA_* still wins). */
   public Properties streamsProperties(PlatformConfig platform, TopicCatalogue topics) {
-    Properties p = StreamsSettings.properties(platform, applicationId, topics, dlqPayloadCap);
-    if (!platform.kafkaClient().containsKey("commit.interval.ms")) {
-      p.put("commit.interval.ms", commitInterval.toMillis());
-    }
-    return p;
+    return StreamsSettings.properties(platform, applicationId, topics, dlqPayloadCap,
+        Map.of(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitInterval.toMillis()));
   }
 }

@@ -8,7 +8,9 @@ import io.xmodal.platform.streams.RejectionFactory;
 import io.xmodal.platform.streams.StreamsSettings;
 import io.xmodal.platform.topics.TopicCatalogue;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.streams.StreamsConfig;
 
 /**
  * Settings of query-stream.
@@ -43,10 +45,8 @@ public record QueryConfig(String applicationId, int batchSize, Duration maxWait,
 
   /** The platform's streams properties, polling often enough for the short batching wait. */
   public Properties streamsProperties(PlatformConfig platform, TopicCatalogue topics) {
-    Properties p = StreamsSettings.properties(platform, applicationId, topics, dlqPayloadCap);
-    if (!platform.kafkaClient().containsKey("poll.ms")) {
-      p.put("poll.ms", Math.max(5, maxWait.toMillis() / 2));
-    }
-    return p;
+    return StreamsSettings.properties(platform, applicationId, topics, dlqPayloadCap,
+        Map.of(StreamsConfig.POLL_MS_CONFIG, Math.max(5, maxWait.toMillis() / 2)));
   }
+
 }

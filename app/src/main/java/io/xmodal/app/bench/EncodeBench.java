@@ -3,7 +3,7 @@ package io.xmodal.app.bench;
 import io.xmodal.app.dataset.Dataset;
 import io.xmodal.app.publish.Progress;
 import io.xmodal.encode.EncodeConfig;
-import io.xmodal.encode.EncodeTopology;
+import io.xmodal.encode.EncodeService;
 import io.xmodal.encoders.Encoders;
 import io.xmodal.encoders.EncoderSession;
 import io.xmodal.encoders.image.ImageDecoder;
@@ -14,6 +14,8 @@ import io.xmodal.platform.runtime.EmbeddedRuntime;
 import io.xmodal.platform.runtime.Ports;
 import io.xmodal.platform.runtime.Rss;
 import io.xmodal.platform.serde.RegistryAvroSerdes;
+import io.xmodal.platform.service.ServiceAssembly;
+import io.xmodal.platform.service.SharedResources;
 import io.xmodal.platform.streams.StreamsService;
 import io.xmodal.platform.topics.TopicAdmin;
 import io.xmodal.platform.topics.TopicCatalogue;
@@ -84,7 +86,10 @@ public final class EncodeBench {
     out.printf("encode benchmark: %d images, %d captions from %s; device %s; stream batch %d, max wait %d ms%n",
         imageBytes.size(), texts.size(), data.name(), config.encoders().device(), config.batchSize(), config.maxWait().toMillis());
 
-    try (Encoders encoders = Encoders.load(config.encoders())) {
+    SharedResources shared = new SharedResources();
+    try (SharedResources.Handle<Encoders> held = shared.acquire(config.encoders(),
+        () -> Encoders.load(config.encoders()))) {
+      Encoders encoders = held.get();
       out.printf("encoders: %s on %s, %s on %s%n", encoders.text().info().name(), encoders.text().device(),
           encoders.image().info().name(), encoders.image().device());
       Map<String, Map<Integer, Double>> raw = new LinkedHashMap<>();
@@ -95,8 +100,8 @@ public final class EncodeBench {
       try (EmbeddedRuntime runtime = EmbeddedRuntime.start(platform, benchSource.get("XMODAL_REGISTRY_DIST"),
           Duration.ofMinutes(2))) {
         PlatformConfig live = platform.withEndpoints(runtime.bootstrapServers(), runtime.registry().apiUrl());
-        stream.put("text", streamThroughput(live, config, encoders, "bench-text", data, false));
-        stream.put("image", streamThroughput(live, config, encoders, "bench-image", data, true));
+        stream.put("text", streamThroughput(live, config, shared, "bench-text", data, false));
+        stream.put("image", streamThroughput(live, config, shared, "bench-image", data, true));
         Result result = new Result(raw, stream, config.batchSize());
         report(result, runtime);
         return result;
@@ -126,7 +131,7 @@ public final class EncodeBench {
     return perBatch;
   }
 
-  private double streamThroughput(PlatformConfig live, EncodeConfig config, Encoders encoders, String prefix,
+  private double streamThroughput(PlatformConfig live, EncodeConfig config, SharedResources shared, String prefix,
                                   Dataset data, boolean images) throws Exception {
     TopicSettings settings = new TopicSettings(prefix, live.topics().partitions(), live.topics().replication(),
         live.topics().maxMessageBytes());
@@ -141,10 +146,12 @@ public final class EncodeBench {
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
         new ByteArrayDeserializer())) {
       consumer.subscribe(List.of(output.name()));
-      var streamsProps = config.streamsProperties(live, topics);
-      streamsProps.put("application.id", "xmodal-bench-" + prefix);
-      try (StreamsService service = StreamsService.start("encode-stream", EncodeTopology.buildTopology(config, topics,
-          encoders), streamsProps)) {
+      // encode-stream as it is defined, under its own application id, on the encoders already loaded
+      EncodeConfig bench = new EncodeConfig("xmodal-bench-" + prefix, config.batchSize(), config.maxWait(),
+          config.encoders(), config.dlqPayloadCap(), config.metricsInterval(), config.commitInterval());
+      try (ServiceAssembly assembly = new EncodeService().assemble(bench, live, topics, shared);
+           StreamsService service = StreamsService.start(assembly.name(), assembly.topology(),
+               assembly.properties())) {
         service.awaitRunning(Duration.ofMinutes(2));
         long t0 = System.nanoTime();
         Progress progress = new Progress("stream " + (images ? "image" : "text"), n, out);

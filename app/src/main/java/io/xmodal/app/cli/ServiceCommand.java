@@ -1,7 +1,6 @@
 package io.xmodal.app.cli;
 
-import io.xmodal.encode.EncodeMain;
-import io.xmodal.ingest.IngestMain;
+import io.xmodal.platform.service.ServiceLauncher;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -13,20 +12,12 @@ import picocli.CommandLine.Parameters;
             + "instances with the same application.id share the partitions."})
 final class ServiceCommand implements Callable<Integer> {
 
-  enum Name { INGEST, ENCODE, TRAINER, QUERY }
-
   @Parameters(paramLabel = "NAME", description = "The service: ${COMPLETION-CANDIDATES}.")
-  Name name;
+  Stack.Service name;
 
   @Override
   public Integer call() throws Exception {
-    switch (name) {
-      case INGEST -> IngestMain.main(new String[0]);
-      case ENCODE -> EncodeMain.main(new String[0]);
-      case TRAINER -> io.xmodal.trainer.TrainerMain.main(new String[0]);
-      case QUERY -> io.xmodal.query.QueryMain.main(new String[0]);
-      default -> throw new IllegalStateException("unknown service " + name);
-    }
+    ServiceLauncher.runAlone(name.definition());
     return 0;
   }
 }

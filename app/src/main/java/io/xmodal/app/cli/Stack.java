@@ -1,23 +1,22 @@
 package io.xmodal.app.cli;
 
 import io.xmodal.encode.EncodeConfig;
-import io.xmodal.encode.EncodeTopology;
+import io.xmodal.encode.EncodeService;
+import io.xmodal.encoders.EncoderSettings;
 import io.xmodal.encoders.Encoders;
-import io.xmodal.ingest.IngestConfig;
-import io.xmodal.query.QueryConfig;
-import io.xmodal.query.QueryTopology;
-import io.xmodal.trainer.FitExecutors;
-import io.xmodal.trainer.TrainerConfig;
-import io.xmodal.trainer.TrainerTopology;
-import io.xmodal.ingest.IngestTopology;
+import io.xmodal.ingest.IngestService;
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
-import io.xmodal.platform.runtime.EmbeddedRuntime;
 import io.xmodal.platform.health.Dependencies;
+import io.xmodal.platform.runtime.EmbeddedRuntime;
+import io.xmodal.platform.service.ServiceAssembly;
+import io.xmodal.platform.service.ServiceDefinition;
+import io.xmodal.platform.service.SharedResources;
 import io.xmodal.platform.streams.ServiceRunner;
 import io.xmodal.platform.streams.StreamsService;
-import io.xmodal.platform.streams.StreamsSettings;
 import io.xmodal.platform.topics.TopicCatalogue;
+import io.xmodal.query.QueryService;
+import io.xmodal.trainer.TrainerService;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,17 +35,34 @@ final class Stack implements AutoCloseable {
   private final TopicCatalogue topics;
   private final List<StreamsService> services = new ArrayList<>();
   private final List<String> createdTopics;
-  private Encoders encoders;
+  private final List<ServiceAssembly> assemblies = new ArrayList<>();
+  private final SharedResources shared = new SharedResources();
+  private final EncoderSettings encoderSettings;
 
-  private Stack(Optional<EmbeddedRuntime> runtime, PlatformConfig config, TopicCatalogue topics, List<String> created) {
+  private Stack(Optional<EmbeddedRuntime> runtime, PlatformConfig config, TopicCatalogue topics, List<String> created,
+                EncoderSettings encoderSettings) {
+    this.encoderSettings = encoderSettings;
     this.runtime = runtime;
     this.config = config;
     this.topics = topics;
     this.createdTopics = created;
   }
 
-  /** The services {@code up} can run in its JVM. */
-  enum Service { INGEST, ENCODE, TRAINER, QUERY }
+  /** The services {@code up} can run in its JVM, each by its one definition, in start order. */
+  enum Service {
+    INGEST(new IngestService()), ENCODE(new EncodeService()), TRAINER(new TrainerService()),
+    QUERY(new QueryService());
+
+    private final ServiceDefinition<?> definition;
+
+    Service(ServiceDefinition<?> definition) {
+      this.definition = definition;
+    }
+
+    ServiceDefinition<?> definition() {
+      return definition;
+    }
+  }
 
   static Stack start(ConfigSource source) throws InterruptedException {
     return start(source, java.util.EnumSet.allOf(Service.class));
@@ -82,18 +98,11 @@ final class Stack implements AutoCloseable {
       ServiceRunner.Prepared prepared = ServiceRunner.prepare(config, true, wait);
       TopicCatalogue topics = prepared.topics();
       List<String> created = prepared.createdTopics();
-      stack = new Stack(runtime, config, topics, created);
-      if (which.contains(Service.INGEST)) {
-        stack.startIngest(source);
-      }
-      if (which.contains(Service.ENCODE)) {
-        stack.startEncode(source);
-      }
-      if (which.contains(Service.TRAINER)) {
-        stack.startTrainer(source);
-      }
-      if (which.contains(Service.QUERY)) {
-        stack.startQuery(source);
+      stack = new Stack(runtime, config, topics, created, EncodeConfig.from(source, config).encoders());
+      for (Service s : Service.values()) {
+        if (which.contains(s)) {
+          stack.start(s.definition(), source);
+        }
       }
       return stack;
     } catch (RuntimeException | InterruptedException e) {
@@ -106,46 +115,18 @@ final class Stack implements AutoCloseable {
     }
   }
 
-  private void startIngest(ConfigSource source) throws InterruptedException {
-    IngestConfig ingest = IngestConfig.from(source, config);
-    StreamsService service = StreamsService.start("ingest", IngestTopology.buildTopology(ingest, topics),
-        StreamsSettings.properties(config, ingest.applicationId(), topics, ingest.dlqPayloadCap()));
+  /** Assembles a service from its one definition, starts it and waits until it runs. */
+  private void start(ServiceDefinition<?> definition, ConfigSource source) throws InterruptedException {
+    ServiceAssembly assembly = definition.assemble(source, config, topics, shared);
+    assemblies.add(assembly);
+    StreamsService service = StreamsService.start(assembly.name(), assembly.topology(), assembly.properties());
     services.add(service);
     service.awaitRunning(Duration.ofMinutes(2));
   }
 
-  private void startEncode(ConfigSource source) throws InterruptedException {
-    EncodeConfig encode = EncodeConfig.from(source, config);
-    encoders = Encoders.load(encode.encoders());
-    StreamsService service = StreamsService.start("encode-stream",
-        EncodeTopology.buildTopology(encode, topics, encoders),
-        encode.streamsProperties(config, topics));
-    services.add(service);
-    service.awaitRunning(Duration.ofMinutes(2));
-  }
-
-  private void startTrainer(ConfigSource source) throws InterruptedException {
-    TrainerConfig trainer = TrainerConfig.from(source, config);
-    StreamsService service = StreamsService.start("mapping-trainer",
-        TrainerTopology.buildTopology(trainer, topics, FitExecutors::create),
-        StreamsSettings.properties(config, trainer.applicationId(), topics, trainer.dlqPayloadCap()));
-    services.add(service);
-    service.awaitRunning(Duration.ofMinutes(2));
-  }
-
-  private void startQuery(ConfigSource source) throws InterruptedException {
-    QueryConfig query = QueryConfig.from(source, config);
-    if (encoders == null) {
-      encoders = Encoders.load(query.encoders());
-    }
-    StreamsService service = StreamsService.start("query-stream", QueryTopology.buildTopology(query, topics, encoders),
-        query.streamsProperties(config, topics));
-    services.add(service);
-    service.awaitRunning(Duration.ofMinutes(2));
-  }
-
+  /** The encoders the services of this JVM share, if one of them loaded them. */
   Optional<Encoders> encoders() {
-    return Optional.ofNullable(encoders);
+    return shared.peek(encoderSettings);
   }
 
   PlatformConfig config() {
@@ -170,7 +151,7 @@ final class Stack implements AutoCloseable {
 
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
-  /** Services in reverse order, then the encoders, then the embedded runtime; a second call does nothing. */
+  /** Services in reverse order, then what they held (the encoders), then the embedded runtime; once. */
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
@@ -179,8 +160,8 @@ final class Stack implements AutoCloseable {
     for (int i = services.size() - 1; i >= 0; i--) {
       services.get(i).close(Duration.ofSeconds(30));
     }
-    if (encoders != null) {
-      encoders.close();
+    for (int i = assemblies.size() - 1; i >= 0; i--) {
+      assemblies.get(i).close();
     }
     runtime.ifPresent(r -> {
       r.close();

@@ -19,6 +19,15 @@ public final class StreamsSettings {
    */
   public static Properties properties(PlatformConfig config, String applicationId, TopicCatalogue topics,
                                       int dlqPayloadCap) {
+    return properties(config, applicationId, topics, dlqPayloadCap, java.util.Map.of());
+  }
+
+  /**
+   * As above, with a service's own defaults (e.g. encode-stream's commit interval) applied after the platform's and
+   * before the {@code KAFKA_…} settings, which still win.
+   */
+  public static Properties properties(PlatformConfig config, String applicationId, TopicCatalogue topics,
+                                      int dlqPayloadCap, java.util.Map<String, ?> serviceDefaults) {
     Properties p = new Properties();
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.requireBootstrap());
@@ -40,6 +49,7 @@ public final class StreamsSettings {
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 15_000);
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG),
         config.topics().maxMessageBytes());
+    p.putAll(serviceDefaults);
     p.putAll(config.kafkaClient());
     return p;
   }

@@ -1,0 +1,29 @@
+package io.xmodal.platform.service;
+
+import io.xmodal.platform.config.ConfigSource;
+import io.xmodal.platform.config.PlatformConfig;
+import io.xmodal.platform.streams.ServiceRunner;
+import io.xmodal.platform.topics.TopicCatalogue;
+import java.time.Duration;
+
+/** Runs one {@link ServiceDefinition} as its own process: what every deployable's {@code main} does. */
+public final class ServiceLauncher {
+
+  private ServiceLauncher() {}
+
+  /**
+   * Against {@code KAFKA_BOOTSTRAP_SERVERS} and {@code XMODAL_REGISTRY_URL} (required): waits for them, creates the
+   * topics unless {@code XMODAL_CREATE_TOPICS=false}, assembles the service, and runs it until SIGTERM/Ctrl-C.
+   */
+  public static <C> void runAlone(ServiceDefinition<C> definition) throws InterruptedException {
+    ConfigSource source = ConfigSource.fromEnvironment();
+    PlatformConfig platform = PlatformConfig.from(source);
+    C config = definition.config(source, platform);
+    TopicCatalogue topics = ServiceRunner.topics(source, platform);
+    SharedResources shared = new SharedResources();
+    try (ServiceAssembly assembly = definition.assemble(config, platform, topics, shared)) {
+      ServiceRunner.runUntilShutdown(definition.name(), assembly.topology(), assembly.properties(),
+          Duration.ofMinutes(2));
+    }
+  }
+}

@@ -1,0 +1,32 @@
+package io.xmodal.query;
+
+import io.xmodal.encoders.Encoders;
+import io.xmodal.platform.config.ConfigSource;
+import io.xmodal.platform.config.PlatformConfig;
+import io.xmodal.platform.service.ServiceAssembly;
+import io.xmodal.platform.service.ServiceDefinition;
+import io.xmodal.platform.service.SharedResources;
+import io.xmodal.platform.topics.TopicCatalogue;
+
+/** query-stream, defined once: it holds the encoders (shared with encode-stream in one JVM) while it runs. */
+public final class QueryService implements ServiceDefinition<QueryConfig> {
+
+  @Override
+  public String name() {
+    return "query-stream";
+  }
+
+  @Override
+  public QueryConfig config(ConfigSource source, PlatformConfig platform) {
+    return QueryConfig.from(source, platform);
+  }
+
+  @Override
+  public ServiceAssembly assemble(QueryConfig config, PlatformConfig platform, TopicCatalogue topics,
+                                  SharedResources shared) {
+    SharedResources.Handle<Encoders> encoders = shared.acquire(config.encoders(),
+        () -> Encoders.load(config.encoders()));
+    return new ServiceAssembly(name(), QueryTopology.buildTopology(config, topics, encoders.get()),
+        config.streamsProperties(platform, topics), encoders);
+  }
+}
