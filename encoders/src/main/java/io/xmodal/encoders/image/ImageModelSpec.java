@@ -39,6 +39,21 @@ public record ImageModelSpec(Path file, String name, String inputName, String ou
     std = std.clone();
   }
 
+  /** Value equality, the arrays compared by content (a record compares arrays by reference). */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof ImageModelSpec s && file.equals(s.file) && name.equals(s.name)
+        && inputName.equals(s.inputName) && outputName.equals(s.outputName) && dimension == s.dimension
+        && width == s.width && height == s.height && java.util.Arrays.equals(mean, s.mean)
+        && java.util.Arrays.equals(std, s.std) && layout == s.layout && flipAverage == s.flipAverage;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(file, name, inputName, outputName, dimension, width, height, java.util.Arrays.hashCode(mean),
+        java.util.Arrays.hashCode(std), layout, flipAverage);
+  }
+
   /** MobileNetV2 (ONNX Model Zoo, int8) with its pooled 1280-d {@code features} output, from the shared models folder. */
   public static ImageModelSpec mobileNetV2Features(Path modelsDir) {
     return new ImageModelSpec(modelsDir.resolve("mobilenetv2-12-int8-features.onnx"), "mobilenetv2-12-int8-features",
