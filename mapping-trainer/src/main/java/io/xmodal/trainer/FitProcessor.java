@@ -2,6 +2,7 @@ package io.xmodal.trainer;
 
 import io.xmodal.learned.LearnedSearch;
 import io.xmodal.mapping.ModelSearch;
+import io.xmodal.mapping.Vectors;
 import io.xmodal.mapping.codec.MappingCodec;
 import io.xmodal.mapping.refit.Gates;
 import io.xmodal.mapping.refit.Refit;
@@ -56,6 +57,7 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
   private KeyValueStore<String, MappingModel> live;
   private final Map<String, Group> groups = new HashMap<>();
   private long newPairs;
+  private long refusedPairs;
   private long lastFitAt;
   private boolean fitting;
   private long windowStart;
@@ -107,6 +109,13 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
         pairs.delete(record.key());
         newPairs++;
       }
+      return;
+    }
+    if (!Vectors.usable(pair.text()) || !Vectors.usable(pair.image())) {
+      // a NaN, infinite or all-zero vector would poison the statistics of every later fit: left out, counted
+      refusedPairs++;
+      LOG.warn("pair {} ({} with {}) has a vector with NaN, infinite or only zero values; left out of the fits",
+          record.key(), pair.captionId(), pair.imageId());
       return;
     }
     if (old != null) {
@@ -302,6 +311,7 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
     metric("trainer.pairs.training", training, "pairs", tags, timestamp);
     metric("trainer.pairs.held_out", heldOutPairs, "pairs", tags, timestamp);
     metric("trainer.images.held_out", images, "images", tags, timestamp);
+    metric("trainer.pairs.refused", refusedPairs, "pairs", tags, timestamp);
     windowStart = timestamp;
   }
 

@@ -374,6 +374,27 @@ class TrainerTopologyTest {
   }
 
   @Test
+  void shouldLeaveAPairWithANonFiniteVectorOutOfTheFits() {
+    Data d = data(200, 9);
+    Embedding trainingCaption = d.captions().stream().filter(c -> !HeldOut.isHeldOut(c.getPairedImageId(), 10))
+        .findFirst().orElseThrow();
+    float[] poisoned = floats(trainingCaption);
+    poisoned[3] = Float.NaN;
+    List<Embedding> captions = new ArrayList<>(d.captions());
+    captions.set(captions.indexOf(trainingCaption), embedding(trainingCaption.getId(), Modality.TEXT, TEXT, poisoned,
+        trainingCaption.getPairedImageId()));
+
+    pipe(new Data(d.images(), captions), false);
+    tick();
+    driver.advanceWallClockTime(Duration.ofHours(1));
+
+    MappingModel v1 = mappings.readValue();
+    assertThat(v1.getPairsUsed()).isEqualTo(d.captions().size() - heldOutCaptions(d) - 1);
+    assertThat(v1.getHeldOutMetrics().get("rsum")).isPositive();
+    assertThat(counts()).containsEntry("trainer.pairs.refused", 1.0);
+  }
+
+  @Test
   void shouldMoveACaptionToItsNewImageWithoutKeepingTheOldPair() {
     Data d = data(100, 7);
     pipe(d, false);

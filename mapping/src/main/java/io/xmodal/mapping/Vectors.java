@@ -6,6 +6,18 @@ public final class Vectors {
   private Vectors() {}
 
   /** v / ‖v‖₂ (a copy; zero stays zero). */
+  /** Whether every component is finite and the vector is not all zeros (a vector a map can use). */
+  public static boolean usable(float[] v) {
+    boolean nonZero = false;
+    for (float f : v) {
+      if (!Float.isFinite(f)) {
+        return false;
+      }
+      nonZero |= f != 0;
+    }
+    return nonZero;
+  }
+
   public static float[] l2(float[] v) {
     double s = 0;
     for (float f : v) {

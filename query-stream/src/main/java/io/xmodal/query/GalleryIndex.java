@@ -26,6 +26,11 @@ final class GalleryIndex {
       return;
     }
     float[] v = io.xmodal.schemas.EmbeddingVectors.of(e);
+    if (!Vectors.usable(v)) {
+      // NaN, infinite or all zeros: it could only be a wrong hit; it leaves the gallery like a deleted item
+      remove(e.getId());
+      return;
+    }
     Item item = new Item(e.getId(), e.getSource(), io.xmodal.schemas.EncoderKeys.of(e.getEncoderInfo()), Vectors.l2(v),
         e.getCreatedAt().toEpochMilli());
     Item before = items.merge(e.getId(), item, (old, now) -> now.createdAt() >= old.createdAt() ? now : old);

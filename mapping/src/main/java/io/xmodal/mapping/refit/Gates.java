@@ -26,9 +26,13 @@ public final class Gates {
    */
   public record Selection(ModelSearch.Candidate chosen, int bytes, List<Oversized> tooLarge, boolean promote) {}
 
-  /** The quality gate: not worse than the live map (always passes when there is none). */
+  /**
+   * The quality gate: a candidate that finds anything at all (a finite, positive held-out rsum — a broken map scores
+   * 0, since a non-finite score is a miss) and is not worse than the live map.
+   */
   public static boolean passesQuality(Recall.Result candidate, Recall.Result live) {
-    return live == null || candidate.rsum() >= live.rsum();
+    double rsum = candidate.rsum();
+    return Double.isFinite(rsum) && rsum > 0 && (live == null || rsum >= live.rsum());
   }
 
   /**

@@ -55,6 +55,11 @@ class GatesTest {
   }
 
   @Test
+  void shouldNeverPromoteAMapThatFindsNothingEvenWithoutALiveOne() {
+    assertThat(Gates.select(List.of(candidate(0)), x -> 1, 10, null).promote()).isFalse();
+  }
+
+  @Test
   void shouldNeverPromoteANonFiniteScore() {
     // a NaN rsum compares false against anything: a broken map never replaces a live one
     assertThat(Gates.passesQuality(live(Double.NaN), live(100))).isFalse();
