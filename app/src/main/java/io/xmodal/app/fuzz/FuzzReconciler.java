@@ -1,9 +1,9 @@
 package io.xmodal.app.fuzz;
 
+import io.xmodal.app.publish.OutputCursor;
 import io.xmodal.app.publish.Progress;
 import io.xmodal.platform.config.PlatformConfig;
 import io.xmodal.platform.topics.TopicCatalogue;
-import io.xmodal.schemas.MetricEvent;
 import io.xmodal.schemas.RejectReason;
 import io.xmodal.schemas.Rejection;
 import java.io.PrintStream;
@@ -14,17 +14,13 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -68,50 +64,28 @@ public final class FuzzReconciler implements AutoCloseable {
 
   private record Offset(String topic, int partition, long offset) {}
 
+  private static final String IMAGE_DUPLICATES = "ingest.images.duplicates";
+  private static final String CAPTION_DUPLICATES = "ingest.captions.duplicates";
+
   private final PlatformConfig config;
   private final TopicCatalogue topics;
-  private final KafkaConsumer<byte[], byte[]> consumer;
-  private final Map<TopicPartition, Long> metricsBaselineEnd = new HashMap<>();
-  private final Map<String, Long> baselineCounters = new HashMap<>();
-  private final Map<String, Long> latestCounters = new HashMap<>();
+  private final OutputCursor cursor;
   private final Map<Offset, Rejection> deadLetters = new HashMap<>();
   private final List<Rejection> otherDeadLetters = new ArrayList<>();
   /** (clean topic, key) → present (true) or tombstone (false), in commit order. */
   private final Map<String, List<Boolean>> clean = new HashMap<>();
   private final Map<Offset, FuzzInputs.Input> sent = new LinkedHashMap<>();
 
-  private FuzzReconciler(PlatformConfig config, TopicCatalogue topics) {
+  private FuzzReconciler(PlatformConfig config, TopicCatalogue topics, OutputCursor cursor) {
     this.config = config;
     this.topics = topics;
-    this.consumer = new KafkaConsumer<>(config.consumerConfig(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    this.cursor = cursor;
   }
 
   /** Marks "now": outputs before this point are ignored; the metrics topic is read whole for the counters' baselines. */
   public static FuzzReconciler start(PlatformConfig config, TopicCatalogue topics) {
-    FuzzReconciler r = new FuzzReconciler(config, topics);
-    List<TopicPartition> outputs = r.partitions(topics.images().name(), topics.captions().name(),
-        topics.rejected().name());
-    List<TopicPartition> metrics = r.partitions(topics.metrics().name());
-    List<TopicPartition> all = new ArrayList<>(outputs);
-    all.addAll(metrics);
-    r.consumer.assign(all);
-    Map<TopicPartition, Long> ends = r.consumer.endOffsets(all);
-    outputs.forEach(tp -> r.consumer.seek(tp, ends.get(tp)));
-    metrics.forEach(tp -> {
-      r.consumer.seekToBeginning(List.of(tp));
-      r.metricsBaselineEnd.put(tp, ends.get(tp));
-    });
-    return r;
-  }
-
-  private List<TopicPartition> partitions(String... names) {
-    List<TopicPartition> out = new ArrayList<>();
-    for (String name : names) {
-      for (PartitionInfo p : consumer.partitionsFor(name, Duration.ofSeconds(30))) {
-        out.add(new TopicPartition(name, p.partition()));
-      }
-    }
-    return out;
+    return new FuzzReconciler(config, topics, OutputCursor.start(config, topics, List.of(topics.images().name(),
+        topics.captions().name(), topics.rejected().name()), Set.of(IMAGE_DUPLICATES, CAPTION_DUPLICATES)));
   }
 
   /** Publishes every input with an idempotent producer (acks=all) and notes where each landed. */
@@ -149,9 +123,7 @@ public final class FuzzReconciler implements AutoCloseable {
     long deadline = System.nanoTime() + timeout.toNanos();
     long settledAt = -1;
     while (System.nanoTime() < deadline) {
-      for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(250))) {
-        observe(r);
-      }
+      cursor.poll(Duration.ofMillis(250), this::observe);
       Report report = reconcile();
       progress.set(report.accounted());
       if (report.lost() == 0) {
@@ -180,16 +152,6 @@ public final class FuzzReconciler implements AutoCloseable {
       } else {
         otherDeadLetters.add(rejection);
       }
-    } else if (topic.equals(topics.metrics().name())) {
-      MetricEvent m = topics.metrics().valueSerde().deserializer().deserialize(topic, r.value());
-      if (m.getName().startsWith("ingest.") && m.getName().endsWith(".duplicates")) {
-        String key = m.getName() + "/" + m.getTags().get("partition");
-        TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-        if (r.offset() < metricsBaselineEnd.getOrDefault(tp, 0L)) {
-          baselineCounters.put(key, (long) m.getValue());
-        }
-        latestCounters.put(key, (long) m.getValue());
-      }
     } else if (r.key() != null) {
       clean.computeIfAbsent(topic + "\u0000" + new String(r.key(), java.nio.charset.StandardCharsets.UTF_8),
           k -> new ArrayList<>()).add(r.value() != null);
@@ -203,8 +165,8 @@ public final class FuzzReconciler implements AutoCloseable {
    */
   private Report reconcile() {
     Map<String, Long> duplicatesLeft = new HashMap<>();
-    duplicatesLeft.put(topics.imagesRaw().name(), counterDelta("ingest.images.duplicates"));
-    duplicatesLeft.put(topics.captionsRaw().name(), counterDelta("ingest.captions.duplicates"));
+    duplicatesLeft.put(topics.imagesRaw().name(), cursor.increase(IMAGE_DUPLICATES));
+    duplicatesLeft.put(topics.captionsRaw().name(), cursor.increase(CAPTION_DUPLICATES));
     Map<String, Integer> cursor = new HashMap<>();
     List<Resolved> out = new ArrayList<>(sent.size());
     for (Map.Entry<Offset, FuzzInputs.Input> e : sent.entrySet()) {
@@ -239,16 +201,6 @@ public final class FuzzReconciler implements AutoCloseable {
     return new Report(out, others);
   }
 
-  private long counterDelta(String name) {
-    long sum = 0;
-    for (Map.Entry<String, Long> e : latestCounters.entrySet()) {
-      if (e.getKey().startsWith(name + "/")) {
-        sum += e.getValue() - baselineCounters.getOrDefault(e.getKey(), 0L);
-      }
-    }
-    return sum;
-  }
-
   /** One row per kind: sent, as expected, otherwise (with what happened instead), lost. */
   public static void printTable(Report report, PrintStream out) {
     Map<FuzzKind, List<Resolved>> byKind = new TreeMap<>();
@@ -273,6 +225,6 @@ public final class FuzzReconciler implements AutoCloseable {
 
   @Override
   public void close() {
-    consumer.close();
+    cursor.close();
   }
 }

@@ -2,22 +2,16 @@ package io.xmodal.app.publish;
 
 import io.xmodal.platform.config.PlatformConfig;
 import io.xmodal.platform.topics.TopicCatalogue;
-import io.xmodal.schemas.MetricEvent;
 import io.xmodal.schemas.RejectReason;
 import io.xmodal.schemas.Rejection;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
+import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Follows what the ingest pipeline made of the records published after {@link #start}: accepted on the clean topics,
@@ -26,47 +20,25 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  */
 public final class IngestAccounting implements AutoCloseable {
 
+  static final String IMAGE_DUPLICATES = "ingest.images.duplicates";
+  static final String CAPTION_DUPLICATES = "ingest.captions.duplicates";
+
   private final TopicCatalogue topics;
-  private final KafkaConsumer<byte[], byte[]> consumer;
-  private final Map<TopicPartition, Long> metricsBaselineEnd = new HashMap<>();
-  private final Map<String, Long> baselineCounters = new HashMap<>();
-  private final Map<String, Long> latestCounters = new HashMap<>();
+  private final OutputCursor cursor;
   private final Map<RejectReason, Integer> rejected = new EnumMap<>(RejectReason.class);
   private final List<Rejection> rejections = new ArrayList<>();
   private int images;
   private int captions;
 
-  private IngestAccounting(PlatformConfig config, TopicCatalogue topics) {
+  private IngestAccounting(TopicCatalogue topics, OutputCursor cursor) {
     this.topics = topics;
-    this.consumer = new KafkaConsumer<>(config.consumerConfig(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    this.cursor = cursor;
   }
 
   /** Marks "now": only records after this point are counted (the metrics topic is read whole for baselines). */
   public static IngestAccounting start(PlatformConfig config, TopicCatalogue topics) {
-    IngestAccounting a = new IngestAccounting(config, topics);
-    List<TopicPartition> outputs = a.partitions(topics.images().name(), topics.captions().name(),
-        topics.rejected().name());
-    List<TopicPartition> metrics = a.partitions(topics.metrics().name());
-    List<TopicPartition> all = new ArrayList<>(outputs);
-    all.addAll(metrics);
-    a.consumer.assign(all);
-    Map<TopicPartition, Long> ends = a.consumer.endOffsets(all);
-    outputs.forEach(tp -> a.consumer.seek(tp, ends.get(tp)));
-    metrics.forEach(tp -> {
-      a.consumer.seekToBeginning(List.of(tp));
-      a.metricsBaselineEnd.put(tp, ends.get(tp));
-    });
-    return a;
-  }
-
-  private List<TopicPartition> partitions(String... names) {
-    List<TopicPartition> out = new ArrayList<>();
-    for (String name : names) {
-      for (PartitionInfo p : consumer.partitionsFor(name, Duration.ofSeconds(30))) {
-        out.add(new TopicPartition(name, p.partition()));
-      }
-    }
-    return out;
+    return new IngestAccounting(topics, OutputCursor.start(config, topics, List.of(topics.images().name(),
+        topics.captions().name(), topics.rejected().name()), Set.of(IMAGE_DUPLICATES, CAPTION_DUPLICATES)));
   }
 
   /** Polls until {@code expected} records are accounted for, or the timeout passes; returns the summary. */
@@ -74,9 +46,7 @@ public final class IngestAccounting implements AutoCloseable {
     Progress progress = new Progress("ingest pipeline", expected, progressOut);
     long deadline = System.nanoTime() + timeout.toNanos();
     while (summary().total() < expected && System.nanoTime() < deadline) {
-      for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(250))) {
-        count(r);
-      }
+      cursor.poll(Duration.ofMillis(250), this::count);
       progress.set(summary().total());
     }
     progress.finish();
@@ -93,24 +63,11 @@ public final class IngestAccounting implements AutoCloseable {
       Rejection rejection = topics.rejected().valueSerde().deserializer().deserialize(topic, r.value());
       rejections.add(rejection);
       rejected.merge(rejection.getReason(), 1, Integer::sum);
-    } else if (topic.equals(topics.metrics().name())) {
-      MetricEvent m = topics.metrics().valueSerde().deserializer().deserialize(topic, r.value());
-      if (m.getName().startsWith("ingest.") && m.getName().endsWith(".duplicates")) {
-        String key = m.getName() + "/" + m.getTags().get("partition");
-        TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-        if (r.offset() < metricsBaselineEnd.getOrDefault(tp, 0L)) {
-          baselineCounters.put(key, (long) m.getValue());
-        }
-        latestCounters.put(key, (long) m.getValue());
-      }
     }
   }
 
   public Summary summary() {
-    long dup = 0;
-    for (Map.Entry<String, Long> e : latestCounters.entrySet()) {
-      dup += e.getValue() - baselineCounters.getOrDefault(e.getKey(), 0L);
-    }
+    long dup = cursor.increase(IMAGE_DUPLICATES) + cursor.increase(CAPTION_DUPLICATES);
     return new Summary(images, captions, Map.copyOf(rejected), dup, List.copyOf(rejections));
   }
 
@@ -128,6 +85,6 @@ public final class IngestAccounting implements AutoCloseable {
 
   @Override
   public void close() {
-    consumer.close();
+    cursor.close();
   }
 }
