@@ -6,7 +6,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.xmodal.encoders.DeviceChoice;
+import io.xmodal.device.DeviceChoice;
 import io.xmodal.mapping.EvalSet;
 import io.xmodal.mapping.Fits;
 import io.xmodal.mapping.GmlpMap;

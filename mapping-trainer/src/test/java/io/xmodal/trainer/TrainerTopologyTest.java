@@ -2,7 +2,7 @@ package io.xmodal.trainer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.xmodal.encoders.DeviceChoice;
+import io.xmodal.device.DeviceChoice;
 import io.xmodal.learned.LearnedOptions;
 import io.xmodal.mapping.Fits;
 import io.xmodal.mapping.HeldOut;
