@@ -32,7 +32,7 @@ final class ProjectedGallery {
   private final Map<Integer, float[]> pending = new java.util.LinkedHashMap<>();
   private INDArray buffer;
   private float[] penalties = new float[0];
-  private int logPosition;
+  private long logPosition;
 
   /**
    * @param images     true for the image gallery (text→image), false for the caption gallery
@@ -50,29 +50,54 @@ final class ProjectedGallery {
         : (images ? map.projectText(references) : map.projectImages(references));
   }
 
-  /** Applies the index's changes since the last call. */
+  /** Applies the index's changes since the last call; rebuilds every row if the index's log no longer reaches back. */
   void refresh() {
-    int end = index.logSize();
-    if (end == logPosition) {
+    if (index.logEnd() == logPosition) {
       return;
     }
-    for (String id : index.changedSince(logPosition)) {
+    GalleryIndex.Changes changes = index.changedSince(logPosition);
+    if (changes == null) {
+      rebuild();
+      return;
+    }
+    for (String id : changes.ids()) {
       GalleryIndex.Item item = index.get(id);
-      if (item == null || !encoderKey.equals(item.encoderKey())
-          || (source != null && !source.equals(item.source()))) {
+      if (item == null || !belongs(item)) {
         // deleted, or now made by another encoder or from another source: no longer in this gallery
         removeRow(id);
         continue;
       }
-      Integer row = rowOf.get(id);
-      if (row == null) {
-        row = ids.size();
-        rowOf.put(id, row);
-        ids.add(id);
-      }
-      pending.put(row, item.vector());
+      setRow(item);
     }
-    logPosition = end;
+    logPosition = changes.end();
+  }
+
+  /** Every row again from the index's items (their projections are recomputed at the next search). */
+  private void rebuild() {
+    GalleryIndex.Snapshot snapshot = index.snapshot();
+    ids.clear();
+    rowOf.clear();
+    pending.clear();
+    for (GalleryIndex.Item item : snapshot.items()) {
+      if (belongs(item)) {
+        setRow(item);
+      }
+    }
+    logPosition = snapshot.end();
+  }
+
+  private boolean belongs(GalleryIndex.Item item) {
+    return encoderKey.equals(item.encoderKey()) && (source == null || source.equals(item.source()));
+  }
+
+  private void setRow(GalleryIndex.Item item) {
+    Integer row = rowOf.get(item.id());
+    if (row == null) {
+      row = ids.size();
+      rowOf.put(item.id(), row);
+      ids.add(item.id());
+    }
+    pending.put(row, item.vector());
   }
 
   int size() {

@@ -48,6 +48,9 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 final class QueryProcessor implements Processor<String, Query, String, Outcome<QueryResult>> {
 
+  /** Projected galleries one task keeps at most (each holds a projected copy of a modality's vectors). */
+  static final int MAX_PROJECTED_GALLERIES = 8;
+
   private final QueryConfig config;
   private final String bufferStore;
   private final String liveStore;
@@ -63,7 +66,18 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
   private EncoderSession<String> textSession;
   private EncoderSession<BufferedImage> imageSession;
   private final Map<String, Decoded> maps = new HashMap<>();
-  private final Map<String, ProjectedGallery> galleries = new HashMap<>();
+  /**
+   * Projected galleries by mapping version, direction and source filter, the least recently used dropped beyond
+   * {@link #MAX_PROJECTED_GALLERIES} (the filter comes from the query, so their number is the clients' to choose).
+   */
+  private final Map<String, ProjectedGallery> galleries = new LinkedHashMap<>(16, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, ProjectedGallery> eldest) {
+      return size() > MAX_PROJECTED_GALLERIES;
+    }
+  };
+  /** The instance's gallery indexes this task holds (acquired in init, released in close). */
+  private final List<GalleryIndex> held = new ArrayList<>();
   private WindowStats window = new WindowStats();
   private long windowStart;
 
@@ -88,8 +102,10 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
     KeyValueStore<String, Query> store = context.getStateStore(bufferStore);
     this.buffer = new MicroBatch<>(store, config.batchSize());
     this.live = context.getStateStore(liveStore);
-    bootstrap(context, QueryTopology.IMAGE_STORE, images);
-    bootstrap(context, QueryTopology.TEXT_STORE, texts);
+    acquire(context, QueryTopology.IMAGE_STORE, images);
+    held.add(images);
+    acquire(context, QueryTopology.TEXT_STORE, texts);
+    held.add(texts);
     this.textSession = encoders.text().newSession();
     this.imageSession = encoders.image().newSession();
     this.windowStart = context.currentSystemTimeMs();
@@ -97,15 +113,17 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
     context.schedule(config.metricsInterval(), PunctuationType.WALL_CLOCK_TIME, this::publishMetrics);
   }
 
-  /** A restored global store does not replay through its processor: fill the index from the store once. */
-  private static void bootstrap(ProcessorContext<?, ?> context, String store, GalleryIndex index) {
+  /**
+   * This task holds the instance's index while it runs (released in {@link #close()}); the first holder fills it from
+   * the global store, since a restored global store does not replay what it already had through its processor.
+   */
+  private static void acquire(ProcessorContext<?, ?> context, String store, GalleryIndex index) {
     KeyValueStore<String, io.xmodal.schemas.Embedding> s = context.getStateStore(store);
-    if (index.size() >= s.approximateNumEntries()) {
-      return;
-    }
-    try (KeyValueIterator<String, io.xmodal.schemas.Embedding> all = s.all()) {
-      all.forEachRemaining(kv -> index.put(kv.value));
-    }
+    index.acquire(each -> {
+      try (KeyValueIterator<String, io.xmodal.schemas.Embedding> all = s.all()) {
+        all.forEachRemaining(kv -> each.accept(kv.value));
+      }
+    });
   }
 
   @Override
@@ -361,5 +379,9 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
     if (imageSession != null) {
       imageSession.close();
     }
+    galleries.clear();
+    maps.clear();
+    held.forEach(GalleryIndex::release);
+    held.clear();
   }
 }

@@ -47,6 +47,7 @@ public final class SearchBenchmark {
         .setChecksum("synthetic").build();
     for (int n : gallerySizes) {
       GalleryIndex index = new GalleryIndex();
+      index.acquire(each -> { });
       for (int i = 0; i < n; i++) {
         float[] v = new float[dy];
         for (int j = 0; j < dy; j++) {

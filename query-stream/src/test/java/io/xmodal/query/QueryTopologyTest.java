@@ -119,10 +119,15 @@ class QueryTopologyTest {
 
   @BeforeEach
   void start() {
+    start(new GalleryIndex(), new GalleryIndex());
+  }
+
+  void start(GalleryIndex imageGallery, GalleryIndex textGallery) {
     TopicCatalogue topics = TopicCatalogue.create(platform.topics(), new PlainAvroSerdes());
     Properties props = config.streamsProperties(platform, topics);
     props.put("state.dir", work.resolve("state-" + System.nanoTime()).toString());
-    driver = new TopologyTestDriver(QueryTopology.buildTopology(config, topics, encoders), props, T0);
+    driver = new TopologyTestDriver(QueryTopology.buildTopology(config, topics, encoders, imageGallery, textGallery),
+        props, T0);
     images = driver.createInputTopic(topics.imageEmbeddings().name(), new StringSerializer(),
         topics.imageEmbeddings().valueSerde().serializer());
     texts = driver.createInputTopic(topics.textEmbeddings().name(), new StringSerializer(),
@@ -255,6 +260,30 @@ class QueryTopologyTest {
     assertThat(after.get("after").getHits()).isEqualTo(before.get("before").getHits().subList(1, 6));
     assertThat(after.get("after-i").getHits()).isEqualTo(before.get("before-i").getHits().subList(1, 6));
     assertThat(rejected.isEmpty()).isTrue();
+  }
+
+  @Test
+  void shouldHoldTheGalleriesWhileItsTaskRunsAndReleaseEveryVectorWhenItCloses() {
+    // Given the instance's galleries, filled through the embeddings topics and searched by its query task
+    stop();
+    GalleryIndex imageGallery = new GalleryIndex();
+    GalleryIndex textGallery = new GalleryIndex();
+    start(imageGallery, textGallery);
+    fillGalleries();
+    mappings.pipeInput("default", mapping(3, HubnessCorrection.NONE));
+    queries.pipeInput("q", query("q").setModality(Modality.TEXT).setExistingId(captionIds.get(0)).build());
+    assertThat(answer()).singleElement().satisfies(r -> assertThat(r.getHits()).hasSize(5));
+    assertThat(imageGallery.size()).isEqualTo(N);
+    assertThat(textGallery.size()).isEqualTo(captionIds.size());
+
+    // When the task closes (the service stops, or the task moves to another instance)
+    driver.close();
+
+    // Then no vector is left in memory, and the global stores' updates are no longer followed
+    assertThat(imageGallery.held()).isFalse();
+    assertThat(imageGallery.size()).isZero();
+    assertThat(textGallery.size()).isZero();
+    start();
   }
 
   @Test
