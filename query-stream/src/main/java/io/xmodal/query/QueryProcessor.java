@@ -79,6 +79,8 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
   /** The instance's gallery indexes this task holds (acquired in init, released in close). */
   private final List<GalleryIndex> held = new ArrayList<>();
   private WindowStats window = new WindowStats();
+  /** When the batch being answered started ({@link System#nanoTime()}): every result's total starts here. */
+  private long batchStartNanos;
   private long windowStart;
 
   /** A decoded live version. */
@@ -140,6 +142,7 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
     if (buffer.isEmpty()) {
       return;
     }
+    batchStartNanos = System.nanoTime();
     List<KeyValue<String, Query>> batch = buffer.drain();
     Map<String, List<Query>> byGroup = new LinkedHashMap<>();
     for (KeyValue<String, Query> kv : batch) {
@@ -196,24 +199,24 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
           + (textQuery ? "text" : "image") + " encoder than this query-stream runs", d, timestamp));
       return;
     }
-    long t0 = System.nanoTime();
+    long encodeStart = System.nanoTime();
     List<Query> ok = new ArrayList<>();
     List<float[]> vectors = new ArrayList<>();
     encode(group, textQuery, ok, vectors, d, timestamp);
-    long encodeMicros = (System.nanoTime() - t0) / 1000;
+    long encodeNanos = System.nanoTime() - encodeStart;
     if (ok.isEmpty()) {
       return;
     }
+    long searchStart = System.nanoTime();
     String galleryEncoder = EncoderKeys.of(textQuery ? d.model().getImageEncoder() : d.model().getTextEncoder());
     String key = first.getMappingName() + "/" + d.version() + "/" + first.getModality() + "/" + first.getGallery();
     ProjectedGallery gallery = galleries.computeIfAbsent(key, k -> new ProjectedGallery(textQuery ? images : texts,
         d.map(), textQuery, galleryEncoder, first.getGallery(),
         textQuery ? d.references().text() : d.references().images()));
-    long t1 = System.nanoTime();
     int k = ok.stream().mapToInt(Query::getK).max().orElse(10);
     INDArray q = Nd4j.create(vectors.toArray(float[][]::new)).castTo(DataType.FLOAT);
     List<List<Map.Entry<String, Float>>> hits = gallery.search(q, Math.max(k, 10));
-    long searchMicros = (System.nanoTime() - t1) / 1000;
+    long searchNanos = System.nanoTime() - searchStart;
     for (int i = 0; i < ok.size(); i++) {
       Query query = ok.get(i);
       List<Map.Entry<String, Float>> all = hits.get(i);
@@ -222,12 +225,9 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
       for (Map.Entry<String, Float> h : all.subList(0, Math.min(query.getK(), all.size()))) {
         top.add(Hit.newBuilder().setId(h.getKey()).setScore(h.getValue()).build());
       }
-      long total = Math.max(0, timestamp - query.getSentAt().toEpochMilli()) * 1000;
-      window.latenciesMs.add(total / 1000.0);
-      QueryResult result = QueryResult.newBuilder().setQueryId(query.getQueryId()).setHits(top)
-          .setMappingName(query.getMappingName()).setMappingVersion(d.version()).setEncodeMicros(encodeMicros)
-          .setSearchMicros(searchMicros).setTotalMicros(total).setCompletedAt(Instant.ofEpochMilli(timestamp))
-          .build();
+      QueryResult result = result(query, top, d.version(), encodeNanos, searchNanos, null, timestamp);
+      window.latenciesMs.add((double) Math.max(0, result.getCompletedAt().toEpochMilli()
+          - query.getSentAt().toEpochMilli()));
       context.forward(new Record<>(query.getQueryId(), new Outcome.Accepted<>(result), timestamp));
     }
   }
@@ -305,11 +305,25 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
 
   private void fail(Query q, String error, Decoded d, long timestamp) {
     window.errors++;
-    QueryResult result = QueryResult.newBuilder().setQueryId(q.getQueryId()).setHits(List.of())
-        .setMappingName(q.getMappingName()).setMappingVersion(d == null ? null : d.version()).setEncodeMicros(0)
-        .setSearchMicros(0).setTotalMicros(Math.max(0, timestamp - q.getSentAt().toEpochMilli()) * 1000)
-        .setError(error).setCompletedAt(Instant.ofEpochMilli(timestamp)).build();
+    QueryResult result = result(q, List.of(), d == null ? null : d.version(), 0, 0, error, timestamp);
     context.forward(new Record<>(q.getQueryId(), new Outcome.Accepted<>(result), timestamp));
+  }
+
+  /**
+   * A result, timed as {@code QueryResult.avsc} defines its fields, on this JVM's monotonic clock: total from the start
+   * of the batch's processing to now (this result), encode and search the spans of its group's shared encode and
+   * search calls inside it, each counted whole for every query of the group; so encode + search ≤ total. Truncating
+   * each to whole µs keeps that. {@code completedAt} is the batch's wall-clock time plus the total.
+   *
+   * @param batchTimestamp the wall-clock time the batch started (the punctuation's, or the record's arrival)
+   */
+  private QueryResult result(Query q, List<Hit> hits, Long version, long encodeNanos, long searchNanos, String error,
+                             long batchTimestamp) {
+    long totalNanos = System.nanoTime() - batchStartNanos;
+    return QueryResult.newBuilder().setQueryId(q.getQueryId()).setHits(hits).setMappingName(q.getMappingName())
+        .setMappingVersion(version).setEncodeMicros(encodeNanos / 1000).setSearchMicros(searchNanos / 1000)
+        .setTotalMicros(totalNanos / 1000).setError(error)
+        .setCompletedAt(Instant.ofEpochMilli(batchTimestamp + totalNanos / 1_000_000)).build();
   }
 
   /** A bad query: a result with the error (the caller is not left waiting) and a dead letter. */

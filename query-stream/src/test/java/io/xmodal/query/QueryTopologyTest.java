@@ -287,6 +287,44 @@ class QueryTopologyTest {
   }
 
   @Test
+  void shouldNeverReportAPartOfAQueryLongerThanItsWhole() throws Exception {
+    // Given a mapping just published (the first search projects the whole gallery) and a client whose clock is an
+    // hour ahead of the service's
+    fillGalleries();
+    mappings.pipeInput("default", mapping(3, HubnessCorrection.invertedSoftmax(30)));
+    Instant ahead = T0.plus(Duration.ofHours(1));
+
+    // When one batch holds an image query, a text query, a query for an existing caption, and a bad query
+    queries.pipeInput("img", query("img").setSentAt(ahead).setModality(Modality.IMAGE)
+        .setImageBytes(ByteBuffer.wrap(Files.readAllBytes(FLICKR.resolve("images").resolve(imageIds.get(2)))))
+        .build());
+    queries.pipeInput("txt", query("txt").setSentAt(ahead).setModality(Modality.TEXT).setText(captionTexts.get(3))
+        .build());
+    queries.pipeInput("old", query("old").setSentAt(ahead).setModality(Modality.TEXT)
+        .setExistingId(captionIds.get(4)).build());
+    queries.pipeInput("bad", query("bad").setSentAt(ahead).setModality(Modality.TEXT).setK(0).setText("a dog")
+        .build());
+    Map<String, QueryResult> out = byId(answer());
+
+    // Then every result's encode and search lie within its total, measured on the service's own clock
+    assertThat(out).containsOnlyKeys("img", "txt", "old", "bad");
+    assertThat(out.values()).allSatisfy(r -> {
+      assertThat(r.getEncodeMicros() + r.getSearchMicros()).as(r.getQueryId()).isLessThanOrEqualTo(r.getTotalMicros());
+      assertThat(r.getTotalMicros()).as(r.getQueryId()).isPositive();
+      // completedAt is the batch's wall-clock start (the service's: T0, when the fourth query filled the batch) plus
+      // the total, whatever the client's clock said
+      assertThat(r.getCompletedAt()).isEqualTo(T0.plusMillis(r.getTotalMicros() / 1000));
+    });
+    for (String answered : List.of("img", "txt", "old")) {
+      assertThat(out.get(answered).getError()).isNull();
+      assertThat(out.get(answered).getEncodeMicros()).as(answered).isPositive();
+      assertThat(out.get(answered).getSearchMicros()).as(answered).isPositive();
+    }
+    assertThat(out.get("bad").getEncodeMicros()).isZero();
+    assertThat(out.get("bad").getSearchMicros()).isZero();
+  }
+
+  @Test
   void shouldSkipARecordOfAnotherEventTypeOnTheQueryTopicAndAnswerTheNext() {
     // before: a CaptionEvent on xmodal.queries crash-looped query-stream with a ClassCastException
     fillGalleries();
