@@ -16,9 +16,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * projected, unit-length rows, searched by one matrix product per query batch, with the mapping's hubness penalties.
  * Catches up with its {@link GalleryIndex} incrementally; items made by another encoder than the mapping's are left
  * out. Hubness penalties depend only on an item and the reference queries, so new items get theirs without touching
- * the others. Owned by one stream thread.
+ * the others. Owned by one stream thread (or by {@code ./xmodal bench query}, which measures this search path).
  */
-final class ProjectedGallery {
+public final class ProjectedGallery {
 
   private final GalleryIndex index;
   private final CrossModalMap map;
@@ -39,8 +39,8 @@ final class ProjectedGallery {
    * @param source     only items from this source, or null for all
    * @param references the mapping's reference queries of the other modality (projected here), or null
    */
-  ProjectedGallery(GalleryIndex index, CrossModalMap map, boolean images, String encoderKey, String source,
-                   INDArray references) {
+  public ProjectedGallery(GalleryIndex index, CrossModalMap map, boolean images, String encoderKey, String source,
+                          INDArray references) {
     this.index = index;
     this.map = map;
     this.images = images;
@@ -128,7 +128,7 @@ final class ProjectedGallery {
   }
 
   /** Top-k (id, score) per query row; queries are raw L2-normalised embeddings of the other modality. */
-  List<List<Map.Entry<String, Float>>> search(INDArray queries, int k) {
+  public List<List<Map.Entry<String, Float>>> search(INDArray queries, int k) {
     refresh();
     ensureProjected();
     List<List<Map.Entry<String, Float>>> out = new ArrayList<>();

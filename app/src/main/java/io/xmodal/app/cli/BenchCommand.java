@@ -74,7 +74,7 @@ final class BenchCommand {
 
     @Override
     public Integer call() {
-      new io.xmodal.query.SearchBenchmark(System.out).run(sizes, batch, batches, 10);
+      new io.xmodal.app.bench.SearchBench(System.out).run(sizes, batch, batches, 10);
       return 0;
     }
   }

@@ -1,9 +1,11 @@
-package io.xmodal.query;
+package io.xmodal.app.bench;
 
 import io.xmodal.mapping.HubnessCorrection;
 import io.xmodal.mapping.CrossModalMap;
 import io.xmodal.mapping.LinearMap;
 import io.xmodal.mapping.Method;
+import io.xmodal.query.GalleryIndex;
+import io.xmodal.query.ProjectedGallery;
 import io.xmodal.schemas.Embedding;
 import io.xmodal.schemas.EncoderIdentity;
 import io.xmodal.schemas.Modality;
@@ -20,13 +22,14 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * The search path of query-stream (project the query batch, one GEMM against the projected gallery, subtract the
  * hubness penalties, top-k) on synthetic galleries of 1280-d vectors, beside the brute-force bound: the GEMM alone
- * for the same batch, measured in the same run.
+ * for the same batch, measured in the same run: {@code ./xmodal bench query}. A measurement, not a test; it lives here,
+ * not in query-stream, so the service ships only what it serves with.
  */
-public final class SearchBenchmark {
+public final class SearchBench {
 
   private final PrintStream out;
 
-  public SearchBenchmark(PrintStream out) {
+  public SearchBench(PrintStream out) {
     this.out = out;
   }
 
