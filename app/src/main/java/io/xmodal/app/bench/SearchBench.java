@@ -8,6 +8,7 @@ import io.xmodal.query.GalleryIndex;
 import io.xmodal.query.ProjectedGallery;
 import io.xmodal.schemas.Embedding;
 import io.xmodal.schemas.EncoderIdentity;
+import io.xmodal.schemas.EncoderKeys;
 import io.xmodal.schemas.Modality;
 import java.io.PrintStream;
 import java.time.Instant;
@@ -59,9 +60,12 @@ public final class SearchBench {
         index.put(Embedding.newBuilder().setId("img-" + i).setModality(Modality.IMAGE).setEncoderInfo(enc)
             .setVector(view(v)).setCreatedAt(Instant.EPOCH).build());
       }
-      ProjectedGallery gallery = new ProjectedGallery(index, map, true, "synthetic", null, references);
+      ProjectedGallery gallery = new ProjectedGallery(index, map, true, EncoderKeys.of(enc), null, references);
       INDArray warm = Nd4j.rand(DataType.FLOAT, batch, dx);
-      gallery.search(warm, k);
+      if (gallery.search(warm, k).get(0).size() != Math.min(k, n)) {
+        // a gallery that matched no item (e.g. another encoder key) would time an empty search
+        throw new IllegalStateException("the benchmark's gallery holds none of its " + n + " items");
+      }
       INDArray projectedGallery = map.projectImages(Nd4j.rand(DataType.FLOAT, n, dy));
       double[] total = new double[batches];
       double[] gemm = new double[batches];
