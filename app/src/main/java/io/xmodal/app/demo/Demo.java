@@ -1,6 +1,7 @@
 package io.xmodal.app.demo;
 
 import io.xmodal.app.dataset.Dataset;
+import io.xmodal.app.mapping.MappingHistory;
 import io.xmodal.app.publish.DatasetPublisher;
 import io.xmodal.app.query.QueryClient;
 import io.xmodal.mapping.HeldOut;
@@ -138,24 +139,13 @@ public final class Demo {
         .setSentAt(Instant.now());
   }
 
-  private MappingModel awaitMapping(String name, long pairs, Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    long lastReport = 0;
-    while (System.nanoTime() < deadline) {
-      List<MappingModel> versions = io.xmodal.app.cli.MappingVersions.read(config, topics);
-      MappingModel newest = versions.stream().filter(m -> m.getName().equals(name))
-          .max((a, b) -> Long.compare(a.getVersion(), b.getVersion())).orElse(null);
-      if (newest != null && newest.getPairsUsed() >= pairs) {
-        return newest;
-      }
-      if (System.nanoTime() - lastReport > 30_000_000_000L) {
-        lastReport = System.nanoTime();
-        out.printf("  trainer: %s%n", newest == null ? "no version yet (it fits once every training pair is in)"
-            : "v" + newest.getVersion() + " fitted on " + newest.getPairsUsed() + " pairs; waiting for " + pairs);
-      }
-      Thread.sleep(3000);
-    }
-    throw new IllegalStateException("no mapping fitted on " + pairs + " pairs within " + timeout);
+  /** Follows xmodal.mappings until the newest version of {@code name} was fitted on {@code pairs} pairs. */
+  private MappingModel awaitMapping(String name, long pairs, Duration timeout) {
+    return MappingHistory.await(config, topics, name, m -> m.getPairsUsed() >= pairs, timeout, Duration.ofSeconds(30),
+        newest -> out.printf("  trainer: %s%n", newest == null
+            ? "no version yet (it fits once every training pair is in)"
+            : "v" + newest.getVersion() + " fitted on " + newest.getPairsUsed() + " pairs; waiting for " + pairs))
+        .orElseThrow(() -> new IllegalStateException("no mapping fitted on " + pairs + " pairs within " + timeout));
   }
 
   /** Recall from the results: text→image hit if the caption's image is in the top K; image→text if any caption is. */
