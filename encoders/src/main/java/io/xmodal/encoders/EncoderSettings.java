@@ -1,5 +1,6 @@
 package io.xmodal.encoders;
 
+import io.xmodal.device.DeviceChoice;
 import io.xmodal.encoders.image.ImageModelSpec;
 import io.xmodal.encoders.text.TextEncoder;
 import io.xmodal.encoders.text.TextModel;

@@ -1,6 +1,6 @@
 package io.xmodal.learned;
 
-import io.xmodal.encoders.DeviceChoice;
+import io.xmodal.device.DeviceChoice;
 
 /**
  * How a learned map is trained.

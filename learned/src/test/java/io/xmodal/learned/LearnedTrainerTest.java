@@ -6,13 +6,15 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.xmodal.encoders.DeviceChoice;
+import io.xmodal.device.DeviceChoice;
+import io.xmodal.mapping.CrossModalMap;
 import io.xmodal.mapping.EvalSet;
 import io.xmodal.mapping.Fits;
 import io.xmodal.mapping.GmlpMap;
 import io.xmodal.mapping.HubnessCorrection;
 import io.xmodal.mapping.Linalg;
 import io.xmodal.mapping.LinearMap;
+import io.xmodal.mapping.Recall;
 import io.xmodal.mapping.SufficientStats;
 import io.xmodal.mapping.Vectors;
 import java.util.ArrayList;
@@ -30,6 +32,11 @@ class LearnedTrainerTest {
   record Data(float[][] x, float[][] y, EvalSet validation) {}
 
   static Data data(long seed) {
+    return data(seed, 0.6);
+  }
+
+  /** @param noise the standard deviation of the noise added to each text coordinate after the tanh */
+  static Data data(long seed, double noise) {
     Random r = new Random(seed);
     double[][] m = new double[DY][DX];
     Random mr = new Random(5);
@@ -52,7 +59,7 @@ class LearnedTrainerTest {
         for (int j = 0; j < DY; j++) {
           v += yi[j] * m[j][k];
         }
-        xi[k] = (float) (Math.tanh(v / 3) * 3 + 0.6 * r.nextGaussian());
+        xi[k] = (float) (Math.tanh(v / 3) * 3 + noise * r.nextGaussian());
       }
       x[i] = Vectors.l2(xi);
       y[i] = Vectors.l2(yi);
@@ -69,45 +76,82 @@ class LearnedTrainerTest {
   }
 
   static LearnedOptions options(LearnedOptions.Kind kind) {
-    return new LearnedOptions(kind, LearnedOptions.Loss.INFONCE, 4, 4, 128, 1e-3, 0.1, 16, 3, DeviceChoice.CPU);
+    return options(kind, 1e-3);
+  }
+
+  static LearnedOptions options(LearnedOptions.Kind kind, double learningRate) {
+    return new LearnedOptions(kind, LearnedOptions.Loss.INFONCE, 4, 4, 128, learningRate, 0.1, 16, 3,
+        DeviceChoice.CPU);
+  }
+
+  static Recall.Result rescore(CrossModalMap map, EvalSet v) {
+    return Recall.evaluate(map, v.captions(), v.captionImage(), v.images(), null, null);
   }
 
   @Test
-  void shouldStartFromTheClosedFormAndNeverReturnSomethingWorse() {
-    Data d = data(1);
+  void shouldImproveOnTheClosedFormStartWhenTheRelationIsNonLinear() {
+    // Given noisy pairs related through a tanh, so the CCA start finds about a third of them (rsum 216.5 of 600)
+    Data d = data(1, 4.0);
     LinearMap start = Fits.cca(SufficientStats.of(d.x(), d.y()), 0.1).map(DX, 1);
     List<String> log = new ArrayList<>();
 
     for (LearnedOptions.Kind kind : LearnedOptions.Kind.values()) {
+      // When each kind trains from it
       LearnedTrainer.Result r = LearnedTrainer.train(d.x(), d.y(), start, d.validation(), null, null,
-          HubnessCorrection.NONE, options(kind), log::add);
+          HubnessCorrection.NONE, options(kind, 1e-2), log::add);
 
-      assertThat(r.validation().rsum()).as(kind.name()).isGreaterThanOrEqualTo(r.start().rsum());
-      assertThat(r.epochs()).isBetween(1, 4);
-      assertThat(r.map().method().name()).isEqualTo(r.improved() ? kind.name() : "CCA");
+      // Then it beats the start on the held-out pairs, returns its own kind of map, and the recall it reports is the
+      // returned map's, scored again from scratch
+      assertThat(r.improved()).as(kind.name()).isTrue();
+      assertThat(r.validation().rsum()).as(kind.name()).isGreaterThan(r.start().rsum());
+      assertThat(r.map().method().name()).isEqualTo(kind.name());
+      assertThat(rescore(r.map(), d.validation())).isEqualTo(r.validation());
+      assertThat(r.start()).isEqualTo(rescore(start, d.validation()));
     }
     assertThat(log).anyMatch(l -> l.contains("epoch 1"));
   }
 
   @Test
+  void shouldReturnTheClosedFormStartWhenTrainingOnlyMakesItWorse() {
+    // Given a learning rate so large that every epoch is worse than the start
+    Data d = data(1);
+    LinearMap start = Fits.cca(SufficientStats.of(d.x(), d.y()), 0.1).map(DX, 1);
+
+    for (LearnedOptions.Kind kind : LearnedOptions.Kind.values()) {
+      // When each kind trains from it
+      LearnedTrainer.Result r = LearnedTrainer.train(d.x(), d.y(), start, d.validation(), null, null,
+          HubnessCorrection.NONE, options(kind, 5.0), line -> { });
+
+      // Then no epoch is kept and the start comes back, with the start's own recall
+      assertThat(r.improved()).as(kind.name()).isFalse();
+      assertThat(r.epochs()).as(kind.name()).isPositive();
+      assertThat(r.map().label()).isEqualTo(start.label());
+      assertThat(r.validation()).isEqualTo(r.start()).isEqualTo(rescore(start, d.validation()));
+    }
+  }
+
+  @Test
   void shouldTrainOnAThreadOtherThanTheOneThatLoadedPyTorch() throws Exception {
-    Data d = data(3);
+    Data d = data(3, 4.0);
     LinearMap start = Fits.cca(SufficientStats.of(d.x(), d.y()), 0.1).map(DX, 1);
     Engine.getEngine("PyTorch"); // loaded here; the trainer's fit thread is another one, as in mapping-trainer
     java.util.concurrent.ExecutorService fit = java.util.concurrent.Executors.newSingleThreadExecutor();
     try {
       LearnedTrainer.Result r = fit.submit(() -> LearnedTrainer.train(d.x(), d.y(), start, d.validation(), null, null,
-          HubnessCorrection.NONE, options(LearnedOptions.Kind.CONTRASTIVE), line -> { })).get();
+          HubnessCorrection.NONE, options(LearnedOptions.Kind.CONTRASTIVE, 1e-2), line -> { })).get();
 
+      // the parameters were updated on that thread (in place, outside autograd) and it learned something
       assertThat(r.epochs()).isBetween(1, 4);
-      assertThat(r.validation().rsum()).isGreaterThanOrEqualTo(r.start().rsum());
+      assertThat(r.improved()).isTrue();
+      assertThat(r.validation().rsum()).isGreaterThan(r.start().rsum());
     } finally {
       fit.shutdown();
     }
   }
 
   @Test
-  void shouldGiveTheSameResultForTheSameSeed() {
+  void shouldGiveExactlyTheSameMapForTheSameSeed() {
+    // Given the same pairs, start and options (seed 3) twice in one JVM
     Data d = data(2);
     LinearMap start = Fits.cca(SufficientStats.of(d.x(), d.y()), 0.1).map(DX, 1);
 
@@ -116,7 +160,14 @@ class LearnedTrainerTest {
     LearnedTrainer.Result b = LearnedTrainer.train(d.x(), d.y(), start, d.validation(), null, null,
         HubnessCorrection.NONE, options(LearnedOptions.Kind.GMLP), line -> { });
 
-    assertThat(Math.abs(a.validation().rsum() - b.validation().rsum())).isLessThanOrEqualTo(0.5);
+    // Then the runs are identical, not merely close: the shuffles, dropout masks and initial weights come from the
+    // seed, and PyTorch's CPU kernels are deterministic for the same shapes and thread count. A step repeated after
+    // a spurious NaN gradient (see LearnedTrainer.STEP_ATTEMPTS) recomputes the same step, so it changes nothing.
+    assertThat(a.epochs()).isEqualTo(b.epochs());
+    assertThat(a.bestEpoch()).isEqualTo(b.bestEpoch());
+    assertThat(a.validation()).isEqualTo(b.validation());
+    assertThat(a.map().projectText(d.validation().captions()).data().asFloat())
+        .containsExactly(b.map().projectText(d.validation().captions()).data().asFloat());
   }
 
   @Test

@@ -20,8 +20,9 @@ import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -48,7 +49,9 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
   private final String pairsStore;
   private final String stateStore;
   private final String liveStore;
-  private final Executor executor;
+  private final Supplier<ExecutorService> executors;
+  /** This task's fit thread: created in init(), shut down in close(), so a task that moves leaves no thread. */
+  private ExecutorService executor;
   private final AtomicReference<FitResult> finished = new AtomicReference<>();
 
   private ProcessorContext<String, Outcome<MappingModel>> context;
@@ -62,12 +65,13 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
   private boolean fitting;
   private long windowStart;
 
-  FitProcessor(TrainerConfig config, String pairsStore, String stateStore, String liveStore, Executor executor) {
+  FitProcessor(TrainerConfig config, String pairsStore, String stateStore, String liveStore,
+               Supplier<ExecutorService> executors) {
     this.config = config;
     this.pairsStore = pairsStore;
     this.stateStore = stateStore;
     this.liveStore = liveStore;
-    this.executor = executor;
+    this.executors = executors;
   }
 
   /** The pairs of one (text encoder, image encoder) combination and who made them. */
@@ -79,6 +83,7 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
     this.pairs = context.getStateStore(pairsStore);
     this.state = context.getStateStore(stateStore);
     this.live = context.getStateStore(liveStore);
+    this.executor = executors.get();
     long t0 = System.nanoTime();
     long n = 0;
     try (KeyValueIterator<String, PairOp> all = pairs.all()) {
@@ -318,5 +323,17 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
   private void metric(String name, double value, String unit, Map<String, String> tags, long timestamp) {
     context.forward(new Record<>(name, new Outcome.Metric<>(MetricEvents.of(name, value, unit, tags, windowStart,
         timestamp)), timestamp));
+  }
+
+  /**
+   * The task is closing (revoked, moved to another instance, or the service stops): its fit thread goes with it. A fit
+   * still running is interrupted and its result dropped, as a crash would drop it; the pairs are in the store.
+   */
+  @Override
+  public void close() {
+    if (executor != null) {
+      executor.shutdownNow();
+      executor = null;
+    }
   }
 }

@@ -1,6 +1,6 @@
 package io.xmodal.trainer;
 
-import io.xmodal.encoders.DeviceChoice;
+import io.xmodal.device.DeviceChoice;
 import io.xmodal.learned.LearnedOptions;
 import io.xmodal.mapping.ModelSearch;
 import io.xmodal.platform.config.ConfigSource;

@@ -7,7 +7,7 @@ import io.xmodal.platform.topics.TopicCatalogue;
 import io.xmodal.schemas.Embedding;
 import io.xmodal.schemas.MappingModel;
 import java.util.Set;
-import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.function.Supplier;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -33,7 +33,9 @@ import org.apache.kafka.streams.state.Stores;
  * </pre>
  * Tombstones delete: an image's removes its pairs, a caption's its pair (trainer-text-by-owner remembers which
  * image a caption belongs to, since a tombstone does not say), and the fit subtracts them from its statistics.
- * The fits run on the executor from {@code fitExecutors} (one per fit task); tests pass a direct executor.
+ * The fits run on an executor from {@code fitExecutors}: the fit processor asks for one when its task initialises and
+ * shuts it down when the task closes (a supplier, not an executor, because Kafka Streams builds processors it never
+ * initialises or closes, e.g. to check that the supplier returns a new one each time); tests pass a direct one.
  */
 public final class TrainerTopology {
 
@@ -46,7 +48,7 @@ public final class TrainerTopology {
 
   private TrainerTopology() {}
 
-  public static Topology buildTopology(TrainerConfig config, TopicCatalogue topics, Supplier<Executor> fitExecutors) {
+  public static Topology buildTopology(TrainerConfig config, TopicCatalogue topics, Supplier<ExecutorService> fitExecutors) {
     StreamsBuilder builder = new StreamsBuilder();
     var embeddingSerde = topics.imageEmbeddings().valueSerde();
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CAPTION_OWNERS),
@@ -93,11 +95,11 @@ public final class TrainerTopology {
     }
   }
 
-  private record FitSupplier(TrainerConfig config, Supplier<Executor> executors)
+  private record FitSupplier(TrainerConfig config, Supplier<ExecutorService> executors)
       implements ProcessorSupplier<String, PairOp, String, Outcome<MappingModel>> {
     @Override
     public Processor<String, PairOp, String, Outcome<MappingModel>> get() {
-      return new FitProcessor(config, PAIRS, STATE, LIVE, executors.get());
+      return new FitProcessor(config, PAIRS, STATE, LIVE, executors);
     }
 
     @Override

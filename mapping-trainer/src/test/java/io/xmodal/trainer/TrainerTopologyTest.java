@@ -2,7 +2,7 @@ package io.xmodal.trainer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.xmodal.encoders.DeviceChoice;
+import io.xmodal.device.DeviceChoice;
 import io.xmodal.learned.LearnedOptions;
 import io.xmodal.mapping.Fits;
 import io.xmodal.mapping.HeldOut;
@@ -31,6 +31,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
@@ -120,6 +123,11 @@ class TrainerTopologyTest {
   }
 
   void start(List<LearnedOptions> learned, int maxModelBytes) {
+    // fits run on the test thread: results are published at the next punctuation
+    start(learned, maxModelBytes, DirectExecutorService::new);
+  }
+
+  void start(List<LearnedOptions> learned, int maxModelBytes, Supplier<ExecutorService> fitExecutors) {
     ConfigSource source = ConfigSource.of(Map.of("XMODAL_WORK_DIR", work.toString(), "KAFKA_BOOTSTRAP_SERVERS",
         "ttd:9092", "XMODAL_TRAINER_MIN_PAIRS", "50", "XMODAL_TRAINER_MIN_HELD_OUT", "5",
         "XMODAL_TRAINER_REFIT_PAIRS", "100", "XMODAL_METRICS_INTERVAL", "1h"));
@@ -133,8 +141,7 @@ class TrainerTopologyTest {
         learned, base.learnedMaxPairs(), base.dlqPayloadCap(), maxModelBytes, base.metricsInterval());
     topics = TopicCatalogue.create(platform.topics(), new PlainAvroSerdes());
     Properties props = StreamsSettings.properties(platform, config.applicationId(), topics, 1024);
-    // fits run on the test thread: results are published at the next punctuation
-    driver = new TopologyTestDriver(TrainerTopology.buildTopology(config, topics, () -> Runnable::run), props, T0);
+    driver = new TopologyTestDriver(TrainerTopology.buildTopology(config, topics, fitExecutors), props, T0);
     images = driver.createInputTopic(topics.imageEmbeddings().name(), new StringSerializer(),
         topics.imageEmbeddings().valueSerde().serializer());
     texts = driver.createInputTopic(topics.textEmbeddings().name(), new StringSerializer(),
@@ -202,6 +209,39 @@ class TrainerTopologyTest {
         .anySatisfy(e -> assertThat(e.getTags()).containsEntry("promoted", "false"));
     assertThat(m).filteredOn(e -> e.getName().equals("mapping.promoted")).extracting(MetricEvent::getValue)
         .containsExactly(1.0);
+  }
+
+  @Test
+  void shouldShutDownTheFitThreadOfATaskWhenItClosesSoReassignmentsLeakNoThreads() throws Exception {
+    stop();
+    List<ExecutorService> created = new ArrayList<>();
+    for (int assignment = 0; assignment < 3; assignment++) {
+      // Given the fit task assigned here, with the fit thread the services use, and a refit started on it
+      start(List.of(), Integer.MAX_VALUE, () -> {
+        ExecutorService e = FitExecutors.create();
+        created.add(e);
+        return e;
+      });
+      pipe(data(100, 10 + assignment), false);
+      tick();
+      assertThat(created).hasSize(assignment + 1);
+      assertThat(created.get(assignment).isShutdown()).isFalse();
+      assertThat(fitThreads()).isPositive();
+
+      // When the task closes (revoked, moved, or the service stops)
+      driver.close();
+
+      // Then its fit thread ends with it
+      assertThat(created.get(assignment).awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+    }
+    assertThat(created).hasSize(3).allMatch(ExecutorService::isTerminated);
+    assertThat(fitThreads()).isZero();
+    start();
+  }
+
+  private static long fitThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.isAlive() && t.getName().equals("mapping-trainer-fit")).count();
   }
 
   @Test

@@ -12,6 +12,45 @@ import org.junit.jupiter.api.Test;
 class HeldOutTest {
 
   @Test
+  void shouldHoldOutTheSameImagesAsTheReleasedRuleSoStoredModelsAndTheirScoresStayComparable() {
+    // Given Flickr8k dev ids whose CRC-32 mod 100 was computed by another implementation (Python's zlib.crc32):
+    // 4, 1, 9, 0 for the first four, 13, 32, 35, 38 for the last four
+
+    // When the trainer, the offline evaluation and query-stream each ask the rule on their own
+    // Then they agree with each other and with every earlier release: held out below 10 percent, kept above
+    assertThat(List.of("1579798212_d30844b4c5.jpg", "3616808182_fb4eaec778.jpg", "3364715316_df8c20bac1.jpg",
+        "3346918203_986dca6641.jpg")).allMatch(id -> HeldOut.isHeldOut(id, 10));
+    assertThat(List.of("2090545563_a4e66ec76b.jpg", "3393035454_2d2370ffd4.jpg", "3695064885_a6922f06b2.jpg",
+        "1679557684_50a206e4a9.jpg")).noneMatch(id -> HeldOut.isHeldOut(id, 10));
+    // bucket 13 is held out at 14 percent, not at 13: the rule is "below", not "at or below"
+    assertThat(HeldOut.isHeldOut("2090545563_a4e66ec76b.jpg", 14)).isTrue();
+    assertThat(HeldOut.isHeldOut("2090545563_a4e66ec76b.jpg", 13)).isFalse();
+  }
+
+  @Test
+  void shouldPickTheSameReferenceQueriesAsTheReleasedRule() {
+    // CRC-32("ref:" + id) mod 100, from Python's zlib.crc32: 1 and 75 for the captions, 5 and 42 for the images
+    assertThat(HeldOut.isReferenceCaption("2090545563_a4e66ec76b.jpg#0")).isTrue();
+    assertThat(HeldOut.isReferenceCaption("2090545563_a4e66ec76b.jpg#1")).isFalse();
+    assertThat(HeldOut.isReferenceImage("269650644_059a84ece5.jpg")).isTrue();
+    assertThat(HeldOut.isReferenceImage("2090545563_a4e66ec76b.jpg")).isFalse();
+  }
+
+  @Test
+  void shouldHoldOutAboutItsShareAndGrowTheHeldOutSetOnlyByAddingImages() {
+    // Given 10,000 synthetic image ids (983 of them in buckets below 10, by zlib.crc32)
+    List<String> ids = java.util.stream.IntStream.range(0, 10_000).mapToObj(i -> "image-" + i + ".jpg").toList();
+
+    // When the share is 10 percent, then 20
+    List<String> ten = ids.stream().filter(id -> HeldOut.isHeldOut(id, 10)).toList();
+    List<String> twenty = ids.stream().filter(id -> HeldOut.isHeldOut(id, 20)).toList();
+
+    // Then about that share is held out, and a larger share only adds images (none moves into training)
+    assertThat(ten).hasSize(983);
+    assertThat(twenty).hasSizeBetween(1900, 2100).containsAll(ten);
+  }
+
+  @Test
   void shouldCapTheReferencesToTheSameIdsWhateverTheOrderTheyArrivedIn() {
     Map<String, String> forward = new LinkedHashMap<>();
     Map<String, String> backward = new LinkedHashMap<>();

@@ -64,16 +64,4 @@ class RecallTest {
 
     assertThat((double) p).isCloseTo(Math.log(Math.exp(10) + Math.exp(0)) / 10, org.assertj.core.data.Offset.offset(1e-5));
   }
-
-  @Test
-  void heldOutRuleShouldBeDeterministicAndNearItsShare() {
-    int held = 0;
-    for (int i = 0; i < 10_000; i++) {
-      if (HeldOut.isHeldOut("image-" + i + ".jpg", 10)) {
-        held++;
-      }
-    }
-    assertThat(held).isBetween(900, 1100);
-    assertThat(HeldOut.isHeldOut("x.jpg", 10)).isEqualTo(HeldOut.isHeldOut("x.jpg", 10));
-  }
 }

@@ -7,8 +7,10 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * The processor of a global embeddings store: writes the store and tells the instance's {@link GalleryIndex}; a
- * tombstone deletes the item from both.
+ * The processor of a global embeddings store: writes the store and tells the instance's {@link GalleryIndex} (which
+ * follows only while a query task holds it); a tombstone deletes the item from both. Kafka Streams never closes a
+ * global processor (and builds a second one to replay a restore), so the index's life is its holders', not this
+ * processor's.
  */
 final class GalleryUpdater implements Processor<String, Embedding, Void, Void> {
 

@@ -16,9 +16,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * projected, unit-length rows, searched by one matrix product per query batch, with the mapping's hubness penalties.
  * Catches up with its {@link GalleryIndex} incrementally; items made by another encoder than the mapping's are left
  * out. Hubness penalties depend only on an item and the reference queries, so new items get theirs without touching
- * the others. Owned by one stream thread.
+ * the others. Owned by one stream thread (or by {@code ./xmodal bench query}, which measures this search path).
  */
-final class ProjectedGallery {
+public final class ProjectedGallery {
 
   private final GalleryIndex index;
   private final CrossModalMap map;
@@ -32,15 +32,15 @@ final class ProjectedGallery {
   private final Map<Integer, float[]> pending = new java.util.LinkedHashMap<>();
   private INDArray buffer;
   private float[] penalties = new float[0];
-  private int logPosition;
+  private long logPosition;
 
   /**
    * @param images     true for the image gallery (text→image), false for the caption gallery
    * @param source     only items from this source, or null for all
    * @param references the mapping's reference queries of the other modality (projected here), or null
    */
-  ProjectedGallery(GalleryIndex index, CrossModalMap map, boolean images, String encoderKey, String source,
-                   INDArray references) {
+  public ProjectedGallery(GalleryIndex index, CrossModalMap map, boolean images, String encoderKey, String source,
+                          INDArray references) {
     this.index = index;
     this.map = map;
     this.images = images;
@@ -50,29 +50,54 @@ final class ProjectedGallery {
         : (images ? map.projectText(references) : map.projectImages(references));
   }
 
-  /** Applies the index's changes since the last call. */
+  /** Applies the index's changes since the last call; rebuilds every row if the index's log no longer reaches back. */
   void refresh() {
-    int end = index.logSize();
-    if (end == logPosition) {
+    if (index.logEnd() == logPosition) {
       return;
     }
-    for (String id : index.changedSince(logPosition)) {
+    GalleryIndex.Changes changes = index.changedSince(logPosition);
+    if (changes == null) {
+      rebuild();
+      return;
+    }
+    for (String id : changes.ids()) {
       GalleryIndex.Item item = index.get(id);
-      if (item == null || !encoderKey.equals(item.encoderKey())
-          || (source != null && !source.equals(item.source()))) {
+      if (item == null || !belongs(item)) {
         // deleted, or now made by another encoder or from another source: no longer in this gallery
         removeRow(id);
         continue;
       }
-      Integer row = rowOf.get(id);
-      if (row == null) {
-        row = ids.size();
-        rowOf.put(id, row);
-        ids.add(id);
-      }
-      pending.put(row, item.vector());
+      setRow(item);
     }
-    logPosition = end;
+    logPosition = changes.end();
+  }
+
+  /** Every row again from the index's items (their projections are recomputed at the next search). */
+  private void rebuild() {
+    GalleryIndex.Snapshot snapshot = index.snapshot();
+    ids.clear();
+    rowOf.clear();
+    pending.clear();
+    for (GalleryIndex.Item item : snapshot.items()) {
+      if (belongs(item)) {
+        setRow(item);
+      }
+    }
+    logPosition = snapshot.end();
+  }
+
+  private boolean belongs(GalleryIndex.Item item) {
+    return encoderKey.equals(item.encoderKey()) && (source == null || source.equals(item.source()));
+  }
+
+  private void setRow(GalleryIndex.Item item) {
+    Integer row = rowOf.get(item.id());
+    if (row == null) {
+      row = ids.size();
+      rowOf.put(item.id(), row);
+      ids.add(item.id());
+    }
+    pending.put(row, item.vector());
   }
 
   int size() {
@@ -103,7 +128,7 @@ final class ProjectedGallery {
   }
 
   /** Top-k (id, score) per query row; queries are raw L2-normalised embeddings of the other modality. */
-  List<List<Map.Entry<String, Float>>> search(INDArray queries, int k) {
+  public List<List<Map.Entry<String, Float>>> search(INDArray queries, int k) {
     refresh();
     ensureProjected();
     List<List<Map.Entry<String, Float>>> out = new ArrayList<>();

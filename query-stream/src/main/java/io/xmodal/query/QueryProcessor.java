@@ -48,6 +48,9 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 final class QueryProcessor implements Processor<String, Query, String, Outcome<QueryResult>> {
 
+  /** Projected galleries one task keeps at most (each holds a projected copy of a modality's vectors). */
+  static final int MAX_PROJECTED_GALLERIES = 8;
+
   private final QueryConfig config;
   private final String bufferStore;
   private final String liveStore;
@@ -63,8 +66,21 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
   private EncoderSession<String> textSession;
   private EncoderSession<BufferedImage> imageSession;
   private final Map<String, Decoded> maps = new HashMap<>();
-  private final Map<String, ProjectedGallery> galleries = new HashMap<>();
+  /**
+   * Projected galleries by mapping version, direction and source filter, the least recently used dropped beyond
+   * {@link #MAX_PROJECTED_GALLERIES} (the filter comes from the query, so their number is the clients' to choose).
+   */
+  private final Map<String, ProjectedGallery> galleries = new LinkedHashMap<>(16, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, ProjectedGallery> eldest) {
+      return size() > MAX_PROJECTED_GALLERIES;
+    }
+  };
+  /** The instance's gallery indexes this task holds (acquired in init, released in close). */
+  private final List<GalleryIndex> held = new ArrayList<>();
   private WindowStats window = new WindowStats();
+  /** When the batch being answered started ({@link System#nanoTime()}): every result's total starts here. */
+  private long batchStartNanos;
   private long windowStart;
 
   /** A decoded live version. */
@@ -88,8 +104,10 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
     KeyValueStore<String, Query> store = context.getStateStore(bufferStore);
     this.buffer = new MicroBatch<>(store, config.batchSize());
     this.live = context.getStateStore(liveStore);
-    bootstrap(context, QueryTopology.IMAGE_STORE, images);
-    bootstrap(context, QueryTopology.TEXT_STORE, texts);
+    acquire(context, QueryTopology.IMAGE_STORE, images);
+    held.add(images);
+    acquire(context, QueryTopology.TEXT_STORE, texts);
+    held.add(texts);
     this.textSession = encoders.text().newSession();
     this.imageSession = encoders.image().newSession();
     this.windowStart = context.currentSystemTimeMs();
@@ -97,15 +115,17 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
     context.schedule(config.metricsInterval(), PunctuationType.WALL_CLOCK_TIME, this::publishMetrics);
   }
 
-  /** A restored global store does not replay through its processor: fill the index from the store once. */
-  private static void bootstrap(ProcessorContext<?, ?> context, String store, GalleryIndex index) {
+  /**
+   * This task holds the instance's index while it runs (released in {@link #close()}); the first holder fills it from
+   * the global store, since a restored global store does not replay what it already had through its processor.
+   */
+  private static void acquire(ProcessorContext<?, ?> context, String store, GalleryIndex index) {
     KeyValueStore<String, io.xmodal.schemas.Embedding> s = context.getStateStore(store);
-    if (index.size() >= s.approximateNumEntries()) {
-      return;
-    }
-    try (KeyValueIterator<String, io.xmodal.schemas.Embedding> all = s.all()) {
-      all.forEachRemaining(kv -> index.put(kv.value));
-    }
+    index.acquire(each -> {
+      try (KeyValueIterator<String, io.xmodal.schemas.Embedding> all = s.all()) {
+        all.forEachRemaining(kv -> each.accept(kv.value));
+      }
+    });
   }
 
   @Override
@@ -122,6 +142,7 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
     if (buffer.isEmpty()) {
       return;
     }
+    batchStartNanos = System.nanoTime();
     List<KeyValue<String, Query>> batch = buffer.drain();
     Map<String, List<Query>> byGroup = new LinkedHashMap<>();
     for (KeyValue<String, Query> kv : batch) {
@@ -178,24 +199,24 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
           + (textQuery ? "text" : "image") + " encoder than this query-stream runs", d, timestamp));
       return;
     }
-    long t0 = System.nanoTime();
+    long encodeStart = System.nanoTime();
     List<Query> ok = new ArrayList<>();
     List<float[]> vectors = new ArrayList<>();
     encode(group, textQuery, ok, vectors, d, timestamp);
-    long encodeMicros = (System.nanoTime() - t0) / 1000;
+    long encodeNanos = System.nanoTime() - encodeStart;
     if (ok.isEmpty()) {
       return;
     }
+    long searchStart = System.nanoTime();
     String galleryEncoder = EncoderKeys.of(textQuery ? d.model().getImageEncoder() : d.model().getTextEncoder());
     String key = first.getMappingName() + "/" + d.version() + "/" + first.getModality() + "/" + first.getGallery();
     ProjectedGallery gallery = galleries.computeIfAbsent(key, k -> new ProjectedGallery(textQuery ? images : texts,
         d.map(), textQuery, galleryEncoder, first.getGallery(),
         textQuery ? d.references().text() : d.references().images()));
-    long t1 = System.nanoTime();
     int k = ok.stream().mapToInt(Query::getK).max().orElse(10);
     INDArray q = Nd4j.create(vectors.toArray(float[][]::new)).castTo(DataType.FLOAT);
     List<List<Map.Entry<String, Float>>> hits = gallery.search(q, Math.max(k, 10));
-    long searchMicros = (System.nanoTime() - t1) / 1000;
+    long searchNanos = System.nanoTime() - searchStart;
     for (int i = 0; i < ok.size(); i++) {
       Query query = ok.get(i);
       List<Map.Entry<String, Float>> all = hits.get(i);
@@ -204,12 +225,9 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
       for (Map.Entry<String, Float> h : all.subList(0, Math.min(query.getK(), all.size()))) {
         top.add(Hit.newBuilder().setId(h.getKey()).setScore(h.getValue()).build());
       }
-      long total = Math.max(0, timestamp - query.getSentAt().toEpochMilli()) * 1000;
-      window.latenciesMs.add(total / 1000.0);
-      QueryResult result = QueryResult.newBuilder().setQueryId(query.getQueryId()).setHits(top)
-          .setMappingName(query.getMappingName()).setMappingVersion(d.version()).setEncodeMicros(encodeMicros)
-          .setSearchMicros(searchMicros).setTotalMicros(total).setCompletedAt(Instant.ofEpochMilli(timestamp))
-          .build();
+      QueryResult result = result(query, top, d.version(), encodeNanos, searchNanos, null, timestamp);
+      window.latenciesMs.add((double) Math.max(0, result.getCompletedAt().toEpochMilli()
+          - query.getSentAt().toEpochMilli()));
       context.forward(new Record<>(query.getQueryId(), new Outcome.Accepted<>(result), timestamp));
     }
   }
@@ -287,11 +305,25 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
 
   private void fail(Query q, String error, Decoded d, long timestamp) {
     window.errors++;
-    QueryResult result = QueryResult.newBuilder().setQueryId(q.getQueryId()).setHits(List.of())
-        .setMappingName(q.getMappingName()).setMappingVersion(d == null ? null : d.version()).setEncodeMicros(0)
-        .setSearchMicros(0).setTotalMicros(Math.max(0, timestamp - q.getSentAt().toEpochMilli()) * 1000)
-        .setError(error).setCompletedAt(Instant.ofEpochMilli(timestamp)).build();
+    QueryResult result = result(q, List.of(), d == null ? null : d.version(), 0, 0, error, timestamp);
     context.forward(new Record<>(q.getQueryId(), new Outcome.Accepted<>(result), timestamp));
+  }
+
+  /**
+   * A result, timed as {@code QueryResult.avsc} defines its fields, on this JVM's monotonic clock: total from the start
+   * of the batch's processing to now (this result), encode and search the spans of its group's shared encode and
+   * search calls inside it, each counted whole for every query of the group; so encode + search ≤ total. Truncating
+   * each to whole µs keeps that. {@code completedAt} is the batch's wall-clock time plus the total.
+   *
+   * @param batchTimestamp the wall-clock time the batch started (the punctuation's, or the record's arrival)
+   */
+  private QueryResult result(Query q, List<Hit> hits, Long version, long encodeNanos, long searchNanos, String error,
+                             long batchTimestamp) {
+    long totalNanos = System.nanoTime() - batchStartNanos;
+    return QueryResult.newBuilder().setQueryId(q.getQueryId()).setHits(hits).setMappingName(q.getMappingName())
+        .setMappingVersion(version).setEncodeMicros(encodeNanos / 1000).setSearchMicros(searchNanos / 1000)
+        .setTotalMicros(totalNanos / 1000).setError(error)
+        .setCompletedAt(Instant.ofEpochMilli(batchTimestamp + totalNanos / 1_000_000)).build();
   }
 
   /** A bad query: a result with the error (the caller is not left waiting) and a dead letter. */
@@ -361,5 +393,9 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
     if (imageSession != null) {
       imageSession.close();
     }
+    galleries.clear();
+    maps.clear();
+    held.forEach(GalleryIndex::release);
+    held.clear();
   }
 }

@@ -26,8 +26,8 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * The query-stream topology:
  * <pre>
- *   xmodal.embeddings.image ─&gt; global store query-image-embeddings ─┐ (replicated galleries, one index each)
- *   xmodal.embeddings.text  ─&gt; global store query-text-embeddings  ─┤
+ *   xmodal.embeddings.image ─&gt; global store query-image-embeddings ─┐ (replicated galleries, one index each,
+ *   xmodal.embeddings.text  ─&gt; global store query-text-embeddings  ─┤  held by this instance's query tasks)
  *   xmodal.mappings         ─&gt; global store query-live-mappings   ─┤
  *   xmodal.queries ─ query-answer ─┬─&gt; xmodal.results (key queryId)   │
  *                                  ├─&gt; xmodal.metrics                 │
@@ -44,9 +44,17 @@ public final class QueryTopology {
   private QueryTopology() {}
 
   public static Topology buildTopology(QueryConfig config, TopicCatalogue topics, Encoders encoders) {
+    return buildTopology(config, topics, encoders, new GalleryIndex(), new GalleryIndex());
+  }
+
+  /**
+   * @param images the image gallery of the instance that runs this topology (one topology per KafkaStreams
+   *               instance): written by its global store's processor, held by its query tasks
+   * @param texts  the caption gallery, likewise
+   */
+  static Topology buildTopology(QueryConfig config, TopicCatalogue topics, Encoders encoders, GalleryIndex images,
+                                GalleryIndex texts) {
     StreamsBuilder builder = new StreamsBuilder();
-    GalleryIndex images = new GalleryIndex();
-    GalleryIndex texts = new GalleryIndex();
     gallery(builder, IMAGE_STORE, topics.imageEmbeddings(), images, "query-image-embeddings-source");
     gallery(builder, TEXT_STORE, topics.textEmbeddings(), texts, "query-text-embeddings-source");
     builder.addGlobalStore(

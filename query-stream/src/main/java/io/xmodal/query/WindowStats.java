@@ -7,6 +7,7 @@ import java.util.List;
 /** What one metrics window saw: latencies and online recall hits, per direction. */
 final class WindowStats {
 
+  /** Sent→answered per answered query: its completedAt minus its sentAt (two wall clocks: the client's and ours). */
   final List<Double> latenciesMs = new ArrayList<>();
   final int[][] hits = new int[2][3];
   final int[] judged = new int[2];

@@ -119,10 +119,15 @@ class QueryTopologyTest {
 
   @BeforeEach
   void start() {
+    start(new GalleryIndex(), new GalleryIndex());
+  }
+
+  void start(GalleryIndex imageGallery, GalleryIndex textGallery) {
     TopicCatalogue topics = TopicCatalogue.create(platform.topics(), new PlainAvroSerdes());
     Properties props = config.streamsProperties(platform, topics);
     props.put("state.dir", work.resolve("state-" + System.nanoTime()).toString());
-    driver = new TopologyTestDriver(QueryTopology.buildTopology(config, topics, encoders), props, T0);
+    driver = new TopologyTestDriver(QueryTopology.buildTopology(config, topics, encoders, imageGallery, textGallery),
+        props, T0);
     images = driver.createInputTopic(topics.imageEmbeddings().name(), new StringSerializer(),
         topics.imageEmbeddings().valueSerde().serializer());
     texts = driver.createInputTopic(topics.textEmbeddings().name(), new StringSerializer(),
@@ -255,6 +260,68 @@ class QueryTopologyTest {
     assertThat(after.get("after").getHits()).isEqualTo(before.get("before").getHits().subList(1, 6));
     assertThat(after.get("after-i").getHits()).isEqualTo(before.get("before-i").getHits().subList(1, 6));
     assertThat(rejected.isEmpty()).isTrue();
+  }
+
+  @Test
+  void shouldHoldTheGalleriesWhileItsTaskRunsAndReleaseEveryVectorWhenItCloses() {
+    // Given the instance's galleries, filled through the embeddings topics and searched by its query task
+    stop();
+    GalleryIndex imageGallery = new GalleryIndex();
+    GalleryIndex textGallery = new GalleryIndex();
+    start(imageGallery, textGallery);
+    fillGalleries();
+    mappings.pipeInput("default", mapping(3, HubnessCorrection.NONE));
+    queries.pipeInput("q", query("q").setModality(Modality.TEXT).setExistingId(captionIds.get(0)).build());
+    assertThat(answer()).singleElement().satisfies(r -> assertThat(r.getHits()).hasSize(5));
+    assertThat(imageGallery.size()).isEqualTo(N);
+    assertThat(textGallery.size()).isEqualTo(captionIds.size());
+
+    // When the task closes (the service stops, or the task moves to another instance)
+    driver.close();
+
+    // Then no vector is left in memory, and the global stores' updates are no longer followed
+    assertThat(imageGallery.held()).isFalse();
+    assertThat(imageGallery.size()).isZero();
+    assertThat(textGallery.size()).isZero();
+    start();
+  }
+
+  @Test
+  void shouldNeverReportAPartOfAQueryLongerThanItsWhole() throws Exception {
+    // Given a mapping just published (the first search projects the whole gallery) and a client whose clock is an
+    // hour ahead of the service's
+    fillGalleries();
+    mappings.pipeInput("default", mapping(3, HubnessCorrection.invertedSoftmax(30)));
+    Instant ahead = T0.plus(Duration.ofHours(1));
+
+    // When one batch holds an image query, a text query, a query for an existing caption, and a bad query
+    queries.pipeInput("img", query("img").setSentAt(ahead).setModality(Modality.IMAGE)
+        .setImageBytes(ByteBuffer.wrap(Files.readAllBytes(FLICKR.resolve("images").resolve(imageIds.get(2)))))
+        .build());
+    queries.pipeInput("txt", query("txt").setSentAt(ahead).setModality(Modality.TEXT).setText(captionTexts.get(3))
+        .build());
+    queries.pipeInput("old", query("old").setSentAt(ahead).setModality(Modality.TEXT)
+        .setExistingId(captionIds.get(4)).build());
+    queries.pipeInput("bad", query("bad").setSentAt(ahead).setModality(Modality.TEXT).setK(0).setText("a dog")
+        .build());
+    Map<String, QueryResult> out = byId(answer());
+
+    // Then every result's encode and search lie within its total, measured on the service's own clock
+    assertThat(out).containsOnlyKeys("img", "txt", "old", "bad");
+    assertThat(out.values()).allSatisfy(r -> {
+      assertThat(r.getEncodeMicros() + r.getSearchMicros()).as(r.getQueryId()).isLessThanOrEqualTo(r.getTotalMicros());
+      assertThat(r.getTotalMicros()).as(r.getQueryId()).isPositive();
+      // completedAt is the batch's wall-clock start (the service's: T0, when the fourth query filled the batch) plus
+      // the total, whatever the client's clock said
+      assertThat(r.getCompletedAt()).isEqualTo(T0.plusMillis(r.getTotalMicros() / 1000));
+    });
+    for (String answered : List.of("img", "txt", "old")) {
+      assertThat(out.get(answered).getError()).isNull();
+      assertThat(out.get(answered).getEncodeMicros()).as(answered).isPositive();
+      assertThat(out.get(answered).getSearchMicros()).as(answered).isPositive();
+    }
+    assertThat(out.get("bad").getEncodeMicros()).isZero();
+    assertThat(out.get("bad").getSearchMicros()).isZero();
   }
 
   @Test

@@ -74,7 +74,7 @@ final class BenchCommand {
 
     @Override
     public Integer call() {
-      new io.xmodal.query.SearchBenchmark(System.out).run(sizes, batch, batches, 10);
+      new io.xmodal.app.bench.SearchBench(System.out).run(sizes, batch, batches, 10);
       return 0;
     }
   }
@@ -102,7 +102,7 @@ final class BenchCommand {
       ConfigSource source = ConfigSource.fromEnvironment();
       io.xmodal.app.eval.OfflineEvaluation.Embedded[] e = EvalCommand.embed(source, path,
           java.util.List.of(Split.TRAIN, Split.DEV), System.out);
-      io.xmodal.encoders.DeviceChoice device = io.xmodal.encode.EncodeConfig.from(source, PlatformConfig.from(source))
+      io.xmodal.device.DeviceChoice device = io.xmodal.encode.EncodeConfig.from(source, PlatformConfig.from(source))
           .encoders().device();
       new io.xmodal.app.bench.LearnedBench(System.out).run(e[0], e[1],
           io.xmodal.learned.LearnedOptions.all(epochs, device), queries);

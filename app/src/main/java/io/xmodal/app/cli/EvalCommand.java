@@ -8,7 +8,7 @@ import io.xmodal.app.dataset.Split;
 import io.xmodal.app.eval.EmbeddingCache;
 import io.xmodal.app.eval.OfflineEvaluation;
 import io.xmodal.encode.EncodeConfig;
-import io.xmodal.encoders.DeviceChoice;
+import io.xmodal.device.DeviceChoice;
 import io.xmodal.encoders.Encoders;
 import io.xmodal.learned.LearnedOptions;
 import io.xmodal.mapping.ModelSearch;

@@ -1,5 +1,6 @@
 package io.xmodal.app.cli;
 
+import io.xmodal.app.mapping.MappingHistory;
 import io.xmodal.platform.config.ConfigException;
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
@@ -7,21 +8,14 @@ import io.xmodal.platform.serde.RegistryAvroSerdes;
 import io.xmodal.platform.topics.TopicCatalogue;
 import io.xmodal.schemas.MappingModel;
 import java.io.PrintStream;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -33,25 +27,7 @@ final class MappingCommand {
 
   /** Every version in xmodal.mappings, read from the start; the newest per name is live. */
   static List<MappingModel> versions(PlatformConfig config, TopicCatalogue topics) {
-    Map<String, Object> props = config.consumerConfig();
-    List<MappingModel> out = new ArrayList<>();
-    try (KafkaConsumer<String, MappingModel> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
-        topics.mappings().valueSerde().deserializer())) {
-      List<TopicPartition> partitions = consumer.partitionsFor(topics.mappings().name(), Duration.ofSeconds(30))
-          .stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-      while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-        consumer.poll(Duration.ofMillis(500)).forEach(r -> {
-          if (r.value() != null) {
-            out.add(r.value());
-          }
-        });
-      }
-    }
-    out.sort(Comparator.comparing(MappingModel::getName).thenComparingLong(MappingModel::getVersion));
-    return out;
+    return MappingHistory.read(config, topics);
   }
 
   static TopicCatalogue topics(PlatformConfig config) {

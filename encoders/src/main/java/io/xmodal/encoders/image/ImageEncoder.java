@@ -5,7 +5,7 @@ import ai.djl.MalformedModelException;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
-import io.xmodal.encoders.DeviceChoice;
+import io.xmodal.device.DeviceChoice;
 import io.xmodal.encoders.EncoderInfo;
 import io.xmodal.encoders.EncoderSession;
 import io.xmodal.encoders.ModelFiles;

@@ -2,7 +2,7 @@ package io.xmodal.encoders.image;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.xmodal.encoders.DeviceChoice;
+import io.xmodal.device.DeviceChoice;
 import io.xmodal.encoders.EncoderSession;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;

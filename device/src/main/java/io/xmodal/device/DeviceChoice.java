@@ -1,11 +1,11 @@
-package io.xmodal.encoders;
+package io.xmodal.device;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** {@code XMODAL_DEVICE}: where the encoders run. */
+/** {@code XMODAL_DEVICE}: where a DJL engine runs (the encoders' ONNX Runtime, the learned maps' PyTorch). */
 public enum DeviceChoice {
   /** The GPU when the engine reports one, the CPU otherwise (logged). */
   AUTO,

@@ -1,11 +1,14 @@
-package io.xmodal.query;
+package io.xmodal.app.bench;
 
 import io.xmodal.mapping.HubnessCorrection;
 import io.xmodal.mapping.CrossModalMap;
 import io.xmodal.mapping.LinearMap;
 import io.xmodal.mapping.Method;
+import io.xmodal.query.GalleryIndex;
+import io.xmodal.query.ProjectedGallery;
 import io.xmodal.schemas.Embedding;
 import io.xmodal.schemas.EncoderIdentity;
+import io.xmodal.schemas.EncoderKeys;
 import io.xmodal.schemas.Modality;
 import java.io.PrintStream;
 import java.time.Instant;
@@ -20,13 +23,14 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * The search path of query-stream (project the query batch, one GEMM against the projected gallery, subtract the
  * hubness penalties, top-k) on synthetic galleries of 1280-d vectors, beside the brute-force bound: the GEMM alone
- * for the same batch, measured in the same run.
+ * for the same batch, measured in the same run: {@code ./xmodal bench query}. A measurement, not a test; it lives here,
+ * not in query-stream, so the service ships only what it serves with.
  */
-public final class SearchBenchmark {
+public final class SearchBench {
 
   private final PrintStream out;
 
-  public SearchBenchmark(PrintStream out) {
+  public SearchBench(PrintStream out) {
     this.out = out;
   }
 
@@ -47,6 +51,7 @@ public final class SearchBenchmark {
         .setChecksum("synthetic").build();
     for (int n : gallerySizes) {
       GalleryIndex index = new GalleryIndex();
+      index.acquire(each -> { });
       for (int i = 0; i < n; i++) {
         float[] v = new float[dy];
         for (int j = 0; j < dy; j++) {
@@ -55,9 +60,12 @@ public final class SearchBenchmark {
         index.put(Embedding.newBuilder().setId("img-" + i).setModality(Modality.IMAGE).setEncoderInfo(enc)
             .setVector(view(v)).setCreatedAt(Instant.EPOCH).build());
       }
-      ProjectedGallery gallery = new ProjectedGallery(index, map, true, "synthetic", null, references);
+      ProjectedGallery gallery = new ProjectedGallery(index, map, true, EncoderKeys.of(enc), null, references);
       INDArray warm = Nd4j.rand(DataType.FLOAT, batch, dx);
-      gallery.search(warm, k);
+      if (gallery.search(warm, k).get(0).size() != Math.min(k, n)) {
+        // a gallery that matched no item (e.g. another encoder key) would time an empty search
+        throw new IllegalStateException("the benchmark's gallery holds none of its " + n + " items");
+      }
       INDArray projectedGallery = map.projectImages(Nd4j.rand(DataType.FLOAT, n, dy));
       double[] total = new double[batches];
       double[] gemm = new double[batches];
