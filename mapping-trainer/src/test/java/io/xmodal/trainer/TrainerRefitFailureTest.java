@@ -45,8 +45,35 @@ class TrainerRefitFailureTest {
   Path work;
 
   /** Runs fits on the test thread, like TrainerTopologyTest's; the first {@code refusals} it refuses. */
-  static final class RefusingExecutor implements Executor {
+  static final class RefusingExecutor extends java.util.concurrent.AbstractExecutorService {
     final Deque<Throwable> refusals = new ArrayDeque<>();
+    private boolean shutdown;
+
+    @Override
+    public void shutdown() {
+      shutdown = true;
+    }
+
+    @Override
+    public java.util.List<Runnable> shutdownNow() {
+      shutdown = true;
+      return java.util.List.of();
+    }
+
+    @Override
+    public boolean isShutdown() {
+      return shutdown;
+    }
+
+    @Override
+    public boolean isTerminated() {
+      return shutdown;
+    }
+
+    @Override
+    public boolean awaitTermination(long timeout, java.util.concurrent.TimeUnit unit) {
+      return true;
+    }
 
     @Override
     public void execute(Runnable fit) {
