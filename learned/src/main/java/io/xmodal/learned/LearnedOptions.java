@@ -1,11 +1,14 @@
 package io.xmodal.learned;
 
+import io.xmodal.mapping.Method;
+
 import io.xmodal.device.DeviceChoice;
 
 /**
  * How a learned map is trained.
  *
- * @param kind         CONTRASTIVE (linear projections of both sides) or GMLP (a gMLP block on the text side)
+ * @param kind         a learned method: CONTRASTIVE (linear projections of both sides) or GMLP (a gMLP block on the
+ *                     text side)
  * @param loss         INFONCE (symmetric, in-batch negatives, learned temperature) or MSE (regression onto the
  *                     image side)
  * @param maxEpochs    upper bound; training stops earlier when held-out recall stops improving
@@ -17,23 +20,27 @@ import io.xmodal.device.DeviceChoice;
  * @param seed         seeds the shuffles, the dropout masks and the initial weights
  * @param device       where PyTorch trains ({@code XMODAL_DEVICE})
  */
-public record LearnedOptions(Kind kind, Loss loss, int maxEpochs, int patience, int batchSize, double learningRate,
+public record LearnedOptions(Method kind, Loss loss, int maxEpochs, int patience, int batchSize, double learningRate,
                              double inputDropout, int hidden, long seed, DeviceChoice device) {
-
-  public enum Kind { CONTRASTIVE, GMLP }
 
   public enum Loss { INFONCE, MSE }
 
-  public static LearnedOptions defaults(Kind kind) {
+  public LearnedOptions {
+    if (!kind.learned()) {
+      throw new IllegalArgumentException(kind + " is a closed form, not a learned map");
+    }
+  }
+
+  public static LearnedOptions defaults(Method kind) {
     // tuned on Flickr8k dev (fit on train): see the README's table
-    return kind == Kind.GMLP
+    return kind == Method.GMLP
         ? new LearnedOptions(kind, Loss.INFONCE, 30, 3, 1024, 2e-4, 0.2, 256, 17, DeviceChoice.AUTO)
         : new LearnedOptions(kind, Loss.INFONCE, 30, 4, 1024, 1e-4, 0.3, 256, 17, DeviceChoice.AUTO);
   }
 
   /** Every kind with its defaults, at most {@code epochs} epochs, trained on {@code device}. */
   public static java.util.List<LearnedOptions> all(int epochs, DeviceChoice device) {
-    return java.util.Arrays.stream(Kind.values()).map(k -> defaults(k).withEpochs(epochs).withDevice(device)).toList();
+    return java.util.Arrays.stream(Method.values()).filter(Method::learned).map(k -> defaults(k).withEpochs(epochs).withDevice(device)).toList();
   }
 
   public LearnedOptions withEpochs(int epochs) {

@@ -101,7 +101,7 @@ public final class LearnedTrainer {
       NDArray a = param(manager, a0.dup('c').data().asFloat(), new Shape(dx, k), params);
       NDArray b = param(manager, b0.dup('c').data().asFloat(), new Shape(dy, k), params);
       NDArray logScale = param(manager, new float[] {(float) Math.log(20)}, new Shape(1), params);
-      Block block = o.kind() == LearnedOptions.Kind.GMLP ? new Block(manager, k, o.hidden(), random, params) : null;
+      Block block = o.kind() == io.xmodal.mapping.Method.GMLP ? new Block(manager, k, o.hidden(), random, params) : null;
       Adam adam = new Adam(manager, params, o.learningRate());
 
       int since = 0;

@@ -75,11 +75,11 @@ class LearnedTrainerTest {
         new EvalSet(Linalg.matrix(vx), own, Linalg.matrix(vy)));
   }
 
-  static LearnedOptions options(LearnedOptions.Kind kind) {
+  static LearnedOptions options(io.xmodal.mapping.Method kind) {
     return options(kind, 1e-3);
   }
 
-  static LearnedOptions options(LearnedOptions.Kind kind, double learningRate) {
+  static LearnedOptions options(io.xmodal.mapping.Method kind, double learningRate) {
     return new LearnedOptions(kind, LearnedOptions.Loss.INFONCE, 4, 4, 128, learningRate, 0.1, 16, 3,
         DeviceChoice.CPU);
   }
@@ -95,7 +95,7 @@ class LearnedTrainerTest {
     LinearMap start = Fits.cca(SufficientStats.of(d.x(), d.y()), 0.1).map(DX, 1);
     List<String> log = new ArrayList<>();
 
-    for (LearnedOptions.Kind kind : LearnedOptions.Kind.values()) {
+    for (io.xmodal.mapping.Method kind : java.util.Arrays.stream(io.xmodal.mapping.Method.values()).filter(io.xmodal.mapping.Method::learned).toArray(io.xmodal.mapping.Method[]::new)) {
       // When each kind trains from it
       LearnedTrainer.Result r = LearnedTrainer.train(d.x(), d.y(), start, d.validation(), null, null,
           HubnessCorrection.NONE, options(kind, 1e-2), log::add);
@@ -117,7 +117,7 @@ class LearnedTrainerTest {
     Data d = data(1);
     LinearMap start = Fits.cca(SufficientStats.of(d.x(), d.y()), 0.1).map(DX, 1);
 
-    for (LearnedOptions.Kind kind : LearnedOptions.Kind.values()) {
+    for (io.xmodal.mapping.Method kind : java.util.Arrays.stream(io.xmodal.mapping.Method.values()).filter(io.xmodal.mapping.Method::learned).toArray(io.xmodal.mapping.Method[]::new)) {
       // When each kind trains from it
       LearnedTrainer.Result r = LearnedTrainer.train(d.x(), d.y(), start, d.validation(), null, null,
           HubnessCorrection.NONE, options(kind, 5.0), line -> { });
@@ -138,7 +138,7 @@ class LearnedTrainerTest {
     java.util.concurrent.ExecutorService fit = java.util.concurrent.Executors.newSingleThreadExecutor();
     try {
       LearnedTrainer.Result r = fit.submit(() -> LearnedTrainer.train(d.x(), d.y(), start, d.validation(), null, null,
-          HubnessCorrection.NONE, options(LearnedOptions.Kind.CONTRASTIVE, 1e-2), line -> { })).get();
+          HubnessCorrection.NONE, options(io.xmodal.mapping.Method.CONTRASTIVE, 1e-2), line -> { })).get();
 
       // the parameters were updated on that thread (in place, outside autograd) and it learned something
       assertThat(r.epochs()).isBetween(1, 4);
@@ -156,9 +156,9 @@ class LearnedTrainerTest {
     LinearMap start = Fits.cca(SufficientStats.of(d.x(), d.y()), 0.1).map(DX, 1);
 
     LearnedTrainer.Result a = LearnedTrainer.train(d.x(), d.y(), start, d.validation(), null, null,
-        HubnessCorrection.NONE, options(LearnedOptions.Kind.GMLP), line -> { });
+        HubnessCorrection.NONE, options(io.xmodal.mapping.Method.GMLP), line -> { });
     LearnedTrainer.Result b = LearnedTrainer.train(d.x(), d.y(), start, d.validation(), null, null,
-        HubnessCorrection.NONE, options(LearnedOptions.Kind.GMLP), line -> { });
+        HubnessCorrection.NONE, options(io.xmodal.mapping.Method.GMLP), line -> { });
 
     // Then the runs are identical, not merely close: the shuffles, dropout masks and initial weights come from the
     // seed, and PyTorch's CPU kernels are deterministic for the same shapes and thread count. A step repeated after

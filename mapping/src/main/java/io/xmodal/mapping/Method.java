@@ -6,5 +6,10 @@ public enum Method {
   PROCRUSTES,
   CCA,
   CONTRASTIVE,
-  GMLP
+  GMLP;
+
+  /** Whether maps of this method are trained (by the learned module) rather than solved in closed form. */
+  public boolean learned() {
+    return this == CONTRASTIVE || this == GMLP;
+  }
 }
