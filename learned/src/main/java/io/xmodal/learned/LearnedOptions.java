@@ -40,7 +40,7 @@ public record LearnedOptions(Method kind, Loss loss, int maxEpochs, int patience
 
   /** Every kind with its defaults, at most {@code epochs} epochs, trained on {@code device}. */
   public static java.util.List<LearnedOptions> all(int epochs, DeviceChoice device) {
-    return java.util.Arrays.stream(Method.values()).filter(Method::learned).map(k -> defaults(k).withEpochs(epochs).withDevice(device)).toList();
+    return Method.learnedMethods().stream().map(k -> defaults(k).withEpochs(epochs).withDevice(device)).toList();
   }
 
   public LearnedOptions withEpochs(int epochs) {

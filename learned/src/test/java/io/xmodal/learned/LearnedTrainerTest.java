@@ -95,7 +95,7 @@ class LearnedTrainerTest {
     LinearMap start = Fits.cca(SufficientStats.of(d.x(), d.y()), 0.1).map(DX, 1);
     List<String> log = new ArrayList<>();
 
-    for (io.xmodal.mapping.Method kind : java.util.Arrays.stream(io.xmodal.mapping.Method.values()).filter(io.xmodal.mapping.Method::learned).toArray(io.xmodal.mapping.Method[]::new)) {
+    for (io.xmodal.mapping.Method kind : io.xmodal.mapping.Method.learnedMethods()) {
       // When each kind trains from it
       LearnedTrainer.Result r = LearnedTrainer.train(d.x(), d.y(), start, d.validation(), null, null,
           HubnessCorrection.NONE, options(kind, 1e-2), log::add);
@@ -117,7 +117,7 @@ class LearnedTrainerTest {
     Data d = data(1);
     LinearMap start = Fits.cca(SufficientStats.of(d.x(), d.y()), 0.1).map(DX, 1);
 
-    for (io.xmodal.mapping.Method kind : java.util.Arrays.stream(io.xmodal.mapping.Method.values()).filter(io.xmodal.mapping.Method::learned).toArray(io.xmodal.mapping.Method[]::new)) {
+    for (io.xmodal.mapping.Method kind : io.xmodal.mapping.Method.learnedMethods()) {
       // When each kind trains from it
       LearnedTrainer.Result r = LearnedTrainer.train(d.x(), d.y(), start, d.validation(), null, null,
           HubnessCorrection.NONE, options(kind, 5.0), line -> { });

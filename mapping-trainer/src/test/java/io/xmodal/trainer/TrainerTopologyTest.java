@@ -273,7 +273,7 @@ class TrainerTopologyTest {
   }
 
   static List<LearnedOptions> smallLearned() {
-    return Arrays.stream(io.xmodal.mapping.Method.values()).filter(io.xmodal.mapping.Method::learned)
+    return io.xmodal.mapping.Method.learnedMethods().stream()
         .map(k -> new LearnedOptions(k, LearnedOptions.Loss.INFONCE, 3, 3, 64, 1e-3, 0.1, 8, 3, DeviceChoice.CPU))
         .toList();
   }

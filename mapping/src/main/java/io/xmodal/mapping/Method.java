@@ -12,4 +12,9 @@ public enum Method {
   public boolean learned() {
     return this == CONTRASTIVE || this == GMLP;
   }
+
+  /** The learned methods, in declaration order. */
+  public static java.util.List<Method> learnedMethods() {
+    return java.util.Arrays.stream(values()).filter(Method::learned).toList();
+  }
 }
