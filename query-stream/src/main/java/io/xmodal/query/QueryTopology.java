@@ -38,7 +38,8 @@ public final class QueryTopology {
 
   static final String IMAGE_STORE = "query-image-embeddings";
   static final String TEXT_STORE = "query-text-embeddings";
-  static final String LIVE_STORE = "query-live-mappings";
+  /** The live version of every mapping (highest version per name), queryable on a running instance. */
+  public static final String LIVE_STORE = "query-live-mappings";
   static final String BUFFER_STORE = "query-buffer";
 
   private QueryTopology() {}

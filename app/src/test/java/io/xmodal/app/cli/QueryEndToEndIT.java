@@ -1,6 +1,7 @@
 package io.xmodal.app.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.xmodal.app.dataset.Dataset;
 import io.xmodal.app.dataset.Flickr8k;
@@ -11,6 +12,7 @@ import io.xmodal.ingest.IngestTestImages;
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
 import io.xmodal.platform.runtime.Ports;
+import io.xmodal.query.QueryTopology;
 import io.xmodal.schemas.MappingModel;
 import io.xmodal.schemas.MetricEvent;
 import io.xmodal.schemas.Modality;
@@ -24,6 +26,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -69,10 +75,13 @@ class QueryEndToEndIT {
       Map<String, Double> online = latestMetrics(stack, "query.online.", Duration.ofSeconds(20));
       assertThat(online).containsKeys("query.online.t2i.r10", "query.online.i2t.r10");
 
-      // When a new version is published mid-stream
+      // When a new version is published mid-stream, and query-stream's live-mappings store has it
       MappingModel next = MappingCommand.rollback(stack.config(), stack.topics(), "default",
           o.mapping().getVersion());
-      Thread.sleep(1500);
+      ReadOnlyKeyValueStore<String, MappingModel> live = queryStream(stack).store(StoreQueryParameters.fromNameAndType(
+          QueryTopology.LIVE_STORE, QueryableStoreTypes.<String, MappingModel>keyValueStore()));
+      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+          .until(() -> live.get("default").getVersion(), v -> v == next.getVersion());
       // Then the next queries use it, without a restart
       try (QueryClient client = new QueryClient(stack.config(), stack.topics())) {
         Set<String> ids = new HashSet<>();
@@ -92,6 +101,11 @@ class QueryEndToEndIT {
         });
       }
     }
+  }
+
+  private static KafkaStreams queryStream(Stack stack) {
+    return stack.services().stream().filter(s -> s.name().equals("query-stream")).findFirst().orElseThrow()
+        .streams();
   }
 
   private static Map<String, Double> latestMetrics(Stack stack, String prefix, Duration wait) {

@@ -1,6 +1,7 @@
 package io.xmodal.app.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.xmodal.app.dataset.Dataset;
 import io.xmodal.app.dataset.Flickr8k;
@@ -50,12 +51,8 @@ class TrainerEndToEndIT {
       new DatasetPublisher(stack.config(), stack.topics()).publish(subset, System.out);
 
       // When the trainer has enough pairs, it publishes a first version
-      List<MappingModel> versions = List.of();
-      long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
-      while (versions.isEmpty() && System.nanoTime() < deadline) {
-        Thread.sleep(2000);
-        versions = MappingCommand.versions(stack.config(), stack.topics());
-      }
+      List<MappingModel> versions = await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(2))
+          .until(() -> MappingCommand.versions(stack.config(), stack.topics()), v -> !v.isEmpty());
 
       // Then it was fitted on training pairs only, scored on held-out ones, with the encoders that made them
       assertThat(versions).isNotEmpty();
