@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "Measure throughput and memory (numbers for the README and the closing notes, not tests).",
+    description = "Measure throughput and memory (numbers for docs/performance.md, not tests).",
     subcommands = {BenchCommand.Encode.class, BenchCommand.Refit.class, BenchCommand.Search.class,
         BenchCommand.Learned.class})
 final class BenchCommand {

@@ -19,8 +19,8 @@ import picocli.CommandLine.Option;
         "Start xmodal and keep it running until Ctrl-C.",
         "Without KAFKA_BOOTSTRAP_SERVERS it starts a single-node KRaft broker and an Apicurio schema registry "
             + "(data under XMODAL_WORK_DIR, default ./work; a second 'up' resumes on the same data), creates the "
-            + "topics, and runs the ingest and encode-stream services. With KAFKA_BOOTSTRAP_SERVERS and XMODAL_REGISTRY_URL it runs "
-            + "against that cluster instead."})
+            + "topics, and runs all four services (ingest, encode-stream, mapping-trainer, query-stream). With "
+            + "KAFKA_BOOTSTRAP_SERVERS and XMODAL_REGISTRY_URL it runs against that cluster instead."})
 final class UpCommand implements Callable<Integer> {
 
   @Option(names = "--ingest-split", paramLabel = "SPLIT",

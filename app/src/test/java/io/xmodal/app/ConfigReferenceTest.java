@@ -1,0 +1,141 @@
+package io.xmodal.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The README's configuration table against what the code reads: a Java string literal in any module's main sources,
+ * a {@code ${XMODAL_…}} in the launcher script, or one in a logback configuration. Runs from the app module's folder,
+ * so the repository root is {@code ..}.
+ */
+class ConfigReferenceTest {
+
+  private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+  private static final Pattern NAME = Pattern.compile("XMODAL_[A-Z0-9]+(?:_[A-Z0-9]+)*");
+  private static final Pattern STRING_LITERAL = Pattern.compile("\"(?:\\\\.|[^\"\\\\\\r\\n])*\"");
+  private static final Pattern SHELL_REFERENCE = Pattern.compile("\\$\\{?(" + NAME.pattern() + ")");
+
+  @Test
+  void shouldDocumentEveryVariableTheCodeReads() {
+    // Given every XMODAL_ name the code, the launcher and the logging configuration read
+    Set<String> read = readByCode();
+    read.addAll(readByLauncherAndLogging());
+    assertThat(read).as("names found in the code (is the scan looking in the right place?)").hasSizeGreaterThan(40);
+
+    // When the README's configuration table is read
+    Set<String> documented = documentedInReadme();
+
+    // Then each has a row there
+    Set<String> missing = new TreeSet<>(read);
+    missing.removeAll(documented);
+    assertThat(missing).as("XMODAL_ variables the code reads but README.md's Configuration table does not name")
+        .isEmpty();
+  }
+
+  @Test
+  void shouldReadEveryVariableTheReferenceDocuments() {
+    // Given the README's configuration table
+    Set<String> documented = documentedInReadme();
+    assertThat(documented).as("rows of README.md's Configuration table").hasSizeGreaterThan(40);
+
+    // When the code, the launcher and the logging configuration are scanned
+    Set<String> read = readByCode();
+    read.addAll(readByLauncherAndLogging());
+
+    // Then nothing in the table is a variable nobody reads
+    Set<String> unread = new TreeSet<>(documented);
+    unread.removeAll(read);
+    assertThat(unread).as("XMODAL_ variables README.md's Configuration table names but nothing reads").isEmpty();
+  }
+
+  /** Names in the first column of the table rows between "## Configuration" and the next "## " heading. */
+  static Set<String> documentedInReadme() {
+    List<String> lines = lines(ROOT.resolve("README.md"));
+    int start = lines.indexOf("## Configuration");
+    assertThat(start).as("README.md has a '## Configuration' section").isNotNegative();
+    Set<String> names = new TreeSet<>();
+    for (String line : lines.subList(start + 1, lines.size())) {
+      if (line.startsWith("## ")) {
+        break;
+      }
+      if (line.startsWith("|")) {
+        String[] cells = line.split("\\|");
+        if (cells.length > 1) {
+          names.addAll(find(NAME, cells[1], 0));
+        }
+      }
+    }
+    return names;
+  }
+
+  /** Names inside string literals of every {@code <module>/src/main/java} under the repository root. */
+  static Set<String> readByCode() {
+    Set<String> names = new TreeSet<>();
+    try (Stream<Path> modules = Files.list(ROOT)) {
+      for (Path sources : modules.map(m -> m.resolve("src/main/java")).filter(Files::isDirectory).toList()) {
+        try (Stream<Path> files = Files.walk(sources)) {
+          files.filter(f -> f.toString().endsWith(".java")).forEach(f -> {
+            for (String literal : find(STRING_LITERAL, read(f), 0)) {
+              names.addAll(find(NAME, literal, 0));
+            }
+          });
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return names;
+  }
+
+  /** {@code ${XMODAL_…}} or {@code $XMODAL_…} in the launcher script and in any module's logback configuration. */
+  static Set<String> readByLauncherAndLogging() {
+    Set<String> names = new TreeSet<>(find(SHELL_REFERENCE, read(ROOT.resolve("xmodal")), 1));
+    try (Stream<Path> modules = Files.list(ROOT)) {
+      for (Path resources : modules.map(m -> m.resolve("src/main/resources")).filter(Files::isDirectory).toList()) {
+        try (Stream<Path> files = Files.walk(resources)) {
+          files.filter(f -> f.getFileName().toString().endsWith(".xml"))
+              .forEach(f -> names.addAll(find(SHELL_REFERENCE, read(f), 1)));
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return names;
+  }
+
+  private static Set<String> find(Pattern pattern, String text, int group) {
+    Set<String> out = new TreeSet<>();
+    Matcher m = pattern.matcher(text);
+    while (m.find()) {
+      out.add(m.group(group));
+    }
+    return out;
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static List<String> lines(Path file) {
+    try {
+      return Files.readAllLines(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
