@@ -32,7 +32,7 @@ public record LearnedOptions(Method kind, Loss loss, int maxEpochs, int patience
   }
 
   public static LearnedOptions defaults(Method kind) {
-    // tuned on Flickr8k dev (fit on train): see the README's table
+    // tuned on Flickr8k dev (fit on train): see docs/quality.md
     return kind == Method.GMLP
         ? new LearnedOptions(kind, Loss.INFONCE, 30, 3, 1024, 2e-4, 0.2, 256, 17, DeviceChoice.AUTO)
         : new LearnedOptions(kind, Loss.INFONCE, 30, 4, 1024, 1e-4, 0.3, 256, 17, DeviceChoice.AUTO);
