@@ -177,7 +177,7 @@ public final class StreamsService implements AutoCloseable {
         Dependency dependency = outage.get().dependency();
         String what = DependencyUnavailableException.describe(dependency, endpointOf(dependency),
             outage.get().reason());
-        setWaiting(new Waiting(dependency, "the " + dependency.label() + " (" + what + ")"));
+        setWaiting(new Waiting(dependency, waitingText(dependency, outage.get().reason())));
         LOG.warn("{}: stream thread {} stopped: {}; nothing is skipped: a new thread reads on from the last committed "
                 + "offsets as soon as it answers (checked every {} s, at most {} s from now; {} names it)", name, thread,
             what, PROBE_EVERY.toSeconds(), pause.toSeconds(), dependency.setting());
@@ -311,7 +311,7 @@ public final class StreamsService implements AutoCloseable {
                     : " for " + TimeUnit.NANOSECONDS.toSeconds(now - since) + " s now", consequence(dependency),
                 dependency.setting());
             if (waiting().on() == null || waiting().on() == dependency) {
-              setWaiting(new Waiting(dependency, "the " + dependency.label() + " (" + what + ")"));
+              setWaiting(new Waiting(dependency, waitingText(dependency, failure.get())));
             }
           }
         } else {
@@ -329,6 +329,11 @@ public final class StreamsService implements AutoCloseable {
     } catch (RuntimeException e) {
       LOG.debug("{}: dependency check failed: {}", name, e.toString());
     }
+  }
+
+  /** "the schema registry at http://… (connection refused)". */
+  private String waitingText(Dependency dependency, String reason) {
+    return "the " + dependency.label() + " at " + endpointOf(dependency) + " (" + reason + ")";
   }
 
   private static String consequence(Dependency dependency) {
@@ -387,6 +392,7 @@ public final class StreamsService implements AutoCloseable {
     LOG.info("{}: closing", name);
     closing.countDown();
     watch.shutdownNow();
+    waiting.set(Waiting.NOTHING);
     streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
         .withTimeout(timeout));
     synchronized (this) {
