@@ -4,10 +4,6 @@ import static io.xmodal.trainer.TrainerTopologyTest.T0;
 import static io.xmodal.trainer.TrainerTopologyTest.data;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.xmodal.mapping.HubnessCorrection;
-import io.xmodal.mapping.Method;
-import io.xmodal.mapping.ModelSearch;
-import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
 import io.xmodal.platform.serde.PlainAvroSerdes;
 import io.xmodal.platform.streams.StreamsSettings;
@@ -23,9 +19,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.Executor;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
@@ -99,17 +93,9 @@ class TrainerRefitFailureTest {
 
   @BeforeEach
   void start() {
-    ConfigSource source = ConfigSource.of(Map.of("XMODAL_WORK_DIR", work.toString(), "KAFKA_BOOTSTRAP_SERVERS",
-        "ttd:9092", "XMODAL_TRAINER_MIN_PAIRS", "50", "XMODAL_TRAINER_MIN_HELD_OUT", "5",
-        "XMODAL_TRAINER_REFIT_PAIRS", "100", "XMODAL_METRICS_INTERVAL", "1h"));
-    PlatformConfig platform = PlatformConfig.from(source);
-    TrainerConfig base = TrainerConfig.from(source, platform);
-    ModelSearch.Options small = new ModelSearch.Options(new double[] {0.1}, new double[] {0.1}, new int[] {4, 8},
-        new double[] {0, 1}, List.of(HubnessCorrection.NONE), false,
-        List.of(Method.LEAST_SQUARES, Method.PROCRUSTES, Method.CCA));
-    TrainerConfig config = new TrainerConfig(base.applicationId(), base.mappingName(), base.heldOutPercent(),
-        base.refitEveryPairs(), base.refitInterval(), base.minTrainingPairs(), base.minHeldOutImages(), small,
-        List.of(), base.learnedMaxPairs(), base.dlqPayloadCap(), Integer.MAX_VALUE, base.metricsInterval());
+    TrainerTopologyTest.Setup setup = TrainerTopologyTest.smallSetup(work, List.of(), Integer.MAX_VALUE);
+    PlatformConfig platform = setup.platform();
+    TrainerConfig config = setup.config();
     TopicCatalogue topics = TopicCatalogue.create(platform.topics(), new PlainAvroSerdes());
     Properties props = StreamsSettings.properties(platform, config.applicationId(), topics, 1024);
     driver = new TopologyTestDriver(TrainerTopology.buildTopology(config, topics, () -> executor), props, T0);

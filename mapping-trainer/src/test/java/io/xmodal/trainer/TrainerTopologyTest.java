@@ -127,7 +127,10 @@ class TrainerTopologyTest {
     start(learned, maxModelBytes, DirectExecutorService::new);
   }
 
-  void start(List<LearnedOptions> learned, int maxModelBytes, Supplier<ExecutorService> fitExecutors) {
+  /** The trainer's settings for these tests: small thresholds, a small grid, refits on the driver's clock. */
+  record Setup(PlatformConfig platform, TrainerConfig config) {}
+
+  static Setup smallSetup(Path work, List<LearnedOptions> learned, int maxModelBytes) {
     ConfigSource source = ConfigSource.of(Map.of("XMODAL_WORK_DIR", work.toString(), "KAFKA_BOOTSTRAP_SERVERS",
         "ttd:9092", "XMODAL_TRAINER_MIN_PAIRS", "50", "XMODAL_TRAINER_MIN_HELD_OUT", "5",
         "XMODAL_TRAINER_REFIT_PAIRS", "100", "XMODAL_METRICS_INTERVAL", "1h"));
@@ -136,9 +139,15 @@ class TrainerTopologyTest {
     ModelSearch.Options small = new ModelSearch.Options(new double[] {0.1}, new double[] {0.1}, new int[] {4, 8},
         new double[] {0, 1}, List.of(HubnessCorrection.NONE), false,
         List.of(Method.LEAST_SQUARES, Method.PROCRUSTES, Method.CCA));
-    TrainerConfig config = new TrainerConfig(base.applicationId(), base.mappingName(), base.heldOutPercent(),
+    return new Setup(platform, new TrainerConfig(base.applicationId(), base.mappingName(), base.heldOutPercent(),
         base.refitEveryPairs(), base.refitInterval(), base.minTrainingPairs(), base.minHeldOutImages(), small,
-        learned, base.learnedMaxPairs(), base.dlqPayloadCap(), maxModelBytes, base.metricsInterval());
+        learned, base.learnedMaxPairs(), base.dlqPayloadCap(), maxModelBytes, base.metricsInterval()));
+  }
+
+  void start(List<LearnedOptions> learned, int maxModelBytes, Supplier<ExecutorService> fitExecutors) {
+    Setup setup = smallSetup(work, learned, maxModelBytes);
+    PlatformConfig platform = setup.platform();
+    TrainerConfig config = setup.config();
     topics = TopicCatalogue.create(platform.topics(), new PlainAvroSerdes());
     Properties props = StreamsSettings.properties(platform, config.applicationId(), topics, 1024);
     driver = new TopologyTestDriver(TrainerTopology.buildTopology(config, topics, fitExecutors), props, T0);

@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import java.util.zip.CRC32;
 import javax.imageio.ImageIO;
 
 /**
@@ -110,7 +109,7 @@ public final class FuzzInputs {
       }
       case NOT_AN_IMAGE -> badImage(i, kind, id, noise(64 + random.nextInt(2000)));
       case GIF -> badImage(i, kind, id, encode(drawing(16 + random.nextInt(32), 16), "gif"));
-      case DECOMPRESSION_BOMB -> badImage(i, kind, id, pngClaiming(50_000 + random.nextInt(50_000), 60_000));
+      case DECOMPRESSION_BOMB -> badImage(i, kind, id, HostileBytes.pngClaiming(50_000 + random.nextInt(50_000), 60_000));
       case OVERSIZED_IMAGE -> {
         byte[] big = new byte[(int) Math.min(Integer.MAX_VALUE - 16, maxImageBytes + 1 + random.nextInt(1000))];
         byte[] jpeg = validImageBytes();
@@ -120,7 +119,7 @@ public final class FuzzInputs {
       case EMPTY_IMAGE -> badImage(i, kind, id, new byte[0]);
       case INVALID_UTF8 -> {
         byte[] valid = caption(caption(id, "MARKERMARKER"));
-        byte[] broken = replace(valid, "MARKERMARKER".getBytes(StandardCharsets.US_ASCII),
+        byte[] broken = HostileBytes.replace(valid, "MARKERMARKER".getBytes(StandardCharsets.US_ASCII),
             new byte[] {'c', 'a', 'f', (byte) 0xC3, 0x28, (byte) 0xFF, (byte) 0xFE, 'x', 'y', 'z', 'w', 'v'});
         yield input(i, kind, topics.captionsRaw().name(), id, broken);
       }
@@ -250,42 +249,5 @@ public final class FuzzInputs {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-  }
-
-  /** A PNG whose header declares {@code width × height} pixels but that carries almost no data. */
-  private static byte[] pngClaiming(int width, int height) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'});
-    chunk(out, "IHDR", ByteBuffer.allocate(13).putInt(width).putInt(height).put((byte) 8).put((byte) 2)
-        .put((byte) 0).put((byte) 0).put((byte) 0).array());
-    chunk(out, "IDAT", new byte[] {0x78, (byte) 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01});
-    chunk(out, "IEND", new byte[0]);
-    return out.toByteArray();
-  }
-
-  private static void chunk(ByteArrayOutputStream out, String type, byte[] data) {
-    byte[] t = type.getBytes(StandardCharsets.US_ASCII);
-    out.writeBytes(ByteBuffer.allocate(4).putInt(data.length).array());
-    out.writeBytes(t);
-    out.writeBytes(data);
-    CRC32 crc = new CRC32();
-    crc.update(t);
-    crc.update(data);
-    out.writeBytes(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
-  }
-
-  private static byte[] replace(byte[] haystack, byte[] needle, byte[] with) {
-    outer:
-    for (int i = 0; i + needle.length <= haystack.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (haystack[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      byte[] out = haystack.clone();
-      System.arraycopy(with, 0, out, i, with.length);
-      return out;
-    }
-    throw new IllegalStateException("marker not found");
   }
 }

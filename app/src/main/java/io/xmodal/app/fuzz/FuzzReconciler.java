@@ -1,5 +1,6 @@
 package io.xmodal.app.fuzz;
 
+import io.xmodal.app.publish.IngestAccounting;
 import io.xmodal.app.publish.OutputCursor;
 import io.xmodal.app.publish.Progress;
 import io.xmodal.platform.config.PlatformConfig;
@@ -64,9 +65,6 @@ public final class FuzzReconciler implements AutoCloseable {
 
   private record Offset(String topic, int partition, long offset) {}
 
-  private static final String IMAGE_DUPLICATES = "ingest.images.duplicates";
-  private static final String CAPTION_DUPLICATES = "ingest.captions.duplicates";
-
   private final PlatformConfig config;
   private final TopicCatalogue topics;
   private final OutputCursor cursor;
@@ -85,7 +83,7 @@ public final class FuzzReconciler implements AutoCloseable {
   /** Marks "now": outputs before this point are ignored; the metrics topic is read whole for the counters' baselines. */
   public static FuzzReconciler start(PlatformConfig config, TopicCatalogue topics) {
     return new FuzzReconciler(config, topics, OutputCursor.start(config, topics, List.of(topics.images().name(),
-        topics.captions().name(), topics.rejected().name()), Set.of(IMAGE_DUPLICATES, CAPTION_DUPLICATES)));
+        topics.captions().name(), topics.rejected().name()), Set.of(IngestAccounting.IMAGE_DUPLICATES, IngestAccounting.CAPTION_DUPLICATES)));
   }
 
   /** Publishes every input with an idempotent producer (acks=all) and notes where each landed. */
@@ -165,8 +163,8 @@ public final class FuzzReconciler implements AutoCloseable {
    */
   private Report reconcile() {
     Map<String, Long> duplicatesLeft = new HashMap<>();
-    duplicatesLeft.put(topics.imagesRaw().name(), cursor.increase(IMAGE_DUPLICATES));
-    duplicatesLeft.put(topics.captionsRaw().name(), cursor.increase(CAPTION_DUPLICATES));
+    duplicatesLeft.put(topics.imagesRaw().name(), cursor.increase(IngestAccounting.IMAGE_DUPLICATES));
+    duplicatesLeft.put(topics.captionsRaw().name(), cursor.increase(IngestAccounting.CAPTION_DUPLICATES));
     Map<String, Integer> cursor = new HashMap<>();
     List<Resolved> out = new ArrayList<>(sent.size());
     for (Map.Entry<Offset, FuzzInputs.Input> e : sent.entrySet()) {

@@ -20,8 +20,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  */
 public final class IngestAccounting implements AutoCloseable {
 
-  static final String IMAGE_DUPLICATES = "ingest.images.duplicates";
-  static final String CAPTION_DUPLICATES = "ingest.captions.duplicates";
+  /** Ingest's cumulative duplicate counters (per partition), the only trace an exact re-send leaves. */
+  public static final String IMAGE_DUPLICATES = "ingest.images.duplicates";
+  public static final String CAPTION_DUPLICATES = "ingest.captions.duplicates";
 
   private final TopicCatalogue topics;
   private final OutputCursor cursor;

@@ -168,7 +168,7 @@ final class IngestScenario {
         String key = "bad-utf8-" + i;
         byte[] valid = topics.captionsRaw().valueSerde().serializer()
             .serialize(topics.captionsRaw().name(), caption(key, "x.jpg", "MARKERMARKER"));
-        byte[] broken = replace(valid, "MARKERMARKER".getBytes(StandardCharsets.US_ASCII),
+        byte[] broken = io.xmodal.app.fuzz.HostileBytes.replace(valid, "MARKERMARKER".getBytes(StandardCharsets.US_ASCII),
             new byte[] {'c', 'a', 'f', (byte) 0xC3, 0x28, (byte) 0xFF, (byte) 0xFE, 'x', 'y', 'z', 'w', 'v'});
         rawRecords.add(new ProducerRecord<>(topics.captionsRaw().name(), key, broken));
         expectedRejections.put(key, RejectReason.INVALID_UTF8);
@@ -235,21 +235,6 @@ final class IngestScenario {
     props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, config.topics().maxMessageBytes());
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     return new KafkaProducer<>(props, new StringSerializer(), values);
-  }
-
-  private static byte[] replace(byte[] haystack, byte[] needle, byte[] with) {
-    outer:
-    for (int i = 0; i + needle.length <= haystack.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (haystack[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      byte[] out = haystack.clone();
-      System.arraycopy(with, 0, out, i, with.length);
-      return out;
-    }
-    throw new IllegalStateException("marker not found");
   }
 
   private static String get(String url) throws Exception {
