@@ -244,6 +244,12 @@ class TrainerTopologyTest {
       assertThat(created.get(assignment).awaitTermination(30, TimeUnit.SECONDS)).isTrue();
     }
     assertThat(created).hasSize(3).allMatch(ExecutorService::isTerminated);
+    // a terminated executor's worker can still be on its way out: wait for it, boundedly, then count
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (t.getName().equals("mapping-trainer-fit")) {
+        t.join(30_000);
+      }
+    }
     assertThat(fitThreads()).isZero();
     start();
   }
