@@ -3,14 +3,21 @@ package io.xmodal.query;
 import io.xmodal.mapping.Vectors;
 import io.xmodal.schemas.Embedding;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
- * The items one modality can return, as the embeddings topics hold them: L2-normalised raw vectors with their source
- * and encoder checksum, keyed by id. Written by the global store's processor (the global thread) and read by query
- * tasks (stream threads): thread-safe, with a change log so a reader can catch up incrementally.
+ * The items one modality can return, as the embeddings topics hold them: id, source and encoder key, and a change log
+ * so a reader can catch up incrementally. It holds no vector: the raw vectors stay in the global store (RocksDB, off
+ * the heap), read through {@link RawVectors} when a row is projected, and the one copy in memory is the projected row
+ * of the live mapping's {@link ProjectedGallery}, which the index keeps for every task of the instance
+ * ({@link #projection}). Written by the global store's processor (the global thread) and read by query tasks (stream
+ * threads): thread-safe.
  *
  * <p>One per query-stream instance (built with its topology), held by the query tasks that run there: the first task
  * to {@link #acquire} it fills it from the global store; while no task holds it, it is empty and ignores updates (the
@@ -24,8 +31,32 @@ public final class GalleryIndex {
   /** Shortest change log that is ever trimmed. */
   static final int MIN_LOG = 1024;
 
-  /** One gallery item. */
-  record Item(String id, String source, String encoderKey, float[] vector, long createdAt) {}
+  /** Projected galleries one index keeps at most (one per mapping and version in use, each a projected copy). */
+  static final int MAX_PROJECTIONS = 4;
+
+  /** One gallery item: what the index knows of it (its vector stays in the store). */
+  record Item(String id, String source, String encoderKey, long createdAt) {}
+
+  /**
+   * Where the raw vectors are: the global store, read by id. Returns the L2-normalised vector, or null when the item
+   * is gone or its vector is unusable (it then leaves the gallery, as the change log says too).
+   */
+  @FunctionalInterface
+  public interface RawVectors {
+    float[] vector(String id);
+
+    /** The vectors of a store of embeddings (the global store a query task reads). */
+    static RawVectors of(java.util.function.Function<String, Embedding> store) {
+      return id -> {
+        Embedding e = store.apply(id);
+        if (e == null) {
+          return null;
+        }
+        float[] v = io.xmodal.schemas.EmbeddingVectors.of(e);
+        return Vectors.usable(v) ? Vectors.l2(v) : null;
+      };
+    }
+  }
 
   /** What the global store holds, fed to {@code each}: how a first holder fills the index. */
   @FunctionalInterface
@@ -44,6 +75,10 @@ public final class GalleryIndex {
   private final List<String> log = new ArrayList<>();
   private long base;
   private int holders;
+  /** Encoder keys, each held once however many items share it. */
+  private final Map<String, String> encoderKeys = new HashMap<>();
+  /** The projected galleries of the instance's tasks, keyed by mapping name and version, least recently used first. */
+  private final LinkedHashMap<String, ProjectedGallery> projections = new LinkedHashMap<>(8, 0.75f, true);
 
   /**
    * A query task starts using the index. The first one fills it from {@code contents}; writes of the global thread
@@ -64,6 +99,8 @@ public final class GalleryIndex {
     holders--;
     if (holders == 0) {
       items.clear();
+      encoderKeys.clear();
+      projections.clear();
       base += log.size();
       log.clear();
     }
@@ -86,7 +123,8 @@ public final class GalleryIndex {
       remove(e.getId());
       return;
     }
-    Item item = new Item(e.getId(), e.getSource(), io.xmodal.schemas.EncoderKeys.of(e.getEncoderInfo()), Vectors.l2(v),
+    String key = io.xmodal.schemas.EncoderKeys.of(e.getEncoderInfo());
+    Item item = new Item(e.getId(), e.getSource(), encoderKeys.computeIfAbsent(key, k -> k),
         e.getCreatedAt().toEpochMilli());
     Item before = items.merge(e.getId(), item, (old, now) -> now.createdAt() >= old.createdAt() ? now : old);
     if (before == item) {
@@ -108,6 +146,39 @@ public final class GalleryIndex {
       log.subList(0, dropped).clear();
       base += dropped;
     }
+  }
+
+  /**
+   * The projected gallery of one mapping version, shared by every task of the instance: made by {@code make} on first
+   * use; a newer version of the same mapping drops the older ones (a task still searching one keeps its reference
+   * until it is done), and at most {@link #MAX_PROJECTIONS} are kept, the least recently used dropped first.
+   *
+   * @param mapping the mapping's name (an index is one modality, so one direction of the mapping)
+   */
+  synchronized ProjectedGallery projection(String mapping, long version, Supplier<ProjectedGallery> make) {
+    String key = mapping + "\u0000" + version;
+    ProjectedGallery p = projections.get(key);
+    if (p != null) {
+      return p;
+    }
+    p = make.get();
+    if (holders == 0) {
+      return p; // a task that is not holding the index (a benchmark, a test) keeps its own
+    }
+    projections.keySet().removeIf(k -> {
+      int cut = k.lastIndexOf('\u0000');
+      return k.substring(0, cut).equals(mapping) && Long.parseLong(k.substring(cut + 1)) < version;
+    });
+    projections.put(key, p);
+    while (projections.size() > MAX_PROJECTIONS) {
+      projections.remove(projections.keySet().iterator().next());
+    }
+    return p;
+  }
+
+  /** Projected galleries kept now. */
+  synchronized int projections() {
+    return projections.size();
   }
 
   Item get(String id) {

@@ -3,20 +3,26 @@ package io.xmodal.query;
 import io.xmodal.mapping.CrossModalMap;
 import io.xmodal.mapping.TopK;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * One modality's gallery in one mapping's comparison space, for one source filter: a contiguous float matrix of
- * projected, unit-length rows, searched by one matrix product per query batch, with the mapping's hubness penalties.
- * Catches up with its {@link GalleryIndex} incrementally; items made by another encoder than the mapping's are left
- * out. Hubness penalties depend only on an item and the reference queries, so new items get theirs without touching
- * the others. Owned by one stream thread (or by {@code ./xmodal bench query}, which measures this search path).
+ * One modality's gallery in one mapping's comparison space: a contiguous float32 matrix of projected rows, searched by
+ * one matrix product per query batch, with the mapping's hubness penalties. This matrix is the only copy of the
+ * gallery's vectors in memory: rows are projected from the raw vectors in the global store ({@link
+ * GalleryIndex.RawVectors}) when they are added or replaced, and a source filter is applied to the scores, not by
+ * keeping a filtered copy. Catches up with its {@link GalleryIndex} incrementally; items made by another encoder than
+ * the mapping's are left out. Hubness penalties depend only on an item and the reference queries, so new items get
+ * theirs without touching the others. Shared by the query tasks of an instance (kept by the index): a search holds its
+ * lock.
  */
 public final class ProjectedGallery {
 
@@ -24,34 +30,33 @@ public final class ProjectedGallery {
   private final CrossModalMap map;
   private final boolean images;
   private final String encoderKey;
-  private final String source;
   private final INDArray references;
   private final List<String> ids = new ArrayList<>();
+  /** Each row's source (the strings are the index's items'), for the source filter. */
+  private final List<String> sources = new ArrayList<>();
   private final Map<String, Integer> rowOf = new HashMap<>();
-  /** Rows (index, raw vector) added or replaced since the last projection. */
-  private final Map<Integer, float[]> pending = new java.util.LinkedHashMap<>();
+  /** Rows added or replaced since the last projection. */
+  private final Set<Integer> pending = new LinkedHashSet<>();
   private INDArray buffer;
   private float[] penalties = new float[0];
   private long logPosition;
 
   /**
    * @param images     true for the image gallery (text→image), false for the caption gallery
-   * @param source     only items from this source, or null for all
    * @param references the mapping's reference queries of the other modality (projected here), or null
    */
-  public ProjectedGallery(GalleryIndex index, CrossModalMap map, boolean images, String encoderKey, String source,
+  public ProjectedGallery(GalleryIndex index, CrossModalMap map, boolean images, String encoderKey,
                           INDArray references) {
     this.index = index;
     this.map = map;
     this.images = images;
     this.encoderKey = encoderKey;
-    this.source = source;
     this.references = references == null ? null
         : (images ? map.projectText(references) : map.projectImages(references));
   }
 
   /** Applies the index's changes since the last call; rebuilds every row if the index's log no longer reaches back. */
-  void refresh() {
+  private void refresh() {
     if (index.logEnd() == logPosition) {
       return;
     }
@@ -63,7 +68,7 @@ public final class ProjectedGallery {
     for (String id : changes.ids()) {
       GalleryIndex.Item item = index.get(id);
       if (item == null || !belongs(item)) {
-        // deleted, or now made by another encoder or from another source: no longer in this gallery
+        // deleted, or now made by another encoder: no longer in this gallery
         removeRow(id);
         continue;
       }
@@ -72,10 +77,11 @@ public final class ProjectedGallery {
     logPosition = changes.end();
   }
 
-  /** Every row again from the index's items (their projections are recomputed at the next search). */
+  /** Every row again from the index's items (projected again at the next search). */
   private void rebuild() {
     GalleryIndex.Snapshot snapshot = index.snapshot();
     ids.clear();
+    sources.clear();
     rowOf.clear();
     pending.clear();
     for (GalleryIndex.Item item : snapshot.items()) {
@@ -87,7 +93,7 @@ public final class ProjectedGallery {
   }
 
   private boolean belongs(GalleryIndex.Item item) {
-    return encoderKey.equals(item.encoderKey()) && (source == null || source.equals(item.source()));
+    return encoderKey.equals(item.encoderKey());
   }
 
   private void setRow(GalleryIndex.Item item) {
@@ -96,11 +102,14 @@ public final class ProjectedGallery {
       row = ids.size();
       rowOf.put(item.id(), row);
       ids.add(item.id());
+      sources.add(item.source());
+    } else {
+      sources.set(row, item.source());
     }
-    pending.put(row, item.vector());
+    pending.add(row);
   }
 
-  int size() {
+  synchronized int size() {
     return ids.size();
   }
 
@@ -111,26 +120,32 @@ public final class ProjectedGallery {
       return;
     }
     int last = ids.size() - 1;
-    float[] lastPending = pending.remove(last);
+    boolean lastPending = pending.remove(last);
     pending.remove(row);
     if (row != last) {
       String moved = ids.get(last);
       ids.set(row, moved);
+      sources.set(row, sources.get(last));
       rowOf.put(moved, row);
-      if (lastPending != null) {
-        pending.put(row, lastPending);
+      if (lastPending) {
+        pending.add(row);
       } else {
         buffer.putRow(row, buffer.getRow(last));
         penalties[row] = penalties[last];
       }
     }
     ids.remove(last);
+    sources.remove(last);
   }
 
-  /** Top-k (id, score) per query row; queries are raw L2-normalised embeddings of the other modality. */
-  public List<List<Map.Entry<String, Float>>> search(INDArray queries, int k) {
+  /**
+   * Top-k (id, score) per query row among the items of {@code source} (null: all); queries are raw L2-normalised
+   * embeddings of the other modality, and {@code vectors} reads the raw vectors of rows to project.
+   */
+  public synchronized List<List<Map.Entry<String, Float>>> search(INDArray queries, int k, String source,
+                                                                   GalleryIndex.RawVectors vectors) {
     refresh();
-    ensureProjected();
+    ensureProjected(vectors);
     List<List<Map.Entry<String, Float>>> out = new ArrayList<>();
     if (ids.isEmpty()) {
       for (int i = 0; i < queries.rows(); i++) {
@@ -143,35 +158,59 @@ public final class ProjectedGallery {
     float[][] scores = q.mmul(rows.transpose()).toFloatMatrix();
     for (float[] row : scores) {
       for (int j = 0; j < row.length; j++) {
-        row[j] -= penalties[j];
+        row[j] = source == null || source.equals(sources.get(j)) ? row[j] - penalties[j] : Float.NEGATIVE_INFINITY;
       }
       List<Map.Entry<String, Float>> hits = new ArrayList<>();
       for (int j : TopK.indices(row, k)) {
-        hits.add(Map.entry(ids.get(j), row[j]));
+        if (row[j] != Float.NEGATIVE_INFINITY) {
+          hits.add(Map.entry(ids.get(j), row[j]));
+        }
       }
       out.add(hits);
     }
     return out;
   }
 
-  /** Projects the pending rows (only those), into a buffer that doubles when full; their penalties likewise. */
-  private void ensureProjected() {
+  /**
+   * Projects the pending rows (only those) from their raw vectors, into a buffer that doubles when full; their
+   * penalties likewise. A row whose vector is no longer in the store leaves the gallery (its removal is on its way
+   * through the change log too).
+   */
+  private void ensureProjected(GalleryIndex.RawVectors vectors) {
     if (pending.isEmpty()) {
       return;
     }
-    int[] rows = pending.keySet().stream().mapToInt(Integer::intValue).toArray();
-    INDArray raw = Nd4j.create(pending.values().toArray(float[][]::new)).castTo(DataType.FLOAT);
-    INDArray z = images ? map.projectImages(raw) : map.projectText(raw);
+    Map<String, float[]> found = new HashMap<>();
+    List<String> gone = new ArrayList<>();
+    for (int row : pending) {
+      String id = ids.get(row);
+      float[] v = vectors.vector(id);
+      if (v == null) {
+        gone.add(id);
+      } else {
+        found.put(id, v);
+      }
+    }
+    gone.forEach(this::removeRow); // while still pending: a row moved into a removed one's place stays pending
+    if (pending.isEmpty()) {
+      return;
+    }
+    int[] rows = pending.stream().mapToInt(Integer::intValue).toArray();
+    float[][] raw = new float[rows.length][];
+    for (int i = 0; i < rows.length; i++) {
+      raw[i] = found.get(ids.get(rows[i]));
+    }
+    INDArray x = Nd4j.create(raw).castTo(DataType.FLOAT);
+    INDArray z = images ? map.projectImages(x) : map.projectText(x);
     float[] p = map.hubness().penalties(z, references);
-    int k = (int) z.columns();
     if (buffer == null || buffer.rows() < ids.size()) {
       int capacity = Math.max(1024, Integer.highestOneBit(Math.max(1, ids.size())) * 2);
-      INDArray grown = Nd4j.zeros(DataType.FLOAT, capacity, k);
+      INDArray grown = Nd4j.zeros(DataType.FLOAT, capacity, z.columns());
       if (buffer != null) {
         grown.get(NDArrayIndex.interval(0, buffer.rows()), NDArrayIndex.all()).assign(buffer);
       }
       buffer = grown;
-      penalties = java.util.Arrays.copyOf(penalties, capacity);
+      penalties = Arrays.copyOf(penalties, capacity);
     }
     for (int i = 0; i < rows.length; i++) {
       buffer.putRow(rows[i], z.getRow(i));

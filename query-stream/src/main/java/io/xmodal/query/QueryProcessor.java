@@ -35,7 +35,6 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -47,9 +46,6 @@ import org.nd4j.linalg.factory.Nd4j;
  * A query that cannot be answered gets a result with an error and, if its input is bad, a dead letter.
  */
 final class QueryProcessor implements Processor<String, Query, String, Outcome<QueryResult>> {
-
-  /** Projected galleries one task keeps at most (each holds a projected copy of a modality's vectors). */
-  static final int MAX_PROJECTED_GALLERIES = 8;
 
   private final QueryConfig config;
   private final String bufferStore;
@@ -63,19 +59,12 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
   private ProcessorContext<String, Outcome<QueryResult>> context;
   private MicroBatch<Query> buffer;
   private KeyValueStore<String, MappingModel> live;
+  /** The raw vectors of the two galleries, read from the global stores. */
+  private GalleryIndex.RawVectors imageVectors;
+  private GalleryIndex.RawVectors textVectors;
   private EncoderSession<String> textSession;
   private EncoderSession<BufferedImage> imageSession;
   private final Map<String, Decoded> maps = new HashMap<>();
-  /**
-   * Projected galleries by mapping version, direction and source filter, the least recently used dropped beyond
-   * {@link #MAX_PROJECTED_GALLERIES} (the filter comes from the query, so their number is the clients' to choose).
-   */
-  private final Map<String, ProjectedGallery> galleries = new LinkedHashMap<>(16, 0.75f, true) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<String, ProjectedGallery> eldest) {
-      return size() > MAX_PROJECTED_GALLERIES;
-    }
-  };
   /** The instance's gallery indexes this task holds (acquired in init, released in close). */
   private final List<GalleryIndex> held = new ArrayList<>();
   private WindowStats window = new WindowStats();
@@ -104,9 +93,9 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
     KeyValueStore<String, Query> store = context.getStateStore(bufferStore);
     this.buffer = new MicroBatch<>(store, config.batchSize());
     this.live = context.getStateStore(liveStore);
-    acquire(context, QueryTopology.IMAGE_STORE, images);
+    imageVectors = acquire(context, QueryTopology.IMAGE_STORE, images);
     held.add(images);
-    acquire(context, QueryTopology.TEXT_STORE, texts);
+    textVectors = acquire(context, QueryTopology.TEXT_STORE, texts);
     held.add(texts);
     this.textSession = encoders.text().newSession();
     this.imageSession = encoders.image().newSession();
@@ -118,14 +107,17 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
   /**
    * This task holds the instance's index while it runs (released in {@link #close()}); the first holder fills it from
    * the global store, since a restored global store does not replay what it already had through its processor.
+   *
+   * @return the store's raw vectors, which the projected galleries read
    */
-  private static void acquire(ProcessorContext<?, ?> context, String store, GalleryIndex index) {
+  private static GalleryIndex.RawVectors acquire(ProcessorContext<?, ?> context, String store, GalleryIndex index) {
     KeyValueStore<String, io.xmodal.schemas.Embedding> s = context.getStateStore(store);
     index.acquire(each -> {
       try (KeyValueIterator<String, io.xmodal.schemas.Embedding> all = s.all()) {
         all.forEachRemaining(kv -> each.accept(kv.value));
       }
     });
+    return GalleryIndex.RawVectors.of(s::get);
   }
 
   @Override
@@ -209,13 +201,13 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
     }
     long searchStart = System.nanoTime();
     String galleryEncoder = EncoderKeys.of(textQuery ? d.model().getImageEncoder() : d.model().getTextEncoder());
-    String key = first.getMappingName() + "/" + d.version() + "/" + first.getModality() + "/" + first.getGallery();
-    ProjectedGallery gallery = galleries.computeIfAbsent(key, k -> new ProjectedGallery(textQuery ? images : texts,
-        d.map(), textQuery, galleryEncoder, first.getGallery(),
-        textQuery ? d.references().text() : d.references().images()));
+    GalleryIndex index = textQuery ? images : texts;
+    ProjectedGallery gallery = index.projection(first.getMappingName(), d.version(), () -> new ProjectedGallery(index,
+        d.map(), textQuery, galleryEncoder, textQuery ? d.references().text() : d.references().images()));
     int k = ok.stream().mapToInt(Query::getK).max().orElse(10);
-    INDArray q = Nd4j.create(vectors.toArray(float[][]::new)).castTo(DataType.FLOAT);
-    List<List<Map.Entry<String, Float>>> hits = gallery.search(q, Math.max(k, 10));
+    INDArray q = Nd4j.create(vectors.toArray(float[][]::new));
+    List<List<Map.Entry<String, Float>>> hits = gallery.search(q, Math.max(k, 10), first.getGallery(),
+        textQuery ? imageVectors : textVectors);
     long searchNanos = System.nanoTime() - searchStart;
     for (int i = 0; i < ok.size(); i++) {
       Query query = ok.get(i);
@@ -239,13 +231,13 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
     List<Object> inputs = new ArrayList<>();
     for (Query q : group) {
       if (q.getExistingId() != null) {
-        GalleryIndex.Item item = (textQuery ? texts : images).get(q.getExistingId());
-        if (item == null) {
+        float[] vector = (textQuery ? textVectors : imageVectors).vector(q.getExistingId());
+        if (vector == null) {
           fail(q, "no " + (textQuery ? "caption" : "image") + " with id " + q.getExistingId()
               + " in the embeddings topics", d, timestamp);
         } else {
           ok.add(q);
-          vectors.add(item.vector());
+          vectors.add(vector);
         }
         continue;
       }
@@ -282,9 +274,7 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
     Decoded d = maps.get(name);
     if (d == null || d.version() != model.getVersion()) {
       d = new Decoded(model.getVersion(), MappingCodec.fromAvro(model), MappingCodec.references(model), model);
-      maps.put(name, d);
-      // hot swap: galleries projected with the old version go
-      galleries.keySet().removeIf(k -> k.startsWith(name + "/"));
+      maps.put(name, d); // hot swap: the galleries' indexes drop projections of older versions as the new one is made
     }
     return d;
   }
@@ -393,7 +383,6 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
     if (imageSession != null) {
       imageSession.close();
     }
-    galleries.clear();
     maps.clear();
     held.forEach(GalleryIndex::release);
     held.clear();

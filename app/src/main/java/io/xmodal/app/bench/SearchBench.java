@@ -52,17 +52,21 @@ public final class SearchBench {
     for (int n : gallerySizes) {
       GalleryIndex index = new GalleryIndex();
       index.acquire(each -> { });
+      // the raw vectors, as the global store would give them (query-stream reads them from RocksDB)
+      java.util.Map<String, float[]> stored = new java.util.HashMap<>();
       for (int i = 0; i < n; i++) {
         float[] v = new float[dy];
         for (int j = 0; j < dy; j++) {
           v[j] = (float) r.nextGaussian();
         }
+        stored.put("img-" + i, io.xmodal.mapping.Vectors.l2(v));
         index.put(Embedding.newBuilder().setId("img-" + i).setModality(Modality.IMAGE).setEncoderInfo(enc)
             .setVector(view(v)).setCreatedAt(Instant.EPOCH).build());
       }
-      ProjectedGallery gallery = new ProjectedGallery(index, map, true, EncoderKeys.of(enc), null, references);
+      ProjectedGallery gallery = new ProjectedGallery(index, map, true, EncoderKeys.of(enc), references);
+      GalleryIndex.RawVectors vectors = stored::get;
       INDArray warm = Nd4j.rand(DataType.FLOAT, batch, dx);
-      if (gallery.search(warm, k).get(0).size() != Math.min(k, n)) {
+      if (gallery.search(warm, k, null, vectors).get(0).size() != Math.min(k, n)) {
         // a gallery that matched no item (e.g. another encoder key) would time an empty search
         throw new IllegalStateException("the benchmark's gallery holds none of its " + n + " items");
       }
@@ -73,7 +77,7 @@ public final class SearchBench {
       for (int b = 0; b < batches; b++) {
         INDArray q = Nd4j.rand(DataType.FLOAT, batch, dx);
         long t0 = System.nanoTime();
-        gallery.search(q, k);
+        gallery.search(q, k, null, vectors);
         total[b] = (System.nanoTime() - t0) / 1e6;
       }
       double wall = (System.nanoTime() - wall0) / 1e9;
