@@ -35,23 +35,15 @@ import org.slf4j.event.Level;
 /**
  * Kafka Streams error handlers that turn a failure into a {@link Rejection} on the dead-letter topic and let the
  * stream thread carry on. Configured through {@link StreamsSettings}; they read their collaborators from the
- * streams config under {@link #TOPIC}, {@link #SERIALIZER} and {@link #FACTORY}.
+ * {@link DeadLetterRoute} in the streams config.
  *
  * <p>An outage is not bad data: when the schema registry or the broker cannot be reached, no dead letter is written;
  * the handler fails, the stream thread stops and (after {@link StreamsService}'s back-off) re-reads the record from
- * the last committed offset, so nothing is skipped. Their log lines go through a {@link LogLimiter} ({@link #LIMITER},
- * shared by a service's threads): the first few per minute and reason, then a count; every record is on the
+ * the last committed offset, so nothing is skipped. Their log lines go through the route's {@link LogLimiter} (shared
+ * by a service's threads): the first few per minute and reason, then a count; every record is on the
  * dead-letter topic and counted in the metrics.
  */
 public final class DeadLetterHandlers {
-
-  public static final String TOPIC = "xmodal.dlq.topic";
-  public static final String SERIALIZER = "xmodal.dlq.serializer";
-  public static final String FACTORY = "xmodal.dlq.factory";
-  /** Optional: the {@link LogLimiter} of the service; one per handler if absent. */
-  public static final String LIMITER = "xmodal.dlq.log-limiter";
-  /** Optional: the registry's URL, named in log lines about its outage. */
-  public static final String REGISTRY_URL = "xmodal.registry.url";
 
   private static final Logger LOG = LoggerFactory.getLogger(DeadLetterHandlers.class);
 
@@ -67,15 +59,14 @@ public final class DeadLetterHandlers {
     private final LogLimiter limiter;
     private final String registryUrl;
 
-    @SuppressWarnings("unchecked")
     Sink(Map<String, ?> configs) {
-      this.topic = Objects.requireNonNull((String) configs.get(TOPIC), TOPIC + " is not configured");
-      this.serializer = Objects.requireNonNull((Serializer<Rejection>) configs.get(SERIALIZER),
-          SERIALIZER + " is not configured");
-      this.factory = Objects.requireNonNull((RejectionFactory) configs.get(FACTORY), FACTORY + " is not configured");
+      DeadLetterRoute route = DeadLetterRoute.of(configs);
+      this.topic = route.topic();
+      this.serializer = route.serializer();
+      this.factory = route.factory();
+      this.limiter = route.limiter();
+      this.registryUrl = route.registryUrl().orElse(null);
       this.producerConfig = producerConfig(configs);
-      this.limiter = configs.get(LIMITER) instanceof LogLimiter l ? l : LogLimiter.standard();
-      this.registryUrl = configs.get(REGISTRY_URL) instanceof String url ? url : null;
     }
 
     /**

@@ -91,7 +91,8 @@ public final class StreamsService implements AutoCloseable {
     this.sourceTopics = sourceTopics(topology);
     this.adminConfig = adminConfig(properties);
     this.bootstrap = String.valueOf(properties.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG));
-    this.registryUrl = properties.get(DeadLetterHandlers.REGISTRY_URL) instanceof String url ? url : null;
+    this.registryUrl = properties.get(DeadLetterRoute.CONFIG) instanceof DeadLetterRoute route
+        ? route.registryUrl().orElse(null) : null;
     this.streams = new KafkaStreams(topology, properties);
     streams.setStateListener((now, before) -> {
       LOG.info("{}: {} -> {}", name, before, now);

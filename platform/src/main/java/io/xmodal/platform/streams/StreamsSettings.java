@@ -39,11 +39,8 @@ public final class StreamsSettings {
     p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandlers.OnProcessing.class);
     p.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandlers.OnProduction.class);
     p.put("processing.exception.handler.global.enabled", true);
-    p.put(DeadLetterHandlers.TOPIC, topics.rejected().name());
-    p.put(DeadLetterHandlers.SERIALIZER, topics.rejected().valueSerde().serializer());
-    p.put(DeadLetterHandlers.FACTORY, new RejectionFactory(applicationId, dlqPayloadCap));
-    p.put(DeadLetterHandlers.LIMITER, LogLimiter.standard());
-    config.registryUrl().ifPresent(url -> p.put(DeadLetterHandlers.REGISTRY_URL, url));
+    p.put(DeadLetterRoute.CONFIG, new DeadLetterRoute(topics.rejected().name(), topics.rejected().valueSerde().serializer(),
+        new RejectionFactory(applicationId, dlqPayloadCap), LogLimiter.standard(), config.registryUrl()));
     p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), config.topics().maxMessageBytes());
     // a crashed instance's partitions move after 15 s instead of the default 45 s
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 15_000);

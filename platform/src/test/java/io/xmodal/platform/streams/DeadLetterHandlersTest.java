@@ -29,10 +29,8 @@ class DeadLetterHandlersTest {
 
   @BeforeEach
   void configure() {
-    configs = Map.of(
-        DeadLetterHandlers.TOPIC, "xmodal.rejected",
-        DeadLetterHandlers.SERIALIZER, rejections.serializer(),
-        DeadLetterHandlers.FACTORY, new RejectionFactory("svc", 4));
+    configs = Map.of(DeadLetterRoute.CONFIG, new DeadLetterRoute("xmodal.rejected", rejections.serializer(),
+        new RejectionFactory("svc", 4), io.xmodal.platform.logging.LogLimiter.standard(), java.util.Optional.empty()));
   }
 
   private static ErrorHandlerContext context(byte[] key, byte[] value) {
