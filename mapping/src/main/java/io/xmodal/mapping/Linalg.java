@@ -30,6 +30,17 @@ public final class Linalg {
     return Nd4j.create(flat, new long[] {n, d}, DataType.DOUBLE);
   }
 
+  /** Copies a float[][] (rows) into a float32 matrix (what a map projects and searches). */
+  public static INDArray floatMatrix(float[][] rows) {
+    int n = rows.length;
+    int d = n == 0 ? 0 : rows[0].length;
+    float[] flat = new float[n * d];
+    for (int i = 0; i < n; i++) {
+      System.arraycopy(rows[i], 0, flat, i * d, d);
+    }
+    return Nd4j.create(flat, new long[] {n, d}, DataType.FLOAT);
+  }
+
   /** The identity, scaled: λI (d×d). */
   public static INDArray eye(long d, double lambda) {
     return Nd4j.eye(d).castTo(DataType.DOUBLE).muli(lambda);

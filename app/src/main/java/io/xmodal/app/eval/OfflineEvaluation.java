@@ -112,7 +112,7 @@ public final class OfflineEvaluation {
   }
 
   private static EvalSet all(Embedded e) {
-    return new EvalSet(Linalg.matrix(e.captions()), e.captionImage(), Linalg.matrix(e.images()));
+    return new EvalSet(Linalg.floatMatrix(e.captions()), e.captionImage(), Linalg.floatMatrix(e.images()));
   }
 
   private static byte[] read(java.nio.file.Path p) {

@@ -11,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -141,12 +140,12 @@ public final class TrainingSet {
       captions.add(Vectors.l2(p.text()));
       captionImage.add(idx);
     }
-    return new EvalSet(Linalg.matrix(captions.toArray(float[][]::new)),
-        captionImage.stream().mapToInt(Integer::intValue).toArray(), Linalg.matrix(images.toArray(float[][]::new)));
+    return new EvalSet(Linalg.floatMatrix(captions.toArray(float[][]::new)),
+        captionImage.stream().mapToInt(Integer::intValue).toArray(), Linalg.floatMatrix(images.toArray(float[][]::new)));
   }
 
   private static INDArray references(TreeMap<String, float[]> refs, int max) {
     return refs.isEmpty() ? null
-        : Linalg.matrix(HeldOut.capReferences(refs, max).toArray(float[][]::new)).castTo(DataType.FLOAT);
+        : Linalg.floatMatrix(HeldOut.capReferences(refs, max).toArray(float[][]::new));
   }
 }
