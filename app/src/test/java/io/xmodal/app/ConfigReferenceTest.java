@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * a {@code ${XMODAL_…}} in the launcher script, or one in a logback configuration. Runs from the app module's folder,
  * so the repository root is {@code ..}.
  */
-class ConfigReferenceTest {
+public class ConfigReferenceTest {
 
   private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
   private static final Pattern NAME = Pattern.compile("XMODAL_[A-Z0-9]+(?:_[A-Z0-9]+)*");
@@ -60,7 +60,7 @@ class ConfigReferenceTest {
   }
 
   /** Names in the first column of the table rows between "## Configuration" and the next "## " heading. */
-  static Set<String> documentedInReadme() {
+  public static Set<String> documentedInReadme() {
     List<String> lines = lines(ROOT.resolve("README.md"));
     int start = lines.indexOf("## Configuration");
     assertThat(start).as("README.md has a '## Configuration' section").isNotNegative();
@@ -80,7 +80,7 @@ class ConfigReferenceTest {
   }
 
   /** Names inside string literals of every {@code <module>/src/main/java} under the repository root. */
-  static Set<String> readByCode() {
+  public static Set<String> readByCode() {
     Set<String> names = new TreeSet<>();
     try (Stream<Path> modules = Files.list(ROOT)) {
       for (Path sources : modules.map(m -> m.resolve("src/main/java")).filter(Files::isDirectory).toList()) {
@@ -99,7 +99,7 @@ class ConfigReferenceTest {
   }
 
   /** {@code ${XMODAL_…}} or {@code $XMODAL_…} in the launcher script and in any module's logback configuration. */
-  static Set<String> readByLauncherAndLogging() {
+  public static Set<String> readByLauncherAndLogging() {
     Set<String> names = new TreeSet<>(find(SHELL_REFERENCE, read(ROOT.resolve("xmodal")), 1));
     try (Stream<Path> modules = Files.list(ROOT)) {
       for (Path resources : modules.map(m -> m.resolve("src/main/resources")).filter(Files::isDirectory).toList()) {

@@ -14,8 +14,8 @@ import picocli.CommandLine.Command;
         "An error you can fix (a setting, an unreachable broker or registry) is one line and exit code 2;",
         "XMODAL_DEBUG=true adds its stack trace."},
     subcommands = {DemoCommand.class, UpCommand.class, IngestCommand.class, QueryCommand.class, MetricsCommand.class,
-        EvalCommand.class, MappingCommand.class, BenchCommand.class, ServiceCommand.class, FuzzCommand.class,
-        CommandLine.HelpCommand.class})
+        EvalCommand.class, MappingCommand.class, BenchCommand.class, ServiceCommand.class, TopicsCommand.class,
+        FuzzCommand.class, CommandLine.HelpCommand.class})
 public final class XmodalCli {
 
   public static void main(String[] args) {

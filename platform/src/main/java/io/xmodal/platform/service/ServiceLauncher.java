@@ -3,6 +3,7 @@ package io.xmodal.platform.service;
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
 import io.xmodal.platform.streams.ServiceRunner;
+import io.xmodal.platform.streams.StatusFile;
 import io.xmodal.platform.topics.TopicCatalogue;
 import java.time.Duration;
 
@@ -13,17 +14,20 @@ public final class ServiceLauncher {
 
   /**
    * Against {@code KAFKA_BOOTSTRAP_SERVERS} and {@code XMODAL_REGISTRY_URL} (required): waits for them, creates the
-   * topics unless {@code XMODAL_CREATE_TOPICS=false}, assembles the service, and runs it until SIGTERM/Ctrl-C.
+   * topics unless {@code XMODAL_CREATE_TOPICS=false}, assembles the service, and runs it until SIGTERM/Ctrl-C. Its
+   * status is kept in {@code <XMODAL_WORK_DIR>/status/<name>} ({@link StatusFile}), removed first.
    */
   public static <C> void runAlone(ServiceDefinition<C> definition) throws InterruptedException {
     ConfigSource source = ConfigSource.fromEnvironment();
     PlatformConfig platform = PlatformConfig.from(source);
+    StatusFile status = StatusFile.in(platform.workDir(), definition.name());
+    status.clear();
     C config = definition.config(source, platform);
     TopicCatalogue topics = ServiceRunner.topics(source, platform);
     SharedResources shared = new SharedResources();
     try (ServiceAssembly assembly = definition.assemble(config, platform, topics, shared)) {
       ServiceRunner.runUntilShutdown(definition.name(), assembly.topology(), assembly.properties(),
-          Duration.ofMinutes(2));
+          Duration.ofMinutes(2), status);
     }
   }
 }

@@ -79,13 +79,17 @@ public final class ServiceRunner {
 
   /**
    * Starts the topology and blocks until SIGTERM/Ctrl-C, when it closes cleanly. It logs when it is RUNNING; while it
-   * is not (a dependency is down, a topic is missing) it keeps waiting and says so every {@code reportEvery}.
+   * is not (a dependency is down, a topic is missing) it keeps waiting and says so every {@code reportEvery}. Every
+   * change of its state or of what it waits for is written to {@code status} (a container's health check reads it).
    */
-  public static void runUntilShutdown(String name, Topology topology, Properties properties, Duration reportEvery)
-      throws InterruptedException {
+  public static void runUntilShutdown(String name, Topology topology, Properties properties, Duration reportEvery,
+                                      StatusFile status) throws InterruptedException {
     CountDownLatch stopped = new CountDownLatch(1);
     AtomicBoolean stopping = new AtomicBoolean();
     StreamsService service = StreamsService.start(name, topology, properties);
+    // each write reads the service's current status, so a late write of an older change cannot win
+    service.onStatusChange(changed -> status.write(service.status()));
+    status.write(service.status());
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       stopping.set(true);
       service.close(Duration.ofSeconds(30));
