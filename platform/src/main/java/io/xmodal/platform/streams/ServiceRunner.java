@@ -29,7 +29,8 @@ public final class ServiceRunner {
   private static final Logger LOG = LoggerFactory.getLogger(ServiceRunner.class);
   /** What creates the topics when a service does not ({@code XMODAL_CREATE_TOPICS=false}). */
   public static final String HOW_TO_CREATE_TOPICS =
-      "'./xmodal up' creates them, and so does a service started with XMODAL_CREATE_TOPICS=true, the default";
+      "'./xmodal topics create' creates them (a deployment's topic-init step), and so do './xmodal up' and a "
+          + "service started with XMODAL_CREATE_TOPICS=true, the default";
 
   private ServiceRunner() {}
 

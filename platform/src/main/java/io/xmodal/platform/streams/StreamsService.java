@@ -189,8 +189,8 @@ public final class StreamsService implements AutoCloseable {
         String topics = String.join(", ", missingSourceTopics());
         Waiting missing = new Waiting(null, "source topics " + topics);
         setWaiting(missing);
-        LOG.warn("{}: source topics {} do not exist: './xmodal up' creates them, and so does a service started with "
-            + "XMODAL_CREATE_TOPICS=true (the default); trying again in {} s", name, topics, pause.toSeconds());
+        LOG.warn("{}: source topics {} do not exist: {}; trying again in {} s", name, topics,
+            ServiceRunner.HOW_TO_CREATE_TOPICS, pause.toSeconds());
         closing.await(pause.toMillis(), TimeUnit.MILLISECONDS);
         waiting.compareAndSet(missing, Waiting.NOTHING);
       } else {
