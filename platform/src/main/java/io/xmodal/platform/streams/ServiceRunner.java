@@ -83,6 +83,12 @@ public final class ServiceRunner {
    */
   public static void runUntilShutdown(String name, Topology topology, Properties properties, Duration reportEvery)
       throws InterruptedException {
+    runUntilShutdown(name, topology, properties, reportEvery, () -> { });
+  }
+
+  /** As above, calling {@code onRunning} once, the first time it is RUNNING. */
+  public static void runUntilShutdown(String name, Topology topology, Properties properties, Duration reportEvery,
+                                      Runnable onRunning) throws InterruptedException {
     CountDownLatch stopped = new CountDownLatch(1);
     AtomicBoolean stopping = new AtomicBoolean();
     StreamsService service = StreamsService.start(name, topology, properties);
@@ -96,6 +102,7 @@ public final class ServiceRunner {
         service.awaitRunning(reportEvery);
         LOG.info("{} is running (application.id {}); stop it with Ctrl-C or SIGTERM", name,
             properties.getProperty("application.id"));
+        onRunning.run();
         break;
       } catch (IllegalStateException notYet) {
         KafkaStreams.State state = service.state();
