@@ -149,7 +149,7 @@ final class UpCommand implements Callable<Integer> {
       out.printf("  Kafka broker      %s  (KRaft, %s%s; data in %s)%n", r.bootstrapServers(),
           r.cluster().size() == 1 ? "single node" : r.cluster().size() + " nodes",
           stack.config().embedded().sasl().map(u -> ", SASL_PLAINTEXT/SCRAM-SHA-256 as " + u.user()).orElse(""),
-          stack.config().workDir().resolve("kafka"));
+          r.cluster().size() == 1 ? r.broker().node().dir() : r.broker().node().dir().getParent());
       out.printf("  Schema registry   %s  (Apicurio API %s, Confluent-compatible API %s)%n", r.registry().root(),
           "/apis/registry/v2", "/apis/ccompat/v7");
       out.printf("  Logs              %s%n", stack.config().workDir().resolve("logs"));
