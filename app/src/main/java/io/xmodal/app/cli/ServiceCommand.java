@@ -17,7 +17,11 @@ final class ServiceCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    ServiceLauncher.runAlone(name.definition());
+    // a launcher that started this as a child process (up --instances) waits for this line
+    ServiceLauncher.runAlone(name.definition(), () -> {
+      System.out.println(ServiceLauncher.READY + " " + name.definition().name());
+      System.out.flush();
+    });
     return 0;
   }
 }

@@ -79,10 +79,18 @@ final class Stack implements AutoCloseable {
    */
   static Stack start(ConfigSource source, java.util.Set<Service> which, Consumer<String> waiting)
       throws InterruptedException {
+    return start(source, which, waiting, 1);
+  }
+
+  /** As above, on an embedded cluster of {@code brokers} nodes (see {@link #forBrokers}). */
+  static Stack start(ConfigSource source, java.util.Set<Service> which, Consumer<String> waiting, int brokers)
+      throws InterruptedException {
+    source = forBrokers(source, brokers);
     PlatformConfig config = PlatformConfig.from(source);
     Optional<EmbeddedRuntime> runtime = Optional.empty();
     if (config.bootstrapServers().isEmpty()) {
-      EmbeddedRuntime r = EmbeddedRuntime.start(config, source.get("XMODAL_REGISTRY_DIST"), Duration.ofMinutes(2));
+      EmbeddedRuntime r = EmbeddedRuntime.start(config, source.get("XMODAL_REGISTRY_DIST"), Duration.ofMinutes(2),
+          brokers);
       runtime = Optional.of(r);
       config = config.withEndpoints(r.bootstrapServers(), r.registry().apiUrl());
       new Endpoints(r.bootstrapServers(), r.registry().apiUrl()).write(config);
@@ -113,6 +121,26 @@ final class Stack implements AutoCloseable {
       }
       throw e;
     }
+  }
+
+  /**
+   * The settings for an embedded cluster of {@code brokers} nodes: unless {@code XMODAL_REPLICATION_FACTOR} is set,
+   * topics (and so the Streams changelogs and repartition topics) get as many replicas as the cluster's internal
+   * topics, min(brokers, 3); one node leaves the settings as they are. Refuses a cluster of several nodes when
+   * {@code KAFKA_BOOTSTRAP_SERVERS} names an external one.
+   */
+  static ConfigSource forBrokers(ConfigSource source, int brokers) {
+    if (brokers == 1) {
+      return source;
+    }
+    if (source.get("KAFKA_BOOTSTRAP_SERVERS").isPresent()) {
+      throw new io.xmodal.platform.config.ConfigException("--brokers " + brokers + " starts an embedded cluster, but "
+          + "KAFKA_BOOTSTRAP_SERVERS names one already: unset it, or leave out --brokers");
+    }
+    if (source.get("XMODAL_REPLICATION_FACTOR").isPresent()) {
+      return source;
+    }
+    return source.with(java.util.Map.of("XMODAL_REPLICATION_FACTOR", Integer.toString(Math.min(brokers, 3))));
   }
 
   /** Assembles a service from its one definition, starts it and waits until it runs. */

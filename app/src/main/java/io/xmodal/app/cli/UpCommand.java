@@ -20,7 +20,10 @@ import picocli.CommandLine.Option;
         "Without KAFKA_BOOTSTRAP_SERVERS it starts a single-node KRaft broker and an Apicurio schema registry "
             + "(data under XMODAL_WORK_DIR, default ./work; a second 'up' resumes on the same data), creates the "
             + "topics, and runs all four services (ingest, encode-stream, mapping-trainer, query-stream). With "
-            + "KAFKA_BOOTSTRAP_SERVERS and XMODAL_REGISTRY_URL it runs against that cluster instead."})
+            + "KAFKA_BOOTSTRAP_SERVERS and XMODAL_REGISTRY_URL it runs against that cluster instead.",
+        "Cluster mode: '--brokers 3 --instances 2' starts three KRaft nodes and runs every service as two child JVMs "
+            + "('xmodal service NAME'), printing each process with its PID and role; a child that dies is reported "
+            + "(and restarted with --restart). Ctrl-C stops every process."})
 final class UpCommand implements Callable<Integer> {
 
   @Option(names = "--ingest-split", paramLabel = "SPLIT",
@@ -35,13 +38,36 @@ final class UpCommand implements Callable<Integer> {
       description = "With --ingest-split: at most N images (with their captions); 0 means all.")
   int limit;
 
+  @Option(names = "--brokers", paramLabel = "N", defaultValue = "1",
+      description = "Start an embedded KRaft cluster of N nodes (each broker and controller; node i listens on "
+          + "XMODAL_BROKER_PORT+2(i-1) and XMODAL_CONTROLLER_PORT+2(i-1), data in XMODAL_WORK_DIR/kafka-cluster-N) "
+          + "instead of one broker. Topics and Streams internal topics get min(N,3) replicas (unless "
+          + "XMODAL_REPLICATION_FACTOR says otherwise), min.insync.replicas=2 from 3. Default: ${DEFAULT-VALUE}.")
+  int brokers;
+
+  @Option(names = "--instances", paramLabel = "N", defaultValue = "0",
+      description = "Run each service as N child JVMs ('xmodal service NAME', work dir XMODAL_WORK_DIR/instances/"
+          + "SERVICE-I, log XMODAL_WORK_DIR/logs/SERVICE-I.log) instead of in this JVM. Default: 0, in this JVM.")
+  int instances;
+
+  @Option(names = "--restart",
+      description = "With --instances: restart a child (broker node or service instance) that dies. Without it, a "
+          + "death is only reported.")
+  boolean restart;
+
   @Override
   public Integer call() throws Exception {
+    if (brokers < 1 || instances < 0) {
+      throw new io.xmodal.platform.config.ConfigException("--brokers must be at least 1 and --instances at least 0");
+    }
+    if (instances > 0) {
+      return callProcesses();
+    }
     PrintStream out = System.out;
     ConfigSource source = ConfigSource.fromEnvironment();
     long t0 = System.nanoTime();
     Stack stack = Stack.start(source, java.util.EnumSet.allOf(Stack.Service.class),
-        waiting -> out.println(waiting.isEmpty() ? "  ready" : "  " + waiting));
+        waiting -> out.println(waiting.isEmpty() ? "  ready" : "  " + waiting), brokers);
     double seconds = (System.nanoTime() - t0) / 1e9;
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -67,13 +93,63 @@ final class UpCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** Cluster mode: every service as {@link #instances} child JVMs ({@link ProcessStack}). */
+  private int callProcesses() throws Exception {
+    PrintStream out = System.out;
+    ConfigSource source = ConfigSource.fromEnvironment();
+    long t0 = System.nanoTime();
+    out.printf("starting %d broker node%s, the registry and %d instance%s of each service…%n", brokers,
+        brokers == 1 ? "" : "s", instances, instances == 1 ? "" : "s");
+    ProcessStack stack = ProcessStack.start(source, java.util.EnumSet.allOf(Stack.Service.class), brokers, instances,
+        restart, waiting -> out.println(waiting.isEmpty() ? "  ready" : "  " + waiting),
+        event -> out.printf("%s  %s%n", java.time.LocalTime.now().withNano(0), event));
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      out.println("\nstopping xmodal (every process)…");
+      stack.close();
+      out.println("stopped.");
+      stopped.countDown();
+    }, "xmodal-shutdown"));
+    out.printf("xmodal up in %.1f s%n", seconds);
+    stack.runtime().ifPresentOrElse(
+        r -> out.printf("  Kafka cluster     %s  (KRaft, %d node%s, replication factor %d%s)%n", r.bootstrapServers(),
+            brokers, brokers == 1 ? "" : "s", stack.config().topics().replication(),
+            stack.config().topics().replication() >= 3 ? ", min.insync.replicas "
+                + stack.config().topics().minInsyncReplicas() : ""),
+        () -> out.printf("  Kafka cluster     %s%n", stack.config().requireBootstrap()));
+    out.printf("  Schema registry   %s%n", stack.config().requireRegistryUrl());
+    out.printf("  Logs              %s%n", stack.config().workDir().resolve("logs"));
+    out.printf("  %-17s %8s  %9s  %s%n", "role", "pid", "RSS", "log");
+    long total = Rss.self().orElse(0);
+    out.printf("  %-17s %8d  %9s%n", "launcher", ProcessHandle.current().pid(), Rss.format(Rss.self()));
+    for (ProcessStack.Member m : stack.members()) {
+      java.util.OptionalLong rss = m.process().rssBytes();
+      total += rss.orElse(0);
+      out.printf("  %-17s %8d  %9s  %s%n", m.role(), m.process().pid(), Rss.format(rss), m.process().logFile());
+    }
+    out.printf("  Memory (RSS)      %s in all %d processes%n", Rss.format(java.util.OptionalLong.of(total)),
+        stack.members().size() + 1);
+    out.println("  A child that exits is reported here" + (restart ? " and restarted." : "; --restart restarts it."));
+    if (ingestSplit != null) {
+      Path dir = datasetPath != null ? datasetPath
+          : stack.config().sharedDir().resolve("datasets").resolve("flickr8k");
+      IngestCommand.publishAndFollow(stack.config(), stack.topics(), IngestCommand.loadFlickr8k(dir, ingestSplit, limit),
+          true, java.time.Duration.ofMinutes(30), out);
+    }
+    out.println("xmodal is up. Ctrl-C stops everything.");
+    stopped.await();
+    return 0;
+  }
+
   private static void printWhereEverythingIs(PrintStream out, Stack stack, double seconds) {
     out.printf("xmodal up in %.1f s%n", seconds);
     if (stack.runtime().isPresent()) {
       EmbeddedRuntime r = stack.runtime().get();
-      out.printf("  Kafka broker      %s  (KRaft, single node%s; data in %s)%n", r.bootstrapServers(),
+      out.printf("  Kafka broker      %s  (KRaft, %s%s; data in %s)%n", r.bootstrapServers(),
+          r.cluster().size() == 1 ? "single node" : r.cluster().size() + " nodes",
           stack.config().embedded().sasl().map(u -> ", SASL_PLAINTEXT/SCRAM-SHA-256 as " + u.user()).orElse(""),
-          stack.config().workDir().resolve("kafka"));
+          r.cluster().size() == 1 ? r.broker().node().dir() : r.broker().node().dir().getParent());
       out.printf("  Schema registry   %s  (Apicurio API %s, Confluent-compatible API %s)%n", r.registry().root(),
           "/apis/registry/v2", "/apis/ccompat/v7");
       out.printf("  Logs              %s%n", stack.config().workDir().resolve("logs"));

@@ -127,6 +127,20 @@ public final class ConfigSource {
     return Map.copyOf(out);
   }
 
+  /**
+   * Every {@code XMODAL_…} and {@code KAFKA_…} value as given (secrets included): what a launcher hands a child
+   * process in its environment, so the child reads the same settings.
+   */
+  public Map<String, String> settings() {
+    Map<String, String> out = new TreeMap<>();
+    values.forEach((k, v) -> {
+      if (k.startsWith("XMODAL_") || k.startsWith(KAFKA_PREFIX)) {
+        out.put(k, v);
+      }
+    });
+    return out;
+  }
+
   /** The settings for a log line, with anything that looks secret masked. */
   public Map<String, String> describe() {
     Map<String, String> out = new TreeMap<>();

@@ -20,6 +20,19 @@ public record TopicSettings(String prefix, int partitions, short replication, in
     }
   }
 
+  /**
+   * The {@code min.insync.replicas} that goes with a replication factor: 2 from three replicas on (a write is on two
+   * brokers before it is acknowledged, and one broker may be down), else 1 (a single broker down would block writes).
+   */
+  public static int minInsyncReplicas(int replication) {
+    return replication >= 3 ? 2 : 1;
+  }
+
+  /** {@link #minInsyncReplicas(int)} of these topics. */
+  public int minInsyncReplicas() {
+    return minInsyncReplicas(replication);
+  }
+
   public static TopicSettings from(ConfigSource source) {
     return new TopicSettings(
         source.string("XMODAL_TOPIC_PREFIX", "xmodal"),

@@ -33,8 +33,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A single-node KRaft Kafka (broker and controller in one process), run in a child JVM by {@link EmbeddedBroker}.
- * Formats its storage on first start, reuses it afterwards; prints {@link #READY} once it serves clients.
+ * One KRaft Kafka node (broker and controller in one process), run in a child JVM by {@link EmbeddedBroker}.
+ * Formats its storage on first start (with the cluster id in the system property {@code xmodal.kafka.cluster.id},
+ * which every node of a cluster shares, or a random one), reuses it afterwards; prints {@link #READY} once it serves
+ * clients (a node of a cluster: once the quorum has elected a controller and this broker is unfenced).
  *
  * <p>{@code BrokerMain <server.properties> [<sasl-users.properties>]}: with the second file (written by
  * {@link EmbeddedBroker}, read and deleted at once), it stores that user's SCRAM-SHA-256 credential in the cluster
@@ -155,7 +157,7 @@ public final class BrokerMain {
     Files.createDirectories(Path.of(logDir));
     new Formatter()
         .setPrintStream(System.out)
-        .setClusterId(Uuid.randomUuid().toString())
+        .setClusterId(System.getProperty(EmbeddedBroker.CLUSTER_ID_PROPERTY, Uuid.randomUuid().toString()))
         .setNodeId(Integer.parseInt(props.getProperty("node.id")))
         .setControllerListenerName(props.getProperty("controller.listener.names"))
         .setMetadataLogDirectory(logDir)

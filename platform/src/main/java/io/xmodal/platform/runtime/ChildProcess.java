@@ -14,7 +14,9 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -51,6 +53,17 @@ public final class ChildProcess implements AutoCloseable {
    */
   public static ChildProcess start(String name, List<String> jvmArgs, String classpath, String mainClass,
                                    List<String> args, Path workingDir, Path logFile, Predicate<String> readyLine) {
+    return start(name, jvmArgs, classpath, mainClass, args, Map.of(), workingDir, logFile, readyLine);
+  }
+
+  /**
+   * As above, with {@code environment} set for the child. The parent's own {@code KAFKA_…} and {@code XMODAL_…}
+   * variables never reach a child; only what is named here does (environment, never the command line: it may hold
+   * secrets).
+   */
+  public static ChildProcess start(String name, List<String> jvmArgs, String classpath, String mainClass,
+                                   List<String> args, Map<String, String> environment, Path workingDir, Path logFile,
+                                   Predicate<String> readyLine) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmArgs);
@@ -64,6 +77,7 @@ public final class ChildProcess implements AutoCloseable {
       Files.createDirectories(workingDir);
       ProcessBuilder pb = new ProcessBuilder(command).directory(workingDir.toFile()).redirectErrorStream(true);
       pb.environment().keySet().removeIf(k -> k.startsWith("KAFKA_") || k.startsWith("XMODAL_"));
+      pb.environment().putAll(environment);
       Process p = pb.start();
       LOG.debug("{}: started pid {}: {}", name, p.pid(), command);
       return new ChildProcess(name, p, logFile, readyLine);
@@ -139,6 +153,33 @@ public final class ChildProcess implements AutoCloseable {
     return process.isAlive();
   }
 
+  public String name() {
+    return name;
+  }
+
+  /** Completes with the exit code when the process ends, however it ends. */
+  public CompletableFuture<Integer> onExit() {
+    return process.onExit().thenApply(Process::exitValue);
+  }
+
+  /**
+   * SIGKILL (on Unix; {@code kill -9}): no shutdown hook runs, nothing is flushed. Returns once the process is gone,
+   * with its exit code (137 on Linux).
+   */
+  public int kill() throws InterruptedException {
+    process.destroyForcibly();
+    return process.waitFor();
+  }
+
+  /** Asks it to stop (closes its stdin) without waiting; {@link #stop} then waits. */
+  public void requestStop() {
+    try {
+      process.getOutputStream().close();
+    } catch (IOException e) {
+      LOG.debug("{}: closing stdin: {}", name, e.getMessage());
+    }
+  }
+
   public Path logFile() {
     return logFile;
   }
@@ -153,11 +194,7 @@ public final class ChildProcess implements AutoCloseable {
     if (!process.isAlive()) {
       return;
     }
-    try {
-      process.getOutputStream().close();
-    } catch (IOException e) {
-      LOG.debug("{}: closing stdin: {}", name, e.getMessage());
-    }
+    requestStop();
     try {
       if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
         LOG.warn("{} did not stop within {} s; killing pid {}", name, grace.toSeconds(), process.pid());

@@ -2,6 +2,7 @@ package io.xmodal.platform.runtime;
 
 import io.xmodal.platform.config.Credentials;
 import io.xmodal.platform.config.EmbeddedSettings;
+import io.xmodal.platform.config.TopicSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
@@ -14,77 +15,130 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
+import java.util.stream.Collectors;
 
 /**
- * A real single-node KRaft broker in a child JVM on this process's classpath; data under {@code dir/data}.
+ * One KRaft node (broker and controller in one process) in a child JVM on this process's classpath; data under
+ * {@code dir/data}. Alone it is the embedded single-node broker; {@link EmbeddedCluster} runs several as one cluster.
  *
  * <p>With SASL credentials ({@link EmbeddedSettings#sasl()}) its client listener is SASL_PLAINTEXT: clients
  * authenticate with SCRAM-SHA-256 as that one user, whose credential {@link BrokerMain} stores in the cluster's
  * metadata on every start. The broker's own connections (inter-broker, and to its controller, which KRaft does not
- * let use SCRAM) authenticate with SASL/PLAIN as an internal user whose password is drawn at random on every start.
- * Secrets go only into files readable by their owner alone, never onto a command line.
+ * let use SCRAM) authenticate with SASL/PLAIN as an internal user whose password is drawn at random on every start
+ * of the cluster. Secrets go only into files readable by their owner alone, never onto a command line.
  */
 public final class EmbeddedBroker implements AutoCloseable {
 
   /** The mechanism clients use on the SASL listener. */
   public static final String SASL_MECHANISM = "SCRAM-SHA-256";
   static final String INTERNAL_USER = "xmodalbroker";
+  /** The system property that hands {@link BrokerMain} the cluster id to format with (all nodes share one). */
+  static final String CLUSTER_ID_PROPERTY = "xmodal.kafka.cluster.id";
 
+  /** Where one node listens and keeps its data ({@code dir/data}, {@code dir/server.properties}). */
+  public record Node(int id, int brokerPort, int controllerPort, Path dir, Path logFile) {}
+
+  /**
+   * What every node of one cluster shares: the settings, all nodes (the voters), the largest record, the internal
+   * user of the SASL listeners, and the cluster id to format with (empty: a random one, for a single node).
+   */
+  record Cluster(EmbeddedSettings settings, List<Node> nodes, int maxMessageBytes, Credentials internal,
+                 Optional<String> clusterId) {
+    Cluster {
+      nodes = List.copyOf(nodes);
+    }
+
+    /** Replicas of the internal topics and the default for new topics: every node, at most 3. */
+    int replication() {
+      return Math.min(nodes.size(), 3);
+    }
+  }
+
+  private final Node node;
   private final ChildProcess process;
   private final String bootstrap;
 
-  private EmbeddedBroker(ChildProcess process, String bootstrap) {
+  private EmbeddedBroker(Node node, ChildProcess process, String bootstrap) {
+    this.node = node;
     this.process = process;
     this.bootstrap = bootstrap;
   }
 
-  /** Starts it (formats storage on first use); call {@link #awaitReady} before using it. */
+  /** Starts a single-node broker (formats storage on first use); call {@link #awaitReady} before using it. */
   public static EmbeddedBroker start(EmbeddedSettings settings, Path dir, int maxMessageBytes, Path logFile) {
-    String host = settings.bindHost();
-    Properties p = new Properties();
-    p.setProperty("process.roles", "broker,controller");
-    p.setProperty("node.id", "1");
-    p.setProperty("controller.quorum.voters", "1@" + host + ":" + settings.controllerPort());
-    String listener = settings.sasl().isPresent() ? "SASL_PLAINTEXT" : "PLAINTEXT";
-    p.setProperty("listeners", listener + "://" + host + ":" + settings.brokerPort() + ",CONTROLLER://" + host + ":"
-        + settings.controllerPort());
-    p.setProperty("advertised.listeners", listener + "://" + host + ":" + settings.brokerPort());
-    p.setProperty("controller.listener.names", "CONTROLLER");
-    p.setProperty("inter.broker.listener.name", listener);
-    p.setProperty("listener.security.protocol.map", listener + ":" + listener + ",CONTROLLER:" + listener);
-    Credentials internal = new Credentials(INTERNAL_USER, randomSecret());
-    settings.sasl().ifPresent(user -> saslListeners(p, internal));
-    p.setProperty("log.dirs", dir.resolve("data").toAbsolutePath().toString());
-    p.setProperty("auto.create.topics.enable", "false");
-    p.setProperty("offsets.topic.replication.factor", "1");
-    p.setProperty("offsets.topic.num.partitions", "5");
-    p.setProperty("transaction.state.log.replication.factor", "1");
-    p.setProperty("transaction.state.log.min.isr", "1");
-    p.setProperty("transaction.state.log.num.partitions", "5");
-    p.setProperty("share.coordinator.state.topic.replication.factor", "1");
-    p.setProperty("share.coordinator.state.topic.min.isr", "1");
-    p.setProperty("group.initial.rebalance.delay.ms", "0");
-    p.setProperty("message.max.bytes", Integer.toString(maxMessageBytes + 65536));
-    p.setProperty("replica.fetch.max.bytes", Integer.toString(maxMessageBytes + 65536));
-    p.setProperty("log.segment.bytes", Integer.toString(256 * 1024 * 1024));
-    p.setProperty("num.network.threads", "2");
-    p.setProperty("num.io.threads", "4");
+    Node node = new Node(1, settings.brokerPort(), settings.controllerPort(), dir, logFile);
+    return start(new Cluster(settings, List.of(node), maxMessageBytes, internalUser(), Optional.empty()), node);
+  }
+
+  /** Starts one node of {@code cluster} (formats its storage on first use); call {@link #awaitReady}. */
+  static EmbeddedBroker start(Cluster cluster, Node node) {
+    EmbeddedSettings settings = cluster.settings();
+    Path dir = node.dir();
     Path config = dir.resolve("server.properties");
     List<String> args = new ArrayList<>(List.of(config.toString()));
-    writePrivate(config, p, "written by xmodal on every start; edit XMODAL_* settings instead");
+    writePrivate(config, serverProperties(cluster, node), "written by xmodal on every start; edit XMODAL_* settings instead");
     if (settings.sasl().isPresent()) {
       Path users = dir.resolve("sasl-users.properties");
-      writePrivate(users, BrokerMain.saslUsers(settings.sasl().get(), internal),
+      writePrivate(users, BrokerMain.saslUsers(settings.sasl().get(), cluster.internal()),
           "read and deleted by the broker on start");
       args.add(users.toString());
     }
-    ChildProcess child = ChildProcess.start("kafka-broker",
-        List.of("-Xmx" + settings.brokerHeap(), "-Xms128m", "-XX:+UseG1GC", "-Djava.awt.headless=true",
-            "-Dlogback.configurationFile=xmodal-child-logback.xml"),
-        System.getProperty("java.class.path"), BrokerMain.class.getName(), args,
-        dir, logFile, line -> line.startsWith(BrokerMain.READY));
-    return new EmbeddedBroker(child, host + ":" + settings.brokerPort());
+    List<String> jvm = new ArrayList<>(List.of("-Xmx" + settings.brokerHeap(), "-Xms128m", "-XX:+UseG1GC",
+        "-Djava.awt.headless=true", "-Dlogback.configurationFile=xmodal-child-logback.xml"));
+    cluster.clusterId().ifPresent(id -> jvm.add("-D" + CLUSTER_ID_PROPERTY + "=" + id));
+    String name = cluster.nodes().size() == 1 ? "kafka-broker" : "kafka-broker-" + node.id();
+    ChildProcess child = ChildProcess.start(name, jvm, System.getProperty("java.class.path"),
+        BrokerMain.class.getName(), args, dir, node.logFile(), line -> line.startsWith(BrokerMain.READY));
+    return new EmbeddedBroker(node, child, settings.bindHost() + ":" + node.brokerPort());
+  }
+
+  /**
+   * The node's {@code server.properties}: every node a voter; internal topics on {@link Cluster#replication()}
+   * replicas with the {@code min.insync.replicas} that goes with it, which is also the default of every topic.
+   */
+  static Properties serverProperties(Cluster cluster, Node node) {
+    EmbeddedSettings settings = cluster.settings();
+    String host = settings.bindHost();
+    String replicas = Integer.toString(cluster.replication());
+    String minIsr = Integer.toString(TopicSettings.minInsyncReplicas(cluster.replication()));
+    Properties p = new Properties();
+    p.setProperty("process.roles", "broker,controller");
+    p.setProperty("node.id", Integer.toString(node.id()));
+    p.setProperty("controller.quorum.voters", cluster.nodes().stream()
+        .map(n -> n.id() + "@" + host + ":" + n.controllerPort()).collect(Collectors.joining(",")));
+    String listener = settings.sasl().isPresent() ? "SASL_PLAINTEXT" : "PLAINTEXT";
+    p.setProperty("listeners", listener + "://" + host + ":" + node.brokerPort() + ",CONTROLLER://" + host + ":"
+        + node.controllerPort());
+    p.setProperty("advertised.listeners", listener + "://" + host + ":" + node.brokerPort());
+    p.setProperty("controller.listener.names", "CONTROLLER");
+    p.setProperty("inter.broker.listener.name", listener);
+    p.setProperty("listener.security.protocol.map", listener + ":" + listener + ",CONTROLLER:" + listener);
+    settings.sasl().ifPresent(user -> saslListeners(p, cluster.internal()));
+    p.setProperty("log.dirs", node.dir().resolve("data").toAbsolutePath().toString());
+    p.setProperty("auto.create.topics.enable", "false");
+    p.setProperty("default.replication.factor", replicas);
+    p.setProperty("min.insync.replicas", minIsr);
+    p.setProperty("offsets.topic.replication.factor", replicas);
+    p.setProperty("offsets.topic.num.partitions", "5");
+    p.setProperty("transaction.state.log.replication.factor", replicas);
+    p.setProperty("transaction.state.log.min.isr", minIsr);
+    p.setProperty("transaction.state.log.num.partitions", "5");
+    p.setProperty("share.coordinator.state.topic.replication.factor", replicas);
+    p.setProperty("share.coordinator.state.topic.min.isr", minIsr);
+    p.setProperty("group.initial.rebalance.delay.ms", "0");
+    p.setProperty("message.max.bytes", Integer.toString(cluster.maxMessageBytes() + 65536));
+    p.setProperty("replica.fetch.max.bytes", Integer.toString(cluster.maxMessageBytes() + 65536));
+    p.setProperty("log.segment.bytes", Integer.toString(256 * 1024 * 1024));
+    p.setProperty("num.network.threads", "2");
+    p.setProperty("num.io.threads", "4");
+    return p;
+  }
+
+  /** The internal PLAIN user of the broker's own connections, with a fresh random password. */
+  static Credentials internalUser() {
+    return new Credentials(INTERNAL_USER, randomSecret());
   }
 
   /**
@@ -141,8 +195,13 @@ public final class EmbeddedBroker implements AutoCloseable {
     return bootstrap;
   }
 
+  /** The current process of this node (a restarted node is a new {@code EmbeddedBroker}). */
   public ChildProcess process() {
     return process;
+  }
+
+  public Node node() {
+    return node;
   }
 
   @Override

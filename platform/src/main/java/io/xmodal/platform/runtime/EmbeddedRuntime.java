@@ -5,6 +5,7 @@ import io.xmodal.platform.config.EmbeddedSettings;
 import io.xmodal.platform.config.PlatformConfig;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -12,53 +13,62 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The embedded default: a KRaft broker and an Apicurio registry started side by side in child JVMs, with data
- * under the work directory ({@code kafka/}, {@code registry/}) and logs under {@code logs/}. A second start on
- * the same work directory resumes on the same data.
+ * The embedded default: a KRaft broker (or an {@link EmbeddedCluster} of several) and an Apicurio registry started
+ * side by side in child JVMs, with data under the work directory ({@code kafka/}, {@code registry/}) and logs under
+ * {@code logs/}. A second start on the same work directory resumes on the same data.
  */
 public final class EmbeddedRuntime implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedRuntime.class);
 
-  private final EmbeddedBroker broker;
+  private final EmbeddedCluster cluster;
   private final EmbeddedRegistry registry;
   private final Duration startupSeconds;
 
-  private EmbeddedRuntime(EmbeddedBroker broker, EmbeddedRegistry registry, Duration startup) {
-    this.broker = broker;
+  private EmbeddedRuntime(EmbeddedCluster cluster, EmbeddedRegistry registry, Duration startup) {
+    this.cluster = cluster;
     this.registry = registry;
     this.startupSeconds = startup;
   }
 
-  /** Checks the ports, starts both, waits until both serve. Stops what it started if anything fails. */
+  /** A single broker and the registry: {@link #start(PlatformConfig, Optional, Duration, int)} with one node. */
   public static EmbeddedRuntime start(PlatformConfig config, Optional<String> registryDist, Duration timeout)
       throws InterruptedException {
+    return start(config, registryDist, timeout, 1);
+  }
+
+  /**
+   * Checks the ports, starts a cluster of {@code brokers} nodes ({@link EmbeddedCluster#layout}) and the registry,
+   * waits until all serve. Stops what it started if anything fails.
+   */
+  public static EmbeddedRuntime start(PlatformConfig config, Optional<String> registryDist, Duration timeout,
+                                      int brokers) throws InterruptedException {
     EmbeddedSettings s = config.embedded();
     requireClientsMatchTheListener(s, config.kafkaClient());
-    Ports.requireFree(s.bindHost(), s.brokerPort(), "Kafka broker", EmbeddedSettings.BROKER_PORT);
-    Ports.requireFree(s.bindHost(), s.controllerPort(), "KRaft controller", EmbeddedSettings.CONTROLLER_PORT);
-    Ports.requireFree(s.bindHost(), s.registryPort(), "schema registry", EmbeddedSettings.REGISTRY_PORT);
     Path work = config.workDir();
+    List<EmbeddedBroker.Node> nodes = EmbeddedCluster.layout(s, brokers, work.resolve("kafka"), work.resolve("logs"));
+    EmbeddedCluster.requirePortsFree(s, nodes);
+    Ports.requireFree(s.bindHost(), s.registryPort(), "schema registry", EmbeddedSettings.REGISTRY_PORT);
     long t0 = System.nanoTime();
-    EmbeddedBroker broker = EmbeddedBroker.start(s, work.resolve("kafka"), config.topics().maxMessageBytes(),
-        work.resolve("logs").resolve("broker.log"));
+    EmbeddedCluster cluster = EmbeddedCluster.start(s, nodes, config.topics().maxMessageBytes());
     EmbeddedRegistry registry = null;
     try {
       registry = EmbeddedRegistry.start(s, EmbeddedRegistry.defaultDist(registryDist), work.resolve("registry"),
           work.resolve("logs").resolve("registry.log"));
-      broker.awaitReady(timeout);
+      cluster.awaitReady(timeout);
       registry.awaitReady(timeout);
     } catch (RuntimeException | InterruptedException e) {
       if (registry != null) {
         registry.close();
       }
-      broker.close();
+      cluster.close();
       throw e;
     }
     Duration took = Duration.ofNanos(System.nanoTime() - t0);
-    LOG.info("embedded broker at {} and registry at {} ready in {} ms", broker.bootstrapServers(), registry.root(),
+    LOG.info("embedded {} at {} and registry at {} ready in {} ms",
+        brokers == 1 ? "broker" : brokers + "-node cluster", cluster.bootstrapServers(), registry.root(),
         took.toMillis());
-    return new EmbeddedRuntime(broker, registry, took);
+    return new EmbeddedRuntime(cluster, registry, took);
   }
 
   /**
@@ -83,12 +93,18 @@ public final class EmbeddedRuntime implements AutoCloseable {
     }
   }
 
+  /** Every node's client listener. */
   public String bootstrapServers() {
-    return broker.bootstrapServers();
+    return cluster.bootstrapServers();
   }
 
+  /** Node 1: the broker of a single-node runtime. */
   public EmbeddedBroker broker() {
-    return broker;
+    return cluster.node(1);
+  }
+
+  public EmbeddedCluster cluster() {
+    return cluster;
   }
 
   public EmbeddedRegistry registry() {
@@ -99,10 +115,10 @@ public final class EmbeddedRuntime implements AutoCloseable {
     return startupSeconds;
   }
 
-  /** Registry first (it holds no Kafka state), then the broker. */
+  /** Registry first (it holds no Kafka state), then the brokers. */
   @Override
   public void close() {
     registry.close();
-    broker.close();
+    cluster.close();
   }
 }

@@ -10,6 +10,12 @@ import java.time.Duration;
 /** Runs one {@link ServiceDefinition} as its own process: what every deployable's {@code main} does. */
 public final class ServiceLauncher {
 
+  /**
+   * The line a service run as a child process ({@code xmodal service NAME}) prints on stdout once it is RUNNING, and
+   * that its parent waits for.
+   */
+  public static final String READY = "XMODAL-SERVICE-READY";
+
   private ServiceLauncher() {}
 
   /**
@@ -18,6 +24,11 @@ public final class ServiceLauncher {
    * status is kept in {@code <XMODAL_WORK_DIR>/status/<name>} ({@link StatusFile}), removed first.
    */
   public static <C> void runAlone(ServiceDefinition<C> definition) throws InterruptedException {
+    runAlone(definition, () -> { });
+  }
+
+  /** As above, calling {@code onRunning} once, the first time the service is RUNNING. */
+  public static <C> void runAlone(ServiceDefinition<C> definition, Runnable onRunning) throws InterruptedException {
     ConfigSource source = ConfigSource.fromEnvironment();
     PlatformConfig platform = PlatformConfig.from(source);
     StatusFile status = StatusFile.in(platform.workDir(), definition.name());
@@ -27,7 +38,7 @@ public final class ServiceLauncher {
     SharedResources shared = new SharedResources();
     try (ServiceAssembly assembly = definition.assemble(config, platform, topics, shared)) {
       ServiceRunner.runUntilShutdown(definition.name(), assembly.topology(), assembly.properties(),
-          Duration.ofMinutes(2), status);
+          Duration.ofMinutes(2), status, onRunning);
     }
   }
 }

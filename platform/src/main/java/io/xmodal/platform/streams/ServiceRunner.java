@@ -81,10 +81,11 @@ public final class ServiceRunner {
   /**
    * Starts the topology and blocks until SIGTERM/Ctrl-C, when it closes cleanly. It logs when it is RUNNING; while it
    * is not (a dependency is down, a topic is missing) it keeps waiting and says so every {@code reportEvery}. Every
-   * change of its state or of what it waits for is written to {@code status} (a container's health check reads it).
+   * change of its state or of what it waits for is written to {@code status} (a container's health check reads it);
+   * {@code onRunning} is called once, the first time it is RUNNING.
    */
   public static void runUntilShutdown(String name, Topology topology, Properties properties, Duration reportEvery,
-                                      StatusFile status) throws InterruptedException {
+                                      StatusFile status, Runnable onRunning) throws InterruptedException {
     CountDownLatch stopped = new CountDownLatch(1);
     AtomicBoolean stopping = new AtomicBoolean();
     StreamsService service = StreamsService.start(name, topology, properties);
@@ -101,6 +102,7 @@ public final class ServiceRunner {
         service.awaitRunning(reportEvery);
         LOG.info("{} is running (application.id {}); stop it with Ctrl-C or SIGTERM", name,
             properties.getProperty("application.id"));
+        onRunning.run();
         break;
       } catch (IllegalStateException notYet) {
         KafkaStreams.State state = service.state();

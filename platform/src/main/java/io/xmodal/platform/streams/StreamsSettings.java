@@ -6,6 +6,7 @@ import io.xmodal.platform.topics.TopicCatalogue;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
 /** The streams {@link Properties} of one xmodal service, kept apart from its topology. */
@@ -34,7 +35,11 @@ public final class StreamsSettings {
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     p.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
     p.put(StreamsConfig.STATE_DIR_CONFIG, config.workDir().resolve("streams").toString());
+    // changelogs and repartition topics replicated like the xmodal topics (3 on a three-node cluster, 1 on one node)
     p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) config.topics().replication());
+    if (config.topics().replication() >= 3) {
+      p.put(StreamsConfig.topicPrefix(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG), config.topics().minInsyncReplicas());
+    }
     p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandlers.OnDeserialization.class);
     p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandlers.OnProcessing.class);
     p.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandlers.OnProduction.class);

@@ -10,6 +10,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -86,6 +87,46 @@ public final class TopicAdmin {
       }
       Thread.sleep(100);
     }
+  }
+
+  /**
+   * Waits until every partition of every topic (the internal ones too) has all its replicas in sync: after a broker
+   * restarts, the moment it has caught up. Throws {@link IllegalStateException} naming the lagging partitions if it
+   * has not happened within {@code timeout}.
+   */
+  public static void awaitInSync(Map<String, Object> adminConfig, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    try (Admin admin = Admin.create(adminConfig)) {
+      List<String> lagging = List.of("(not asked yet)");
+      while (System.nanoTime() < deadline) {
+        try {
+          lagging = outOfSync(admin, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+          if (lagging.isEmpty()) {
+            return;
+          }
+        } catch (ExecutionException | TimeoutException e) {
+          lagging = List.of("(" + e.getMessage() + ")");
+        }
+        Thread.sleep(200);
+      }
+      throw new IllegalStateException("replicas not in sync within " + timeout.toSeconds() + " s: " + lagging);
+    }
+  }
+
+  /** The partitions whose in-sync replicas are fewer than their replicas, as {@code topic-partition isr/replicas}. */
+  private static List<String> outOfSync(Admin admin, Duration timeout)
+      throws ExecutionException, InterruptedException, TimeoutException {
+    Set<String> names = admin.listTopics(new ListTopicsOptions().listInternal(true)).names()
+        .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    Map<String, TopicDescription> described =
+        admin.describeTopics(names).allTopicNames().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    List<String> lagging = new ArrayList<>();
+    described.values().forEach(d -> d.partitions().forEach(p -> {
+      if (p.isr().size() < p.replicas().size()) {
+        lagging.add(d.name() + "-" + p.partition() + " " + p.isr().size() + "/" + p.replicas().size());
+      }
+    }));
+    return lagging;
   }
 
   private static void warnAboutPartitionCounts(Admin admin, TopicCatalogue catalogue, Duration timeout)

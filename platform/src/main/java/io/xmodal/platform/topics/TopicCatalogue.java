@@ -10,6 +10,7 @@ import io.xmodal.schemas.MetricEvent;
 import io.xmodal.schemas.Query;
 import io.xmodal.schemas.QueryResult;
 import io.xmodal.schemas.Rejection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
@@ -61,8 +62,13 @@ public record TopicCatalogue(
   private record Factory(TopicSettings settings, AvroSerdes serdes) {
     <V extends SpecificRecord> TopicSpec<String, V> topic(String suffix, Class<V> type, Map<String, String> configs) {
       Serde<V> value = serdes.valueSerde(type);
+      Map<String, String> all = new HashMap<>(configs);
+      if (settings.replication() >= 3) {
+        // explicit, so an external cluster's broker default does not decide whether a write survives a broker loss
+        all.put("min.insync.replicas", Integer.toString(settings.minInsyncReplicas()));
+      }
       return new TopicSpec<>(settings.prefix() + "." + suffix, Serdes.String(), value, settings.partitions(),
-          settings.replication(), configs);
+          settings.replication(), all);
     }
   }
 }
