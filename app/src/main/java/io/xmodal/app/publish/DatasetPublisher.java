@@ -51,6 +51,14 @@ public final class DatasetPublisher {
    *                     its image by the trainer (how the demo keeps the split it evaluates on out of training)
    */
   public Report publish(Dataset dataset, PrintStream progressOut, boolean pairCaptions) {
+    return publish(dataset, progressOut, pairCaptions, 0);
+  }
+
+  /**
+   * @param imagesPerSecond at most this many images (each with its captions) per second; 0 publishes as fast as the
+   *                        producer goes (a chaos run paces its input so that its kills land while data flows)
+   */
+  public Report publish(Dataset dataset, PrintStream progressOut, boolean pairCaptions, double imagesPerSecond) {
     Map<String, Object> props = new HashMap<>(config.clientConfig());
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -69,7 +77,12 @@ public final class DatasetPublisher {
          KafkaProducer<String, CaptionEvent> captions = new KafkaProducer<>(props, new StringSerializer(),
              topics.captionsRaw().valueSerde().serializer())) {
       Future<RecordMetadata> last = null;
+      long start = System.nanoTime();
+      int sentImages = 0;
       for (Dataset.Image image : dataset.images()) {
+        if (imagesPerSecond > 0) {
+          pace(start, sentImages++, imagesPerSecond);
+        }
         byte[] content = read(image);
         bytes += content.length;
         ImageEvent event = ImageEvent.newBuilder().setImageId(image.imageId()).setBytes(ByteBuffer.wrap(content))
@@ -95,6 +108,20 @@ public final class DatasetPublisher {
     }
     progress.finish();
     return new Report(dataset.images().size(), dataset.captions().size(), bytes, progress.seconds());
+  }
+
+  /** Sleeps until the {@code index}-th item is due at {@code perSecond} items per second from {@code start}. */
+  public static void pace(long start, int index, double perSecond) {
+    long due = start + (long) (index / perSecond * 1e9);
+    long wait = due - System.nanoTime();
+    if (wait > 0) {
+      try {
+        java.util.concurrent.TimeUnit.NANOSECONDS.sleep(wait);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while publishing", e);
+      }
+    }
   }
 
   private static void done(Progress progress, AtomicReference<Exception> failure, Exception e) {

@@ -29,6 +29,31 @@ public final class Ports {
     }
   }
 
+  /**
+   * A port {@code base} such that {@code base, base + step, …, base + (count − 1)·step} are all free right now (for a
+   * cluster whose node i uses a setting + step·(i − 1)).
+   */
+  public static int freeSeries(int count, int step) {
+    for (int attempt = 0; attempt < 100; attempt++) {
+      int base = freePort();
+      if (base + (count - 1) * step > 65535) {
+        continue;
+      }
+      boolean all = true;
+      for (int i = 1; i < count && all; i++) {
+        try (ServerSocket socket = new ServerSocket(base + i * step, 0, InetAddress.getLoopbackAddress())) {
+          all = socket.getLocalPort() > 0;
+        } catch (IOException e) {
+          all = false;
+        }
+      }
+      if (all) {
+        return base;
+      }
+    }
+    throw new IllegalStateException("no series of " + count + " free ports " + step + " apart");
+  }
+
   /** A port the embedded runtime needs is taken. */
   public static final class PortInUseException extends RuntimeException {
     private static final long serialVersionUID = 1L;

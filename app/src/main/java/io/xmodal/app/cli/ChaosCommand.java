@@ -1,0 +1,530 @@
+package io.xmodal.app.cli;
+
+import io.xmodal.app.chaos.ChaosLedger;
+import io.xmodal.app.chaos.ChaosLedger.Stage;
+import io.xmodal.app.dataset.Dataset;
+import io.xmodal.app.dataset.Split;
+import io.xmodal.app.publish.DatasetPublisher;
+import io.xmodal.app.publish.OutputCursor;
+import io.xmodal.platform.config.ConfigException;
+import io.xmodal.platform.config.ConfigSource;
+import io.xmodal.platform.config.PlatformConfig;
+import io.xmodal.platform.runtime.Ports;
+import io.xmodal.platform.topics.TopicCatalogue;
+import io.xmodal.schemas.MappingModel;
+import io.xmodal.schemas.Modality;
+import io.xmodal.schemas.Query;
+import io.xmodal.schemas.Rejection;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalTime;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringSerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "chaos", mixinStandardHelpOptions = true,
+    description = {
+        "Kill processes of a running cluster while data flows, and count what was lost or duplicated.",
+        "Starts its own cluster under XMODAL_WORK_DIR/chaos/ on free ports: --brokers KRaft nodes (replication 3, "
+            + "min.insync.replicas 2 from 3 nodes), the registry, and --instances JVMs of each of the four services "
+            + "('xmodal service NAME'). It publishes the dev split (images with their captions, paced) and --queries "
+            + "text queries, and while they flow kills (SIGKILL) one instance of encode-stream, one of "
+            + "mapping-trainer, one of query-stream and one broker node, each at a moment drawn from the seed, and "
+            + "restarts each a few seconds later. Then it reads every output topic with isolation.level="
+            + "read_committed and prints, per stage, inputs, outputs, lost, duplicated (by key) and dead letters, and "
+            + "for every kill when it happened, when the process was back and when the stage's output resumed.",
+        "The last line is 'chaos: inputs N lost L duplicated D kills K seed S'. Exit code 0 only if nothing was lost "
+            + "or duplicated."})
+final class ChaosCommand implements Callable<Integer> {
+
+  @Option(names = "--seed", paramLabel = "S", description = "The seed of the kill moments (default: a random one, "
+      + "printed).")
+  Long seed;
+
+  @Option(names = "--images", defaultValue = "0", paramLabel = "N",
+      description = "At most N dev images (with their captions); 0 means all 1,000 (default).")
+  int images;
+
+  @Option(names = "--queries", defaultValue = "2000", paramLabel = "Q",
+      description = "Text queries to send (default ${DEFAULT-VALUE}).")
+  int queries;
+
+  @Option(names = "--brokers", defaultValue = "3", paramLabel = "N",
+      description = "KRaft nodes (default ${DEFAULT-VALUE}; one is killed, so at least 3).")
+  int brokers;
+
+  @Option(names = "--instances", defaultValue = "2", paramLabel = "N",
+      description = "JVMs per service (default ${DEFAULT-VALUE}; at least 2, so that one survives each kill).")
+  int instances;
+
+  @Option(names = "--rate", defaultValue = "10", paramLabel = "IMAGES_PER_S",
+      description = "Images published per second, each with its captions (default ${DEFAULT-VALUE}).")
+  double rate;
+
+  @Option(names = "--query-rate", defaultValue = "20", paramLabel = "PER_S",
+      description = "Queries sent per second (default ${DEFAULT-VALUE}).")
+  double queryRate;
+
+  @Option(names = "--standby-replicas", defaultValue = "1", paramLabel = "N",
+      description = "num.standby.replicas of every service (default ${DEFAULT-VALUE}): a warm copy of each task's "
+          + "state on another instance, so a task moves without restoring its changelog.")
+  int standbys;
+
+  @Option(names = "--timeout", defaultValue = "PT40M", paramLabel = "DURATION",
+      description = "Longest wait for the pipeline to deliver everything, ISO-8601 (default ${DEFAULT-VALUE}).")
+  Duration timeout;
+
+  @Option(names = "--dataset-path", paramLabel = "DIR",
+      description = "Flickr8k folder (default: XMODAL_SHARED_DIR/datasets/flickr8k).")
+  Path datasetPath;
+
+  @Option(names = "--keep", description = "Keep the run's work folder (broker data, logs) instead of deleting it.")
+  boolean keep;
+
+  @Override
+  public Integer call() throws Exception {
+    long s = seed != null ? seed : new Random().nextLong() & Long.MAX_VALUE;
+    Options o = new Options(s, images, queries, brokers, instances, rate, queryRate, standbys, timeout, datasetPath,
+        keep);
+    Result r = run(ConfigSource.fromEnvironment(), o, System.out);
+    return r.lost() == 0 && r.duplicated() == 0 ? 0 : 1;
+  }
+
+  /** What to run. */
+  record Options(long seed, int images, int queries, int brokers, int instances, double rate, double queryRate,
+                 int standbys, Duration timeout, Path datasetPath, boolean keep) {
+    Options {
+      if (brokers < 3) {
+        throw new ConfigException("--brokers must be at least 3 (one is killed; topics have 3 replicas and "
+            + "min.insync.replicas 2), got " + brokers);
+      }
+      if (instances < 2) {
+        throw new ConfigException("--instances must be at least 2 (one instance of each service is killed), got "
+            + instances);
+      }
+      if (rate <= 0 || queryRate <= 0) {
+        throw new ConfigException("--rate and --query-rate must be positive");
+      }
+    }
+  }
+
+  /** One kill: what, when (seconds since the input started), back when, output resumed when (-1: no output after). */
+  record Kill(String role, long pid, Stage stage, double at, double back, double resumed) {}
+
+  /** What a run found. */
+  record Result(long inputs, long lost, long duplicated, List<Kill> kills, List<ChaosLedger.Row> rows, long seed) {}
+
+  /** A kill to make: the process, the stage it belongs to, and the share of that stage's output at which it fires. */
+  private record Plan(String role, Stage stage, Stage trigger, double at, double restartAfterSeconds) {}
+
+  static Result run(ConfigSource environment, Options o, PrintStream out) throws Exception {
+    out.printf("chaos: seed %d, %d broker nodes, %d instances per service%n", o.seed(), o.brokers(), o.instances());
+    if (environment.get("KAFKA_BOOTSTRAP_SERVERS").isPresent()) {
+      throw new ConfigException("chaos starts its own cluster to kill its nodes; unset KAFKA_BOOTSTRAP_SERVERS");
+    }
+    Path base = environment.path("XMODAL_WORK_DIR", Path.of("work")).toAbsolutePath().normalize();
+    Path dir = base.resolve("chaos").resolve(o.seed() + "-" + System.currentTimeMillis());
+    Map<String, String> overrides = new HashMap<>();
+    overrides.put("XMODAL_WORK_DIR", dir.toString());
+    int ports = Ports.freeSeries(2 * o.brokers(), 1); // node i: broker base + 2(i-1), controller base + 1 + 2(i-1)
+    overrides.put("XMODAL_BROKER_PORT", Integer.toString(ports));
+    overrides.put("XMODAL_CONTROLLER_PORT", Integer.toString(ports + 1));
+    overrides.put("XMODAL_REGISTRY_PORT", Integer.toString(Ports.freePort()));
+    overrides.put("KAFKA_NUM_STANDBY_REPLICAS", Integer.toString(o.standbys()));
+    // a trainer that refits several times during the run (closed forms only: the run measures delivery, not quality)
+    defaults(environment, overrides, Map.of("XMODAL_TRAINER_REFIT_PAIRS", "200", "XMODAL_TRAINER_MIN_PAIRS", "100",
+        "XMODAL_TRAINER_MIN_HELD_OUT", "5", "XMODAL_TRAINER_GRID", "quick", "XMODAL_TRAINER_LEARNED", "false",
+        "XMODAL_TRAINER_REFIT_INTERVAL", "PT20S"));
+    ConfigSource source = environment.with(overrides);
+    Path data = o.datasetPath() != null ? o.datasetPath()
+        : PlatformConfig.from(source).sharedDir().resolve("datasets").resolve("flickr8k");
+    Dataset dev = IngestCommand.loadFlickr8k(data, Split.DEV, o.images());
+    List<Plan> plans = plan(o);
+    long t0 = System.nanoTime();
+    try (ProcessStack stack = ProcessStack.start(source, EnumSet.allOf(Stack.Service.class), o.brokers(),
+        o.instances(), false, w -> out.println("  " + (w.isEmpty() ? "ready" : w)),
+        e -> out.printf("%s  %s%n", LocalTime.now().withNano(0), e))) {
+      out.printf("chaos: cluster and %d service instances up in %.1f s; data in %s%n", 4 * o.instances(),
+          (System.nanoTime() - t0) / 1e9, dir);
+      stack.members().forEach(m -> out.printf("  %-18s pid %d%n", m.role(), m.process().pid()));
+      ChaosLedger ledger = new ChaosLedger();
+      List<String> imageIds = dev.images().stream().map(Dataset.Image::imageId).toList();
+      List<String> captionIds = dev.captions().stream().map(Dataset.Caption::captionId).toList();
+      List<String> queryIds = new ArrayList<>();
+      for (int i = 0; i < o.queries(); i++) {
+        queryIds.add("chaos-" + o.seed() + "-q" + i);
+      }
+      ledger.expect(Stage.INGEST, imageIds);
+      ledger.expect(Stage.INGEST, captionIds);
+      ledger.expect(Stage.ENCODE, imageIds);
+      ledger.expect(Stage.ENCODE, captionIds);
+      ledger.expect(Stage.TRAINER, captionIds);
+      ledger.expect(Stage.QUERY, queryIds);
+      try (Watch watch = Watch.start(stack.config(), stack.topics(), ledger)) {
+        long start = System.nanoTime();
+        Thread publisher = thread("chaos-publish", () -> new DatasetPublisher(stack.config(), stack.topics())
+            .publish(dev, new PrintStream(OutputStream.nullOutputStream()), true, o.rate()));
+        Thread querier = thread("chaos-queries", () -> sendQueries(stack.config(), stack.topics(), dev, queryIds,
+            o.queryRate()));
+        List<Kill> kills = new CopyOnWriteArrayList<>();
+        List<Thread> killers = new ArrayList<>();
+        for (Plan p : plans) {
+          killers.add(thread("chaos-kill-" + p.role(), () -> kill(stack, p, ledger, watch, start, kills, out)));
+        }
+        awaitDelivery(ledger, o.timeout(), start, out);
+        publisher.join();
+        querier.join();
+        for (Thread k : killers) {
+          k.join(Duration.ofMinutes(5).toMillis());
+        }
+        watch.awaitQuiet(Duration.ofSeconds(15), Duration.ofMinutes(2));
+        List<Kill> done = new ArrayList<>(kills);
+        done.replaceAll(k -> new Kill(k.role(), k.pid(), k.stage(), k.at(), k.back(),
+            watch.resumedAfter(k.stage(), start, k.at())));
+        List<ChaosLedger.Row> rows = watch.rows();
+        long inputs = imageIds.size() + captionIds.size() + queryIds.size();
+        long lost = watch.lost();
+        long duplicated = watch.duplicated();
+        print(rows, done, ledger, out);
+        out.printf("chaos: inputs %d lost %d duplicated %d kills %d seed %d%n", inputs, lost, duplicated, done.size(),
+            o.seed());
+        return new Result(inputs, lost, duplicated, done, rows, o.seed());
+      }
+    } finally {
+      if (!o.keep()) {
+        deleteQuietly(dir);
+      }
+    }
+  }
+
+  private static void defaults(ConfigSource environment, Map<String, String> overrides, Map<String, String> values) {
+    values.forEach((k, v) -> {
+      if (environment.get(k).isEmpty()) {
+        overrides.put(k, v);
+      }
+    });
+  }
+
+  /**
+   * The four kills, drawn from the seed: which instance (or node), at what share of its stage's output, and how long
+   * it stays down. A stage is killed while it has work left: encode-stream, mapping-trainer (which pairs the encoded
+   * items) and the broker node by the share of embeddings delivered, query-stream by the share of results.
+   */
+  private static List<Plan> plan(Options o) {
+    Random r = new Random(o.seed());
+    List<Plan> plans = new ArrayList<>();
+    plans.add(new Plan("encode-stream-" + (1 + r.nextInt(o.instances())), Stage.ENCODE, Stage.ENCODE,
+        0.1 + 0.5 * r.nextDouble(), 2 + 4 * r.nextDouble()));
+    plans.add(new Plan("mapping-trainer-" + (1 + r.nextInt(o.instances())), Stage.TRAINER, Stage.ENCODE,
+        0.2 + 0.6 * r.nextDouble(), 2 + 4 * r.nextDouble()));
+    plans.add(new Plan("query-stream-" + (1 + r.nextInt(o.instances())), Stage.QUERY, Stage.QUERY,
+        0.1 + 0.5 * r.nextDouble(), 2 + 4 * r.nextDouble()));
+    plans.add(new Plan("broker-" + (1 + r.nextInt(o.brokers())), null, Stage.ENCODE, 0.1 + 0.6 * r.nextDouble(),
+        4 + 6 * r.nextDouble()));
+    return plans;
+  }
+
+  private static void kill(ProcessStack stack, Plan p, ChaosLedger ledger, Watch watch, long start, List<Kill> kills,
+                           PrintStream out) {
+    try {
+      while (watch.share(p.trigger()) < p.at()) {
+        Thread.sleep(100);
+      }
+      ProcessStack.Member m = stack.member(p.role());
+      long pid = m.process().pid();
+      double at = (System.nanoTime() - start) / 1e9;
+      m.kill();
+      out.printf("%s  chaos: killed %s (pid %d) at %.1f s (%s %.0f%% delivered)%n", LocalTime.now().withNano(0),
+          p.role(), pid, at, p.trigger().label(), 100 * watch.share(p.trigger()));
+      Thread.sleep((long) (p.restartAfterSeconds() * 1000));
+      m.restart();
+      double back = (System.nanoTime() - start) / 1e9;
+      out.printf("%s  chaos: %s back (pid %d) at %.1f s%n", LocalTime.now().withNano(0), p.role(), m.process().pid(),
+          back);
+      kills.add(new Kill(p.role(), pid, p.stage(), at, back, -1));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      out.println("chaos: " + p.role() + ": " + e.getMessage());
+    }
+  }
+
+  /** Waits until every stage delivered every input (the trainer: until encode-stream has), printing progress. */
+  private static void awaitDelivery(ChaosLedger ledger, Duration timeout, long start, PrintStream out)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    long nextReport = 0;
+    while (System.nanoTime() < deadline) {
+      boolean done;
+      String progress;
+      synchronized (ledger) {
+        done = ledger.delivered(Stage.INGEST) == ledger.expected(Stage.INGEST)
+            && ledger.delivered(Stage.ENCODE) == ledger.expected(Stage.ENCODE)
+            && ledger.delivered(Stage.QUERY) == ledger.expected(Stage.QUERY);
+        progress = String.format("ingest %d/%d, embeddings %d/%d, results %d/%d, mapping versions %s",
+            ledger.delivered(Stage.INGEST), ledger.expected(Stage.INGEST), ledger.delivered(Stage.ENCODE),
+            ledger.expected(Stage.ENCODE), ledger.delivered(Stage.QUERY), ledger.expected(Stage.QUERY),
+            ledger.latestVersions());
+      }
+      if (done) {
+        out.printf("chaos: everything delivered at %.1f s (%s)%n", (System.nanoTime() - start) / 1e9, progress);
+        return;
+      }
+      if (System.nanoTime() >= nextReport) {
+        out.printf("%s  chaos: %s%n", LocalTime.now().withNano(0), progress);
+        nextReport = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+      }
+      Thread.sleep(250);
+    }
+    out.printf("chaos: not everything was delivered within %s; counting what was%n", timeout);
+  }
+
+  private static void sendQueries(PlatformConfig config, TopicCatalogue topics, Dataset dev, List<String> ids,
+                                  double perSecond) {
+    Map<String, Object> props = new HashMap<>(config.clientConfig());
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    props.put(ProducerConfig.CLIENT_ID_CONFIG, "xmodal-chaos-queries");
+    try (KafkaProducer<String, Query> producer = new KafkaProducer<>(props, new StringSerializer(),
+        topics.queries().valueSerde().serializer())) {
+      long start = System.nanoTime();
+      for (int i = 0; i < ids.size(); i++) {
+        DatasetPublisher.pace(start, i, perSecond);
+        Dataset.Caption c = dev.captions().get(i % dev.captions().size());
+        Query q = Query.newBuilder().setQueryId(ids.get(i)).setModality(Modality.TEXT).setText(c.text()).setK(10)
+            .setExpectedIds(List.of(c.imageId())).setSentAt(Instant.now()).build();
+        producer.send(new ProducerRecord<>(topics.queries().name(), q.getQueryId(), q));
+      }
+      producer.flush();
+    }
+  }
+
+  private static Thread thread(String name, Runnable body) {
+    Thread t = new Thread(body, name);
+    t.setDaemon(true);
+    t.start();
+    return t;
+  }
+
+  private static void print(List<ChaosLedger.Row> rows, List<Kill> kills, ChaosLedger ledger, PrintStream out) {
+    out.printf("%n%-16s %8s %8s %6s %11s %13s%n", "stage", "inputs", "outputs", "lost", "duplicated", "dead-letters");
+    for (ChaosLedger.Row r : rows) {
+      out.printf("%-16s %8d %8d %6d %11d %13d%s%n", r.stage().label(), r.inputs(), r.outputs(), r.lost(),
+          r.duplicated(), r.deadLetters(), r.stage() == Stage.TRAINER ? "   (pairs in; mapping versions out)" : "");
+    }
+    out.printf("%n%-20s %8s %8s %10s %18s%n", "killed", "pid", "at s", "back s", "output resumed s");
+    for (Kill k : kills) {
+      out.printf("%-20s %8d %8.1f %10.1f %18s%n", k.role(), k.pid(), k.at(), k.back() - k.at(),
+          k.resumed() < 0 ? "no output after" : String.format("%.1f", k.resumed() - k.at()));
+    }
+    out.println("(back: SIGKILL until the restarted process was ready; output resumed: until every output partition "
+        + "of the stage that committed again after the kill had done so; a broker node: every stage's)");
+  }
+
+  private static void deleteQuietly(Path dir) {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(dir)) {
+      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
+        try {
+          Files.deleteIfExists(p);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+    } catch (IOException | UncheckedIOException e) {
+      // a folder left behind is harmless
+    }
+  }
+
+  /**
+   * Reads the output topics (read_committed) in its own thread into the ledger, and remembers when each output
+   * partition committed something (for the recovery times).
+   */
+  static final class Watch implements AutoCloseable {
+    private final ChaosLedger ledger;
+    private final TopicCatalogue topics;
+    private final OutputCursor cursor;
+    private final Thread thread;
+    private final AtomicBoolean stop = new AtomicBoolean();
+    private final Map<TopicPartition, List<Long>> seen = new ConcurrentHashMap<>();
+    private volatile long lastOutputNanos = System.nanoTime();
+    private volatile RuntimeException failure;
+
+    private Watch(PlatformConfig config, TopicCatalogue topics, ChaosLedger ledger) {
+      this.ledger = ledger;
+      this.topics = topics;
+      this.cursor = OutputCursor.start(config, topics, outputTopics(topics), java.util.Set.of());
+      this.thread = new Thread(this::loop, "chaos-watch");
+      thread.setDaemon(true);
+    }
+
+    static Watch start(PlatformConfig config, TopicCatalogue topics, ChaosLedger ledger) {
+      Watch w = new Watch(config, topics, ledger);
+      w.thread.start();
+      return w;
+    }
+
+    private static List<String> outputTopics(TopicCatalogue t) {
+      return List.of(t.images().name(), t.captions().name(), t.imageEmbeddings().name(), t.textEmbeddings().name(),
+          t.mappings().name(), t.results().name(), t.rejected().name());
+    }
+
+    private void loop() {
+      try {
+        while (!stop.get()) {
+          cursor.poll(Duration.ofMillis(200), this::accept);
+        }
+      } catch (RuntimeException e) {
+        failure = e;
+      }
+    }
+
+    private void accept(ConsumerRecord<byte[], byte[]> r) {
+      long now = System.nanoTime();
+      lastOutputNanos = now;
+      seen.computeIfAbsent(new TopicPartition(r.topic(), r.partition()), tp -> new CopyOnWriteArrayList<>()).add(now);
+      String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
+      String topic = r.topic();
+      synchronized (ledger) {
+        if (topic.equals(topics.rejected().name())) {
+          Rejection rej = topics.rejected().valueSerde().deserializer().deserialize(topic, r.value());
+          Stage stage = stageOfInput(rej == null ? "" : rej.getSourceTopic());
+          if (stage != null) {
+            ledger.deadLetter(stage);
+          }
+        } else if (topic.equals(topics.mappings().name())) {
+          MappingModel m = r.value() == null ? null
+              : topics.mappings().valueSerde().deserializer().deserialize(topic, r.value());
+          if (m != null) {
+            ledger.version(key, m.getVersion());
+          }
+        } else if (r.value() != null && key != null) {
+          ledger.output(stageOfOutput(topic), key);
+        }
+      }
+    }
+
+    private Stage stageOfOutput(String topic) {
+      if (topic.equals(topics.images().name()) || topic.equals(topics.captions().name())) {
+        return Stage.INGEST;
+      }
+      if (topic.equals(topics.imageEmbeddings().name()) || topic.equals(topics.textEmbeddings().name())) {
+        return Stage.ENCODE;
+      }
+      return Stage.QUERY;
+    }
+
+    private Stage stageOfInput(String sourceTopic) {
+      if (sourceTopic.equals(topics.imagesRaw().name()) || sourceTopic.equals(topics.captionsRaw().name())) {
+        return Stage.INGEST;
+      }
+      if (sourceTopic.equals(topics.images().name()) || sourceTopic.equals(topics.captions().name())) {
+        return Stage.ENCODE;
+      }
+      if (sourceTopic.equals(topics.queries().name())) {
+        return Stage.QUERY;
+      }
+      return sourceTopic.isEmpty() ? null : Stage.TRAINER;
+    }
+
+    private List<String> outputsOf(Stage stage) {
+      if (stage == null) {
+        return outputTopics(topics);
+      }
+      return switch (stage) {
+        case INGEST -> List.of(topics.images().name(), topics.captions().name());
+        case ENCODE -> List.of(topics.imageEmbeddings().name(), topics.textEmbeddings().name());
+        case TRAINER -> List.of(topics.mappings().name());
+        case QUERY -> List.of(topics.results().name());
+      };
+    }
+
+    /** The share of a stage's expected outputs delivered so far. */
+    double share(Stage stage) {
+      synchronized (ledger) {
+        long expected = ledger.expected(stage);
+        return expected == 0 ? 1 : (double) ledger.delivered(stage) / expected;
+      }
+    }
+
+    /**
+     * Seconds since {@code start} at which every output partition of {@code stage} (null: of every stage) that
+     * committed anything after {@code atSeconds} had done so; -1 if none did.
+     */
+    double resumedAfter(Stage stage, long start, double atSeconds) {
+      long at = start + (long) (atSeconds * 1e9);
+      long latestFirst = -1;
+      for (Map.Entry<TopicPartition, List<Long>> e : seen.entrySet()) {
+        if (!outputsOf(stage).contains(e.getKey().topic()) || e.getKey().topic().equals(topics.rejected().name())) {
+          continue;
+        }
+        long first = e.getValue().stream().filter(t -> t > at).mapToLong(Long::longValue).min().orElse(-1);
+        if (first > latestFirst) {
+          latestFirst = first;
+        }
+      }
+      return latestFirst < 0 ? -1 : (latestFirst - start) / 1e9;
+    }
+
+    /** Waits until nothing new was committed for {@code quiet} (late duplicates would show up meanwhile). */
+    void awaitQuiet(Duration quiet, Duration atMost) throws InterruptedException {
+      long deadline = System.nanoTime() + atMost.toNanos();
+      while (System.nanoTime() < deadline && System.nanoTime() - lastOutputNanos < quiet.toNanos()) {
+        Thread.sleep(250);
+      }
+      if (failure != null) {
+        throw new IllegalStateException("reading the output topics failed: " + failure.getMessage(), failure);
+      }
+    }
+
+    List<ChaosLedger.Row> rows() {
+      synchronized (ledger) {
+        return ledger.rows();
+      }
+    }
+
+    long lost() {
+      synchronized (ledger) {
+        return ledger.lost();
+      }
+    }
+
+    long duplicated() {
+      synchronized (ledger) {
+        return ledger.duplicated();
+      }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      stop.set(true);
+      thread.join(Duration.ofSeconds(10).toMillis());
+      cursor.close();
+    }
+  }
+}
