@@ -156,8 +156,8 @@ final class ChaosCommand implements Callable<Integer> {
     overrides.put("KAFKA_NUM_STANDBY_REPLICAS", Integer.toString(o.standbys()));
     // a trainer that refits several times during the run (closed forms only: the run measures delivery, not quality)
     defaults(environment, overrides, Map.of("XMODAL_TRAINER_REFIT_PAIRS", "200", "XMODAL_TRAINER_MIN_PAIRS", "100",
-        "XMODAL_TRAINER_MIN_HELD_OUT", "5", "XMODAL_TRAINER_GRID", "quick", "XMODAL_TRAINER_LEARNED", "false",
-        "XMODAL_TRAINER_REFIT_INTERVAL", "PT20S"));
+        "XMODAL_TRAINER_MIN_HELD_OUT", "3", "XMODAL_TRAINER_GRID", "quick", "XMODAL_TRAINER_LEARNED", "false",
+        "XMODAL_TRAINER_REFIT_INTERVAL", "20s"));
     ConfigSource source = environment.with(overrides);
     Path data = o.datasetPath() != null ? o.datasetPath()
         : PlatformConfig.from(source).sharedDir().resolve("datasets").resolve("flickr8k");
@@ -194,7 +194,10 @@ final class ChaosCommand implements Callable<Integer> {
         for (Plan p : plans) {
           killers.add(thread("chaos-kill-" + p.role(), () -> kill(stack, p, ledger, watch, start, kills, out)));
         }
+        long trainingPairs = io.xmodal.app.demo.Demo.trainingPairs(dev,
+            io.xmodal.trainer.TrainerConfig.from(source, stack.config()).heldOutPercent());
         awaitDelivery(ledger, o.timeout(), start, out);
+        awaitTrainer(watch, trainingPairs, Duration.ofMinutes(5), start, out);
         publisher.join();
         querier.join();
         for (Thread k : killers) {
@@ -302,6 +305,25 @@ final class ChaosCommand implements Callable<Integer> {
     out.printf("chaos: not everything was delivered within %s; counting what was%n", timeout);
   }
 
+  /**
+   * Waits until the trainer has published a version fitted on every training pair (it refits on an interval, and a
+   * quality gate may refuse a candidate, so this is bounded), so that its kill is followed by its own recovery.
+   */
+  private static void awaitTrainer(Watch watch, long trainingPairs, Duration atMost, long start, PrintStream out)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + atMost.toNanos();
+    while (watch.maxPairsUsed() < trainingPairs && System.nanoTime() < deadline) {
+      Thread.sleep(250);
+    }
+    if (watch.maxPairsUsed() >= trainingPairs) {
+      out.printf("chaos: the trainer published a version fitted on all %d training pairs at %.1f s%n", trainingPairs,
+          (System.nanoTime() - start) / 1e9);
+    } else {
+      out.printf("chaos: no version fitted on all %d training pairs within %s of the rest (the most: %d; a refit "
+          + "refused by the quality gate publishes nothing)%n", trainingPairs, atMost, watch.maxPairsUsed());
+    }
+  }
+
   private static void sendQueries(PlatformConfig config, TopicCatalogue topics, Dataset dev, List<String> ids,
                                   double perSecond) {
     Map<String, Object> props = new HashMap<>(config.clientConfig());
@@ -340,8 +362,9 @@ final class ChaosCommand implements Callable<Integer> {
       out.printf("%-20s %8d %8.1f %10.1f %18s%n", k.role(), k.pid(), k.at(), k.back() - k.at(),
           k.resumed() < 0 ? "no output after" : String.format("%.1f", k.resumed() - k.at()));
     }
-    out.println("(back: SIGKILL until the restarted process was ready; output resumed: until every output partition "
-        + "of the stage that committed again after the kill had done so; a broker node: every stage's)");
+    out.println("(back: from SIGKILL until the restarted process was ready; output resumed: until every output "
+        + "partition of the stage that committed again after the kill had done so: for mapping-trainer its next "
+        + "version, for a broker node the outputs of ingest, encode-stream and query-stream)");
   }
 
   private static void deleteQuietly(Path dir) {
@@ -373,6 +396,7 @@ final class ChaosCommand implements Callable<Integer> {
     private final AtomicBoolean stop = new AtomicBoolean();
     private final Map<TopicPartition, List<Long>> seen = new ConcurrentHashMap<>();
     private volatile long lastOutputNanos = System.nanoTime();
+    private volatile long maxPairsUsed;
     private volatile RuntimeException failure;
 
     private Watch(PlatformConfig config, TopicCatalogue topics, ChaosLedger ledger) {
@@ -422,6 +446,7 @@ final class ChaosCommand implements Callable<Integer> {
               : topics.mappings().valueSerde().deserializer().deserialize(topic, r.value());
           if (m != null) {
             ledger.version(key, m.getVersion());
+            maxPairsUsed = Math.max(maxPairsUsed, m.getPairsUsed());
           }
         } else if (r.value() != null && key != null) {
           ledger.output(stageOfOutput(topic), key);
@@ -454,7 +479,9 @@ final class ChaosCommand implements Callable<Integer> {
 
     private List<String> outputsOf(Stage stage) {
       if (stage == null) {
-        return outputTopics(topics);
+        // a broker node: the stages whose output flows all along (the trainer's versions come only with refits)
+        return List.of(topics.images().name(), topics.captions().name(), topics.imageEmbeddings().name(),
+            topics.textEmbeddings().name(), topics.results().name());
       }
       return switch (stage) {
         case INGEST -> List.of(topics.images().name(), topics.captions().name());
@@ -462,6 +489,11 @@ final class ChaosCommand implements Callable<Integer> {
         case TRAINER -> List.of(topics.mappings().name());
         case QUERY -> List.of(topics.results().name());
       };
+    }
+
+    /** The most training pairs a committed mapping version was fitted on. */
+    long maxPairsUsed() {
+      return maxPairsUsed;
     }
 
     /** The share of a stage's expected outputs delivered so far. */
