@@ -44,6 +44,11 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
 
   private static final Logger LOG = LoggerFactory.getLogger(FitProcessor.class);
   static final String LAST_VERSION = "last-published-version";
+  /**
+   * Changes to the pairs (added, replaced, deleted) that no completed refit has covered yet: kept in the changelogged
+   * state, so that a task that moves, or restarts after a crash in the middle of a refit, still refits them.
+   */
+  static final String PENDING = "changes-since-last-fit";
 
   private final TrainerConfig config;
   private final String pairsStore;
@@ -59,7 +64,10 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
   private KeyValueStore<String, Long> state;
   private KeyValueStore<String, MappingModel> live;
   private final Map<String, Group> groups = new HashMap<>();
+  /** Changes not covered by a completed refit (persisted under {@link #PENDING}). */
   private long newPairs;
+  /** How many of {@link #newPairs} the refit in flight covers. */
+  private long fitCovers;
   private long refusedPairs;
   private long lastFitAt;
   private boolean fitting;
@@ -93,6 +101,12 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
       }
     }
     groups.values().forEach(g -> g.set().flush());
+    Long pending = state.get(PENDING);
+    newPairs = pending == null ? 0 : pending;
+    if (newPairs > 0) {
+      LOG.info("task {}: {} changes to the pairs since the last completed refit (it moved here, or its last refit "
+          + "was cut short); a refit follows", context.taskId(), newPairs);
+    }
     if (n > 0) {
       LOG.info("task {}: rebuilt the statistics of {} pairs in {} ms", context.taskId(), n,
           (System.nanoTime() - t0) / 1_000_000);
@@ -112,7 +126,7 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
       if (old != null) {
         forget(old);
         pairs.delete(record.key());
-        newPairs++;
+        changed();
       }
       return;
     }
@@ -128,7 +142,12 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
     }
     pairs.put(record.key(), pair);
     take(pair);
+    changed();
+  }
+
+  private void changed() {
     newPairs++;
+    state.put(PENDING, newPairs);
   }
 
   private void forget(PairOp old) {
@@ -150,6 +169,10 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
     if (result != null) {
       fitting = false;
       publish(result, timestamp);
+      // in the same transaction as the version it published (if any): the changes it covered are done
+      newPairs -= fitCovers;
+      fitCovers = 0;
+      state.put(PENDING, newPairs);
     }
     if (!fitting) {
       Map.Entry<String, Group> largest = groups.entrySet().stream()
@@ -180,7 +203,7 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
         && EncoderKeys.of(liveModel.getTextEncoder()).equals(EncoderKeys.of(g.text()))
         && EncoderKeys.of(liveModel.getImageEncoder()).equals(EncoderKeys.of(g.image()));
     MappingModel comparable = sameEncoders ? liveModel : null;
-    newPairs = 0;
+    fitCovers = newPairs;
     lastFitAt = timestamp;
     fitting = true;
     LOG.info("refitting on {} training pairs, scoring on {} held-out images ({} captions)", input.stats().count(),
