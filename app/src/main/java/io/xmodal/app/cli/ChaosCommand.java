@@ -187,8 +187,12 @@ final class ChaosCommand implements Callable<Integer> {
         long start = System.nanoTime();
         Thread publisher = thread("chaos-publish", () -> new DatasetPublisher(stack.config(), stack.topics())
             .publish(dev, new PrintStream(OutputStream.nullOutputStream()), true, o.rate()));
-        Thread querier = thread("chaos-queries", () -> sendQueries(stack.config(), stack.topics(), dev, queryIds,
-            o.queryRate()));
+        // the queries start once a mapping is live (or every embedding is in), so that they exercise the search
+        Thread querier = thread("chaos-queries", () -> {
+          watch.awaitFirstVersion(ledger, o.timeout());
+          out.printf("%s  chaos: sending %d queries%n", LocalTime.now().withNano(0), queryIds.size());
+          sendQueries(stack.config(), stack.topics(), dev, queryIds, o.queryRate());
+        });
         List<Kill> kills = new CopyOnWriteArrayList<>();
         List<Thread> killers = new ArrayList<>();
         for (Plan p : plans) {
@@ -212,6 +216,9 @@ final class ChaosCommand implements Callable<Integer> {
         long lost = watch.lost();
         long duplicated = watch.duplicated();
         print(rows, done, ledger, out);
+        long[] ae = watch.answeredAndErrors();
+        out.printf("query results: %d answered with a mapping, %d with an error (e.g. no mapping live yet)%n", ae[0],
+            ae[1]);
         out.printf("chaos: inputs %d lost %d duplicated %d kills %d seed %d%n", inputs, lost, duplicated, done.size(),
             o.seed());
         return new Result(inputs, lost, duplicated, done, rows, o.seed());
@@ -397,6 +404,8 @@ final class ChaosCommand implements Callable<Integer> {
     private final Map<TopicPartition, List<Long>> seen = new ConcurrentHashMap<>();
     private volatile long lastOutputNanos = System.nanoTime();
     private volatile long maxPairsUsed;
+    private long answered;
+    private long errors;
     private volatile RuntimeException failure;
 
     private Watch(PlatformConfig config, TopicCatalogue topics, ChaosLedger ledger) {
@@ -450,6 +459,15 @@ final class ChaosCommand implements Callable<Integer> {
           }
         } else if (r.value() != null && key != null) {
           ledger.output(stageOfOutput(topic), key);
+          if (topic.equals(topics.results().name())) {
+            io.xmodal.schemas.QueryResult result = topics.results().valueSerde().deserializer().deserialize(topic,
+                r.value());
+            if (result != null && result.getError() != null) {
+              errors++;
+            } else {
+              answered++;
+            }
+          }
         }
       }
     }
@@ -489,6 +507,31 @@ final class ChaosCommand implements Callable<Integer> {
         case TRAINER -> List.of(topics.mappings().name());
         case QUERY -> List.of(topics.results().name());
       };
+    }
+
+    /** Waits until a mapping version is committed, or every embedding is, or {@code atMost} passed. */
+    void awaitFirstVersion(ChaosLedger ledger, Duration atMost) {
+      long deadline = System.nanoTime() + atMost.toNanos();
+      try {
+        while (System.nanoTime() < deadline) {
+          synchronized (ledger) {
+            if (!ledger.latestVersions().isEmpty()
+                || ledger.delivered(Stage.ENCODE) == ledger.expected(Stage.ENCODE)) {
+              return;
+            }
+          }
+          Thread.sleep(250);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    /** Results that carried hits (answered with a mapping), and results that carried an error. */
+    long[] answeredAndErrors() {
+      synchronized (ledger) {
+        return new long[] {answered, errors};
+      }
     }
 
     /** The most training pairs a committed mapping version was fitted on. */
