@@ -172,8 +172,8 @@ public final class ProjectedGallery {
   }
 
   /**
-   * Projects the pending rows (only those) from their raw vectors, into a buffer that doubles when full; their
-   * penalties likewise. A row whose vector is no longer in the store leaves the gallery (its removal is on its way
+   * Projects the pending rows (only those) from their raw vectors, into a buffer that grows by an eighth when full;
+   * their penalties likewise. A row whose vector is no longer in the store leaves the gallery (its removal is on its way
    * through the change log too).
    */
   private void ensureProjected(GalleryIndex.RawVectors vectors) {
@@ -204,7 +204,9 @@ public final class ProjectedGallery {
     INDArray z = images ? map.projectImages(x) : map.projectText(x);
     float[] p = map.hubness().penalties(z, references);
     if (buffer == null || buffer.rows() < ids.size()) {
-      int capacity = Math.max(1024, Integer.highestOneBit(Math.max(1, ids.size())) * 2);
+      // an eighth of headroom, not a doubling: the matrix is the gallery's memory, and a copy per 1/8 growth costs
+      // at most 8 row copies per added row
+      int capacity = Math.max(1024, ids.size() + ids.size() / 8);
       INDArray grown = Nd4j.zeros(DataType.FLOAT, capacity, z.columns());
       if (buffer != null) {
         grown.get(NDArrayIndex.interval(0, buffer.rows()), NDArrayIndex.all()).assign(buffer);
