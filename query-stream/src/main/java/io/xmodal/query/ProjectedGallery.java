@@ -26,6 +26,10 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  */
 public final class ProjectedGallery {
 
+  private static final java.util.Comparator<Map.Entry<String, Float>> BEST_FIRST =
+      java.util.Comparator.<Map.Entry<String, Float>, Float>comparing(Map.Entry::getValue,
+          java.util.Comparator.reverseOrder()).thenComparing(Map.Entry::getKey);
+
   private final GalleryIndex index;
   private final CrossModalMap map;
   private final boolean images;
@@ -109,7 +113,8 @@ public final class ProjectedGallery {
     pending.add(row);
   }
 
-  synchronized int size() {
+  /** Rows (items) in the gallery now. */
+  public synchronized int size() {
     return ids.size();
   }
 
@@ -166,6 +171,7 @@ public final class ProjectedGallery {
           hits.add(Map.entry(ids.get(j), row[j]));
         }
       }
+      hits.sort(BEST_FIRST); // equal scores (duplicate items) by id: the order a sharded search's merge gives them
       out.add(hits);
     }
     return out;

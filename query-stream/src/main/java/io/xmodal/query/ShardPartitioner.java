@@ -17,7 +17,7 @@ import org.apache.kafka.streams.processor.StreamPartitioner;
  * partitions as the request was scattered to (the embeddings topics'): otherwise a shard would be missed or searched
  * twice, so it refuses to send.
  */
-final class ShardPartitioner implements StreamPartitioner<String, ShardRequest> {
+public final class ShardPartitioner implements StreamPartitioner<String, ShardRequest> {
 
   @Override
   public Optional<Set<Integer>> partitions(String topic, String key, ShardRequest request, int numPartitions) {
@@ -32,7 +32,7 @@ final class ShardPartitioner implements StreamPartitioner<String, ShardRequest> 
   }
 
   /** The partition a producer's default partitioner gives a String key. */
-  static int partitionOf(String id, int partitions) {
+  public static int partitionOf(String id, int partitions) {
     return Utils.toPositive(Utils.murmur2(id.getBytes(StandardCharsets.UTF_8))) % partitions;
   }
 }
