@@ -40,8 +40,8 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The sharded search equals the single-index search: on the Flickr8k dev split's real embeddings (the encoders of
- * query-stream, through the evaluation's embedding cache: {@code -Dxmodal.embedding.cache=DIR} reuses one, otherwise
- * the split is encoded first, a few minutes), the gallery is split into 1, 2 and 4 partitions by the partitioner of the
+ * query-stream, through the evaluation's embedding cache: {@code -Dxmodal.embedding.cache=DIR}, or
+ * {@code XMODAL_WORK_DIR/cache/embeddings}, reuses one; otherwise the split is encoded first), the gallery is split into 1, 2 and 4 partitions by the partitioner of the
  * embeddings topics, each partition searched by its own {@link ProjectedGallery} as a shard task does, and the partials
  * merged by {@link ShardMerge} as the gather does. Every query's top-10 must be the single index's: the same ids in
  * the same order and the same scores to float rounding, text→image and image→text, with and without the hubness
@@ -59,7 +59,10 @@ class ShardedSearchEqualityTest {
 
   @BeforeAll
   static void embedTheDevSplit() {
-    Path cacheDir = Path.of(System.getProperty("xmodal.embedding.cache", work.resolve("cache").toString()));
+    // the evaluation's cache (as 'xmodal eval' fills it under XMODAL_WORK_DIR), else encoded here (about 2 minutes)
+    String workDir = System.getenv("XMODAL_WORK_DIR");
+    Path cacheDir = Path.of(System.getProperty("xmodal.embedding.cache", workDir != null
+        ? Path.of(workDir, "cache", "embeddings").toString() : work.resolve("cache").toString()));
     EncoderSettings settings = EncoderSettings.from(name -> java.util.Optional.ofNullable(
         name.equals("XMODAL_DEVICE") ? "cpu" : null), IngestTestImages.sharedDir(), work);
     Dataset data = Flickr8k.load(IngestTestImages.flickr8k(), Split.DEV, 0);
