@@ -4,7 +4,6 @@ import io.xmodal.mapping.CrossModalMap;
 import io.xmodal.mapping.TopK;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
