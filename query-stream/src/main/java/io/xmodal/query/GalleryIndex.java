@@ -79,6 +79,23 @@ public final class GalleryIndex {
   private final Map<String, String> encoderKeys = new HashMap<>();
   /** The projected galleries of the instance's tasks, keyed by mapping name and version, least recently used first. */
   private final LinkedHashMap<String, ProjectedGallery> projections = new LinkedHashMap<>(8, 0.75f, true);
+  /** When each projection was last asked for ({@link System#nanoTime()}). */
+  private final Map<String, Long> lastUsed = new HashMap<>();
+  /** Sharded mode: a newer version does not drop the older ones at once (a query pinned to one may still come). */
+  private final boolean keepsOlderVersions;
+
+  /** An index whose projections of a mapping's older versions go as soon as a newer one is made (replicated mode). */
+  public GalleryIndex() {
+    this(false);
+  }
+
+  /**
+   * @param keepsOlderVersions true for a gallery partition (sharded mode): an older version's projection stays until
+   *                           {@link #dropIdle} finds it unused, so a query pinned to it is still answered with it
+   */
+  GalleryIndex(boolean keepsOlderVersions) {
+    this.keepsOlderVersions = keepsOlderVersions;
+  }
 
   /**
    * A query task starts using the index. The first one fills it from {@code contents}; writes of the global thread
@@ -101,6 +118,7 @@ public final class GalleryIndex {
       items.clear();
       encoderKeys.clear();
       projections.clear();
+      lastUsed.clear();
       base += log.size();
       log.clear();
     }
@@ -159,21 +177,50 @@ public final class GalleryIndex {
     String key = mapping + "\u0000" + version;
     ProjectedGallery p = projections.get(key);
     if (p != null) {
+      lastUsed.put(key, System.nanoTime());
       return p;
     }
     p = make.get();
     if (holders == 0) {
       return p; // a task that is not holding the index (a benchmark, a test) keeps its own
     }
-    projections.keySet().removeIf(k -> {
-      int cut = k.lastIndexOf('\u0000');
-      return k.substring(0, cut).equals(mapping) && Long.parseLong(k.substring(cut + 1)) < version;
-    });
-    projections.put(key, p);
-    while (projections.size() > MAX_PROJECTIONS) {
-      projections.remove(projections.keySet().iterator().next());
+    if (!keepsOlderVersions) {
+      projections.keySet().removeIf(k -> mappingOf(k).equals(mapping) && versionOf(k) < version);
     }
+    projections.put(key, p);
+    lastUsed.put(key, System.nanoTime());
+    while (projections.size() > MAX_PROJECTIONS) {
+      String eldest = projections.keySet().iterator().next();
+      projections.remove(eldest);
+      lastUsed.remove(eldest);
+    }
+    lastUsed.keySet().retainAll(projections.keySet());
     return p;
+  }
+
+  /**
+   * Drops the projections of every mapping's older versions not asked for in the last {@code idleNanos} (the newest
+   * version of each mapping stays): after a swap, the older matrix stays only while queries pinned to it still come.
+   *
+   * @return how many were dropped
+   */
+  synchronized int dropIdle(long idleNanos) {
+    Map<String, Long> newest = new HashMap<>();
+    projections.keySet().forEach(k -> newest.merge(mappingOf(k), versionOf(k), Math::max));
+    long now = System.nanoTime();
+    int before = projections.size();
+    projections.keySet().removeIf(k -> versionOf(k) < newest.get(mappingOf(k))
+        && now - lastUsed.getOrDefault(k, 0L) > idleNanos);
+    lastUsed.keySet().retainAll(projections.keySet());
+    return before - projections.size();
+  }
+
+  private static String mappingOf(String key) {
+    return key.substring(0, key.lastIndexOf('\u0000'));
+  }
+
+  private static long versionOf(String key) {
+    return Long.parseLong(key.substring(key.lastIndexOf('\u0000') + 1));
   }
 
   /** Projected galleries kept now. */

@@ -1,31 +1,39 @@
 package io.xmodal.query;
 
 import io.xmodal.schemas.Embedding;
+import java.util.function.Function;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * The processor of a global embeddings store: writes the store and tells the instance's {@link GalleryIndex} (which
- * follows only while a query task holds it); a tombstone deletes the item from both. Kafka Streams never closes a
- * global processor (and builds a second one to replay a restore), so the index's life is its holders', not this
- * processor's.
+ * The processor of an embeddings store: writes the store and tells its {@link GalleryIndex} (which follows only while
+ * a query task holds it); a tombstone deletes the item from both. Replicated mode: a global store and the instance's
+ * index; Kafka Streams never closes a global processor (and builds a second one to replay a restore), so the index's
+ * life is its holders', not this processor's. Sharded mode: a gallery partition's read-only store (its changelog is
+ * the embeddings topic itself) and the index of its task.
  */
 final class GalleryUpdater implements Processor<String, Embedding, Void, Void> {
 
   private final String storeName;
-  private final GalleryIndex index;
+  private final Function<ProcessorContext<Void, Void>, GalleryIndex> indexOf;
+  private GalleryIndex index;
   private KeyValueStore<String, Embedding> store;
 
   GalleryUpdater(String storeName, GalleryIndex index) {
+    this(storeName, context -> index);
+  }
+
+  GalleryUpdater(String storeName, Function<ProcessorContext<Void, Void>, GalleryIndex> indexOf) {
     this.storeName = storeName;
-    this.index = index;
+    this.indexOf = indexOf;
   }
 
   @Override
   public void init(ProcessorContext<Void, Void> context) {
     store = context.getStateStore(storeName);
+    index = indexOf.apply(context);
   }
 
   @Override

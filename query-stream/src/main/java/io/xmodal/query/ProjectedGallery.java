@@ -4,7 +4,6 @@ import io.xmodal.mapping.CrossModalMap;
 import io.xmodal.mapping.TopK;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +25,13 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  */
 public final class ProjectedGallery {
 
+  /** Rows projected at a time. */
+  static final int CHUNK = 8192;
+
+  private static final java.util.Comparator<Map.Entry<String, Float>> BEST_FIRST =
+      java.util.Comparator.<Map.Entry<String, Float>, Float>comparing(Map.Entry::getValue,
+          java.util.Comparator.reverseOrder()).thenComparing(Map.Entry::getKey);
+
   private final GalleryIndex index;
   private final CrossModalMap map;
   private final boolean images;
@@ -34,7 +40,7 @@ public final class ProjectedGallery {
   private final List<String> ids = new ArrayList<>();
   /** Each row's source (the strings are the index's items'), for the source filter. */
   private final List<String> sources = new ArrayList<>();
-  private final Map<String, Integer> rowOf = new HashMap<>();
+  private final RowIndex rowOf = new RowIndex(ids);
   /** Rows added or replaced since the last projection. */
   private final Set<Integer> pending = new LinkedHashSet<>();
   private INDArray buffer;
@@ -100,16 +106,25 @@ public final class ProjectedGallery {
     Integer row = rowOf.get(item.id());
     if (row == null) {
       row = ids.size();
-      rowOf.put(item.id(), row);
       ids.add(item.id());
       sources.add(item.source());
+      rowOf.put(item.id(), row);
     } else {
       sources.set(row, item.source());
     }
     pending.add(row);
   }
 
-  synchronized int size() {
+  /**
+   * Bytes of the off-heap matrix and the penalties as allocated (capacity, headroom included): the part of the
+   * gallery's memory a heap measurement does not see.
+   */
+  public synchronized long allocatedBytes() {
+    return (buffer == null ? 0 : buffer.data().length() * buffer.data().getElementSize()) + 4L * penalties.length;
+  }
+
+  /** Rows (items) in the gallery now. */
+  public synchronized int size() {
     return ids.size();
   }
 
@@ -129,7 +144,7 @@ public final class ProjectedGallery {
       rowOf.put(moved, row);
       if (lastPending) {
         pending.add(row);
-      } else {
+      } else if (buffer != null) {
         buffer.putRow(row, buffer.getRow(last));
         penalties[row] = penalties[last];
       }
@@ -166,13 +181,16 @@ public final class ProjectedGallery {
           hits.add(Map.entry(ids.get(j), row[j]));
         }
       }
+      hits.sort(BEST_FIRST); // equal scores (duplicate items) by id: the order a sharded search's merge gives them
       out.add(hits);
     }
     return out;
   }
 
   /**
-   * Projects the pending rows (only those) from their raw vectors, into a buffer that doubles when full; their
+   * Projects the pending rows (only those) from their raw vectors, a chunk of {@link #CHUNK} rows at a time (a restart
+   * or a new mapping version projects the whole gallery: its raw vectors are never all in memory at once), into a
+   * matrix that grows to exactly its rows for such a bulk load, and by an eighth for a trickle of new items; their
    * penalties likewise. A row whose vector is no longer in the store leaves the gallery (its removal is on its way
    * through the change log too).
    */
@@ -180,42 +198,52 @@ public final class ProjectedGallery {
     if (pending.isEmpty()) {
       return;
     }
-    Map<String, float[]> found = new HashMap<>();
-    List<String> gone = new ArrayList<>();
-    for (int row : pending) {
-      String id = ids.get(row);
-      float[] v = vectors.vector(id);
-      if (v == null) {
-        gone.add(id);
-      } else {
-        found.put(id, v);
-      }
-    }
-    gone.forEach(this::removeRow); // while still pending: a row moved into a removed one's place stays pending
-    if (pending.isEmpty()) {
-      return;
-    }
     int[] rows = pending.stream().mapToInt(Integer::intValue).toArray();
-    float[][] raw = new float[rows.length][];
-    for (int i = 0; i < rows.length; i++) {
-      raw[i] = found.get(ids.get(rows[i]));
-    }
-    INDArray x = Nd4j.create(raw).castTo(DataType.FLOAT);
-    INDArray z = images ? map.projectImages(x) : map.projectText(x);
-    float[] p = map.hubness().penalties(z, references);
-    if (buffer == null || buffer.rows() < ids.size()) {
-      int capacity = Math.max(1024, Integer.highestOneBit(Math.max(1, ids.size())) * 2);
-      INDArray grown = Nd4j.zeros(DataType.FLOAT, capacity, z.columns());
-      if (buffer != null) {
-        grown.get(NDArrayIndex.interval(0, buffer.rows()), NDArrayIndex.all()).assign(buffer);
+    List<String> gone = new ArrayList<>();
+    for (int from = 0; from < rows.length; from += CHUNK) {
+      List<Integer> found = new ArrayList<>();
+      List<float[]> raw = new ArrayList<>();
+      for (int i = from; i < Math.min(rows.length, from + CHUNK); i++) {
+        float[] v = vectors.vector(ids.get(rows[i]));
+        if (v == null) {
+          gone.add(ids.get(rows[i]));
+        } else {
+          found.add(rows[i]);
+          raw.add(v);
+        }
       }
-      buffer = grown;
-      penalties = Arrays.copyOf(penalties, capacity);
-    }
-    for (int i = 0; i < rows.length; i++) {
-      buffer.putRow(rows[i], z.getRow(i));
-      penalties[rows[i]] = p[i];
+      if (raw.isEmpty()) {
+        continue;
+      }
+      INDArray x = Nd4j.create(raw.toArray(float[][]::new)).castTo(DataType.FLOAT);
+      INDArray z = images ? map.projectImages(x) : map.projectText(x);
+      float[] p = map.hubness().penalties(z, references);
+      ensureCapacity(z.columns(), rows.length);
+      for (int i = 0; i < found.size(); i++) {
+        buffer.putRow(found.get(i), z.getRow(i));
+        penalties[found.get(i)] = p[i];
+      }
     }
     pending.clear();
+    gone.forEach(this::removeRow); // every row is projected now: a row moved into a removed one's place brings its own
   }
+
+  /**
+   * Room for every row: exactly the rows when {@code adding} is a bulk load (an eighth of the gallery or more: the
+   * matrix is the gallery's memory), otherwise an eighth of headroom, so a copy costs at most 8 row copies per added
+   * row.
+   */
+  private void ensureCapacity(int columns, int adding) {
+    if (buffer != null && buffer.rows() >= ids.size()) {
+      return;
+    }
+    int capacity = adding >= ids.size() / 8 ? ids.size() : Math.max(1024, ids.size() + ids.size() / 8);
+    INDArray grown = Nd4j.zeros(DataType.FLOAT, capacity, columns);
+    if (buffer != null) {
+      grown.get(NDArrayIndex.interval(0, buffer.rows()), NDArrayIndex.all()).assign(buffer);
+    }
+    buffer = grown;
+    penalties = Arrays.copyOf(penalties, capacity);
+  }
+
 }

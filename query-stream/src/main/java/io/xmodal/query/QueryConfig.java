@@ -22,9 +22,16 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param encoders        the same encoders as encode-stream (a query is encoded like the gallery was)
  * @param dlqPayloadCap   bytes of a refused query kept in its dead letter
  * @param metricsInterval {@code XMODAL_METRICS_INTERVAL}: the window of QPS, latency percentiles and online recall
+ * @param mode            {@code XMODAL_QUERY_MODE}: replicated (default) or sharded galleries
+ * @param gatherTimeout   {@code XMODAL_QUERY_GATHER_TIMEOUT} (sharded): how long the gather waits for every partition
+ *                        before it answers with those it has, marked partial; default 30s (longer than a failover:
+ *                        the 15 s session timeout, a rebalance and a standby's catch-up)
+ * @param standbyReplicas {@code XMODAL_QUERY_STANDBY_REPLICAS} (sharded): standby copies of each gallery partition on
+ *                        other instances, default 1
  */
 public record QueryConfig(String applicationId, int batchSize, Duration maxWait, int maxK, EncoderSettings encoders,
-                          int dlqPayloadCap, Duration metricsInterval) {
+                          int dlqPayloadCap, Duration metricsInterval, QueryMode mode, Duration gatherTimeout,
+                          int standbyReplicas) {
 
   public static QueryConfig from(ConfigSource source, PlatformConfig platform) {
     EncoderSettings encoders;
@@ -40,13 +47,36 @@ public record QueryConfig(String applicationId, int batchSize, Duration maxWait,
         source.positiveInt("XMODAL_QUERY_MAX_K", 100),
         encoders,
         source.positiveInt("XMODAL_DLQ_PAYLOAD_CAP", RejectionFactory.DEFAULT_PAYLOAD_CAP),
-        platform.metricsInterval());
+        platform.metricsInterval(),
+        source.enumValue("XMODAL_QUERY_MODE", QueryMode.class, QueryMode.REPLICATED),
+        source.duration("XMODAL_QUERY_GATHER_TIMEOUT", Duration.ofSeconds(30)),
+        standbys(source.integer("XMODAL_QUERY_STANDBY_REPLICAS", 1)));
   }
 
-  /** The platform's streams properties, polling often enough for the short batching wait. */
+  private static int standbys(int n) {
+    if (n < 0) {
+      throw new ConfigException("XMODAL_QUERY_STANDBY_REPLICAS must be 0 or more, got " + n);
+    }
+    return n;
+  }
+
+  /** The same settings in another mode (tests, the benchmark). */
+  public QueryConfig withMode(QueryMode m, Duration timeout) {
+    return new QueryConfig(applicationId, batchSize, maxWait, maxK, encoders, dlqPayloadCap, metricsInterval, m,
+        timeout, standbyReplicas);
+  }
+
+  /**
+   * The platform's streams properties, polling often enough for the short batching wait; sharded, with standby copies
+   * of the gallery partitions ({@code KAFKA_NUM_STANDBY_REPLICAS} still wins).
+   */
   public Properties streamsProperties(PlatformConfig platform, TopicCatalogue topics) {
-    return StreamsSettings.properties(platform, applicationId, topics, dlqPayloadCap,
-        Map.of(StreamsConfig.POLL_MS_CONFIG, Math.max(5, maxWait.toMillis() / 2)));
+    Map<String, Object> defaults = new java.util.HashMap<>();
+    defaults.put(StreamsConfig.POLL_MS_CONFIG, Math.max(5, maxWait.toMillis() / 2));
+    if (mode == QueryMode.SHARDED) {
+      defaults.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, standbyReplicas);
+    }
+    return StreamsSettings.properties(platform, applicationId, topics, dlqPayloadCap, defaults);
   }
 
 }

@@ -151,27 +151,7 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
   }
 
   private String validate(Query q) {
-    int inputs = (q.getText() != null ? 1 : 0) + (q.getImageBytes() != null ? 1 : 0)
-        + (q.getExistingId() != null ? 1 : 0);
-    if (q.getQueryId() == null || q.getQueryId().isBlank()) {
-      return "queryId is missing";
-    }
-    if (inputs != 1) {
-      return "a query needs exactly one of text, imageBytes or existingId; it has " + inputs;
-    }
-    if (q.getModality() == Modality.TEXT && q.getImageBytes() != null) {
-      return "a TEXT query cannot carry imageBytes";
-    }
-    if (q.getModality() == Modality.IMAGE && q.getText() != null) {
-      return "an IMAGE query cannot carry text";
-    }
-    if (q.getText() != null && q.getText().isBlank()) {
-      return "the query text is empty";
-    }
-    if (q.getK() < 1 || q.getK() > config.maxK()) {
-      return "k must be between 1 and " + config.maxK() + " (XMODAL_QUERY_MAX_K), got " + q.getK();
-    }
-    return null;
+    return QueryChecks.problem(q, config.maxK());
   }
 
   private void answer(List<Query> group, long timestamp) {

@@ -26,7 +26,10 @@ public final class QueryService implements ServiceDefinition<QueryConfig> {
                                   SharedResources shared) {
     SharedResources.Handle<Encoders> encoders = shared.acquire(config.encoders(),
         () -> Encoders.load(config.encoders()));
-    return new ServiceAssembly(name(), QueryTopology.buildTopology(config, topics, encoders.get()),
+    var topology = config.mode() == QueryMode.SHARDED
+        ? ShardedQueryTopology.buildTopology(config, topics, encoders.get())
+        : QueryTopology.buildTopology(config, topics, encoders.get());
+    return new ServiceAssembly(name(), topology,
         config.streamsProperties(platform, topics), encoders);
   }
 }

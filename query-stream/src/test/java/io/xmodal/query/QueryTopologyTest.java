@@ -80,6 +80,10 @@ class QueryTopologyTest {
 
   @BeforeAll
   static void encodeSomeDevData() throws Exception {
+    // another test class may have filled them already (ShardedQueryTopologyTest reuses this data)
+    for (List<?> l : List.of(imageIds, imageVectors, captionIds, captionImage, captionTexts, captionVectors)) {
+      l.clear();
+    }
     ConfigSource source = ConfigSource.of(Map.of("XMODAL_WORK_DIR", work.toString(), "KAFKA_BOOTSTRAP_SERVERS",
         "ttd:9092", "XMODAL_SHARED_DIR", SHARED.toString(), "XMODAL_DEVICE", "cpu", "XMODAL_QUERY_BATCH_SIZE", "4",
         "XMODAL_QUERY_MAX_WAIT", "50ms", "XMODAL_METRICS_INTERVAL", "10s"));

@@ -30,7 +30,7 @@ final class SchemaDirectory {
     while (!pending.isEmpty()) {
       Path file = pending.removeFirst();
       Schema.Parser parser = new Schema.Parser();
-      parser.addTypes(known.values());
+      parser.addTypes(named(known.values()));
       try {
         Schema schema = parser.parse(Files.readString(file));
         known.put(schema.getFullName(), schema);
@@ -46,5 +46,27 @@ final class SchemaDirectory {
       }
     }
     return known;
+  }
+
+  /** The schemas and every named type inside them (a record nested in a field, e.g. QueryResult's Hit). */
+  private static java.util.Collection<Schema> named(java.util.Collection<Schema> schemas) {
+    Map<String, Schema> out = new LinkedHashMap<>();
+    schemas.forEach(s -> collect(s, out));
+    return out.values();
+  }
+
+  private static void collect(Schema s, Map<String, Schema> out) {
+    switch (s.getType()) {
+      case RECORD -> {
+        if (out.putIfAbsent(s.getFullName(), s) == null) {
+          s.getFields().forEach(f -> collect(f.schema(), out));
+        }
+      }
+      case ENUM, FIXED -> out.putIfAbsent(s.getFullName(), s);
+      case ARRAY -> collect(s.getElementType(), out);
+      case MAP -> collect(s.getValueType(), out);
+      case UNION -> s.getTypes().forEach(t -> collect(t, out));
+      default -> { }
+    }
   }
 }

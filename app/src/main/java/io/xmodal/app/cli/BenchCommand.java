@@ -58,8 +58,10 @@ final class BenchCommand {
   }
 
   @Command(name = "query", mixinStandardHelpOptions = true,
-      description = "Query latency p50/p99 and QPS vs gallery size (synthetic 1280-d vectors), beside the GEMM-only "
-          + "bound for the same batch, measured in the same run.")
+      description = {"Query latency p50/p99 and QPS vs gallery size (synthetic 1280-d vectors), beside the GEMM-only "
+          + "bound for the same batch, measured in the same run.",
+          "With --shards: sharded search (partitions + merge) against one index over the same vectors, with memory "
+              + "per shard measured."})
   static final class Search implements Callable<Integer> {
 
     @Option(names = "--sizes", split = ",", defaultValue = "1000,10000,100000", paramLabel = "N,N,…",
@@ -72,8 +74,27 @@ final class BenchCommand {
     @Option(names = "--batches", defaultValue = "200", description = "Batches per size (default ${DEFAULT-VALUE}).")
     int batches;
 
+    @Option(names = "--shards", split = ",", paramLabel = "S,S,…",
+        description = "Sharded mode: the gallery split into S partitions (e.g. 1,2,4), each searched as a shard task "
+            + "does and the partial top-k merged, against one index over the same vectors; memory per shard measured. "
+            + "Its last line: 'sharded: items N shards S dim D bytes/vector B p99 P ms merge-overhead M%%'.")
+    int[] shards;
+
+    @Option(names = "--gallery", split = ",", defaultValue = "100000,1000000", paramLabel = "N,N,…",
+        description = "Sharded mode: gallery sizes (default ${DEFAULT-VALUE}).")
+    int[] gallery;
+
+    @Option(names = "--dim", defaultValue = "256", paramLabel = "D",
+        description = "Sharded mode: the projected dimension (default ${DEFAULT-VALUE}, a CCA map's; 1280 is a "
+            + "least-squares map's, 5 GB per copy at 1M items).")
+    int dim;
+
     @Override
     public Integer call() {
+      if (shards != null) {
+        new io.xmodal.app.bench.ShardedSearchBench(System.out).run(gallery, shards, dim, batch, batches, 10);
+        return 0;
+      }
       new io.xmodal.app.bench.SearchBench(System.out).run(sizes, batch, batches, 10);
       return 0;
     }

@@ -10,6 +10,8 @@ import io.xmodal.schemas.MetricEvent;
 import io.xmodal.schemas.Query;
 import io.xmodal.schemas.QueryResult;
 import io.xmodal.schemas.Rejection;
+import io.xmodal.schemas.ShardPartial;
+import io.xmodal.schemas.ShardRequest;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +31,9 @@ public record TopicCatalogue(
     TopicSpec<String, MappingModel> mappings,
     TopicSpec<String, MetricEvent> metrics,
     TopicSpec<String, Query> queries,
-    TopicSpec<String, QueryResult> results) {
+    TopicSpec<String, QueryResult> results,
+    TopicSpec<String, ShardRequest> queryShards,
+    TopicSpec<String, ShardPartial> queryPartials) {
 
   public static TopicCatalogue create(TopicSettings settings, AvroSerdes serdes) {
     Factory f = new Factory(settings, serdes);
@@ -51,12 +55,16 @@ public record TopicCatalogue(
         f.topic("mappings", MappingModel.class, versions),
         f.topic("metrics", MetricEvent.class, Map.of()),
         f.topic("queries", Query.class, large),
-        f.topic("results", QueryResult.class, Map.of()));
+        f.topic("results", QueryResult.class, Map.of()),
+        // query-stream's sharded mode: a query scattered to every gallery partition (as many partitions as the
+        // embeddings topics, so partition p of each is one shard), and the partial answers gathered by queryId
+        f.topic("query.shards", ShardRequest.class, Map.of()),
+        f.topic("query.partials", ShardPartial.class, Map.of()));
   }
 
   public List<TopicSpec<?, ?>> all() {
     return List.of(imagesRaw, captionsRaw, images, captions, rejected, imageEmbeddings, textEmbeddings, mappings,
-        metrics, queries, results);
+        metrics, queries, results, queryShards, queryPartials);
   }
 
   private record Factory(TopicSettings settings, AvroSerdes serdes) {

@@ -1,0 +1,184 @@
+package io.xmodal.app.eval;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.xmodal.app.dataset.Dataset;
+import io.xmodal.app.dataset.Flickr8k;
+import io.xmodal.app.dataset.Split;
+import io.xmodal.encoders.EncoderSettings;
+import io.xmodal.encoders.Encoders;
+import io.xmodal.ingest.IngestTestImages;
+import io.xmodal.mapping.CrossModalMap;
+import io.xmodal.mapping.Fits;
+import io.xmodal.mapping.HubnessCorrection;
+import io.xmodal.mapping.SufficientStats;
+import io.xmodal.query.GalleryIndex;
+import io.xmodal.query.ProjectedGallery;
+import io.xmodal.query.ShardMerge;
+import io.xmodal.query.ShardPartitioner;
+import io.xmodal.schemas.Embedding;
+import io.xmodal.schemas.EncoderIdentity;
+import io.xmodal.schemas.EncoderKeys;
+import io.xmodal.schemas.Hit;
+import io.xmodal.schemas.Modality;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The sharded search equals the single-index search: on the Flickr8k dev split's real embeddings (the encoders of
+ * query-stream, through the evaluation's embedding cache: {@code -Dxmodal.embedding.cache=DIR}, or
+ * {@code XMODAL_WORK_DIR/cache/embeddings}, reuses one; otherwise the split is encoded first), the gallery is split into 1, 2 and 4 partitions by the partitioner of the
+ * embeddings topics, each partition searched by its own {@link ProjectedGallery} as a shard task does, and the partials
+ * merged by {@link ShardMerge} as the gather does. Every query's top-10 must be the single index's: the same ids in
+ * the same order and the same scores to float rounding, text→image and image→text, with and without the hubness
+ * corrections.
+ */
+class ShardedSearchEqualityTest {
+
+  static final int K = 10;
+
+  @TempDir
+  static Path work;
+
+  static OfflineEvaluation.Embedded dev;
+  static CrossModalMap cca;
+
+  @BeforeAll
+  static void embedTheDevSplit() {
+    // the evaluation's cache (as 'xmodal eval' fills it under XMODAL_WORK_DIR), else encoded here (about 2 minutes)
+    String workDir = System.getenv("XMODAL_WORK_DIR");
+    Path cacheDir = Path.of(System.getProperty("xmodal.embedding.cache", workDir != null
+        ? Path.of(workDir, "cache", "embeddings").toString() : work.resolve("cache").toString()));
+    EncoderSettings settings = EncoderSettings.from(name -> java.util.Optional.ofNullable(
+        name.equals("XMODAL_DEVICE") ? "cpu" : null), IngestTestImages.sharedDir(), work);
+    Dataset data = Flickr8k.load(IngestTestImages.flickr8k(), Split.DEV, 0);
+    try (Encoders encoders = Encoders.load(settings)) {
+      dev = OfflineEvaluation.embed("dev", data, encoders, new EmbeddingCache(cacheDir, System.out));
+    }
+    // a 256-d CCA map fitted on the dev pairs (what the trainer publishes most often; any map would do)
+    float[][] y = new float[dev.captions().length][];
+    for (int c = 0; c < y.length; c++) {
+      y[c] = dev.images()[dev.captionImage()[c]];
+    }
+    cca = Fits.cca(SufficientStats.of(dev.captions(), y), 0.3).map(256, 1);
+  }
+
+  static Stream<Arguments> cases() {
+    List<Arguments> out = new ArrayList<>();
+    for (String hubness : List.of("none", "csls", "is")) {
+      for (int partitions : new int[] {1, 2, 4}) {
+        for (boolean textToImage : new boolean[] {true, false}) {
+          out.add(Arguments.of(hubness, partitions, textToImage));
+        }
+      }
+    }
+    return out.stream();
+  }
+
+  @ParameterizedTest(name = "{0} hubness, {1} partitions, text→image {2}")
+  @MethodSource("cases")
+  void shardedSearchShouldReturnExactlyTheSingleIndexHitsAndScores(String hubness, int partitions,
+                                                                   boolean textToImage) {
+    // Given the gallery of one direction, whole and split into partitions by item id
+    CrossModalMap map = cca.withHubness(switch (hubness) {
+      case "csls" -> HubnessCorrection.csls(10);
+      case "is" -> HubnessCorrection.invertedSoftmax(30);
+      default -> HubnessCorrection.NONE;
+    });
+    List<String> ids = textToImage ? dev.imageIds() : dev.captionIds();
+    float[][] vectors = textToImage ? dev.images() : dev.captions();
+    float[][] queries = textToImage ? dev.captions() : dev.images();
+    // reference queries for the penalties: the other modality's first rows, as a mapping carries them
+    INDArray references = Nd4j.create(Arrays.copyOf(queries, textToImage ? 2048 : 512)).castTo(DataType.FLOAT);
+    Map<String, float[]> raw = new HashMap<>();
+    GalleryIndex whole = new GalleryIndex();
+    whole.acquire(each -> { });
+    GalleryIndex[] shards = new GalleryIndex[partitions];
+    for (int p = 0; p < partitions; p++) {
+      shards[p] = new GalleryIndex();
+      shards[p].acquire(each -> { });
+    }
+    EncoderIdentity enc = EncoderIdentity.newBuilder().setName("dev").setVersion("1").setDimension(vectors[0].length)
+        .setChecksum("dev").build();
+    for (int i = 0; i < ids.size(); i++) {
+      Embedding e = embedding(ids.get(i), vectors[i], enc, textToImage);
+      raw.put(ids.get(i), vectors[i]);
+      whole.put(e);
+      shards[ShardPartitioner.partitionOf(ids.get(i), partitions)].put(e);
+    }
+    String key = EncoderKeys.of(enc);
+    ProjectedGallery single = new ProjectedGallery(whole, map, textToImage, key, references);
+    List<ProjectedGallery> partial = new ArrayList<>();
+    for (GalleryIndex shard : shards) {
+      partial.add(new ProjectedGallery(shard, map, textToImage, key, references));
+    }
+
+    // When every query of the other modality is searched both ways
+    int compared = 0;
+    for (int from = 0; from < queries.length; from += 500) {
+      INDArray q = Nd4j.create(Arrays.copyOfRange(queries, from, Math.min(queries.length, from + 500)));
+      List<List<Hit>> expected = hits(single.search(q, K, null, raw::get));
+      List<List<List<Hit>>> perShard = new ArrayList<>();
+      for (ProjectedGallery g : partial) {
+        perShard.add(hits(g.search(q, K, null, raw::get)));
+      }
+
+      // Then the merged partials are the single index's top-k, rank by rank
+      for (int i = 0; i < expected.size(); i++) {
+        List<List<Hit>> partials = new ArrayList<>();
+        for (List<List<Hit>> s : perShard) {
+          partials.add(s.get(i));
+        }
+        List<Hit> merged = ShardMerge.merge(partials, K);
+        List<Hit> want = expected.get(i);
+        assertThat(merged).extracting(Hit::getId).as("query %d", from + i)
+            .containsExactlyElementsOf(want.stream().map(Hit::getId).toList());
+        for (int r = 0; r < K; r++) {
+          assertThat(Math.abs(merged.get(r).getScore() - want.get(r).getScore())).as("query %d rank %d", from + i, r)
+              .isLessThanOrEqualTo(1e-6f * Math.max(1f, Math.abs(want.get(r).getScore())));
+        }
+        compared++;
+      }
+    }
+    assertThat(compared).isEqualTo(queries.length);
+    assertThat(partial.stream().mapToInt(ShardedSearchEqualityTest::size).sum()).isEqualTo(ids.size());
+    if (partitions > 1) {
+      assertThat(partial).allSatisfy(g -> assertThat(size(g)).isBetween(1, ids.size() - 1));
+    }
+  }
+
+  private static int size(ProjectedGallery g) {
+    return g.size();
+  }
+
+  private static Embedding embedding(String id, float[] v, EncoderIdentity enc, boolean image) {
+    List<Float> list = new ArrayList<>(v.length);
+    for (float f : v) {
+      list.add(f);
+    }
+    return Embedding.newBuilder().setId(id).setModality(image ? Modality.IMAGE : Modality.TEXT).setEncoderInfo(enc)
+        .setVector(list).setCreatedAt(Instant.EPOCH).build();
+  }
+
+  private static List<List<Hit>> hits(List<List<Map.Entry<String, Float>>> found) {
+    List<List<Hit>> out = new ArrayList<>();
+    for (List<Map.Entry<String, Float>> row : found) {
+      out.add(row.stream().map(e -> Hit.newBuilder().setId(e.getKey()).setScore(e.getValue()).build()).toList());
+    }
+    return out;
+  }
+}

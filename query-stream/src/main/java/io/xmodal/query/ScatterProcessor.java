@@ -1,0 +1,222 @@
+package io.xmodal.query;
+
+import io.xmodal.encoders.EncoderInfo;
+import io.xmodal.encoders.EncoderSession;
+import io.xmodal.encoders.Encoders;
+import io.xmodal.encoders.EncodingException;
+import io.xmodal.encoders.image.ImageDecoder;
+import io.xmodal.mapping.Vectors;
+import io.xmodal.platform.streams.MicroBatch;
+import io.xmodal.platform.streams.RejectionFactory;
+import io.xmodal.schemas.EncoderKeys;
+import io.xmodal.schemas.MappingModel;
+import io.xmodal.schemas.Modality;
+import io.xmodal.schemas.Query;
+import io.xmodal.schemas.QueryResult;
+import io.xmodal.schemas.RejectReason;
+import io.xmodal.schemas.ShardPartial;
+import io.xmodal.schemas.ShardPartialKind;
+import io.xmodal.schemas.ShardRequest;
+import java.awt.image.BufferedImage;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * The scatter step of sharded mode. Queries wait in a changelogged store for a micro-batch, as in replicated mode; a
+ * batch is validated and encoded once (text or image bytes, with this task's predictors), the live version of its
+ * mapping is pinned, and each query goes out as a {@link ShardRequest} to every gallery partition (a query for an
+ * existing item goes first to the partition holding the item, which reads its vector), with one SCATTERED record to the
+ * gather carrying what the result needs. A query that cannot be answered gets its error result here, and a dead
+ * letter if its input is bad; it is never scattered.
+ */
+final class ScatterProcessor implements Processor<String, Query, String, Object> {
+
+  private final QueryConfig config;
+  private final int partitions;
+  private final Encoders encoders;
+  private final RejectionFactory rejections;
+  private final String sourceTopic;
+
+  private ProcessorContext<String, Object> context;
+  private MicroBatch<Query> buffer;
+  private KeyValueStore<String, MappingModel> live;
+  private EncoderSession<String> textSession;
+  private EncoderSession<BufferedImage> imageSession;
+  private DecodedMapping decoded;
+
+  ScatterProcessor(QueryConfig config, int partitions, Encoders encoders, RejectionFactory rejections,
+                   String sourceTopic) {
+    this.config = config;
+    this.partitions = partitions;
+    this.encoders = encoders;
+    this.rejections = rejections;
+    this.sourceTopic = sourceTopic;
+  }
+
+  @Override
+  public void init(ProcessorContext<String, Object> context) {
+    this.context = context;
+    KeyValueStore<String, Query> store = context.getStateStore(ShardedQueryTopology.SCATTER_BUFFER_STORE);
+    this.buffer = new MicroBatch<>(store, config.batchSize());
+    this.live = context.getStateStore(QueryTopology.LIVE_STORE);
+    this.textSession = encoders.text().newSession();
+    this.imageSession = encoders.image().newSession();
+    context.schedule(config.maxWait(), PunctuationType.WALL_CLOCK_TIME, this::flush);
+  }
+
+  @Override
+  public void process(Record<String, Query> record) {
+    if (record.value() == null) {
+      return;
+    }
+    if (buffer.add(record.key(), record.value())) {
+      flush(context.currentSystemTimeMs());
+    }
+  }
+
+  private void flush(long timestamp) {
+    if (buffer.isEmpty()) {
+      return;
+    }
+    Map<String, List<Query>> byGroup = new LinkedHashMap<>();
+    for (KeyValue<String, Query> kv : buffer.drain()) {
+      Query q = kv.value;
+      String problem = QueryChecks.problem(q, config.maxK());
+      if (problem != null) {
+        refuse(q, RejectReason.OTHER, problem, timestamp);
+        continue;
+      }
+      byGroup.computeIfAbsent(q.getMappingName() + "\u0000" + q.getModality(), g -> new ArrayList<>()).add(q);
+    }
+    byGroup.values().forEach(group -> scatter(group, timestamp));
+  }
+
+  private void scatter(List<Query> group, long timestamp) {
+    Query first = group.get(0);
+    DecodedMapping d = liveMapping(first.getMappingName());
+    if (d == null) {
+      group.forEach(q -> fail(q, "no mapping '" + q.getMappingName() + "' is published yet; the trainer publishes one "
+          + "once it has enough pairs", null, timestamp));
+      return;
+    }
+    boolean textQuery = first.getModality() == Modality.TEXT;
+    EncoderInfo mine = textQuery ? encoders.text().info() : encoders.image().info();
+    String modelEncoder = EncoderKeys.of(textQuery ? d.model().getTextEncoder() : d.model().getImageEncoder());
+    if (!EncoderKeys.of(mine.name(), mine.checksum()).equals(modelEncoder)) {
+      group.forEach(q -> fail(q, "mapping " + q.getMappingName() + " v" + d.version() + " was fitted for another "
+          + (textQuery ? "text" : "image") + " encoder than this query-stream runs", d.version(), timestamp));
+      return;
+    }
+    long encodeStart = System.nanoTime();
+    Map<Query, float[]> vectors = encode(group, textQuery, timestamp);
+    long encodeMicros = (System.nanoTime() - encodeStart) / 1000;
+    Instant now = Instant.ofEpochMilli(timestamp);
+    vectors.forEach((q, vector) -> {
+      context.forward(new Record<>(q.getQueryId(), (Object) ShardPartial.newBuilder().setQueryId(q.getQueryId())
+          .setKind(ShardPartialKind.SCATTERED).setPartition(-1).setPartitions(partitions)
+          .setMappingName(q.getMappingName()).setMappingVersion(d.version()).setEncodeMicros(encodeMicros)
+          .setK(q.getK()).setModality(q.getModality()).setSentAt(q.getSentAt()).setScatteredAt(now)
+          .setExpectedIds(q.getExpectedIds()).build(), timestamp), ShardedQueryTopology.SCATTER_PARTIALS_SINK);
+      context.forward(new Record<>(q.getQueryId(), (Object) ShardRequest.newBuilder().setQueryId(q.getQueryId())
+          .setModality(q.getModality()).setMappingName(q.getMappingName()).setMappingVersion(d.version())
+          .setPartitions(partitions).setVector(vector == null ? null : ShardVectors.toBytes(vector))
+          .setExistingId(q.getExistingId()).setK(Math.max(q.getK(), 10)).setGallery(q.getGallery())
+          .setScatteredAt(now).build(), timestamp), ShardedQueryTopology.SCATTER_SHARDS_SINK);
+    });
+  }
+
+  /**
+   * The group's queries that can be scattered, with their L2-normalised vectors; a query for an existing item maps to
+   * null (the shard holding the item reads it).
+   */
+  private Map<Query, float[]> encode(List<Query> group, boolean textQuery, long timestamp) {
+    Map<Query, float[]> out = new LinkedHashMap<>();
+    List<Query> toEncode = new ArrayList<>();
+    List<Object> inputs = new ArrayList<>();
+    for (Query q : group) {
+      if (q.getExistingId() != null) {
+        out.put(q, null);
+        continue;
+      }
+      try {
+        inputs.add(textQuery ? q.getText() : ImageDecoder.decodeRgb(bytes(q.getImageBytes())));
+        toEncode.add(q);
+      } catch (EncodingException e) {
+        refuse(q, RejectReason.ENCODING_FAILED, "the query image cannot be decoded: " + e.getMessage(), timestamp);
+      }
+    }
+    if (toEncode.isEmpty()) {
+      return out;
+    }
+    float[][] encoded;
+    try {
+      encoded = textQuery
+          ? textSession.encode(inputs.stream().map(String.class::cast).toList())
+          : imageSession.encode(inputs.stream().map(BufferedImage.class::cast).toList());
+    } catch (EncodingException e) {
+      toEncode.forEach(q -> refuse(q, RejectReason.ENCODING_FAILED, e.getMessage(), timestamp));
+      return out;
+    }
+    for (int i = 0; i < toEncode.size(); i++) {
+      out.put(toEncode.get(i), Vectors.l2(encoded[i]));
+    }
+    return out;
+  }
+
+  private DecodedMapping liveMapping(String name) {
+    MappingModel model = live.get(name);
+    if (model == null) {
+      return null;
+    }
+    if (decoded == null || !decoded.model().getName().equals(name) || decoded.version() != model.getVersion()) {
+      decoded = DecodedMapping.of(model);
+    }
+    return decoded;
+  }
+
+  private void fail(Query q, String error, Long version, long timestamp) {
+    QueryResult result = QueryResult.newBuilder().setQueryId(q.getQueryId()).setHits(List.of())
+        .setMappingName(q.getMappingName()).setMappingVersion(version).setEncodeMicros(0).setSearchMicros(0)
+        .setTotalMicros(0).setError(error).setPartitions(partitions).setAnsweredPartitions(List.of())
+        .setCompletedAt(Instant.ofEpochMilli(timestamp)).build();
+    context.forward(new Record<>(Objects.toString(q.getQueryId(), ""), (Object) result, timestamp),
+        ShardedQueryTopology.SCATTER_RESULTS_SINK);
+  }
+
+  /** A bad query: a result with the error (the caller is not left waiting) and a dead letter. */
+  private void refuse(Query q, RejectReason reason, String message, long timestamp) {
+    fail(q, message, null, timestamp);
+    var source = new RejectionFactory.Source(sourceTopic, context.taskId().partition(), -1, q.getQueryId());
+    context.forward(new Record<>(Objects.toString(q.getQueryId(), ""), (Object) rejections.create(source, reason,
+        message, RejectionFactory.payloadOf(q), Instant.ofEpochMilli(timestamp)), timestamp),
+        ShardedQueryTopology.SCATTER_REJECTED_SINK);
+  }
+
+  private static byte[] bytes(ByteBuffer b) {
+    ByteBuffer d = b.duplicate();
+    byte[] out = new byte[d.remaining()];
+    d.get(out);
+    return out;
+  }
+
+  @Override
+  public void close() {
+    if (textSession != null) {
+      textSession.close();
+    }
+    if (imageSession != null) {
+      imageSession.close();
+    }
+  }
+}
