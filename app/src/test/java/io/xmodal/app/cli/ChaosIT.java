@@ -53,6 +53,8 @@ class ChaosIT {
     assertThat(trainer.outputs()).as("mapping versions published").isPositive();
     assertThat(trainer.lost()).as("gaps in the version numbers").isZero();
     assertThat(trainer.duplicated()).as("versions published twice").isZero();
+    assertThat(result.answeredWithAMapping()).as("queries answered with a mapping (they start once one is live)")
+        .isPositive();
     assertThat(result.lost()).isZero();
     assertThat(result.duplicated()).isZero();
     assertThat(printed.strip().lines().reduce((a, b) -> b).orElseThrow())
