@@ -216,7 +216,7 @@ final class ChaosCommand implements Callable<Integer> {
         long inputs = imageIds.size() + captionIds.size() + queryIds.size();
         long lost = watch.lost();
         long duplicated = watch.duplicated();
-        print(rows, done, ledger, out);
+        print(rows, done, out);
         long[] ae = watch.answeredAndErrors();
         out.printf("query results: %d answered with a mapping, %d with an error (e.g. no mapping live yet)%n", ae[0],
             ae[1]);
@@ -359,20 +359,41 @@ final class ChaosCommand implements Callable<Integer> {
     return t;
   }
 
-  private static void print(List<ChaosLedger.Row> rows, List<Kill> kills, ChaosLedger ledger, PrintStream out) {
-    out.printf("%n%-16s %8s %8s %6s %11s %13s%n", "stage", "inputs", "outputs", "lost", "duplicated", "dead-letters");
+  /**
+   * One table: a row per stage (its counts and the kill of one of its instances), and a row for the broker node
+   * killed (the cluster's; its recovery is that of the stages whose output flows all along).
+   */
+  private static void print(List<ChaosLedger.Row> rows, List<Kill> kills, PrintStream out) {
+    String line = "%-16s %7s %8s %5s %11s %13s  %-23s %7s %7s %10s%n";
+    out.printf("%n" + line, "stage", "inputs", "outputs", "lost", "duplicated", "dead-letters", "killed", "at s",
+        "back s", "resumed s");
     for (ChaosLedger.Row r : rows) {
-      out.printf("%-16s %8d %8d %6d %11d %13d%s%n", r.stage().label(), r.inputs(), r.outputs(), r.lost(),
-          r.duplicated(), r.deadLetters(), r.stage() == Stage.TRAINER ? "   (pairs in; mapping versions out)" : "");
+      Kill k = kills.stream().filter(x -> x.stage() == r.stage()).findFirst().orElse(null);
+      out.printf(line, r.stage().label(), r.inputs(), r.outputs(), r.lost(), r.duplicated(), r.deadLetters(),
+          k == null ? "-" : k.role() + " " + k.pid(), k == null ? "" : at(k), k == null ? "" : back(k),
+          k == null ? "" : resumed(k));
     }
-    out.printf("%n%-20s %8s %8s %10s %18s%n", "killed", "pid", "at s", "back s", "output resumed s");
     for (Kill k : kills) {
-      out.printf("%-20s %8d %8.1f %10.1f %18s%n", k.role(), k.pid(), k.at(), k.back() - k.at(),
-          k.resumed() < 0 ? "no output after" : String.format("%.1f", k.resumed() - k.at()));
+      if (k.stage() == null) {
+        out.printf(line, "(cluster)", "", "", "", "", "", k.role() + " " + k.pid(), at(k), back(k), resumed(k));
+      }
     }
-    out.println("(back: from SIGKILL until the restarted process was ready; output resumed: until every output "
-        + "partition of the stage that committed again after the kill had done so: for mapping-trainer its next "
-        + "version, for a broker node the outputs of ingest, encode-stream and query-stream)");
+    out.println("(mapping-trainer: pairs in, mapping versions out, a gap counted as lost. back: from SIGKILL until "
+        + "the restarted process was ready; resumed: until every output partition of the stage that committed again "
+        + "after the kill had done so: for mapping-trainer its next version, for a broker node the outputs of ingest, "
+        + "encode-stream and query-stream)");
+  }
+
+  private static String at(Kill k) {
+    return String.format("%.1f", k.at());
+  }
+
+  private static String back(Kill k) {
+    return String.format("%.1f", k.back() - k.at());
+  }
+
+  private static String resumed(Kill k) {
+    return k.resumed() < 0 ? "no output" : String.format("%.1f", k.resumed() - k.at());
   }
 
   private static void deleteQuietly(Path dir) {
