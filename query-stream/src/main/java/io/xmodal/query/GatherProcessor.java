@@ -188,28 +188,9 @@ final class GatherProcessor implements Processor<String, ShardPartial, String, O
     window = new WindowStats();
     double seconds = Math.max(1e-3, (timestamp - windowStart) / 1000.0);
     Map<String, String> tags = Map.of("service", service, "task", context.taskId().toString());
-    int answered = w.latenciesMs.size();
-    metric("query.count", answered, "queries", tags, timestamp);
-    metric("query.qps", answered / seconds, "queries/s", tags, timestamp);
-    metric("query.errors", w.errors, "queries", tags, timestamp);
+    w.publish(seconds, (name, value, unit) -> metric(name, value, unit, tags, timestamp));
     metric("query.partial", partials, "queries", tags, timestamp);
     metric("query.gather.late", late, "partials", tags, timestamp);
-    if (answered > 0) {
-      metric("query.latency.p50", w.percentile(50), "ms", tags, timestamp);
-      metric("query.latency.p95", w.percentile(95), "ms", tags, timestamp);
-      metric("query.latency.p99", w.percentile(99), "ms", tags, timestamp);
-    }
-    String[] dirs = {"t2i", "i2t"};
-    for (int dir = 0; dir < 2; dir++) {
-      if (w.judged[dir] == 0) {
-        continue;
-      }
-      for (int i = 0; i < WindowStats.KS.length; i++) {
-        metric("query.online." + dirs[dir] + ".r" + WindowStats.KS[i], 100.0 * w.hits[dir][i] / w.judged[dir],
-            "percent", tags, timestamp);
-      }
-      metric("query.online." + dirs[dir] + ".judged", w.judged[dir], "queries", tags, timestamp);
-    }
     partials = 0;
     late = 0;
     windowStart = timestamp;

@@ -20,7 +20,6 @@ import io.xmodal.schemas.Query;
 import io.xmodal.schemas.QueryResult;
 import io.xmodal.schemas.RejectReason;
 import java.awt.image.BufferedImage;
-import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -222,7 +221,7 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
         continue;
       }
       try {
-        inputs.add(textQuery ? q.getText() : ImageDecoder.decodeRgb(bytes(q.getImageBytes())));
+        inputs.add(textQuery ? q.getText() : ImageDecoder.decodeRgb(Buffers.bytes(q.getImageBytes())));
         toEncode.add(q);
       } catch (EncodingException e) {
         refuse(q, RejectReason.ENCODING_FAILED, "the query image cannot be decoded: " + e.getMessage(), timestamp);
@@ -310,26 +309,7 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
     window = new WindowStats();
     double seconds = Math.max(1e-3, (timestamp - windowStart) / 1000.0);
     Map<String, String> tags = Map.of("service", rejections.service(), "task", context.taskId().toString());
-    int answered = w.latenciesMs.size();
-    metric("query.count", answered, "queries", tags, timestamp);
-    metric("query.qps", answered / seconds, "queries/s", tags, timestamp);
-    metric("query.errors", w.errors, "queries", tags, timestamp);
-    if (answered > 0) {
-      metric("query.latency.p50", w.percentile(50), "ms", tags, timestamp);
-      metric("query.latency.p95", w.percentile(95), "ms", tags, timestamp);
-      metric("query.latency.p99", w.percentile(99), "ms", tags, timestamp);
-    }
-    String[] dirs = {"t2i", "i2t"};
-    for (int dir = 0; dir < 2; dir++) {
-      if (w.judged[dir] == 0) {
-        continue;
-      }
-      for (int i = 0; i < WindowStats.KS.length; i++) {
-        metric("query.online." + dirs[dir] + ".r" + WindowStats.KS[i], 100.0 * w.hits[dir][i] / w.judged[dir],
-            "percent", tags, timestamp);
-      }
-      metric("query.online." + dirs[dir] + ".judged", w.judged[dir], "queries", tags, timestamp);
-    }
+    w.publish(seconds, (name, value, unit) -> metric(name, value, unit, tags, timestamp));
     metric("gallery.images", images.size(), "items", tags, timestamp);
     metric("gallery.texts", texts.size(), "items", tags, timestamp);
     maps.forEach((name, d) -> {
@@ -348,12 +328,6 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
         timestamp)), timestamp));
   }
 
-  private static byte[] bytes(ByteBuffer b) {
-    ByteBuffer d = b.duplicate();
-    byte[] out = new byte[d.remaining()];
-    d.get(out);
-    return out;
-  }
 
   @Override
   public void close() {

@@ -18,7 +18,6 @@ import io.xmodal.schemas.ShardPartial;
 import io.xmodal.schemas.ShardPartialKind;
 import io.xmodal.schemas.ShardRequest;
 import java.awt.image.BufferedImage;
-import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -150,7 +149,7 @@ final class ScatterProcessor implements Processor<String, Query, String, Object>
         continue;
       }
       try {
-        inputs.add(textQuery ? q.getText() : ImageDecoder.decodeRgb(bytes(q.getImageBytes())));
+        inputs.add(textQuery ? q.getText() : ImageDecoder.decodeRgb(Buffers.bytes(q.getImageBytes())));
         toEncode.add(q);
       } catch (EncodingException e) {
         refuse(q, RejectReason.ENCODING_FAILED, "the query image cannot be decoded: " + e.getMessage(), timestamp);
@@ -203,12 +202,6 @@ final class ScatterProcessor implements Processor<String, Query, String, Object>
         ShardedQueryTopology.SCATTER_REJECTED_SINK);
   }
 
-  private static byte[] bytes(ByteBuffer b) {
-    ByteBuffer d = b.duplicate();
-    byte[] out = new byte[d.remaining()];
-    d.get(out);
-    return out;
-  }
 
   @Override
   public void close() {

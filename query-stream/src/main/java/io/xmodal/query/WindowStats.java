@@ -25,6 +25,38 @@ final class WindowStats {
     }
   }
 
+  /** Where a window's figures go: name, value, unit. */
+  @FunctionalInterface
+  interface Sink {
+    void metric(String name, double value, String unit);
+  }
+
+  /**
+   * The figures every query-answering processor publishes per window: count, rate, errors, latency percentiles and
+   * the online recall per direction.
+   */
+  void publish(double seconds, Sink sink) {
+    int answered = latenciesMs.size();
+    sink.metric("query.count", answered, "queries");
+    sink.metric("query.qps", answered / seconds, "queries/s");
+    sink.metric("query.errors", errors, "queries");
+    if (answered > 0) {
+      sink.metric("query.latency.p50", percentile(50), "ms");
+      sink.metric("query.latency.p95", percentile(95), "ms");
+      sink.metric("query.latency.p99", percentile(99), "ms");
+    }
+    String[] dirs = {"t2i", "i2t"};
+    for (int dir = 0; dir < 2; dir++) {
+      if (judged[dir] == 0) {
+        continue;
+      }
+      for (int i = 0; i < KS.length; i++) {
+        sink.metric("query.online." + dirs[dir] + ".r" + KS[i], 100.0 * hits[dir][i] / judged[dir], "percent");
+      }
+      sink.metric("query.online." + dirs[dir] + ".judged", judged[dir], "queries");
+    }
+  }
+
   double percentile(double p) {
     if (latenciesMs.isEmpty()) {
       return 0;
