@@ -3,7 +3,7 @@ package io.xmodal.encode;
 import io.xmodal.encoders.EncoderSession;
 import io.xmodal.encoders.EncodingException;
 import io.xmodal.encoders.image.ImageDecoder;
-import io.xmodal.encoders.image.ImageEncoder;
+import io.xmodal.encoders.Encoder;
 import io.xmodal.schemas.Embedding;
 import io.xmodal.schemas.EncoderIdentity;
 import io.xmodal.schemas.ImageEvent;
@@ -13,10 +13,10 @@ import java.nio.ByteBuffer;
 /** Images: decoded upright RGB from their bytes, embedded by the image model, keyed by imageId. */
 final class ImageModality implements Modality<ImageEvent, BufferedImage> {
 
-  private final ImageEncoder encoder;
+  private final Encoder<BufferedImage> encoder;
   private final EncoderIdentity identity;
 
-  ImageModality(ImageEncoder encoder) {
+  ImageModality(Encoder<BufferedImage> encoder) {
     this.encoder = encoder;
     this.identity = Identities.of(encoder.info());
   }

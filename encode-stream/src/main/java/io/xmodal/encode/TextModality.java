@@ -2,7 +2,7 @@ package io.xmodal.encode;
 
 import io.xmodal.encoders.EncoderSession;
 import io.xmodal.encoders.EncodingException;
-import io.xmodal.encoders.text.TextEncoder;
+import io.xmodal.encoders.Encoder;
 import io.xmodal.schemas.CaptionEvent;
 import io.xmodal.schemas.Embedding;
 import io.xmodal.schemas.EncoderIdentity;
@@ -10,10 +10,10 @@ import io.xmodal.schemas.EncoderIdentity;
 /** Captions: embedded by the sentence encoder, keyed by captionId, carrying the imageId they describe. */
 final class TextModality implements Modality<CaptionEvent, String> {
 
-  private final TextEncoder encoder;
+  private final Encoder<String> encoder;
   private final EncoderIdentity identity;
 
-  TextModality(TextEncoder encoder) {
+  TextModality(Encoder<String> encoder) {
     this.encoder = encoder;
     this.identity = Identities.of(encoder.info());
   }

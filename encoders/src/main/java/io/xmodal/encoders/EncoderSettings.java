@@ -1,10 +1,15 @@
 package io.xmodal.encoders;
 
 import io.xmodal.device.DeviceChoice;
+import io.xmodal.encoders.image.ImageModel;
 import io.xmodal.encoders.image.ImageModelSpec;
 import io.xmodal.encoders.text.TextEncoder;
 import io.xmodal.encoders.text.TextModel;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Function;
@@ -15,29 +20,121 @@ import java.util.function.Function;
  * @param device     {@code XMODAL_DEVICE}: auto (GPU when there is one), cpu or gpu
  * @param threads    {@code XMODAL_ENCODE_THREADS}: ONNX Runtime intra-op threads per session, default 1 (on 2 cores
  *                   more threads spin-wait against the stream thread and the broker and run slower; 0 = one per core)
- * @param textModel  {@code XMODAL_TEXT_MODEL}: minilm_l6_v2 (default) or minilm_l6_v2_q (int8)
+ * @param textModels {@code XMODAL_TEXT_MODEL}: one text model or several joined by commas (a composite encoder):
+ *                   minilm_l6_v2, minilm_l6_v2_q (int8), bge_small_en_v15, bge_small_en_v15_q (int8); default
+ *                   {@link #TEXT_DEFAULT}
  * @param maxTokens  {@code XMODAL_TEXT_MAX_TOKENS}: longer text is truncated, default 256
- * @param image      {@code XMODAL_IMAGE_MODEL} (path, default {@code <shared>/models/mobilenetv2-12-int8-features.onnx}),
- *                   {@code XMODAL_IMAGE_NAME}, {@code XMODAL_IMAGE_INPUT}, {@code XMODAL_IMAGE_OUTPUT},
- *                   {@code XMODAL_IMAGE_DIM}, {@code XMODAL_IMAGE_SIZE}, {@code XMODAL_IMAGE_MEAN},
- *                   {@code XMODAL_IMAGE_STD}, {@code XMODAL_IMAGE_LAYOUT}, {@code XMODAL_IMAGE_FLIP_AVERAGE} (average
- *                   each image's vector with its mirror image's)
+ * @param images     {@code XMODAL_IMAGE_ENCODER}: one image model or several joined by commas (a composite), each
+ *                   {@code resnet50} or {@code mobilenetv2}, optionally {@code :flip} or {@code :noflip} (average each
+ *                   image's vector with its mirror image's; otherwise {@code XMODAL_IMAGE_FLIP_AVERAGE}, otherwise the
+ *                   model's measured default); default {@link #IMAGE_DEFAULT}. Or any ONNX model: {@code
+ *                   XMODAL_IMAGE_MODEL} (path) with {@code XMODAL_IMAGE_NAME}, {@code XMODAL_IMAGE_INPUT},
+ *                   {@code XMODAL_IMAGE_OUTPUT}, {@code XMODAL_IMAGE_DIM}, {@code XMODAL_IMAGE_SIZE},
+ *                   {@code XMODAL_IMAGE_MEAN}, {@code XMODAL_IMAGE_STD}, {@code XMODAL_IMAGE_LAYOUT},
+ *                   {@code XMODAL_IMAGE_FLIP_AVERAGE} (defaults: MobileNetV2's)
  * @param modelCache where model files extracted from jars are kept ({@code <work>/models})
  */
-public record EncoderSettings(DeviceChoice device, int threads, TextModel textModel, int maxTokens,
-                              ImageModelSpec image, Path modelCache) {
+public record EncoderSettings(DeviceChoice device, int threads, List<TextModel> textModels, int maxTokens,
+                              List<ImageModelSpec> images, Path modelCache) {
+
+  /** The text encoder when XMODAL_TEXT_MODEL is not set. */
+  public static final String TEXT_DEFAULT = "minilm_l6_v2,bge_small_en_v15";
+
+  /** The image encoder when neither XMODAL_IMAGE_ENCODER nor XMODAL_IMAGE_MODEL is set. */
+  public static final String IMAGE_DEFAULT = "resnet50,mobilenetv2:flip";
 
   /**
-   * Flip averaging is on unless XMODAL_IMAGE_FLIP_AVERAGE=false: on Flickr8k dev it adds about 12 rsum to every
-   * mapping (weighted CCA +CSLS 284.3 → 296.8) for about 15% less image throughput on the CPU.
+   * Flip averaging of a custom model (XMODAL_IMAGE_MODEL) unless XMODAL_IMAGE_FLIP_AVERAGE says otherwise: on
+   * Flickr8k dev it adds about 12 rsum to every mapping with MobileNetV2 (weighted CCA +CSLS 284.3 → 296.8).
    */
   public static final boolean FLIP_AVERAGE_DEFAULT = true;
 
+  /** Settings that only describe a custom model file (XMODAL_IMAGE_MODEL). */
+  private static final List<String> CUSTOM_ONLY = List.of("XMODAL_IMAGE_NAME", "XMODAL_IMAGE_INPUT",
+      "XMODAL_IMAGE_OUTPUT", "XMODAL_IMAGE_DIM", "XMODAL_IMAGE_SIZE", "XMODAL_IMAGE_MEAN", "XMODAL_IMAGE_STD",
+      "XMODAL_IMAGE_LAYOUT");
+
+  public EncoderSettings {
+    textModels = List.copyOf(textModels);
+    images = List.copyOf(images);
+    if (textModels.isEmpty() || images.isEmpty()) {
+      throw new IllegalArgumentException("at least one text model and one image model are needed");
+    }
+  }
+
   public static EncoderSettings from(Function<String, Optional<String>> setting, Path sharedDir, Path workDir) {
-    ImageModelSpec defaults = ImageModelSpec.mobileNetV2Features(sharedDir.resolve("models"));
-    Path file = setting.apply("XMODAL_IMAGE_MODEL").map(Path::of).orElse(defaults.file());
+    Path models = sharedDir.resolve("models");
+    List<ImageModelSpec> images;
+    Optional<String> custom = setting.apply("XMODAL_IMAGE_MODEL");
+    if (custom.isPresent()) {
+      if (setting.apply("XMODAL_IMAGE_ENCODER").isPresent()) {
+        throw new IllegalArgumentException("set XMODAL_IMAGE_ENCODER (named models) or XMODAL_IMAGE_MODEL (a file), "
+            + "not both");
+      }
+      images = List.of(customImage(setting, Path.of(custom.get()), ImageModelSpec.mobileNetV2Features(models)));
+    } else {
+      for (String only : CUSTOM_ONLY) {
+        if (setting.apply(only).isPresent()) {
+          throw new IllegalArgumentException(only + " describes a model given by XMODAL_IMAGE_MODEL (a file); the "
+              + "named models of XMODAL_IMAGE_ENCODER carry their own preprocessing: set XMODAL_IMAGE_MODEL too, or "
+              + "unset " + only);
+        }
+      }
+      images = imageList(setting, models, setting.apply("XMODAL_IMAGE_ENCODER").orElse(IMAGE_DEFAULT));
+    }
+    return new EncoderSettings(
+        choice(setting, "XMODAL_DEVICE", DeviceChoice.class, DeviceChoice.AUTO),
+        integer(setting, "XMODAL_ENCODE_THREADS", 1),
+        textList(setting.apply("XMODAL_TEXT_MODEL").orElse(TEXT_DEFAULT)),
+        integer(setting, "XMODAL_TEXT_MAX_TOKENS", TextEncoder.DEFAULT_MAX_TOKENS),
+        images,
+        workDir.resolve("models"));
+  }
+
+  private static List<TextModel> textList(String value) {
+    List<TextModel> out = new ArrayList<>();
+    for (String part : value.split(",")) {
+      out.add(parse("XMODAL_TEXT_MODEL", TextModel.class, part));
+    }
+    if (new HashSet<>(out).size() != out.size()) {
+      throw new IllegalArgumentException("XMODAL_TEXT_MODEL names a model twice: '" + value + "'");
+    }
+    return out;
+  }
+
+  private static List<ImageModelSpec> imageList(Function<String, Optional<String>> setting, Path models,
+                                                String value) {
+    Optional<Boolean> flipAll = setting.apply("XMODAL_IMAGE_FLIP_AVERAGE")
+        .map(v -> bool(setting, "XMODAL_IMAGE_FLIP_AVERAGE", false));
+    List<ImageModelSpec> out = new ArrayList<>();
+    Set<ImageModel> seen = new HashSet<>();
+    for (String part : value.split(",")) {
+      String[] nameAndFlip = part.trim().split(":", -1);
+      ImageModel model = parse("XMODAL_IMAGE_ENCODER", ImageModel.class, nameAndFlip[0]);
+      if (!seen.add(model)) {
+        throw new IllegalArgumentException("XMODAL_IMAGE_ENCODER names " + nameAndFlip[0] + " twice: '" + value + "'");
+      }
+      boolean flip = flipAll.orElse(model.flipDefault());
+      if (nameAndFlip.length > 2) {
+        throw new IllegalArgumentException("XMODAL_IMAGE_ENCODER: '" + part + "' is not MODEL or MODEL:flip or "
+            + "MODEL:noflip");
+      } else if (nameAndFlip.length == 2) {
+        flip = switch (nameAndFlip[1].trim().toLowerCase(Locale.ROOT)) {
+          case "flip" -> true;
+          case "noflip" -> false;
+          default -> throw new IllegalArgumentException("XMODAL_IMAGE_ENCODER: '" + part + "' is not MODEL or "
+              + "MODEL:flip or MODEL:noflip");
+        };
+      }
+      out.add(model.spec(models, flip));
+    }
+    return out;
+  }
+
+  private static ImageModelSpec customImage(Function<String, Optional<String>> setting, Path file,
+                                            ImageModelSpec defaults) {
     int size = integer(setting, "XMODAL_IMAGE_SIZE", defaults.width());
-    ImageModelSpec image = new ImageModelSpec(file,
+    return new ImageModelSpec(file,
         setting.apply("XMODAL_IMAGE_NAME").orElse(file.equals(defaults.file()) ? defaults.name() : stem(file)),
         setting.apply("XMODAL_IMAGE_INPUT").orElse(defaults.inputName()),
         setting.apply("XMODAL_IMAGE_OUTPUT").orElse(defaults.outputName()),
@@ -47,13 +144,6 @@ public record EncoderSettings(DeviceChoice device, int threads, TextModel textMo
         floats(setting, "XMODAL_IMAGE_STD", defaults.std()),
         choice(setting, "XMODAL_IMAGE_LAYOUT", ImageModelSpec.Layout.class, defaults.layout()),
         bool(setting, "XMODAL_IMAGE_FLIP_AVERAGE", FLIP_AVERAGE_DEFAULT));
-    return new EncoderSettings(
-        choice(setting, "XMODAL_DEVICE", DeviceChoice.class, DeviceChoice.AUTO),
-        integer(setting, "XMODAL_ENCODE_THREADS", 1),
-        choice(setting, "XMODAL_TEXT_MODEL", TextModel.class, TextModel.MINILM_L6_V2),
-        integer(setting, "XMODAL_TEXT_MAX_TOKENS", TextEncoder.DEFAULT_MAX_TOKENS),
-        image,
-        workDir.resolve("models"));
   }
 
   private static String stem(Path file) {
@@ -81,14 +171,17 @@ public record EncoderSettings(DeviceChoice device, int threads, TextModel textMo
 
   private static <E extends Enum<E>> E choice(Function<String, Optional<String>> setting, String name, Class<E> type,
                                               E fallback) {
-    return setting.apply(name).map(v -> {
-      try {
-        return Enum.valueOf(type, v.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(name + " must be one of " + java.util.Arrays.toString(
-            type.getEnumConstants()) + ", got '" + v + "'");
-      }
-    }).orElse(fallback);
+    return setting.apply(name).map(v -> parse(name, type, v)).orElse(fallback);
+  }
+
+  private static <E extends Enum<E>> E parse(String name, Class<E> type, String v) {
+    try {
+      return Enum.valueOf(type, v.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(name + " must be " + (type == TextModel.class || type == ImageModel.class
+          ? "one or more (joined by commas) of " : "one of ") + java.util.Arrays.toString(type.getEnumConstants())
+          .toLowerCase(Locale.ROOT) + ", got '" + v.trim() + "'");
+    }
   }
 
   private static float[] floats(Function<String, Optional<String>> setting, String name, float[] fallback) {

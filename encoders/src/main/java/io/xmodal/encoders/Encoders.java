@@ -1,19 +1,55 @@
 package io.xmodal.encoders;
 
 import io.xmodal.encoders.image.ImageEncoder;
+import io.xmodal.encoders.image.ImageModelSpec;
 import io.xmodal.encoders.text.TextEncoder;
+import io.xmodal.encoders.text.TextModel;
+import java.awt.image.BufferedImage;
+import java.util.ArrayList;
+import java.util.List;
 
-/** The two models, loaded once per process and shared by every thread (each opens its own session). */
-public record Encoders(TextEncoder text, ImageEncoder image) implements AutoCloseable {
+/**
+ * The two encoders, loaded once per process and shared by every thread (each opens its own session). Either may be a
+ * {@link CompositeEncoder} of several models, joined by {@link Combination#L2_CONCAT_L2}.
+ */
+public record Encoders(Encoder<String> text, Encoder<BufferedImage> image) implements AutoCloseable {
 
   public static Encoders load(EncoderSettings s) {
-    TextEncoder text = TextEncoder.load(s.textModel(), s.modelCache(), s.device(), s.maxTokens(), s.threads());
+    List<AutoCloseable> loaded = new ArrayList<>();
     try {
-      return new Encoders(text, ImageEncoder.load(s.image(), s.device(), s.threads()));
+      List<TextEncoder> texts = new ArrayList<>();
+      for (TextModel m : s.textModels()) {
+        TextEncoder t = TextEncoder.load(m, s.modelCache(), s.device(), s.maxTokens(), s.threads());
+        loaded.add(t);
+        texts.add(t);
+      }
+      List<ImageEncoder> images = new ArrayList<>();
+      for (ImageModelSpec spec : s.images()) {
+        ImageEncoder i = ImageEncoder.load(spec, s.device(), s.threads());
+        loaded.add(i);
+        images.add(i);
+      }
+      return new Encoders(joined(texts), joined(images));
     } catch (RuntimeException e) {
-      text.close();
+      for (AutoCloseable c : loaded) {
+        try {
+          c.close();
+        } catch (Exception suppressed) {
+          e.addSuppressed(suppressed);
+        }
+      }
       throw e;
     }
+  }
+
+  private static <I> Encoder<I> joined(List<? extends Encoder<I>> blocks) {
+    return blocks.size() == 1 ? blocks.get(0) : new CompositeEncoder<>(blocks, Combination.L2_CONCAT_L2);
+  }
+
+  /** A one-line description: each encoder's name, dimension and device. */
+  public String describe() {
+    return text.info().name() + " (" + text.info().dimension() + "-d) and " + image.info().name() + " ("
+        + image.info().dimension() + "-d) on " + image.device();
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.xmodal.trainer;
 
+import io.xmodal.schemas.EncoderBlock;
 import io.xmodal.schemas.EncoderIdentity;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -37,7 +38,8 @@ record PairOp(String captionId, String imageId, boolean heldOut, EncoderIdentity
     return Serdes.serdeFrom(ser, de);
   }
 
-  private static final int VERSION = 1;
+  /** 2: the encoder identities carry a composite's blocks and rule; 1 (before composites) is still read. */
+  private static final int VERSION = 2;
 
   static byte[] toBytes(PairOp p) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + 4 * (p.text.length + p.image.length));
@@ -59,11 +61,11 @@ record PairOp(String captionId, String imageId, boolean heldOut, EncoderIdentity
   static PairOp fromBytes(byte[] b) {
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(b))) {
       int version = in.readByte();
-      if (version != VERSION) {
+      if (version != 1 && version != VERSION) {
         throw new IllegalStateException("unknown PairOp format " + version);
       }
-      return new PairOp(in.readUTF(), in.readUTF(), in.readBoolean(), readIdentity(in), readIdentity(in),
-          readFloats(in), readFloats(in));
+      return new PairOp(in.readUTF(), in.readUTF(), in.readBoolean(), readIdentity(in, version),
+          readIdentity(in, version), readFloats(in), readFloats(in));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -74,11 +76,29 @@ record PairOp(String captionId, String imageId, boolean heldOut, EncoderIdentity
     out.writeUTF(e.getVersion());
     out.writeInt(e.getDimension());
     out.writeUTF(e.getChecksum());
+    out.writeInt(e.getBlocks().size());
+    for (EncoderBlock b : e.getBlocks()) {
+      out.writeUTF(b.getName());
+      out.writeUTF(b.getVersion());
+      out.writeInt(b.getDimension());
+      out.writeUTF(b.getChecksum());
+    }
+    out.writeUTF(e.getCombination());
   }
 
-  private static EncoderIdentity readIdentity(DataInputStream in) throws IOException {
-    return EncoderIdentity.newBuilder().setName(in.readUTF()).setVersion(in.readUTF()).setDimension(in.readInt())
-        .setChecksum(in.readUTF()).build();
+  private static EncoderIdentity readIdentity(DataInputStream in, int version) throws IOException {
+    EncoderIdentity.Builder b = EncoderIdentity.newBuilder().setName(in.readUTF()).setVersion(in.readUTF())
+        .setDimension(in.readInt()).setChecksum(in.readUTF());
+    if (version >= 2) {
+      int n = in.readInt();
+      java.util.List<EncoderBlock> blocks = new java.util.ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        blocks.add(EncoderBlock.newBuilder().setName(in.readUTF()).setVersion(in.readUTF())
+            .setDimension(in.readInt()).setChecksum(in.readUTF()).build());
+      }
+      b.setBlocks(blocks).setCombination(in.readUTF());
+    }
+    return b.build();
   }
 
   private static void write(DataOutputStream out, float[] v) throws IOException {

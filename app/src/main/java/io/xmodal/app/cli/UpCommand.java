@@ -166,8 +166,7 @@ final class UpCommand implements Callable<Integer> {
     for (StreamsService s : stack.services()) {
       out.printf("  Service           %s%n", s.status());
     }
-    stack.encoders().ifPresent(e -> out.printf("  Encoders          %s (%d-d) and %s (%d-d) on %s%n", e.text().info().name(),
-        e.text().info().dimension(), e.image().info().name(), e.image().info().dimension(), e.image().device()));
+    stack.encoders().ifPresent(e -> out.printf("  Encoders          %s%n", e.describe()));
     out.println("  Publish data with './xmodal ingest --dataset flickr8k --path "
         + stack.config().sharedDir().resolve("datasets").resolve("flickr8k") + " --split dev' in another terminal.");
   }

@@ -1,6 +1,8 @@
 package io.xmodal.app.eval;
 
 import io.xmodal.app.dataset.Dataset;
+import io.xmodal.encoders.CompositeEncoder;
+import io.xmodal.encoders.Encoder;
 import io.xmodal.encoders.Encoders;
 import io.xmodal.encoders.image.ImageDecoder;
 import io.xmodal.learned.LearnedOptions;
@@ -25,6 +27,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -51,17 +54,35 @@ public final class OfflineEvaluation {
 
   public static Embedded embed(String label, Dataset data, Encoders encoders, EmbeddingCache cache) {
     List<String> imageIds = data.images().stream().map(Dataset.Image::imageId).toList();
-    float[][] images = cache.embed(label + " images", encoders.image().info(), imageIds, data.images(),
-        image -> ImageDecoder.decodeRgb(read(image.file())), () -> encoders.image().newSession());
+    float[][] images = embed(label + " images", encoders.image(), imageIds, data.images(),
+        image -> ImageDecoder.decodeRgb(read(image.file())), cache);
     List<String> captionIds = data.captions().stream().map(Dataset.Caption::captionId).toList();
-    float[][] captions = cache.embed(label + " captions", encoders.text().info(), captionIds, data.captions(),
-        Dataset.Caption::text, () -> encoders.text().newSession());
+    float[][] captions = embed(label + " captions", encoders.text(), captionIds, data.captions(),
+        Dataset.Caption::text, cache);
     Map<String, Integer> index = new HashMap<>();
     for (int i = 0; i < imageIds.size(); i++) {
       index.put(imageIds.get(i), i);
     }
     int[] captionImage = data.captions().stream().mapToInt(c -> index.get(c.imageId())).toArray();
     return new Embedded(imageIds, Vectors.l2Rows(images), captionIds, Vectors.l2Rows(captions), captionImage);
+  }
+
+  /**
+   * The vectors of {@code items} by {@code encoder}; a composite's blocks are cached one by one and joined here by
+   * its rule (as its sessions join them), so another composition of the same models does not encode again.
+   */
+  private static <T, I> float[][] embed(String what, Encoder<I> encoder, List<String> ids, List<T> items,
+                                        Function<T, I> prepare, EmbeddingCache cache) {
+    if (encoder instanceof CompositeEncoder<I> composite) {
+      float[][][] blocks = new float[composite.blocks().size()][][];
+      for (int b = 0; b < blocks.length; b++) {
+        Encoder<I> block = composite.blocks().get(b);
+        blocks[b] = cache.embed(what + " (" + block.info().name() + ")", block.info(), ids, items, prepare,
+            block::newSession);
+      }
+      return composite.combination().combine(blocks);
+    }
+    return cache.embed(what, encoder.info(), ids, items, prepare, encoder::newSession);
   }
 
   public List<Row> run(Embedded fit, Embedded eval, int heldOutPercent, ModelSearch.Options options) {

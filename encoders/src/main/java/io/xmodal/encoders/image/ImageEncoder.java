@@ -6,6 +6,7 @@ import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
 import io.xmodal.device.DeviceChoice;
+import io.xmodal.encoders.Encoder;
 import io.xmodal.encoders.EncoderInfo;
 import io.xmodal.encoders.EncoderSession;
 import io.xmodal.encoders.ModelFiles;
@@ -16,7 +17,7 @@ import java.nio.file.Files;
 import java.util.Map;
 
 /** An ONNX image encoder loaded once per process; each thread encodes through its own {@link #newSession()}. */
-public final class ImageEncoder implements AutoCloseable {
+public final class ImageEncoder implements Encoder<BufferedImage> {
 
   private final ZooModel<BufferedImage[], float[][]> model;
   private final EncoderInfo info;
@@ -59,6 +60,7 @@ public final class ImageEncoder implements AutoCloseable {
     }
   }
 
+  @Override
   public EncoderInfo info() {
     return info;
   }
@@ -67,10 +69,12 @@ public final class ImageEncoder implements AutoCloseable {
     return spec;
   }
 
+  @Override
   public Device device() {
     return device;
   }
 
+  @Override
   public EncoderSession<BufferedImage> newSession() {
     return new EncoderSession<>(model.newPredictor(), BufferedImage[]::new);
   }

@@ -60,6 +60,15 @@ public record ImageModelSpec(Path file, String name, String inputName, String ou
         "input", "features", 1280, 224, 224, IMAGENET_MEAN, IMAGENET_STD, Layout.NCHW, false);
   }
 
+  /**
+   * ResNet-50 v1 (ImageNet-1k, int8) with its pooled 2048-d {@code features} output, from the shared models folder.
+   * Its Caffe preprocessing (RGB→BGR, ×255, mean subtraction) is inside the graph: the input is RGB in [0,1].
+   */
+  public static ImageModelSpec resNet50Features(Path modelsDir) {
+    return new ImageModelSpec(modelsDir.resolve("resnet50-int8-features.onnx"), "resnet50-int8-features",
+        "input", "features", 2048, 224, 224, new float[] {0, 0, 0}, new float[] {1, 1, 1}, Layout.NCHW, false);
+  }
+
   /** The same model's classifier head ({@code output}, 1000 ImageNet logits): for checking preprocessing. */
   public ImageModelSpec withOutput(String output, int dim) {
     return new ImageModelSpec(file, name, inputName, output, dim, width, height, mean, std, layout, flipAverage);

@@ -7,6 +7,7 @@ import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
 import io.xmodal.device.DeviceChoice;
+import io.xmodal.encoders.Encoder;
 import io.xmodal.encoders.EncoderInfo;
 import io.xmodal.encoders.EncoderSession;
 import io.xmodal.encoders.ModelFiles;
@@ -19,7 +20,7 @@ import java.util.Map;
  * A sentence encoder loaded once per process. Thread-safe; each thread encodes through its own
  * {@link #newSession() session}.
  */
-public final class TextEncoder implements AutoCloseable {
+public final class TextEncoder implements Encoder<String> {
 
   /** Longest input in tokens; longer text is truncated (MiniLM was trained on 256-token inputs). */
   public static final int DEFAULT_MAX_TOKENS = 256;
@@ -58,7 +59,7 @@ public final class TextEncoder implements AutoCloseable {
           .optModelPath(onnx)
           .optEngine("OnnxRuntime")
           .optDevice(device)
-          .optTranslator(MeanPoolingTranslator.builder(tokenizer).build());
+          .optTranslator(PoolingTranslator.builder(tokenizer).pooling(which.pooling()).build());
       if (threads > 0) {
         criteria.optArguments(Map.of("intraOpNumThreads", Integer.toString(threads), "interOpNumThreads", "1"));
       }
@@ -72,15 +73,18 @@ public final class TextEncoder implements AutoCloseable {
     }
   }
 
+  @Override
   public EncoderInfo info() {
     return info;
   }
 
+  @Override
   public Device device() {
     return device;
   }
 
   /** A predictor for the calling thread; close it when the thread is done. */
+  @Override
   public EncoderSession<String> newSession() {
     return new EncoderSession<>(model.newPredictor(), String[]::new);
   }

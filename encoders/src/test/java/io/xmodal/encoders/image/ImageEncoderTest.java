@@ -14,6 +14,8 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class ImageEncoderTest {
 
@@ -36,9 +38,12 @@ class ImageEncoderTest {
       "2736508369_fd9ff0b42f.jpg", BASEBALL,
       "2290330500_e7bdaa58e1.jpg", VOLLEYBALL);
 
-  @Test
-  void shouldClassifyChosenDevImagesIntoTheRightImageNetFamilyThroughTheSamePreprocessing() throws Exception {
-    ImageModelSpec classifier = ImageModelSpec.mobileNetV2Features(SHARED.resolve("models")).withOutput("output", 1000);
+  @ParameterizedTest
+  @EnumSource(ImageModel.class)
+  void shouldClassifyChosenDevImagesIntoTheRightImageNetFamilyThroughTheSamePreprocessing(ImageModel model)
+      throws Exception {
+    // the classifier head of the same graph, fed by the same translator: a preprocessing bug cannot hide
+    ImageModelSpec classifier = model.spec(SHARED.resolve("models"), false).withOutput("output", 1000);
     List<String> labels = Files.readAllLines(SHARED.resolve("models").resolve("imagenet_synset.txt"));
     List<String> names = new ArrayList<>(EXPECTED.keySet());
     List<BufferedImage> images = new ArrayList<>();
@@ -79,6 +84,22 @@ class ImageEncoderTest {
       // pooled ReLU6 activations: non-negative, and not all zero
       assertThat(IntStream.range(0, 1280).filter(k -> batch[0][k] < 0).count()).isZero();
       assertThat(IntStream.range(0, 1280).filter(k -> batch[0][k] > 0).count()).isGreaterThan(100);
+    }
+  }
+
+  @Test
+  void shouldEmbedResNetIntoItsPooled2048dFeaturesFromRgbInTheUnitRange() throws Exception {
+    BufferedImage image = ImageDecoder.decodeRgb(Files.readAllBytes(IMAGES.resolve("2490687446_9d46fdf5a9.jpg")));
+    try (ImageEncoder encoder = ImageEncoder.load(ImageModelSpec.resNet50Features(SHARED.resolve("models")),
+        DeviceChoice.CPU, 0); EncoderSession<BufferedImage> session = encoder.newSession()) {
+      float[] v = session.encode(List.of(image))[0];
+
+      assertThat(encoder.info().name()).isEqualTo("resnet50-int8-features");
+      assertThat(encoder.info().dimension()).isEqualTo(2048);
+      assertThat(v).hasSize(2048);
+      // pooled ReLU activations: non-negative, and not all zero
+      assertThat(IntStream.range(0, 2048).filter(k -> v[k] < 0).count()).isZero();
+      assertThat(IntStream.range(0, 2048).filter(k -> v[k] > 0).count()).isGreaterThan(200);
     }
   }
 

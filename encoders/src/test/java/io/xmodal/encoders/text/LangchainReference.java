@@ -1,7 +1,9 @@
 package io.xmodal.encoders.text;
 
 import dev.langchain4j.data.embedding.Embedding;
+import dev.langchain4j.model.embedding.EmbeddingModel;
 import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
+import dev.langchain4j.model.embedding.onnx.bgesmallenv15.BgeSmallEnV15EmbeddingModel;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -9,8 +11,9 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Runs langchain4j's own all-MiniLM-L6-v2 (the reference) in a JVM of its own: reads sentences, one per line, from
- * args[0] and writes one vector per line (space-separated floats) to args[1].
+ * Runs langchain4j's own all-MiniLM-L6-v2 or bge-small-en-v1.5 (the reference; args[2]: the {@link TextModel} name) in
+ * a JVM of its own: reads sentences, one per line, from args[0] and writes one vector per line (space-separated
+ * floats) to args[1].
  */
 public final class LangchainReference {
 
@@ -18,7 +21,11 @@ public final class LangchainReference {
 
   public static void main(String[] args) throws Exception {
     List<String> sentences = Files.readAllLines(Path.of(args[0]), StandardCharsets.UTF_8);
-    AllMiniLmL6V2EmbeddingModel model = new AllMiniLmL6V2EmbeddingModel();
+    EmbeddingModel model = switch (TextModel.valueOf(args[2])) {
+      case MINILM_L6_V2 -> new AllMiniLmL6V2EmbeddingModel();
+      case BGE_SMALL_EN_V15 -> new BgeSmallEnV15EmbeddingModel();
+      default -> throw new IllegalArgumentException("no reference for " + args[2]);
+    };
     try (PrintStream out = new PrintStream(Files.newOutputStream(Path.of(args[1])), true, StandardCharsets.UTF_8)) {
       for (String s : sentences) {
         Embedding e = model.embed(s).content();

@@ -14,6 +14,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class TextEncoderTest {
 
@@ -56,13 +58,16 @@ class TextEncoderTest {
     encoder.close();
   }
 
-  @Test
-  void shouldMatchLangchain4jsReferenceImplementationOnEverySentence(@TempDir Path dir) throws Exception {
+  @ParameterizedTest
+  @EnumSource(value = TextModel.class, names = {"MINILM_L6_V2", "BGE_SMALL_EN_V15"})
+  void shouldMatchLangchain4jsReferenceImplementationOnEverySentence(TextModel model, @TempDir Path dir)
+      throws Exception {
     Path in = dir.resolve("sentences.txt");
     Path out = dir.resolve("vectors.txt");
     Files.write(in, SENTENCES, StandardCharsets.UTF_8);
     Process reference = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), LangchainReference.class.getName(), in.toString(), out.toString())
+        "-cp", System.getProperty("java.class.path"), LangchainReference.class.getName(), in.toString(), out.toString(),
+        model.name())
         .redirectErrorStream(true).redirectOutput(dir.resolve("reference.log").toFile()).start();
     assertThat(reference.waitFor(120, TimeUnit.SECONDS)).as("reference JVM finished").isTrue();
     assertThat(reference.exitValue()).as("reference JVM: %s", Files.readString(dir.resolve("reference.log"))).isZero();
@@ -77,7 +82,9 @@ class TextEncoderTest {
     }
 
     float[][] ours;
-    try (EncoderSession<String> session = encoder.newSession()) {
+    try (TextEncoder tested = model == TextModel.MINILM_L6_V2 ? null
+        : TextEncoder.load(model, dir.resolve("models"), DeviceChoice.CPU, TextEncoder.DEFAULT_MAX_TOKENS, 0);
+         EncoderSession<String> session = (tested == null ? encoder : tested).newSession()) {
       ours = session.encode(SENTENCES);
     }
 

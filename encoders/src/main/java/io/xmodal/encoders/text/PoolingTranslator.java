@@ -12,19 +12,30 @@ import java.util.Objects;
 
 /**
  * Sentence embeddings from a BERT-style encoder: tokenises a batch (padded to its longest member), runs the model,
- * averages the last hidden state over the attention mask, and L2-normalises. Input a batch of texts, output one
+ * pools the last hidden state — the mean over the attention mask (MiniLM, e5) or the first ([CLS]) token (bge) — and
+ * L2-normalises. Input a batch of texts, output one
  * vector per text. Pooling runs on plain float arrays, so it works on engines without NDArray maths (ONNX Runtime).
  */
-public final class MeanPoolingTranslator implements NoBatchifyTranslator<String[], float[][]> {
+public final class PoolingTranslator implements NoBatchifyTranslator<String[], float[][]> {
 
   private static final String MASK = "attention_mask";
 
   private final HuggingFaceTokenizer tokenizer;
   private final boolean normalize;
   private final boolean tokenTypeIds;
+  private final Pooling pooling;
 
-  private MeanPoolingTranslator(Builder b) {
+  /** How the token vectors become one sentence vector. */
+  public enum Pooling {
+    /** The mean of the last hidden state over the attention mask. */
+    MEAN,
+    /** The last hidden state of the first token ([CLS]). */
+    CLS
+  }
+
+  private PoolingTranslator(Builder b) {
     this.tokenizer = b.tokenizer;
+    this.pooling = b.pooling;
     this.normalize = b.normalize;
     this.tokenTypeIds = b.tokenTypeIds;
   }
@@ -89,6 +100,9 @@ public final class MeanPoolingTranslator implements NoBatchifyTranslator<String[
         for (int k = 0; k < d; k++) {
           v[k] += h[base + k];
         }
+        if (pooling == Pooling.CLS) {
+          break;
+        }
       }
       float inv = (float) (1.0 / Math.max(count, 1e-9));
       double norm = 0;
@@ -108,11 +122,12 @@ public final class MeanPoolingTranslator implements NoBatchifyTranslator<String[
 
   private record Mask(long[] values, int rows, int cols) {}
 
-  /** Validating builder: a tokenizer is required; L2 normalisation and token type ids are on by default. */
+  /** Validating builder: a tokenizer is required; L2 normalisation and token type ids are on by default, pooling is the mean. */
   public static final class Builder {
     private final HuggingFaceTokenizer tokenizer;
     private boolean normalize = true;
     private boolean tokenTypeIds = true;
+    private Pooling pooling = Pooling.MEAN;
 
     private Builder(HuggingFaceTokenizer tokenizer) {
       this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
@@ -129,8 +144,14 @@ public final class MeanPoolingTranslator implements NoBatchifyTranslator<String[
       return this;
     }
 
-    public MeanPoolingTranslator build() {
-      return new MeanPoolingTranslator(this);
+    /** Mean pooling (the default) or the [CLS] token. */
+    public Builder pooling(Pooling pooling) {
+      this.pooling = Objects.requireNonNull(pooling, "pooling");
+      return this;
+    }
+
+    public PoolingTranslator build() {
+      return new PoolingTranslator(this);
     }
   }
 }

@@ -1,0 +1,32 @@
+package io.xmodal.encoders.image;
+
+import java.nio.file.Path;
+import java.util.function.Function;
+
+/**
+ * The image models xmodal knows by name ({@code XMODAL_IMAGE_ENCODER}, one or several joined by commas), read from
+ * the shared models folder, each with the flip-averaging default measured for it on Flickr8k dev.
+ */
+public enum ImageModel {
+  /** MobileNetV2 int8, 1280-d; flip averaging adds about 12 rsum to every mapping, so it is on. */
+  MOBILENETV2(ImageModelSpec::mobileNetV2Features, true),
+  /** ResNet-50 int8, 2048-d; flip averaging is off by default (see docs/quality.md for its measured effect). */
+  RESNET50(ImageModelSpec::resNet50Features, false);
+
+  private final Function<Path, ImageModelSpec> spec;
+  private final boolean flipDefault;
+
+  ImageModel(Function<Path, ImageModelSpec> spec, boolean flipDefault) {
+    this.spec = spec;
+    this.flipDefault = flipDefault;
+  }
+
+  /** Its spec under {@code modelsDir}, flip-averaged or not. */
+  public ImageModelSpec spec(Path modelsDir, boolean flipAverage) {
+    return spec.apply(modelsDir).withFlipAverage(flipAverage);
+  }
+
+  public boolean flipDefault() {
+    return flipDefault;
+  }
+}

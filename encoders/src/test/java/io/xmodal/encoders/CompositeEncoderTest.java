@@ -1,0 +1,61 @@
+package io.xmodal.encoders;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.data.Offset.offset;
+
+import io.xmodal.device.DeviceChoice;
+import io.xmodal.encoders.text.TextEncoder;
+import io.xmodal.encoders.text.TextModel;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CompositeEncoderTest {
+
+  static final List<String> TEXTS = List.of("A dog runs through the snow .", "Two children play on a beach .",
+      "A man in a red jacket climbs a rock wall .");
+
+  @Test
+  void shouldEncodeWithEveryBlockAndJoinTheirVectorsByItsRule(@TempDir Path cache) {
+    TextEncoder minilm = TextEncoder.load(TextModel.MINILM_L6_V2, cache, DeviceChoice.CPU, 256, 1);
+    TextEncoder bge = TextEncoder.load(TextModel.BGE_SMALL_EN_V15, cache, DeviceChoice.CPU, 256, 1);
+    float[][] a;
+    float[][] b;
+    try (EncoderSession<String> sa = minilm.newSession(); EncoderSession<String> sb = bge.newSession()) {
+      a = sa.encode(TEXTS);
+      b = sb.encode(TEXTS);
+    }
+
+    float[][] joined;
+    try (CompositeEncoder<String> composite = new CompositeEncoder<>(List.of(minilm, bge), Combination.L2_CONCAT_L2);
+         EncoderSession<String> session = composite.newSession()) {
+      joined = session.encode(TEXTS);
+
+      assertThat(composite.info().name()).isEqualTo("all-MiniLM-L6-v2+bge-small-en-v1.5[l2-concat-l2]");
+      assertThat(composite.info().dimension()).isEqualTo(768);
+      assertThat(composite.info().blocks()).containsExactly(minilm.info(), bge.info());
+      assertThat(composite.blocks()).containsExactly(minilm, bge);
+    }
+
+    float[][] expected = Combination.L2_CONCAT_L2.combine(new float[][][] {a, b});
+    assertThat(joined).hasNumberOfRows(3);
+    for (int i = 0; i < TEXTS.size(); i++) {
+      assertThat(joined[i]).hasSize(768).containsExactly(expected[i], offset(1e-6f));
+    }
+    // the two models really differ: a composite is not one model twice
+    assertThat(cosine(a[0], b[0])).isLessThan(0.9);
+  }
+
+  static double cosine(float[] a, float[] b) {
+    double dot = 0;
+    double na = 0;
+    double nb = 0;
+    for (int i = 0; i < a.length; i++) {
+      dot += a[i] * b[i];
+      na += a[i] * a[i];
+      nb += b[i] * b[i];
+    }
+    return dot / Math.sqrt(na * nb);
+  }
+}
