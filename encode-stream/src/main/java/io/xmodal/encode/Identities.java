@@ -12,7 +12,7 @@ final class Identities {
   static EncoderIdentity of(EncoderInfo info) {
     return EncoderIdentity.newBuilder().setName(info.name()).setVersion(info.version()).setDimension(info.dimension())
         .setChecksum(info.checksum())
-        .setBlocks(info.blocks().stream().map(b -> EncoderBlock.newBuilder().setName(b.name()).setVersion(b.version())
+        .setBlocks(info.blocks().isEmpty() ? null : info.blocks().stream().map(b -> EncoderBlock.newBuilder().setName(b.name()).setVersion(b.version())
             .setDimension(b.dimension()).setChecksum(b.checksum()).build()).toList())
         .setCombination(info.combination())
         .build();

@@ -131,19 +131,28 @@ class EncodeTopologyTest {
     Embedding e = img.get(0).value;
     assertThat(img.get(0).key).isEqualTo("2490687446_9d46fdf5a9.jpg");
     assertThat(e.getModality()).isEqualTo(Modality.IMAGE);
-    assertThat(io.xmodal.schemas.EmbeddingVectors.of(e)).hasSize(1280);
-    assertThat(e.getEncoderInfo().getName()).startsWith("mobilenetv2-12-int8-features")
+    // the default image encoder: ResNet-50 ⊕ flip-averaged MobileNetV2, its identity naming both blocks
+    assertThat(io.xmodal.schemas.EmbeddingVectors.of(e)).hasSize(2048 + 1280);
+    assertThat(e.getEncoderInfo().getName())
+        .isEqualTo("resnet50-int8-features+mobilenetv2-12-int8-features+hflip-avg[l2-concat-l2]")
         .isEqualTo(encoders.image().info().name());
-    assertThat(e.getEncoderInfo().getDimension()).isEqualTo(1280);
+    assertThat(e.getEncoderInfo().getDimension()).isEqualTo(3328);
+    assertThat(e.getEncoderInfo().getCombination()).isEqualTo("l2-concat-l2");
+    assertThat(e.getEncoderInfo().getBlocks()).extracting(b -> b.getName() + "/" + b.getDimension())
+        .containsExactly("resnet50-int8-features/2048", "mobilenetv2-12-int8-features+hflip-avg/1280");
+    assertThat(e.getEncoderInfo().getBlocks()).extracting(b -> b.getChecksum())
+        .containsExactlyElementsOf(encoders.image().info().blocks().stream().map(b -> b.checksum()).toList());
     assertThat(e.getEncoderInfo().getChecksum()).isEqualTo(encoders.image().info().checksum());
     assertThat(e.getCreatedAt()).isEqualTo(T0.plusMillis(500));
     List<KeyValue<String, Embedding>> txt = textEmbeddings.readKeyValuesToList();
     assertThat(txt).extracting(kv -> kv.key).containsExactlyInAnyOrder("c#0", "c#1");
     assertThat(txt).allSatisfy(kv -> {
       assertThat(kv.value.getModality()).isEqualTo(Modality.TEXT);
-      assertThat(io.xmodal.schemas.EmbeddingVectors.of(kv.value)).hasSize(384);
+      assertThat(io.xmodal.schemas.EmbeddingVectors.of(kv.value)).hasSize(768);
       assertThat(kv.value.getPairedImageId()).isEqualTo("2490687446_9d46fdf5a9.jpg");
-      assertThat(kv.value.getEncoderInfo().getName()).isEqualTo("all-MiniLM-L6-v2");
+      assertThat(kv.value.getEncoderInfo().getName()).isEqualTo("all-MiniLM-L6-v2+bge-small-en-v1.5[l2-concat-l2]");
+      assertThat(kv.value.getEncoderInfo().getBlocks()).extracting(b -> b.getName())
+          .containsExactly("all-MiniLM-L6-v2", "bge-small-en-v1.5");
     });
     assertNothingElseCameOut();
   }

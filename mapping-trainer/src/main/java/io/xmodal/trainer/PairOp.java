@@ -76,8 +76,9 @@ record PairOp(String captionId, String imageId, boolean heldOut, EncoderIdentity
     out.writeUTF(e.getVersion());
     out.writeInt(e.getDimension());
     out.writeUTF(e.getChecksum());
-    out.writeInt(e.getBlocks().size());
-    for (EncoderBlock b : e.getBlocks()) {
+    java.util.List<EncoderBlock> blocks = e.getBlocks() == null ? java.util.List.of() : e.getBlocks();
+    out.writeInt(blocks.size());
+    for (EncoderBlock b : blocks) {
       out.writeUTF(b.getName());
       out.writeUTF(b.getVersion());
       out.writeInt(b.getDimension());
@@ -96,7 +97,7 @@ record PairOp(String captionId, String imageId, boolean heldOut, EncoderIdentity
         blocks.add(EncoderBlock.newBuilder().setName(in.readUTF()).setVersion(in.readUTF())
             .setDimension(in.readInt()).setChecksum(in.readUTF()).build());
       }
-      b.setBlocks(blocks).setCombination(in.readUTF());
+      b.setBlocks(blocks.isEmpty() ? null : blocks).setCombination(in.readUTF());
     }
     return b.build();
   }

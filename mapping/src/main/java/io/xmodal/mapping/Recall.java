@@ -44,12 +44,20 @@ public final class Recall {
    */
   public static Result evaluate(CrossModalMap map, INDArray captions, int[] captionImage, INDArray images,
                                 INDArray referenceText, INDArray referenceImages) {
+    return evaluateMapped(map, captions, captionImage, images,
+        referenceText == null ? null : map.projectText(referenceText),
+        referenceImages == null ? null : map.projectImages(referenceImages));
+  }
+
+  /** As {@link #evaluate}, with the reference queries already mapped by {@code map} (as a MappingModel keeps them). */
+  public static Result evaluateMapped(CrossModalMap map, INDArray captions, int[] captionImage, INDArray images,
+                                      INDArray mappedReferenceText, INDArray mappedReferenceImages) {
     INDArray zt = map.projectText(captions);
     INDArray zi = map.projectImages(images);
     float[][] sims = zt.mmul(zi.transpose()).toFloatMatrix();
     HubnessCorrection h = map.hubness();
-    float[] imagePenalty = h.penalties(zi, referenceText == null ? null : map.projectText(referenceText));
-    float[] captionPenalty = h.penalties(zt, referenceImages == null ? null : map.projectImages(referenceImages));
+    float[] imagePenalty = h.penalties(zi, mappedReferenceText);
+    float[] captionPenalty = h.penalties(zt, mappedReferenceImages);
     return fromScores(sims, captionImage, imagePenalty, captionPenalty);
   }
 

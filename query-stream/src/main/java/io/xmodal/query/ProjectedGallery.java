@@ -53,11 +53,17 @@ public final class ProjectedGallery {
    */
   public ProjectedGallery(GalleryIndex index, CrossModalMap map, boolean images, String encoderKey,
                           INDArray references) {
+    this(index, map, images, encoderKey, references, false);
+  }
+
+  /** @param mapped whether {@code references} are mapped by {@code map} already (as a MappingModel keeps them) */
+  public ProjectedGallery(GalleryIndex index, CrossModalMap map, boolean images, String encoderKey,
+                          INDArray references, boolean mapped) {
     this.index = index;
     this.map = map;
     this.images = images;
     this.encoderKey = encoderKey;
-    this.references = references == null ? null
+    this.references = references == null || mapped ? references
         : (images ? map.projectText(references) : map.projectImages(references));
   }
 

@@ -182,7 +182,7 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
     String galleryEncoder = EncoderKeys.of(textQuery ? d.model().getImageEncoder() : d.model().getTextEncoder());
     GalleryIndex index = textQuery ? images : texts;
     ProjectedGallery gallery = index.projection(first.getMappingName(), d.version(), () -> new ProjectedGallery(index,
-        d.map(), textQuery, galleryEncoder, textQuery ? d.references().text() : d.references().images()));
+        d.map(), textQuery, galleryEncoder, textQuery ? d.references().text() : d.references().images(), d.references().mapped()));
     int k = ok.stream().mapToInt(Query::getK).max().orElse(10);
     INDArray q = Nd4j.create(vectors.toArray(float[][]::new));
     List<List<Map.Entry<String, Float>>> hits = gallery.search(q, Math.max(k, 10), first.getGallery(),

@@ -165,7 +165,7 @@ final class ShardSearchProcessor implements Processor<String, ShardRequest, Stri
     String galleryEncoder = EncoderKeys.of(textQuery ? d.model().getImageEncoder() : d.model().getTextEncoder());
     GalleryIndex index = textQuery ? images : texts;
     ProjectedGallery gallery = index.projection(first.getMappingName(), d.version(), () -> new ProjectedGallery(index,
-        d.map(), textQuery, galleryEncoder, textQuery ? d.references().text() : d.references().images()));
+        d.map(), textQuery, galleryEncoder, textQuery ? d.references().text() : d.references().images(), d.references().mapped()));
     float[][] q = new float[group.size()][];
     int k = 1;
     for (int i = 0; i < q.length; i++) {

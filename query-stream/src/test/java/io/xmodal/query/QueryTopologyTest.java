@@ -86,7 +86,9 @@ class QueryTopologyTest {
     }
     ConfigSource source = ConfigSource.of(Map.of("XMODAL_WORK_DIR", work.toString(), "KAFKA_BOOTSTRAP_SERVERS",
         "ttd:9092", "XMODAL_SHARED_DIR", SHARED.toString(), "XMODAL_DEVICE", "cpu", "XMODAL_QUERY_BATCH_SIZE", "4",
-        "XMODAL_QUERY_MAX_WAIT", "50ms", "XMODAL_METRICS_INTERVAL", "10s"));
+        "XMODAL_QUERY_MAX_WAIT", "50ms", "XMODAL_METRICS_INTERVAL", "10s"))
+        // the single models: the topology is under test, not the default composite encoders (encoders' own tests)
+        .with(Map.of("XMODAL_TEXT_MODEL", "minilm_l6_v2", "XMODAL_IMAGE_ENCODER", "mobilenetv2"));
     platform = PlatformConfig.from(source);
     config = QueryConfig.from(source, platform);
     encoders = Encoders.load(config.encoders());

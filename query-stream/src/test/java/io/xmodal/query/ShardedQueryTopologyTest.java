@@ -81,7 +81,9 @@ class ShardedQueryTopologyTest {
     ConfigSource source = ConfigSource.of(Map.of("XMODAL_WORK_DIR", work.toString(), "KAFKA_BOOTSTRAP_SERVERS",
         "ttd:9092", "XMODAL_SHARED_DIR", QueryTopologyTest.SHARED.toString(), "XMODAL_DEVICE", "cpu",
         "XMODAL_QUERY_BATCH_SIZE", "4", "XMODAL_QUERY_MAX_WAIT", "50ms", "XMODAL_METRICS_INTERVAL", "1h",
-        "XMODAL_QUERY_MODE", "sharded", "XMODAL_QUERY_GATHER_TIMEOUT", "5s", "XMODAL_PARTITIONS", "1"));
+        "XMODAL_QUERY_MODE", "sharded", "XMODAL_QUERY_GATHER_TIMEOUT", "5s", "XMODAL_PARTITIONS", "1"))
+        // the single models: the topology is under test, not the default composite encoders (encoders' own tests)
+        .with(Map.of("XMODAL_TEXT_MODEL", "minilm_l6_v2", "XMODAL_IMAGE_ENCODER", "mobilenetv2"));
     platform = PlatformConfig.from(source);
     config = QueryConfig.from(source, platform);
     assertThat(config.mode()).isEqualTo(QueryMode.SHARDED);
@@ -151,7 +153,7 @@ class ShardedQueryTopologyTest {
     DecodedMapping d = DecodedMapping.of(model);
     ProjectedGallery g = new ProjectedGallery(index, d.map(), textQuery,
         EncoderKeys.of(textQuery ? model.getImageEncoder() : model.getTextEncoder()),
-        textQuery ? d.references().text() : d.references().images());
+        textQuery ? d.references().text() : d.references().images(), d.references().mapped());
     List<Hit> out = new ArrayList<>();
     for (Map.Entry<String, Float> h : g.search(Nd4j.create(new float[][] {Vectors.l2(query)}), k, null, raw::get)
         .get(0)) {

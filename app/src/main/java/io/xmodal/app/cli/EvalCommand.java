@@ -73,6 +73,10 @@ final class EvalCommand implements Callable<Integer> {
       + "and dropout (default ${DEFAULT-VALUE}); the same seed gives the same table.")
   long seed;
 
+  @Option(names = "--all-pairs", description = "Also refit each closed form's chosen hyperparameters on every pair of "
+      + "the fit split, its held-out tenth included, and score those maps too (rows marked [all pairs]).")
+  boolean allPairs;
+
   @Override
   public Integer call() throws Exception {
     if (!dataset.equalsIgnoreCase("flickr8k")) {
@@ -89,7 +93,7 @@ final class EvalCommand implements Callable<Integer> {
     List<LearnedOptions> kinds = !learned ? List.of()
         : LearnedOptions.all(epochs, device).stream().map(o -> o.withSeed(seed).withLoss(lossKind)).toList();
     List<OfflineEvaluation.Row> rows = new ArrayList<>(new OfflineEvaluation(out).run(fitEmb, evalEmb, heldOut,
-        ModelSearch.Options.defaults(), kinds));
+        ModelSearch.Options.defaults(), kinds, allPairs));
     rows.sort(Comparator.comparing(OfflineEvaluation.Row::method));
     print(out, rows);
     if (json != null) {

@@ -187,8 +187,8 @@ public final class Demo {
       captions[c] = Vectors.l2(vectors.get(eval.captions().get(c).captionId()));
       captionImage[c] = index.get(eval.captions().get(c).imageId());
     }
-    return Recall.evaluate(map, Linalg.matrix(captions), captionImage, Linalg.matrix(images), refs.text(),
-        refs.images());
+    return Recall.evaluateMapped(map, Linalg.matrix(captions), captionImage, Linalg.matrix(images),
+        refs.mappedText(map), refs.mappedImages(map));
   }
 
   private static double pct(double[] sorted, double p) {

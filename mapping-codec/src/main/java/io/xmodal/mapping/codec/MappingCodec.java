@@ -36,6 +36,9 @@ public final class MappingCodec {
   public static final String DIMENSION_WEIGHTS = "dimension_weights";
   public static final String REFERENCE_TEXT = "reference_text";
   public static final String REFERENCE_IMAGES = "reference_images";
+  /** The reference queries mapped by the map (r×k, unit rows): what a MappingModel carries since composites. */
+  public static final String REFERENCE_TEXT_MAPPED = "reference_text_mapped";
+  public static final String REFERENCE_IMAGES_MAPPED = "reference_images_mapped";
   /** gMLP block tensors (text side of a GMLP map). */
   static final String[] GMLP = {"gmlp_ln1_gamma", "gmlp_ln1_beta", "gmlp_w1", "gmlp_b1", "gmlp_ln2_gamma",
       "gmlp_ln2_beta", "gmlp_wg", "gmlp_bg", "gmlp_w2", "gmlp_b2"};
@@ -56,8 +59,23 @@ public final class MappingCodec {
     }
   }
 
-  /** The reference queries of a map's hubness correction (null when it has none). */
-  public record References(INDArray text, INDArray images) {}
+  /**
+   * The reference queries of a map's hubness correction (null when it has none): mapped into the comparison space
+   * already ({@code mapped}, what xmodal writes: k floats per reference whatever the encoders' dimension), or raw
+   * embeddings (models written before) that the reader maps.
+   */
+  public record References(INDArray text, INDArray images, boolean mapped) {
+
+    /** Text references in the comparison space of {@code map}. */
+    public INDArray mappedText(CrossModalMap map) {
+      return text == null || mapped ? text : map.projectText(text);
+    }
+
+    /** Image references in the comparison space of {@code map}. */
+    public INDArray mappedImages(CrossModalMap map) {
+      return images == null || mapped ? images : map.projectImages(images);
+    }
+  }
 
   public static MappingModel toAvro(CrossModalMap map, Meta meta) {
     List<Tensor> pre = new ArrayList<>();
@@ -83,8 +101,10 @@ public final class MappingCodec {
       throw new IllegalArgumentException("cannot encode a " + map.getClass().getSimpleName());
     }
     if (map.hubness().kind() != io.xmodal.mapping.HubnessCorrection.Kind.NONE) {
-      add(pre, REFERENCE_TEXT, meta.referenceText());
-      add(pre, REFERENCE_IMAGES, meta.referenceImages());
+      // mapped once here, so the record grows with k, not with the encoders' dimension
+      add(pre, REFERENCE_TEXT_MAPPED, meta.referenceText() == null ? null : map.projectText(meta.referenceText()));
+      add(pre, REFERENCE_IMAGES_MAPPED,
+          meta.referenceImages() == null ? null : map.projectImages(meta.referenceImages()));
     }
     return MappingModel.newBuilder()
         .setName(meta.name())
@@ -145,7 +165,10 @@ public final class MappingCodec {
 
   public static References references(MappingModel m) {
     Map<String, INDArray> pre = read(m.getPreprocessing());
-    return new References(pre.get(REFERENCE_TEXT), pre.get(REFERENCE_IMAGES));
+    if (pre.containsKey(REFERENCE_TEXT_MAPPED) || pre.containsKey(REFERENCE_IMAGES_MAPPED)) {
+      return new References(pre.get(REFERENCE_TEXT_MAPPED), pre.get(REFERENCE_IMAGES_MAPPED), true);
+    }
+    return new References(pre.get(REFERENCE_TEXT), pre.get(REFERENCE_IMAGES), false);
   }
 
   /** Which space the comparison happens in: the image space, the text space, or a shared one. */

@@ -60,6 +60,35 @@ class MappingCodecTest {
   }
 
   @Test
+  void shouldCarryTheReferenceQueriesMappedSoTheRecordGrowsWithKNotWithTheEncoders() {
+    LinearMap map = Fits.cca(stats(), 0.01).map(3, 1).withHubness(HubnessCorrection.csls(10));
+    INDArray refText = Nd4j.rand(40, 4);
+    INDArray refImages = Nd4j.rand(30, 6);
+    MappingModel event = MappingCodec.toAvro(map, new MappingCodec.Meta("default", 2, id("t", 4), id("i", 6), 200,
+        Map.of(), Instant.EPOCH, null, refText, refImages));
+
+    MappingCodec.References refs = MappingCodec.references(event);
+
+    assertThat(event.getPreprocessing()).extracting(t -> t.getName())
+        .contains(MappingCodec.REFERENCE_TEXT_MAPPED, MappingCodec.REFERENCE_IMAGES_MAPPED)
+        .doesNotContain(MappingCodec.REFERENCE_TEXT, MappingCodec.REFERENCE_IMAGES);
+    assertThat(refs.mapped()).isTrue();
+    assertThat(refs.text().shape()).containsExactly(40, 3);
+    assertThat(refs.images().shape()).containsExactly(30, 3);
+    var back = MappingCodec.fromAvro(event);
+    assertThat(refs.mappedText(back).sub(map.projectText(refText)).amaxNumber().doubleValue()).isLessThan(1e-5);
+    assertThat(refs.mappedImages(back).sub(map.projectImages(refImages)).amaxNumber().doubleValue()).isLessThan(1e-5);
+    // a model written before (raw references) is still read, and mapped by the reader
+    io.xmodal.schemas.AvroTrust.trustXmodalSchemas(); // the builder copy below instantiates generated classes
+    MappingModel old = MappingModel.newBuilder(event).setPreprocessing(new java.util.ArrayList<>(
+        event.getPreprocessing().stream().filter(t -> !t.getName().endsWith("_mapped")).toList())).build();
+    old.getPreprocessing().add(io.xmodal.schemas.Tensor.newBuilder(event.getPreprocessing().stream()
+        .filter(t -> t.getName().equals(MappingCodec.REFERENCE_TEXT_MAPPED)).findFirst().orElseThrow())
+        .setName(MappingCodec.REFERENCE_TEXT).build());
+    assertThat(MappingCodec.references(old).mapped()).isFalse();
+  }
+
+  @Test
   void shouldLeaveOutWhatAMapDoesNotHave() {
     LinearMap t2i = Fits.leastSquares(stats(), 0.1, false, Fits.Direction.T2I);
 
