@@ -21,7 +21,16 @@ final class BenchCommand {
       description = {
           "Raw encoder throughput at batch 1, 8 and 32, and encode-stream end to end through an embedded broker.",
           "Uses the Flickr8k dev split; its own broker and registry on free ports under XMODAL_WORK_DIR/bench-*. The "
-              + "last line is 'stream/raw throughput ratio: X.XX', the lower of the two modalities."})
+              + "stream phase starts encode-stream on empty topics, then sends the records and times until the last "
+              + "embedding is committed.",
+          "CPU per item: process CPU time (user + system, every thread) divided by the items. Raw: this JVM during "
+              + "the encoder loop at the stream's batch size (no broker runs yet). Stream: this JVM (encode-stream, "
+              + "the sending producer, the counting consumer, GC and JIT) plus the embedded broker's child process, "
+              + "from RUNNING to the last embedding read; the registry's CPU is shown apart and not counted.",
+          "The last two lines: 'stream/raw cpu-per-item ratio: X.XX' (raw CPU per item over stream CPU per item, "
+              + "i.e. stream items per CPU-second over raw items per CPU-second; 1.00 = the pipeline around the "
+              + "encoder is free) and 'stream/raw throughput ratio: X.XX' (items per wall second); each the lower "
+              + "of the two modalities."})
   static final class Encode implements Callable<Integer> {
 
     @Option(names = "--path", paramLabel = "DIR", description = "Flickr8k folder (default XMODAL_SHARED_DIR/datasets/flickr8k).")
