@@ -35,11 +35,16 @@ public final class EncodeTopology {
   private EncodeTopology() {}
 
   public static Topology buildTopology(EncodeConfig config, TopicCatalogue topics, Encoders encoders) {
+    return buildTopology(config, topics, EncodeModels.of(encoders));
+  }
+
+  /** The same topology on any models of the right shapes (the encode benchmark's pipeline ceiling uses this). */
+  public static Topology buildTopology(EncodeConfig config, TopicCatalogue topics, EncodeModels models) {
     StreamsBuilder builder = new StreamsBuilder();
     RejectionFactory rejections = new RejectionFactory(config.applicationId(), config.dlqPayloadCap());
-    route(builder, topics, topics.images(), topics.imageEmbeddings(), new ImageModality(encoders.image()), config,
+    route(builder, topics, topics.images(), topics.imageEmbeddings(), new ImageModality(models.image()), config,
         rejections);
-    route(builder, topics, topics.captions(), topics.textEmbeddings(), new TextModality(encoders.text()), config,
+    route(builder, topics, topics.captions(), topics.textEmbeddings(), new TextModality(models.text()), config,
         rejections);
     return builder.build();
   }

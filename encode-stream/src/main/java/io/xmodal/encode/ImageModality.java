@@ -3,7 +3,6 @@ package io.xmodal.encode;
 import io.xmodal.encoders.EncoderSession;
 import io.xmodal.encoders.EncodingException;
 import io.xmodal.encoders.image.ImageDecoder;
-import io.xmodal.encoders.image.ImageEncoder;
 import io.xmodal.schemas.Embedding;
 import io.xmodal.schemas.EncoderIdentity;
 import io.xmodal.schemas.ImageEvent;
@@ -13,10 +12,10 @@ import java.nio.ByteBuffer;
 /** Images: decoded upright RGB from their bytes, embedded by the image model, keyed by imageId. */
 final class ImageModality implements Modality<ImageEvent, BufferedImage> {
 
-  private final ImageEncoder encoder;
+  private final EncodeModels.Model<BufferedImage> encoder;
   private final EncoderIdentity identity;
 
-  ImageModality(ImageEncoder encoder) {
+  ImageModality(EncodeModels.Model<BufferedImage> encoder) {
     this.encoder = encoder;
     this.identity = Identities.of(encoder.info());
   }
@@ -39,7 +38,7 @@ final class ImageModality implements Modality<ImageEvent, BufferedImage> {
 
   @Override
   public EncoderSession<BufferedImage> openSession() {
-    return encoder.newSession();
+    return encoder.sessions().get();
   }
 
   @Override

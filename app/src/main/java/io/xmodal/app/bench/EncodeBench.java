@@ -4,6 +4,7 @@ import io.xmodal.app.dataset.Dataset;
 import io.xmodal.app.publish.Progress;
 import io.xmodal.encode.EncodeConfig;
 import io.xmodal.encode.EncodeService;
+import io.xmodal.encode.EncodeTopology;
 import io.xmodal.encoders.Encoders;
 import io.xmodal.encoders.EncoderSession;
 import io.xmodal.encoders.image.ImageDecoder;
@@ -57,10 +58,22 @@ public final class EncodeBench {
 
   private final ConfigSource source;
   private final PrintStream out;
+  private final int repeat;
 
-  public EncodeBench(ConfigSource source, PrintStream out) {
+  /** @param repeat each record is sent this many times to the stream phases, under distinct ids */
+  public EncodeBench(ConfigSource source, PrintStream out, int repeat) {
+    if (repeat < 1) {
+      throw new IllegalArgumentException("repeat must be at least 1, got " + repeat);
+    }
     this.source = source;
     this.out = out;
+    this.repeat = repeat;
+  }
+
+  /** What a topology for the stream phase is assembled from: its settings (own application id) and topics. */
+  @FunctionalInterface
+  private interface Assembler {
+    ServiceAssembly assemble(EncodeConfig config, TopicCatalogue topics);
   }
 
   /**
@@ -100,14 +113,54 @@ public final class EncodeBench {
     }
   }
 
-  public Result run(Dataset data, Path work) throws Exception {
-    Path runDir = Files.createTempDirectory(Files.createDirectories(work), "bench-encode-");
-    ConfigSource benchSource = source.with(Map.of(
+  private static ConfigSource benchSource(ConfigSource source, Path runDir) {
+    return source.with(Map.of(
         "XMODAL_WORK_DIR", runDir.toString(),
         "XMODAL_BROKER_PORT", Integer.toString(Ports.freePort()),
         "XMODAL_CONTROLLER_PORT", Integer.toString(Ports.freePort()),
         "XMODAL_REGISTRY_PORT", Integer.toString(Ports.freePort()),
         "XMODAL_METRICS_INTERVAL", "1s"));
+  }
+
+  /**
+   * The pipeline's own ceiling: the same encode-stream, on the same broker set-up, with {@link NearFreeEncoders} in
+   * place of the models; items per second per modality. What a worker whose encoder costs nothing (a fast GPU) would
+   * be capped by.
+   */
+  public Map<String, Run> ceiling(Dataset data, Path work) throws Exception {
+    Path runDir = Files.createTempDirectory(Files.createDirectories(work), "bench-ceiling-");
+    ConfigSource benchSource = benchSource(source, runDir);
+    PlatformConfig platform = PlatformConfig.from(benchSource);
+    EncodeConfig config = EncodeConfig.from(benchSource, platform);
+    out.printf("pipeline ceiling: %d images, %d captions from %s, each sent %d times; near-free models on %s; "
+            + "stream batch %d, max wait %d ms%n", data.images().size(), data.captions().size(), data.name(), repeat,
+        config.encoders().device(), config.batchSize(), config.maxWait().toMillis());
+    try (NearFreeEncoders nearFree = NearFreeEncoders.load(config.encoders(), runDir.resolve("near-free"));
+         EmbeddedRuntime runtime = EmbeddedRuntime.start(platform, benchSource.get("XMODAL_REGISTRY_DIST"),
+             Duration.ofMinutes(2))) {
+      PlatformConfig live = platform.withEndpoints(runtime.bootstrapServers(), runtime.registry().apiUrl());
+      CpuClock clock = CpuClock.withChildren(runtime.broker().process().pid(), runtime.registry().process().pid());
+      Assembler assembler = (c, topics) -> ServiceAssembly.of("encode-stream",
+          EncodeTopology.buildTopology(c, topics, nearFree.models()), c.streamsProperties(live, topics));
+      Map<String, Run> stream = new LinkedHashMap<>();
+      stream.put("text", streamThroughput(live, config, assembler, "ceiling-text", data, false, clock));
+      stream.put("image", streamThroughput(live, config, assembler, "ceiling-image", data, true, clock));
+      out.println();
+      out.printf("encode-stream with near-free models (batch %d, exactly-once): items/s, and CPU ms per item "
+          + "(process CPU time, every thread: this JVM + the broker child, from RUNNING to the last embedding read)%n",
+          config.batchSize());
+      out.printf("  %-8s %10s %10s %10s %10s%n", "", "items/s", "JVM", "broker", "total");
+      stream.forEach((modality, run) -> out.printf("  %-8s %10.1f %10.3f %10.3f %10.3f%n", modality, run.rate(),
+          run.jvmMsPerItem(), run.brokerMsPerItem(), run.cpuMsPerItem()));
+      out.printf("pipeline ceiling: images %d/s, captions %d/s%n", Math.round(stream.get("image").rate()),
+          Math.round(stream.get("text").rate()));
+      return stream;
+    }
+  }
+
+  public Result run(Dataset data, Path work) throws Exception {
+    Path runDir = Files.createTempDirectory(Files.createDirectories(work), "bench-encode-");
+    ConfigSource benchSource = benchSource(source, runDir);
     PlatformConfig platform = PlatformConfig.from(benchSource);
     EncodeConfig config = EncodeConfig.from(benchSource, platform);
     List<byte[]> imageBytes = new ArrayList<>();
@@ -136,8 +189,9 @@ public final class EncodeBench {
           Duration.ofMinutes(2))) {
         PlatformConfig live = platform.withEndpoints(runtime.bootstrapServers(), runtime.registry().apiUrl());
         CpuClock clock = CpuClock.withChildren(runtime.broker().process().pid(), runtime.registry().process().pid());
-        stream.put("text", streamThroughput(live, config, shared, "bench-text", data, false, clock));
-        stream.put("image", streamThroughput(live, config, shared, "bench-image", data, true, clock));
+        Assembler assembler = (c, topics) -> new EncodeService().assemble(c, live, topics, shared);
+        stream.put("text", streamThroughput(live, config, assembler, "bench-text", data, false, clock));
+        stream.put("image", streamThroughput(live, config, assembler, "bench-image", data, true, clock));
         Result result = new Result(raw, stream, config.batchSize());
         report(result, runtime);
         return result;
@@ -170,15 +224,15 @@ public final class EncodeBench {
     return perBatch;
   }
 
-  private Run streamThroughput(PlatformConfig live, EncodeConfig config, SharedResources shared, String prefix,
+  private Run streamThroughput(PlatformConfig live, EncodeConfig config, Assembler assembler, String prefix,
                                Dataset data, boolean images, CpuClock clock) throws Exception {
     TopicSettings settings = new TopicSettings(prefix, live.topics().partitions(), live.topics().replication(),
         live.topics().maxMessageBytes());
     TopicCatalogue topics = TopicCatalogue.create(settings, RegistryAvroSerdes.of(live));
     TopicAdmin.ensureTopics(live.clientConfig(), topics, Duration.ofSeconds(60));
     // serialised (and their schema registered) before the clock starts: the phase pays for sending, not for Avro
-    List<ProducerRecord<byte[], byte[]>> inputs = images ? imageRecords(topics.images(), data)
-        : captionRecords(topics.captions(), data);
+    List<ProducerRecord<byte[], byte[]>> inputs = images ? imageRecords(topics.images(), data, repeat)
+        : captionRecords(topics.captions(), data, repeat);
     int n = inputs.size();
     TopicSpec<String, io.xmodal.schemas.Embedding> output = images ? topics.imageEmbeddings() : topics.textEmbeddings();
 
@@ -192,7 +246,7 @@ public final class EncodeBench {
       // encode-stream as it is defined, under its own application id, on the encoders already loaded
       EncodeConfig bench = new EncodeConfig("xmodal-bench-" + prefix, config.batchSize(), config.maxWait(),
           config.encoders(), config.dlqPayloadCap(), config.metricsInterval(), config.commitInterval());
-      try (ServiceAssembly assembly = new EncodeService().assemble(bench, live, topics, shared);
+      try (ServiceAssembly assembly = assembler.assemble(bench, topics);
            StreamsService service = StreamsService.start(assembly.name(), assembly.topology(),
                assembly.properties())) {
         service.awaitRunning(Duration.ofMinutes(2));
@@ -260,31 +314,40 @@ public final class EncodeBench {
         encodeSeconds > 0 ? items / encodeSeconds : 0);
   }
 
+  /** The images as a producer would send them; copy r > 0 of each under the id {@code <imageId>~r}. */
   private static List<ProducerRecord<byte[], byte[]>> imageRecords(TopicSpec<String, ImageEvent> topic,
-                                                                   Dataset data) {
+                                                                   Dataset data, int repeat) {
     var serializer = topic.valueSerde().serializer();
     List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
-    for (Dataset.Image image : data.images()) {
-      ImageEvent event = ImageEvent.newBuilder().setImageId(image.imageId())
-          .setBytes(ByteBuffer.wrap(read(image.file()))).setSource(data.name()).setProducedAt(Instant.now())
-          .setContentType("image/jpeg").build();
-      records.add(new ProducerRecord<>(topic.name(), key(image.imageId()),
-          serializer.serialize(topic.name(), event)));
+    for (int r = 0; r < repeat; r++) {
+      for (Dataset.Image image : data.images()) {
+        String id = copy(image.imageId(), r);
+        ImageEvent event = ImageEvent.newBuilder().setImageId(id)
+            .setBytes(ByteBuffer.wrap(read(image.file()))).setSource(data.name()).setProducedAt(Instant.now())
+            .setContentType("image/jpeg").build();
+        records.add(new ProducerRecord<>(topic.name(), key(id), serializer.serialize(topic.name(), event)));
+      }
     }
     return records;
   }
 
   private static List<ProducerRecord<byte[], byte[]>> captionRecords(TopicSpec<String, CaptionEvent> topic,
-                                                                     Dataset data) {
+                                                                     Dataset data, int repeat) {
     var serializer = topic.valueSerde().serializer();
     List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
-    for (Dataset.Caption c : data.captions()) {
-      CaptionEvent event = CaptionEvent.newBuilder().setCaptionId(c.captionId()).setImageId(c.imageId())
-          .setText(c.text()).setSource(data.name()).setProducedAt(Instant.now()).build();
-      records.add(new ProducerRecord<>(topic.name(), key(c.captionId()),
-          serializer.serialize(topic.name(), event)));
+    for (int r = 0; r < repeat; r++) {
+      for (Dataset.Caption c : data.captions()) {
+        String id = copy(c.captionId(), r);
+        CaptionEvent event = CaptionEvent.newBuilder().setCaptionId(id).setImageId(copy(c.imageId(), r))
+            .setText(c.text()).setSource(data.name()).setProducedAt(Instant.now()).build();
+        records.add(new ProducerRecord<>(topic.name(), key(id), serializer.serialize(topic.name(), event)));
+      }
     }
     return records;
+  }
+
+  private static String copy(String id, int r) {
+    return r == 0 ? id : id + "~" + r;
   }
 
   private static byte[] key(String id) {

@@ -39,13 +39,28 @@ final class BenchCommand {
     @Option(names = "--images", defaultValue = "0", paramLabel = "N", description = "At most N dev images (with their captions); 0 = all 1000.")
     int images;
 
+    @Option(names = "--ceiling", description = {"Pipeline-ceiling mode instead: the same encode-stream with near-free "
+        + "ONNX models of the real models' input and output shapes (the real translators still decode, resize, "
+        + "normalise and tokenise; only the model's arithmetic is gone), items/s and CPU per item per modality. Its "
+        + "last line: 'pipeline ceiling: images N/s, captions M/s'."})
+    boolean ceiling;
+
+    @Option(names = "--repeat", paramLabel = "R", description = "Send each record R times to the stream phases, under "
+        + "distinct ids (default 1; with --ceiling 10, so the run is long against the 1 s commit interval).")
+    Integer repeat;
+
     @Override
     public Integer call() throws Exception {
       ConfigSource source = ConfigSource.fromEnvironment();
       PlatformConfig config = PlatformConfig.from(source);
       Path dir = path != null ? path : config.sharedDir().resolve("datasets").resolve("flickr8k");
       Dataset dev = Flickr8k.load(dir, Split.DEV, images);
-      new EncodeBench(source, System.out).run(dev, config.workDir());
+      EncodeBench bench = new EncodeBench(source, System.out, repeat != null ? repeat : ceiling ? 10 : 1);
+      if (ceiling) {
+        bench.ceiling(dev, config.workDir());
+      } else {
+        bench.run(dev, config.workDir());
+      }
       return 0;
     }
   }
