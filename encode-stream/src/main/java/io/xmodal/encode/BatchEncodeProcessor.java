@@ -12,8 +12,10 @@ import io.xmodal.schemas.RejectReason;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.FutureTask;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -29,7 +31,9 @@ import org.slf4j.LoggerFactory;
  * holds: their input offsets are committed with the store, not with an output that never came) until
  * {@code batchSize} are waiting or the wall-clock punctuation fires every {@code maxWait}. A record that cannot be
  * prepared or encoded becomes a dead letter; the rest of its batch is emitted. One encoder session (a DJL predictor)
- * per processor, opened in {@link #init} and closed in {@link #close}.
+ * per processor, opened in {@link #init} and closed in {@link #close}. Where the modality says so, each record is
+ * prepared (an image decoded and resized) on the {@link PreparePool} from the moment it is buffered, and collected in
+ * buffer order when its batch is encoded.
  */
 final class BatchEncodeProcessor<V extends SpecificRecord, I> implements Processor<String, V, String, Outcome<Embedding>> {
 
@@ -42,6 +46,9 @@ final class BatchEncodeProcessor<V extends SpecificRecord, I> implements Process
   private final Duration maxWait;
   private final Duration metricsInterval;
   private final RejectionFactory rejections;
+  private final PreparePool pool;
+  /** Records being prepared off the stream thread, by key (only the buffered version of each key). */
+  private final Map<String, FutureTask<I>> preparing = new HashMap<>();
 
   private ProcessorContext<String, Outcome<Embedding>> context;
   private MicroBatch<V> buffer;
@@ -55,7 +62,7 @@ final class BatchEncodeProcessor<V extends SpecificRecord, I> implements Process
   private long encodeNanos;
 
   BatchEncodeProcessor(Modality<V, I> modality, String bufferStore, String sourceTopic, int batchSize,
-                       Duration maxWait, Duration metricsInterval, RejectionFactory rejections) {
+                       Duration maxWait, Duration metricsInterval, RejectionFactory rejections, PreparePool pool) {
     this.modality = modality;
     this.bufferStore = bufferStore;
     this.sourceTopic = sourceTopic;
@@ -63,6 +70,7 @@ final class BatchEncodeProcessor<V extends SpecificRecord, I> implements Process
     this.maxWait = maxWait;
     this.metricsInterval = metricsInterval;
     this.rejections = rejections;
+    this.pool = pool;
   }
 
   @Override
@@ -82,7 +90,12 @@ final class BatchEncodeProcessor<V extends SpecificRecord, I> implements Process
       delete(record);
       return;
     }
-    if (buffer.add(record.key(), record.value())) {
+    boolean full = buffer.add(record.key(), record.value());
+    if (modality.prepareOffThread() && record.key() != null) {
+      V value = record.value();
+      forget(preparing.put(record.key(), pool.submit(() -> modality.prepare(value))));
+    }
+    if (full) {
       flush(context.currentSystemTimeMs());
     }
   }
@@ -96,6 +109,7 @@ final class BatchEncodeProcessor<V extends SpecificRecord, I> implements Process
       return;
     }
     buffer.remove(record.key());
+    forget(preparing.remove(record.key()));
     deleted++;
     context.forward(new Record<>(record.key(), new Outcome.Accepted<>(null), record.timestamp()));
   }
@@ -108,8 +122,10 @@ final class BatchEncodeProcessor<V extends SpecificRecord, I> implements Process
     List<KeyValue<String, V>> ready = new ArrayList<>(items.size());
     List<I> inputs = new ArrayList<>(items.size());
     for (KeyValue<String, V> item : items) {
+      // prepared on the pool since it was buffered; or here (a record restored from the changelog, or text)
+      FutureTask<I> prepared = preparing.remove(item.key);
       try {
-        inputs.add(modality.prepare(item.value));
+        inputs.add(prepared != null ? PreparePool.await(prepared) : modality.prepare(item.value));
         ready.add(item);
       } catch (EncodingException | IllegalArgumentException e) {
         refuse(item, e.getMessage(), timestamp);
@@ -185,8 +201,16 @@ final class BatchEncodeProcessor<V extends SpecificRecord, I> implements Process
         timestamp)), timestamp));
   }
 
+  private static void forget(FutureTask<?> task) {
+    if (task != null) {
+      PreparePool.discard(task);
+    }
+  }
+
   @Override
   public void close() {
+    preparing.values().forEach(PreparePool::discard);
+    preparing.clear();
     if (session != null) {
       session.close();
     }

@@ -28,7 +28,9 @@ import org.apache.kafka.streams.state.Stores;
  *                                      ├─&gt; xmodal.rejected (ENCODING_FAILED)
  *                                      └─&gt; xmodal.metrics
  * </pre>
- * The models are loaded once by the caller and shared; each task opens its own session.
+ * The models are loaded once by the caller and shared; each task opens its own session. Images are decoded and
+ * resized by a small pool of threads ({@link PreparePool}, {@code XMODAL_ENCODE_DECODE_THREADS}) from the moment
+ * they are buffered, in parallel with the stream thread's polling and encoding; captions are passed on as they are.
  */
 public final class EncodeTopology {
 
@@ -42,10 +44,11 @@ public final class EncodeTopology {
   public static Topology buildTopology(EncodeConfig config, TopicCatalogue topics, EncodeModels models) {
     StreamsBuilder builder = new StreamsBuilder();
     RejectionFactory rejections = new RejectionFactory(config.applicationId(), config.dlqPayloadCap());
-    route(builder, topics, topics.images(), topics.imageEmbeddings(), new ImageModality(models.image()), config,
-        rejections);
+    PreparePool decoders = PreparePool.of(config.decodeThreads(), config.applicationId() + "-decode");
+    route(builder, topics, topics.images(), topics.imageEmbeddings(), new ImageModality(models.image(),
+        models.imageSpec().width(), models.imageSpec().height()), config, rejections, decoders);
     route(builder, topics, topics.captions(), topics.textEmbeddings(), new TextModality(models.text()), config,
-        rejections);
+        rejections, decoders);
     return builder.build();
   }
 
@@ -57,22 +60,23 @@ public final class EncodeTopology {
                                                           TopicSpec<String, V> input,
                                                           TopicSpec<String, Embedding> output,
                                                           Modality<V, I> modality, EncodeConfig config,
-                                                          RejectionFactory rejections) {
+                                                          RejectionFactory rejections, PreparePool pool) {
     String kind = modality.kind();
     KStream<String, Outcome<Embedding>> outcomes = builder
         .stream(input.name(), input.consumed(kind + "-source"))
-        .process(new Supplier<>(modality, input, config, rejections), Named.as(kind + "-encode"));
+        .process(new Supplier<>(modality, input, config, rejections, pool), Named.as(kind + "-encode"));
     OutcomeRoutes.route(outcomes, kind + "-embedding", output, topics);
   }
 
   private record Supplier<V extends SpecificRecord, I>(Modality<V, I> modality, TopicSpec<String, V> input,
-                                                       EncodeConfig config, RejectionFactory rejections)
+                                                       EncodeConfig config, RejectionFactory rejections,
+                                                       PreparePool pool)
       implements ProcessorSupplier<String, V, String, Outcome<Embedding>> {
 
     @Override
     public Processor<String, V, String, Outcome<Embedding>> get() {
       return new BatchEncodeProcessor<>(modality, bufferStore(modality.kind()), input.name(), config.batchSize(),
-          config.maxWait(), config.metricsInterval(), rejections);
+          config.maxWait(), config.metricsInterval(), rejections, pool);
     }
 
     @Override

@@ -31,6 +31,11 @@ final class TextModality implements Modality<CaptionEvent, String> {
   }
 
   @Override
+  public boolean prepareOffThread() {
+    return false;
+  }
+
+  @Override
   public EncoderSession<String> openSession() {
     return encoder.sessions().get();
   }

@@ -133,8 +133,9 @@ public final class EncodeBench {
     PlatformConfig platform = PlatformConfig.from(benchSource);
     EncodeConfig config = EncodeConfig.from(benchSource, platform);
     out.printf("pipeline ceiling: %d images, %d captions from %s, each sent %d times; near-free models on %s; "
-            + "stream batch %d, max wait %d ms%n", data.images().size(), data.captions().size(), data.name(), repeat,
-        config.encoders().device(), config.batchSize(), config.maxWait().toMillis());
+            + "stream batch %d, max wait %d ms, decode threads %d%n", data.images().size(), data.captions().size(),
+        data.name(), repeat, config.encoders().device(), config.batchSize(), config.maxWait().toMillis(),
+        config.decodeThreads());
     try (NearFreeEncoders nearFree = NearFreeEncoders.load(config.encoders(), runDir.resolve("near-free"));
          EmbeddedRuntime runtime = EmbeddedRuntime.start(platform, benchSource.get("XMODAL_REGISTRY_DIST"),
              Duration.ofMinutes(2))) {
@@ -168,8 +169,9 @@ public final class EncodeBench {
       imageBytes.add(read(image.file()));
     }
     List<String> texts = data.captions().stream().map(Dataset.Caption::text).toList();
-    out.printf("encode benchmark: %d images, %d captions from %s; device %s; stream batch %d, max wait %d ms%n",
-        imageBytes.size(), texts.size(), data.name(), config.encoders().device(), config.batchSize(), config.maxWait().toMillis());
+    out.printf("encode benchmark: %d images, %d captions from %s; device %s; stream batch %d, max wait %d ms, "
+            + "decode threads %d%n", imageBytes.size(), texts.size(), data.name(), config.encoders().device(),
+        config.batchSize(), config.maxWait().toMillis(), config.decodeThreads());
 
     SharedResources shared = new SharedResources();
     try (SharedResources.Handle<Encoders> held = shared.acquire(config.encoders(),
@@ -244,8 +246,7 @@ public final class EncodeBench {
          KafkaProducer<byte[], byte[]> producer = producer(live)) {
       consumer.subscribe(List.of(output.name()));
       // encode-stream as it is defined, under its own application id, on the encoders already loaded
-      EncodeConfig bench = new EncodeConfig("xmodal-bench-" + prefix, config.batchSize(), config.maxWait(),
-          config.encoders(), config.dlqPayloadCap(), config.metricsInterval(), config.commitInterval());
+      EncodeConfig bench = config.withApplicationId("xmodal-bench-" + prefix);
       try (ServiceAssembly assembly = assembler.assemble(bench, topics);
            StreamsService service = StreamsService.start(assembly.name(), assembly.topology(),
                assembly.properties())) {
