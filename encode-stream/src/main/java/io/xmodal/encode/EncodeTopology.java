@@ -10,6 +10,7 @@ import io.xmodal.platform.topics.TopicSpec;
 import io.xmodal.schemas.Embedding;
 import java.util.Set;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.KStream;
@@ -52,8 +53,12 @@ public final class EncodeTopology {
     return builder.build();
   }
 
+  /**
+   * The store of the records waiting for their batch: key → source offset (was {@code encode-<kind>-buffer}, which
+   * held the values themselves; renamed because its changelog's format changed).
+   */
   static String bufferStore(String kind) {
-    return "encode-" + kind + "-buffer";
+    return "encode-" + kind + "-pending";
   }
 
   private static <V extends SpecificRecord, I> void route(StreamsBuilder builder, TopicCatalogue topics,
@@ -76,14 +81,16 @@ public final class EncodeTopology {
     @Override
     public Processor<String, V, String, Outcome<Embedding>> get() {
       return new BatchEncodeProcessor<>(modality, bufferStore(modality.kind()), input.name(), config.batchSize(),
-          config.maxWait(), config.metricsInterval(), rejections, pool);
+          config.maxWait(), config.metricsInterval(), rejections, pool,
+          (configs, partition) -> new KafkaSourceReader<>(configs, partition, input.valueSerde().deserializer()));
     }
 
     @Override
     public Set<StoreBuilder<?>> stores() {
-      // in memory for speed, changelogged for safety: it only ever holds one batch
-      StoreBuilder<KeyValueStore<String, V>> buffer = Stores.keyValueStoreBuilder(
-          Stores.inMemoryKeyValueStore(bufferStore(modality.kind())), input.keySerde(), input.valueSerde());
+      // in memory for speed, changelogged for safety; it only ever holds one batch, as key → source offset (the
+      // values are in the source topic already: an image's bytes are not written a second time)
+      StoreBuilder<KeyValueStore<String, Long>> buffer = Stores.keyValueStoreBuilder(
+          Stores.inMemoryKeyValueStore(bufferStore(modality.kind())), Serdes.String(), Serdes.Long());
       return Set.of(buffer);
     }
   }

@@ -312,6 +312,6 @@ class EncodeTopologyTest {
         new PlainAvroSerdes()), encoders).describe();
     description.subtopologies().forEach(sub -> sub.nodes().forEach(node ->
         assertThat(node.name()).doesNotContain("KSTREAM-")));
-    assertThat(description.toString()).contains("encode-images-buffer", "encode-captions-buffer");
+    assertThat(description.toString()).contains("encode-images-pending", "encode-captions-pending");
   }
 }
