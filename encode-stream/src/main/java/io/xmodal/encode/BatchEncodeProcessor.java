@@ -3,7 +3,6 @@ package io.xmodal.encode;
 import io.xmodal.encoders.EncoderSession;
 import io.xmodal.encoders.EncodingException;
 import io.xmodal.platform.streams.MetricEvents;
-import io.xmodal.platform.streams.MicroBatch;
 import io.xmodal.platform.streams.Outcome;
 import io.xmodal.platform.streams.RejectionFactory;
 import io.xmodal.schemas.Embedding;
@@ -12,24 +11,31 @@ import io.xmodal.schemas.RejectReason;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.FutureTask;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Encodes in micro-batches: records wait in a changelogged store (so a crash loses none of them, and exactly-once
- * holds: their input offsets are committed with the store, not with an output that never came) until
- * {@code batchSize} are waiting or the wall-clock punctuation fires every {@code maxWait}. A record that cannot be
+ * Encodes in micro-batches: records wait, as key → source offset in a changelogged store and as values in memory
+ * ({@link OffsetBatch}: a crash loses none of them, and exactly-once holds, since their input offsets are committed
+ * with the store and their values are read back from the source after a restore), until {@code batchSize} are
+ * waiting or the wall-clock punctuation fires every {@code maxWait}. A record that cannot be
  * prepared or encoded becomes a dead letter; the rest of its batch is emitted. One encoder session (a DJL predictor)
- * per processor, opened in {@link #init} and closed in {@link #close}.
+ * per processor, opened in {@link #init} and closed in {@link #close}. Where the modality says so, each record is
+ * prepared (an image decoded and resized) on the {@link PreparePool} from the moment it is buffered, and collected in
+ * buffer order when its batch is encoded.
  */
 final class BatchEncodeProcessor<V extends SpecificRecord, I> implements Processor<String, V, String, Outcome<Embedding>> {
 
@@ -42,9 +48,13 @@ final class BatchEncodeProcessor<V extends SpecificRecord, I> implements Process
   private final Duration maxWait;
   private final Duration metricsInterval;
   private final RejectionFactory rejections;
+  private final PreparePool pool;
+  private final ReaderFactory<V> readers;
+  /** Records being prepared off the stream thread, by key (only the buffered version of each key). */
+  private final Map<String, FutureTask<I>> preparing = new HashMap<>();
 
   private ProcessorContext<String, Outcome<Embedding>> context;
-  private MicroBatch<V> buffer;
+  private OffsetBatch<V> buffer;
   private EncoderSession<I> session;
   // counters of the current metrics window
   private long windowStart;
@@ -55,7 +65,8 @@ final class BatchEncodeProcessor<V extends SpecificRecord, I> implements Process
   private long encodeNanos;
 
   BatchEncodeProcessor(Modality<V, I> modality, String bufferStore, String sourceTopic, int batchSize,
-                       Duration maxWait, Duration metricsInterval, RejectionFactory rejections) {
+                       Duration maxWait, Duration metricsInterval, RejectionFactory rejections, PreparePool pool,
+                       ReaderFactory<V> readers) {
     this.modality = modality;
     this.bufferStore = bufferStore;
     this.sourceTopic = sourceTopic;
@@ -63,13 +74,23 @@ final class BatchEncodeProcessor<V extends SpecificRecord, I> implements Process
     this.maxWait = maxWait;
     this.metricsInterval = metricsInterval;
     this.rejections = rejections;
+    this.pool = pool;
+    this.readers = readers;
+  }
+
+  /** How a task reads its source partition back by offset (after a restore). */
+  @FunctionalInterface
+  interface ReaderFactory<V> {
+    OffsetBatch.SourceReader<V> open(Map<String, Object> appConfigs, TopicPartition partition);
   }
 
   @Override
   public void init(ProcessorContext<String, Outcome<Embedding>> context) {
     this.context = context;
-    KeyValueStore<String, V> store = context.getStateStore(bufferStore);
-    this.buffer = new MicroBatch<>(store, batchSize);
+    KeyValueStore<String, Long> store = context.getStateStore(bufferStore);
+    TopicPartition source = new TopicPartition(sourceTopic, context.taskId().partition());
+    this.buffer = new OffsetBatch<>(store, batchSize, offsets -> readers.open(context.appConfigs(), source)
+        .read(offsets));
     this.session = modality.openSession();
     this.windowStart = context.currentSystemTimeMs();
     context.schedule(maxWait, PunctuationType.WALL_CLOCK_TIME, this::flush);
@@ -82,7 +103,14 @@ final class BatchEncodeProcessor<V extends SpecificRecord, I> implements Process
       delete(record);
       return;
     }
-    if (buffer.add(record.key(), record.value())) {
+    long offset = context.recordMetadata().map(RecordMetadata::offset).orElseThrow(() ->
+        new IllegalStateException("no source offset for a record of " + sourceTopic));
+    boolean full = buffer.add(record.key(), offset, record.value());
+    if (modality.prepareOffThread() && record.key() != null) {
+      V value = record.value();
+      forget(preparing.put(record.key(), pool.submit(() -> modality.prepare(value))));
+    }
+    if (full) {
       flush(context.currentSystemTimeMs());
     }
   }
@@ -96,6 +124,7 @@ final class BatchEncodeProcessor<V extends SpecificRecord, I> implements Process
       return;
     }
     buffer.remove(record.key());
+    forget(preparing.remove(record.key()));
     deleted++;
     context.forward(new Record<>(record.key(), new Outcome.Accepted<>(null), record.timestamp()));
   }
@@ -105,11 +134,17 @@ final class BatchEncodeProcessor<V extends SpecificRecord, I> implements Process
       return;
     }
     List<KeyValue<String, V>> items = buffer.drain();
+    if (buffer.lastReadBack() > 0) {
+      LOG.info("task {}: read back {} buffered {} from {} (restored as offsets from the changelog)", context.taskId(),
+          buffer.lastReadBack(), modality.kind(), sourceTopic);
+    }
     List<KeyValue<String, V>> ready = new ArrayList<>(items.size());
     List<I> inputs = new ArrayList<>(items.size());
     for (KeyValue<String, V> item : items) {
+      // prepared on the pool since it was buffered; or here (a record restored from the changelog, or text)
+      FutureTask<I> prepared = preparing.remove(item.key);
       try {
-        inputs.add(modality.prepare(item.value));
+        inputs.add(prepared != null ? PreparePool.await(prepared) : modality.prepare(item.value));
         ready.add(item);
       } catch (EncodingException | IllegalArgumentException e) {
         refuse(item, e.getMessage(), timestamp);
@@ -185,8 +220,16 @@ final class BatchEncodeProcessor<V extends SpecificRecord, I> implements Process
         timestamp)), timestamp));
   }
 
+  private static void forget(FutureTask<?> task) {
+    if (task != null) {
+      PreparePool.discard(task);
+    }
+  }
+
   @Override
   public void close() {
+    preparing.values().forEach(PreparePool::discard);
+    preparing.clear();
     if (session != null) {
       session.close();
     }

@@ -25,9 +25,24 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param commitInterval  {@code XMODAL_ENCODE_COMMIT_INTERVAL}: how often encode-stream commits its transaction,
  *                        default 1s (exactly-once commits cost a flush and two broker round trips; at the default
  *                        100 ms they took a sixth of the throughput on 2 cores)
+ * @param decodeThreads   {@code XMODAL_ENCODE_DECODE_THREADS}: threads that decode and resize images while the stream
+ *                        thread encodes, shared by the instance's tasks; default one per core but one (at least 1);
+ *                        0 decodes on the stream thread
  */
 public record EncodeConfig(String applicationId, int batchSize, Duration maxWait, EncoderSettings encoders,
-                           int dlqPayloadCap, Duration metricsInterval, Duration commitInterval) {
+                           int dlqPayloadCap, Duration metricsInterval, Duration commitInterval, int decodeThreads) {
+
+  public EncodeConfig {
+    if (decodeThreads < 0) {
+      throw new ConfigException("XMODAL_ENCODE_DECODE_THREADS must be 0 or more, got " + decodeThreads);
+    }
+  }
+
+  /** The same settings under another application id (the benchmark runs each phase under its own). */
+  public EncodeConfig withApplicationId(String id) {
+    return new EncodeConfig(id, batchSize, maxWait, encoders, dlqPayloadCap, metricsInterval, commitInterval,
+        decodeThreads);
+  }
 
   public static EncodeConfig from(ConfigSource source, PlatformConfig platform) {
     EncoderSettings encoders;
@@ -43,7 +58,8 @@ public record EncodeConfig(String applicationId, int batchSize, Duration maxWait
         encoders,
         source.positiveInt("XMODAL_DLQ_PAYLOAD_CAP", RejectionFactory.DEFAULT_PAYLOAD_CAP),
         platform.metricsInterval(),
-        source.duration("XMODAL_ENCODE_COMMIT_INTERVAL", Duration.ofSeconds(1)));
+        source.duration("XMODAL_ENCODE_COMMIT_INTERVAL", Duration.ofSeconds(1)),
+        source.integer("XMODAL_ENCODE_DECODE_THREADS", PreparePool.defaultThreads()));
   }
 
   /** The streams properties of encode-stream: the platform's, with its own commit interval (KAFKA_* still wins). */

@@ -10,6 +10,7 @@ import io.xmodal.platform.topics.TopicSpec;
 import io.xmodal.schemas.Embedding;
 import java.util.Set;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.KStream;
@@ -28,53 +29,68 @@ import org.apache.kafka.streams.state.Stores;
  *                                      ├─&gt; xmodal.rejected (ENCODING_FAILED)
  *                                      └─&gt; xmodal.metrics
  * </pre>
- * The models are loaded once by the caller and shared; each task opens its own session.
+ * The models are loaded once by the caller and shared; each task opens its own session. Images are decoded and
+ * resized by a small pool of threads ({@link PreparePool}, {@code XMODAL_ENCODE_DECODE_THREADS}) from the moment
+ * they are buffered, in parallel with the stream thread's polling and encoding; captions are passed on as they are.
  */
 public final class EncodeTopology {
 
   private EncodeTopology() {}
 
   public static Topology buildTopology(EncodeConfig config, TopicCatalogue topics, Encoders encoders) {
+    return buildTopology(config, topics, EncodeModels.of(encoders));
+  }
+
+  /** The same topology on any models of the right shapes (the encode benchmark's pipeline ceiling uses this). */
+  public static Topology buildTopology(EncodeConfig config, TopicCatalogue topics, EncodeModels models) {
     StreamsBuilder builder = new StreamsBuilder();
     RejectionFactory rejections = new RejectionFactory(config.applicationId(), config.dlqPayloadCap());
-    route(builder, topics, topics.images(), topics.imageEmbeddings(), new ImageModality(encoders.image()), config,
-        rejections);
-    route(builder, topics, topics.captions(), topics.textEmbeddings(), new TextModality(encoders.text()), config,
-        rejections);
+    PreparePool decoders = PreparePool.of(config.decodeThreads(), config.applicationId() + "-decode");
+    route(builder, topics, topics.images(), topics.imageEmbeddings(), new ImageModality(models.image(),
+        models.imageSpec().width(), models.imageSpec().height()), config, rejections, decoders);
+    route(builder, topics, topics.captions(), topics.textEmbeddings(), new TextModality(models.text()), config,
+        rejections, decoders);
     return builder.build();
   }
 
+  /**
+   * The store of the records waiting for their batch: key → source offset (was {@code encode-<kind>-buffer}, which
+   * held the values themselves; renamed because its changelog's format changed).
+   */
   static String bufferStore(String kind) {
-    return "encode-" + kind + "-buffer";
+    return "encode-" + kind + "-pending";
   }
 
   private static <V extends SpecificRecord, I> void route(StreamsBuilder builder, TopicCatalogue topics,
                                                           TopicSpec<String, V> input,
                                                           TopicSpec<String, Embedding> output,
                                                           Modality<V, I> modality, EncodeConfig config,
-                                                          RejectionFactory rejections) {
+                                                          RejectionFactory rejections, PreparePool pool) {
     String kind = modality.kind();
     KStream<String, Outcome<Embedding>> outcomes = builder
         .stream(input.name(), input.consumed(kind + "-source"))
-        .process(new Supplier<>(modality, input, config, rejections), Named.as(kind + "-encode"));
+        .process(new Supplier<>(modality, input, config, rejections, pool), Named.as(kind + "-encode"));
     OutcomeRoutes.route(outcomes, kind + "-embedding", output, topics);
   }
 
   private record Supplier<V extends SpecificRecord, I>(Modality<V, I> modality, TopicSpec<String, V> input,
-                                                       EncodeConfig config, RejectionFactory rejections)
+                                                       EncodeConfig config, RejectionFactory rejections,
+                                                       PreparePool pool)
       implements ProcessorSupplier<String, V, String, Outcome<Embedding>> {
 
     @Override
     public Processor<String, V, String, Outcome<Embedding>> get() {
       return new BatchEncodeProcessor<>(modality, bufferStore(modality.kind()), input.name(), config.batchSize(),
-          config.maxWait(), config.metricsInterval(), rejections);
+          config.maxWait(), config.metricsInterval(), rejections, pool,
+          (configs, partition) -> new KafkaSourceReader<>(configs, partition, input.valueSerde().deserializer()));
     }
 
     @Override
     public Set<StoreBuilder<?>> stores() {
-      // in memory for speed, changelogged for safety: it only ever holds one batch
-      StoreBuilder<KeyValueStore<String, V>> buffer = Stores.keyValueStoreBuilder(
-          Stores.inMemoryKeyValueStore(bufferStore(modality.kind())), input.keySerde(), input.valueSerde());
+      // in memory for speed, changelogged for safety; it only ever holds one batch, as key → source offset (the
+      // values are in the source topic already: an image's bytes are not written a second time)
+      StoreBuilder<KeyValueStore<String, Long>> buffer = Stores.keyValueStoreBuilder(
+          Stores.inMemoryKeyValueStore(bufferStore(modality.kind())), Serdes.String(), Serdes.Long());
       return Set.of(buffer);
     }
   }

@@ -3,22 +3,28 @@ package io.xmodal.encode;
 import io.xmodal.encoders.EncoderSession;
 import io.xmodal.encoders.EncodingException;
 import io.xmodal.encoders.image.ImageDecoder;
-import io.xmodal.encoders.Encoder;
 import io.xmodal.schemas.Embedding;
 import io.xmodal.schemas.EncoderIdentity;
 import io.xmodal.schemas.ImageEvent;
 import java.awt.image.BufferedImage;
 import java.nio.ByteBuffer;
 
-/** Images: decoded upright RGB from their bytes, embedded by the image model, keyed by imageId. */
+/**
+ * Images: decoded upright RGB from their bytes and resized to the model's input (on a {@link PreparePool} thread, so
+ * that the translator's own resize finds nothing left to do), embedded by the image model, keyed by imageId.
+ */
 final class ImageModality implements Modality<ImageEvent, BufferedImage> {
 
-  private final Encoder<BufferedImage> encoder;
+  private final EncodeModels.Model<BufferedImage> encoder;
   private final EncoderIdentity identity;
+  private final int width;
+  private final int height;
 
-  ImageModality(Encoder<BufferedImage> encoder) {
+  ImageModality(EncodeModels.Model<BufferedImage> encoder, int width, int height) {
     this.encoder = encoder;
     this.identity = Identities.of(encoder.info());
+    this.width = width;
+    this.height = height;
   }
 
   @Override
@@ -34,12 +40,17 @@ final class ImageModality implements Modality<ImageEvent, BufferedImage> {
     ByteBuffer b = event.getBytes().duplicate();
     byte[] bytes = new byte[b.remaining()];
     b.get(bytes);
-    return ImageDecoder.decodeRgb(bytes);
+    return ImageDecoder.resize(ImageDecoder.decodeRgb(bytes), width, height);
+  }
+
+  @Override
+  public boolean prepareOffThread() {
+    return true;
   }
 
   @Override
   public EncoderSession<BufferedImage> openSession() {
-    return encoder.newSession();
+    return encoder.sessions().get();
   }
 
   @Override

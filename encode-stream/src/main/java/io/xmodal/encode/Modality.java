@@ -16,7 +16,11 @@ interface Modality<V, I> {
   /** "images" or "captions": names stores, nodes and metrics. */
   String kind();
 
+  /** What the encoder takes, from one event; may run on a {@link PreparePool} thread (it must not touch state). */
   I prepare(V event);
+
+  /** Whether {@link #prepare} is worth a hand-over to another thread (decoding an image is; passing text on is not). */
+  boolean prepareOffThread();
 
   EncoderSession<I> openSession();
 

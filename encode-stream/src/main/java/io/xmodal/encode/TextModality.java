@@ -2,7 +2,6 @@ package io.xmodal.encode;
 
 import io.xmodal.encoders.EncoderSession;
 import io.xmodal.encoders.EncodingException;
-import io.xmodal.encoders.Encoder;
 import io.xmodal.schemas.CaptionEvent;
 import io.xmodal.schemas.Embedding;
 import io.xmodal.schemas.EncoderIdentity;
@@ -10,10 +9,10 @@ import io.xmodal.schemas.EncoderIdentity;
 /** Captions: embedded by the sentence encoder, keyed by captionId, carrying the imageId they describe. */
 final class TextModality implements Modality<CaptionEvent, String> {
 
-  private final Encoder<String> encoder;
+  private final EncodeModels.Model<String> encoder;
   private final EncoderIdentity identity;
 
-  TextModality(Encoder<String> encoder) {
+  TextModality(EncodeModels.Model<String> encoder) {
     this.encoder = encoder;
     this.identity = Identities.of(encoder.info());
   }
@@ -32,8 +31,13 @@ final class TextModality implements Modality<CaptionEvent, String> {
   }
 
   @Override
+  public boolean prepareOffThread() {
+    return false;
+  }
+
+  @Override
   public EncoderSession<String> openSession() {
-    return encoder.newSession();
+    return encoder.sessions().get();
   }
 
   @Override

@@ -222,6 +222,54 @@ class EncodeTopologyTest {
   }
 
   @Test
+  void shouldNotEmbedAnImageDeletedWhileItWasBeingDecoded() throws Exception {
+    // Given an image buffered (its decoding handed to the pool) and then deleted, and another image
+    images.pipeInput("gone", image("gone", jpeg("2490687446_9d46fdf5a9.jpg")));
+    images.pipeInput("gone", (ImageEvent) null);
+    images.pipeInput("kept", image("kept", jpeg("2863027424_9c75105660.jpg")));
+
+    // When the batch is encoded
+    driver.advanceWallClockTime(Duration.ofMillis(500));
+
+    // Then the deleted image's tombstone goes on and only the other image is embedded
+    List<KeyValue<String, Embedding>> out = imageEmbeddings.readKeyValuesToList();
+    assertThat(out).extracting(kv -> kv.key).containsExactly("gone", "kept");
+    assertThat(out.get(0).value).isNull();
+    assertThat(out.get(1).value.getId()).isEqualTo("kept");
+    assertNothingElseCameOut();
+  }
+
+  @Test
+  void shouldDecodeOnTheStreamThreadWhenThePoolHasNoThreads() throws Exception {
+    // Given encode-stream with no decode threads
+    driver.close();
+    EncodeConfig noPool = new EncodeConfig(config.applicationId(), config.batchSize(), config.maxWait(),
+        config.encoders(), config.dlqPayloadCap(), config.metricsInterval(), config.commitInterval(), 0);
+    TopicCatalogue topics = TopicCatalogue.create(platform.topics(), new PlainAvroSerdes());
+    Properties props = StreamsSettings.properties(platform, config.applicationId(), topics, config.dlqPayloadCap());
+    props.put("state.dir", work.resolve("state-" + System.nanoTime()).toString());
+    driver = new TopologyTestDriver(EncodeTopology.buildTopology(noPool, topics, encoders), props, T0);
+    images = driver.createInputTopic(topics.images().name(), new StringSerializer(),
+        topics.images().valueSerde().serializer());
+    imageEmbeddings = driver.createOutputTopic(topics.imageEmbeddings().name(), topics.imageEmbeddings().keySerde()
+        .deserializer(), topics.imageEmbeddings().valueSerde().deserializer());
+    byte[] bytes = jpeg("2992614450_b5a6692239.jpg");
+
+    // When an image is buffered and its batch encoded
+    images.pipeInput("bike", image("bike", bytes));
+    driver.advanceWallClockTime(Duration.ofMillis(500));
+
+    // Then its embedding is the same as with the pool: what the encoder computes for it
+    float[] expected;
+    try (EncoderSession<java.awt.image.BufferedImage> s = encoders.image().newSession()) {
+      expected = s.encode(List.of(ImageDecoder.decodeRgb(bytes)))[0];
+    }
+    assertThat(io.xmodal.schemas.EmbeddingVectors.of(imageEmbeddings.readValue()))
+        .containsExactly(expected, org.assertj.core.data.Offset.offset(1e-4f));
+    assertThat(imageEmbeddings.isEmpty()).isTrue();
+  }
+
+  @Test
   void shouldEmitATombstoneAfterTheEmbeddingItDeletes() {
     for (int i = 0; i < 4; i++) {
       captions.pipeInput("c" + i, caption("c" + i, "img", "caption number " + i));
@@ -273,6 +321,6 @@ class EncodeTopologyTest {
         new PlainAvroSerdes()), encoders).describe();
     description.subtopologies().forEach(sub -> sub.nodes().forEach(node ->
         assertThat(node.name()).doesNotContain("KSTREAM-")));
-    assertThat(description.toString()).contains("encode-images-buffer", "encode-captions-buffer");
+    assertThat(description.toString()).contains("encode-images-pending", "encode-captions-pending");
   }
 }

@@ -4,6 +4,7 @@ import io.xmodal.app.dataset.Dataset;
 import io.xmodal.app.publish.Progress;
 import io.xmodal.encode.EncodeConfig;
 import io.xmodal.encode.EncodeService;
+import io.xmodal.encode.EncodeTopology;
 import io.xmodal.encoders.Encoders;
 import io.xmodal.encoders.EncoderSession;
 import io.xmodal.encoders.image.ImageDecoder;
@@ -42,13 +43,14 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Measures, on the same data: the raw encoders (decode/tokenise + encode, no Kafka) at batch 1, 8 and 32, and
  * encode-stream end to end through a real embedded broker and registry at the configured batch, per modality.
- * The stream phase pre-loads the clean topic, starts encode-stream, and times from RUNNING to the last embedding
- * committed (read_committed).
+ * The stream phase starts encode-stream on empty topics, waits for RUNNING, then sends the records (serialised
+ * beforehand) and times until the last embedding is committed (read_committed). Each phase also measures process CPU
+ * time: the JVM's for the raw loop; the JVM's and the broker child's for the stream (see {@link CpuClock}).
  */
 public final class EncodeBench {
 
@@ -56,26 +58,110 @@ public final class EncodeBench {
 
   private final ConfigSource source;
   private final PrintStream out;
+  private final int repeat;
 
-  public EncodeBench(ConfigSource source, PrintStream out) {
+  /** @param repeat each record is sent this many times to the stream phases, under distinct ids */
+  public EncodeBench(ConfigSource source, PrintStream out, int repeat) {
+    if (repeat < 1) {
+      throw new IllegalArgumentException("repeat must be at least 1, got " + repeat);
+    }
     this.source = source;
     this.out = out;
+    this.repeat = repeat;
   }
 
-  public record Result(Map<String, Map<Integer, Double>> raw, Map<String, Double> stream, int streamBatch) {
-    double ratio(String modality) {
-      return stream.get(modality) / raw.get(modality).get(streamBatch);
+  /** What a topology for the stream phase is assembled from: its settings (own application id) and topics. */
+  @FunctionalInterface
+  private interface Assembler {
+    ServiceAssembly assemble(EncodeConfig config, TopicCatalogue topics);
+  }
+
+  /**
+   * One measured phase: items per second of wall time, and the CPU it took (this JVM, the broker, the registry), in
+   * nanoseconds, over {@code items} items.
+   */
+  public record Run(double rate, CpuClock.Sample cpu, long items) {
+
+    /** CPU milliseconds per item that the phase's figure counts: the JVM for the raw loop, JVM + broker for a stream. */
+    double cpuMsPerItem() {
+      return cpu.stream() / 1e6 / items;
+    }
+
+    double jvmMsPerItem() {
+      return cpu.jvm() / 1e6 / items;
+    }
+
+    double brokerMsPerItem() {
+      return cpu.broker() / 1e6 / items;
     }
   }
 
-  public Result run(Dataset data, Path work) throws Exception {
-    Path runDir = Files.createTempDirectory(Files.createDirectories(work), "bench-encode-");
-    ConfigSource benchSource = source.with(Map.of(
+  public record Result(Map<String, Map<Integer, Run>> raw, Map<String, Run> stream, int streamBatch) {
+
+    /** Stream over raw items per second of wall time. */
+    double ratio(String modality) {
+      return stream.get(modality).rate() / raw.get(modality).get(streamBatch).rate();
+    }
+
+    /**
+     * Stream over raw items per CPU-second: raw CPU per item (at the stream's batch) over the stream's CPU per item
+     * (this JVM + the broker). 1.00 means the pipeline around the encoder costs no CPU; 0.50 that it costs as much
+     * as the encoder.
+     */
+    double cpuRatio(String modality) {
+      return raw.get(modality).get(streamBatch).cpuMsPerItem() / stream.get(modality).cpuMsPerItem();
+    }
+  }
+
+  private static ConfigSource benchSource(ConfigSource source, Path runDir) {
+    return source.with(Map.of(
         "XMODAL_WORK_DIR", runDir.toString(),
         "XMODAL_BROKER_PORT", Integer.toString(Ports.freePort()),
         "XMODAL_CONTROLLER_PORT", Integer.toString(Ports.freePort()),
         "XMODAL_REGISTRY_PORT", Integer.toString(Ports.freePort()),
         "XMODAL_METRICS_INTERVAL", "1s"));
+  }
+
+  /**
+   * The pipeline's own ceiling: the same encode-stream, on the same broker set-up, with {@link NearFreeEncoders} in
+   * place of the models; items per second per modality. What a worker whose encoder costs nothing (a fast GPU) would
+   * be capped by.
+   */
+  public Map<String, Run> ceiling(Dataset data, Path work) throws Exception {
+    Path runDir = Files.createTempDirectory(Files.createDirectories(work), "bench-ceiling-");
+    ConfigSource benchSource = benchSource(source, runDir);
+    PlatformConfig platform = PlatformConfig.from(benchSource);
+    EncodeConfig config = EncodeConfig.from(benchSource, platform);
+    out.printf("pipeline ceiling: %d images, %d captions from %s, each sent %d times; near-free models on %s; "
+            + "stream batch %d, max wait %d ms, decode threads %d%n", data.images().size(), data.captions().size(),
+        data.name(), repeat, config.encoders().device(), config.batchSize(), config.maxWait().toMillis(),
+        config.decodeThreads());
+    try (NearFreeEncoders nearFree = NearFreeEncoders.load(config.encoders(), runDir.resolve("near-free"));
+         EmbeddedRuntime runtime = EmbeddedRuntime.start(platform, benchSource.get("XMODAL_REGISTRY_DIST"),
+             Duration.ofMinutes(2))) {
+      PlatformConfig live = platform.withEndpoints(runtime.bootstrapServers(), runtime.registry().apiUrl());
+      CpuClock clock = CpuClock.withChildren(runtime.broker().process().pid(), runtime.registry().process().pid());
+      Assembler assembler = (c, topics) -> ServiceAssembly.of("encode-stream",
+          EncodeTopology.buildTopology(c, topics, nearFree.models()), c.streamsProperties(live, topics));
+      Map<String, Run> stream = new LinkedHashMap<>();
+      stream.put("text", streamThroughput(live, config, assembler, "ceiling-text", data, false, clock));
+      stream.put("image", streamThroughput(live, config, assembler, "ceiling-image", data, true, clock));
+      out.println();
+      out.printf("encode-stream with near-free models (batch %d, exactly-once): items/s, and CPU ms per item "
+          + "(process CPU time, every thread: this JVM + the broker child, from RUNNING to the last embedding read)%n",
+          config.batchSize());
+      out.printf("  %-8s %10s %10s %10s %10s%n", "", "items/s", "JVM", "broker", "total");
+      stream.forEach((modality, run) -> out.printf("  %-8s %10.1f %10.3f %10.3f %10.3f%n", modality, run.rate(),
+          run.jvmMsPerItem(), run.brokerMsPerItem(), run.cpuMsPerItem()));
+      out.printf("pipeline ceiling: images %d/s, captions %d/s%n", Math.round(stream.get("image").rate()),
+          Math.round(stream.get("text").rate()));
+      return stream;
+    }
+  }
+
+  public Result run(Dataset data, Path work) throws Exception {
+    Path runDir = Files.createTempDirectory(Files.createDirectories(work), "bench-encode-");
+    ConfigSource benchSource = benchSource(source, runDir);
     PlatformConfig platform = PlatformConfig.from(benchSource);
     EncodeConfig config = EncodeConfig.from(benchSource, platform);
     List<byte[]> imageBytes = new ArrayList<>();
@@ -83,8 +169,9 @@ public final class EncodeBench {
       imageBytes.add(read(image.file()));
     }
     List<String> texts = data.captions().stream().map(Dataset.Caption::text).toList();
-    out.printf("encode benchmark: %d images, %d captions from %s; device %s; stream batch %d, max wait %d ms%n",
-        imageBytes.size(), texts.size(), data.name(), config.encoders().device(), config.batchSize(), config.maxWait().toMillis());
+    out.printf("encode benchmark: %d images, %d captions from %s; device %s; stream batch %d, max wait %d ms, "
+            + "decode threads %d%n", imageBytes.size(), texts.size(), data.name(), config.encoders().device(),
+        config.batchSize(), config.maxWait().toMillis(), config.decodeThreads());
 
     SharedResources shared = new SharedResources();
     try (SharedResources.Handle<Encoders> held = shared.acquire(config.encoders(),
@@ -92,16 +179,21 @@ public final class EncodeBench {
       Encoders encoders = held.get();
       out.printf("encoders: %s on %s, %s on %s%n", encoders.text().info().name(), encoders.text().device(),
           encoders.image().info().name(), encoders.image().device());
-      Map<String, Map<Integer, Double>> raw = new LinkedHashMap<>();
-      raw.put("text", rawThroughput("text", encoders.text().newSession(), texts, Function.identity()));
-      raw.put("image", rawThroughput("image", encoders.image().newSession(), imageBytes, ImageDecoder::decodeRgb));
+      Map<String, Map<Integer, Run>> raw = new LinkedHashMap<>();
+      int[] batches = java.util.stream.IntStream.concat(java.util.Arrays.stream(BATCHES),
+          java.util.stream.IntStream.of(config.batchSize())).distinct().sorted().toArray();
+      raw.put("text", rawThroughput("text", encoders.text().newSession(), texts, Function.identity(), batches));
+      raw.put("image", rawThroughput("image", encoders.image().newSession(), imageBytes, ImageDecoder::decodeRgb,
+          batches));
 
-      Map<String, Double> stream = new LinkedHashMap<>();
+      Map<String, Run> stream = new LinkedHashMap<>();
       try (EmbeddedRuntime runtime = EmbeddedRuntime.start(platform, benchSource.get("XMODAL_REGISTRY_DIST"),
           Duration.ofMinutes(2))) {
         PlatformConfig live = platform.withEndpoints(runtime.bootstrapServers(), runtime.registry().apiUrl());
-        stream.put("text", streamThroughput(live, config, shared, "bench-text", data, false));
-        stream.put("image", streamThroughput(live, config, shared, "bench-image", data, true));
+        CpuClock clock = CpuClock.withChildren(runtime.broker().process().pid(), runtime.registry().process().pid());
+        Assembler assembler = (c, topics) -> new EncodeService().assemble(c, live, topics, shared);
+        stream.put("text", streamThroughput(live, config, assembler, "bench-text", data, false, clock));
+        stream.put("image", streamThroughput(live, config, assembler, "bench-image", data, true, clock));
         Result result = new Result(raw, stream, config.batchSize());
         report(result, runtime);
         return result;
@@ -109,14 +201,16 @@ public final class EncodeBench {
     }
   }
 
-  private <I, V> Map<Integer, Double> rawThroughput(String modality, EncoderSession<I> session, List<V> items,
-                                                    Function<V, I> prepare) {
-    Map<Integer, Double> perBatch = new LinkedHashMap<>();
+  private <I, V> Map<Integer, Run> rawThroughput(String modality, EncoderSession<I> session, List<V> items,
+                                                 Function<V, I> prepare, int[] batches) {
+    Map<Integer, Run> perBatch = new LinkedHashMap<>();
+    CpuClock clock = CpuClock.jvmOnly();
     try (session) {
       // warm-up: first calls allocate and optimise
       session.encode(items.subList(0, Math.min(16, items.size())).stream().map(prepare).toList());
-      for (int batch : BATCHES) {
+      for (int batch : batches) {
         Progress progress = new Progress("raw " + modality + " batch " + batch, items.size(), out);
+        CpuClock.Sample cpu0 = clock.now();
         long t0 = System.nanoTime();
         for (int i = 0; i < items.size(); i += batch) {
           List<I> inputs = items.subList(i, Math.min(items.size(), i + batch)).stream().map(prepare).toList();
@@ -124,36 +218,47 @@ public final class EncodeBench {
           progress.advance(inputs.size());
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
+        CpuClock.Sample cpu = clock.now().minus(cpu0);
         progress.finish();
-        perBatch.put(batch, items.size() / seconds);
+        perBatch.put(batch, new Run(items.size() / seconds, cpu, items.size()));
       }
     }
     return perBatch;
   }
 
-  private double streamThroughput(PlatformConfig live, EncodeConfig config, SharedResources shared, String prefix,
-                                  Dataset data, boolean images) throws Exception {
+  private Run streamThroughput(PlatformConfig live, EncodeConfig config, Assembler assembler, String prefix,
+                               Dataset data, boolean images, CpuClock clock) throws Exception {
     TopicSettings settings = new TopicSettings(prefix, live.topics().partitions(), live.topics().replication(),
         live.topics().maxMessageBytes());
     TopicCatalogue topics = TopicCatalogue.create(settings, RegistryAvroSerdes.of(live));
     TopicAdmin.ensureTopics(live.clientConfig(), topics, Duration.ofSeconds(60));
-    int n = images ? preloadImages(live, topics.images(), data) : preloadCaptions(live, topics.captions(), data);
+    // serialised (and their schema registered) before the clock starts: the phase pays for sending, not for Avro
+    List<ProducerRecord<byte[], byte[]>> inputs = images ? imageRecords(topics.images(), data, repeat)
+        : captionRecords(topics.captions(), data, repeat);
+    int n = inputs.size();
     TopicSpec<String, io.xmodal.schemas.Embedding> output = images ? topics.imageEmbeddings() : topics.textEmbeddings();
 
     Map<String, Object> props = live.consumerConfig();
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     props.put(ConsumerConfig.GROUP_ID_CONFIG, prefix + "-counter");
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
-        new ByteArrayDeserializer())) {
+        new ByteArrayDeserializer());
+         KafkaProducer<byte[], byte[]> producer = producer(live)) {
       consumer.subscribe(List.of(output.name()));
       // encode-stream as it is defined, under its own application id, on the encoders already loaded
-      EncodeConfig bench = new EncodeConfig("xmodal-bench-" + prefix, config.batchSize(), config.maxWait(),
-          config.encoders(), config.dlqPayloadCap(), config.metricsInterval(), config.commitInterval());
-      try (ServiceAssembly assembly = new EncodeService().assemble(bench, live, topics, shared);
+      EncodeConfig bench = config.withApplicationId("xmodal-bench-" + prefix);
+      try (ServiceAssembly assembly = assembler.assemble(bench, topics);
            StreamsService service = StreamsService.start(assembly.name(), assembly.topology(),
                assembly.properties())) {
         service.awaitRunning(Duration.ofMinutes(2));
+        // the inputs go in once the stream runs on empty topics (pre-loaded, a stream task can be processing them
+        // before the instance as a whole reports RUNNING)
+        CpuClock.Sample cpu0 = clock.now();
         long t0 = System.nanoTime();
+        for (ProducerRecord<byte[], byte[]> r : inputs) {
+          producer.send(r, EncodeBench::failOnError);
+        }
+        producer.flush();
         Progress progress = new Progress("stream " + (images ? "image" : "text"), n, out);
         long seen = 0;
         long deadline = t0 + Duration.ofMinutes(20).toNanos();
@@ -162,13 +267,14 @@ public final class EncodeBench {
           progress.set(seen);
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
+        CpuClock.Sample cpu = clock.now().minus(cpu0);
         progress.finish();
         if (seen < n) {
           throw new IllegalStateException("only " + seen + " of " + n + " embeddings after 20 minutes");
         }
         Thread.sleep(1500);
         out.printf("  inside the stream: %s%n", encoderTime(live, topics, images ? "images" : "captions"));
-        return n / seconds;
+        return new Run(n / seconds, cpu, n);
       }
     }
   }
@@ -209,26 +315,44 @@ public final class EncodeBench {
         encodeSeconds > 0 ? items / encodeSeconds : 0);
   }
 
-  private int preloadImages(PlatformConfig live, TopicSpec<String, ImageEvent> topic, Dataset data) {
-    try (KafkaProducer<String, ImageEvent> producer = producer(live, topic)) {
+  /** The images as a producer would send them; copy r > 0 of each under the id {@code <imageId>~r}. */
+  private static List<ProducerRecord<byte[], byte[]>> imageRecords(TopicSpec<String, ImageEvent> topic,
+                                                                   Dataset data, int repeat) {
+    var serializer = topic.valueSerde().serializer();
+    List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+    for (int r = 0; r < repeat; r++) {
       for (Dataset.Image image : data.images()) {
-        producer.send(new ProducerRecord<>(topic.name(), image.imageId(), ImageEvent.newBuilder()
-            .setImageId(image.imageId()).setBytes(ByteBuffer.wrap(read(image.file()))).setSource(data.name())
-            .setProducedAt(Instant.now()).setContentType("image/jpeg").build()), EncodeBench::failOnError);
+        String id = copy(image.imageId(), r);
+        ImageEvent event = ImageEvent.newBuilder().setImageId(id)
+            .setBytes(ByteBuffer.wrap(read(image.file()))).setSource(data.name()).setProducedAt(Instant.now())
+            .setContentType("image/jpeg").build();
+        records.add(new ProducerRecord<>(topic.name(), key(id), serializer.serialize(topic.name(), event)));
       }
     }
-    return data.images().size();
+    return records;
   }
 
-  private int preloadCaptions(PlatformConfig live, TopicSpec<String, CaptionEvent> topic, Dataset data) {
-    try (KafkaProducer<String, CaptionEvent> producer = producer(live, topic)) {
+  private static List<ProducerRecord<byte[], byte[]>> captionRecords(TopicSpec<String, CaptionEvent> topic,
+                                                                     Dataset data, int repeat) {
+    var serializer = topic.valueSerde().serializer();
+    List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+    for (int r = 0; r < repeat; r++) {
       for (Dataset.Caption c : data.captions()) {
-        producer.send(new ProducerRecord<>(topic.name(), c.captionId(), CaptionEvent.newBuilder()
-            .setCaptionId(c.captionId()).setImageId(c.imageId()).setText(c.text()).setSource(data.name())
-            .setProducedAt(Instant.now()).build()), EncodeBench::failOnError);
+        String id = copy(c.captionId(), r);
+        CaptionEvent event = CaptionEvent.newBuilder().setCaptionId(id).setImageId(copy(c.imageId(), r))
+            .setText(c.text()).setSource(data.name()).setProducedAt(Instant.now()).build();
+        records.add(new ProducerRecord<>(topic.name(), key(id), serializer.serialize(topic.name(), event)));
       }
     }
-    return data.captions().size();
+    return records;
+  }
+
+  private static String copy(String id, int r) {
+    return r == 0 ? id : id + "~" + r;
+  }
+
+  private static byte[] key(String id) {
+    return id.getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }
 
   private static void failOnError(org.apache.kafka.clients.producer.RecordMetadata md, Exception e) {
@@ -237,26 +361,35 @@ public final class EncodeBench {
     }
   }
 
-  private static <V> KafkaProducer<String, V> producer(PlatformConfig live, TopicSpec<String, V> topic) {
+  private static KafkaProducer<byte[], byte[]> producer(PlatformConfig live) {
     Map<String, Object> props = new HashMap<>(live.clientConfig());
     props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, live.topics().maxMessageBytes());
     props.put(ProducerConfig.LINGER_MS_CONFIG, 10);
-    return new KafkaProducer<>(props, new StringSerializer(), topic.valueSerde().serializer());
+    return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
   }
 
   private void report(Result r, EmbeddedRuntime runtime) {
     out.println();
     out.println("raw encoder throughput, items/s (decode or tokenise included, no Kafka):");
     out.printf("  %-8s %10s %10s %10s%n", "", "batch 1", "batch 8", "batch 32");
-    r.raw().forEach((modality, perBatch) -> out.printf("  %-8s %10.1f %10.1f %10.1f%n", modality, perBatch.get(1),
-        perBatch.get(8), perBatch.get(32)));
+    r.raw().forEach((modality, perBatch) -> out.printf("  %-8s %10.1f %10.1f %10.1f%n", modality,
+        perBatch.get(1).rate(), perBatch.get(8).rate(), perBatch.get(32).rate()));
     out.printf("encode-stream end to end through the embedded broker (batch %d, exactly-once), items/s:%n",
         r.streamBatch());
-    r.stream().forEach((modality, rate) -> out.printf("  %-8s %10.1f   ratio to raw at batch %d: %.2f%n", modality,
-        rate, r.streamBatch(), r.ratio(modality)));
+    r.stream().forEach((modality, run) -> out.printf("  %-8s %10.1f   ratio to raw at batch %d: %.2f%n", modality,
+        run.rate(), r.streamBatch(), r.ratio(modality)));
+    out.printf("CPU per item, ms (process CPU time, every thread; raw: this JVM, at batch %d; stream: this JVM + the "
+        + "broker child, from RUNNING to the last embedding read):%n", r.streamBatch());
+    out.printf("  %-8s %10s %10s %10s %10s %12s %10s%n", "", "raw", "stream JVM", "broker", "stream", "registry",
+        "raw/stream");
+    r.stream().forEach((modality, run) -> out.printf("  %-8s %10.2f %10.2f %10.2f %10.2f %12.3f %10.2f%n", modality,
+        r.raw().get(modality).get(r.streamBatch()).cpuMsPerItem(), run.jvmMsPerItem(), run.brokerMsPerItem(),
+        run.cpuMsPerItem(), run.cpu().registry() / 1e6 / run.items(), r.cpuRatio(modality)));
     out.printf("peak RSS: bench JVM %s (encoders, streams, clients); broker %s; registry %s%n",
         Rss.format(peakRss()), Rss.format(runtime.broker().process().rssBytes()),
         Rss.format(runtime.registry().process().rssBytes()));
+    double lowerCpu = r.stream().keySet().stream().mapToDouble(r::cpuRatio).min().orElse(0);
+    out.printf("stream/raw cpu-per-item ratio: %.2f%n", lowerCpu);
     double lower = r.stream().keySet().stream().mapToDouble(r::ratio).min().orElse(0);
     out.printf("stream/raw throughput ratio: %.2f%n", lower);
   }

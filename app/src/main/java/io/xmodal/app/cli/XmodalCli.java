@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
         "XMODAL_DEBUG=true adds its stack trace."},
     subcommands = {DemoCommand.class, UpCommand.class, IngestCommand.class, QueryCommand.class, MetricsCommand.class,
         EvalCommand.class, MappingCommand.class, BenchCommand.class, ServiceCommand.class, TopicsCommand.class,
-        FuzzCommand.class, ChaosCommand.class, CommandLine.HelpCommand.class})
+        FuzzCommand.class, ChaosCommand.class, DoctorCommand.class, CommandLine.HelpCommand.class})
 public final class XmodalCli {
 
   public static void main(String[] args) {

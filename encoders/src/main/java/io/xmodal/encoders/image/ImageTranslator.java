@@ -6,6 +6,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.translate.NoBatchifyTranslator;
 import ai.djl.translate.TranslatorContext;
 import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferInt;
+import java.awt.image.SinglePixelPackedSampleModel;
 import java.nio.FloatBuffer;
 
 /**
@@ -33,37 +35,67 @@ public final class ImageTranslator implements NoBatchifyTranslator<BufferedImage
     int views = spec.flipAverage() ? 2 : 1;
     int count = images.length * views;
     float[] data = new float[count * 3 * plane];
-    float[] mean = spec.mean();
-    float[] std = spec.std();
+    // (v / 255 - mean) / std for each of the 256 values of each channel, computed as the per-pixel formula would
+    float[] lutR = channelTable(0);
+    float[] lutG = channelTable(1);
+    float[] lutB = channelTable(2);
+    boolean nchw = spec.layout() == ImageModelSpec.Layout.NCHW;
     int[] pixels = new int[plane];
     for (int n = 0; n < count; n++) {
       BufferedImage img = ImageDecoder.resize(images[n % images.length], w, h);
-      img.getRGB(0, 0, w, h, pixels, 0, w);
+      readRgb(img, w, h, pixels);
       if (n >= images.length) {
         mirror(pixels, w, h);
       }
       int base = n * 3 * plane;
-      for (int p = 0; p < plane; p++) {
-        int rgb = pixels[p];
-        float r = (((rgb >> 16) & 0xFF) / 255f - mean[0]) / std[0];
-        float g = (((rgb >> 8) & 0xFF) / 255f - mean[1]) / std[1];
-        float b = ((rgb & 0xFF) / 255f - mean[2]) / std[2];
-        if (spec.layout() == ImageModelSpec.Layout.NCHW) {
-          data[base + p] = r;
-          data[base + plane + p] = g;
-          data[base + 2 * plane + p] = b;
-        } else {
-          data[base + 3 * p] = r;
-          data[base + 3 * p + 1] = g;
-          data[base + 3 * p + 2] = b;
+      if (nchw) {
+        for (int p = 0; p < plane; p++) {
+          int rgb = pixels[p];
+          data[base + p] = lutR[(rgb >> 16) & 0xFF];
+          data[base + plane + p] = lutG[(rgb >> 8) & 0xFF];
+          data[base + 2 * plane + p] = lutB[rgb & 0xFF];
+        }
+      } else {
+        for (int p = 0; p < plane; p++) {
+          int rgb = pixels[p];
+          data[base + 3 * p] = lutR[(rgb >> 16) & 0xFF];
+          data[base + 3 * p + 1] = lutG[(rgb >> 8) & 0xFF];
+          data[base + 3 * p + 2] = lutB[rgb & 0xFF];
         }
       }
     }
-    Shape shape = spec.layout() == ImageModelSpec.Layout.NCHW
-        ? new Shape(count, 3, h, w) : new Shape(count, h, w, 3);
+    Shape shape = nchw ? new Shape(count, 3, h, w) : new Shape(count, h, w, 3);
     NDArray input = ctx.getNDManager().create(FloatBuffer.wrap(data), shape);
     input.setName(spec.inputName());
     return new NDList(input);
+  }
+
+  private float[] channelTable(int channel) {
+    float mean = spec.mean()[channel];
+    float std = spec.std()[channel];
+    float[] table = new float[256];
+    for (int v = 0; v < 256; v++) {
+      table[v] = (v / 255f - mean) / std;
+    }
+    return table;
+  }
+
+  /**
+   * The w×h RGB pixels of {@code img} into {@code out}, row by row: copied straight from the backing array of a plain
+   * TYPE_INT_RGB image (what the decoder and resize produce), through {@link BufferedImage#getRGB} otherwise (which
+   * converts every pixel through the colour model, several times slower).
+   */
+  static void readRgb(BufferedImage img, int w, int h, int[] out) {
+    if (img.getType() == BufferedImage.TYPE_INT_RGB
+        && img.getRaster().getDataBuffer() instanceof DataBufferInt buffer
+        && img.getSampleModel() instanceof SinglePixelPackedSampleModel model
+        && model.getScanlineStride() == w && buffer.getNumBanks() == 1 && buffer.getOffset() == 0
+        && img.getRaster().getSampleModelTranslateX() == 0 && img.getRaster().getSampleModelTranslateY() == 0
+        && buffer.getSize() >= w * h) {
+      System.arraycopy(buffer.getData(), 0, out, 0, w * h);
+      return;
+    }
+    img.getRGB(0, 0, w, h, out, 0, w);
   }
 
   @Override

@@ -85,7 +85,10 @@ public final class RegistryAvroSerdes implements AvroSerdes {
     AvroKafkaDeserializer<Object> reader = new AvroKafkaDeserializer<>();
     reader.configure(config, false);
     // the specific reader builds whatever class the writer's schema names: only the topic's own type gets through
-    return Serdes.serdeFrom(serializer, new TypedDeserializer<>(type,
+    // the id travels in the value (no headers) unless an override says otherwise: only then is the header cacheable
+    boolean idInValue = !Boolean.parseBoolean(String.valueOf(config.getOrDefault(SerdeConfig.ENABLE_HEADERS, false)));
+    return Serdes.serdeFrom(idInValue ? new SchemaIdCachingSerializer<>(serializer) : serializer,
+        new TypedDeserializer<>(type,
         new RegistryWaitingDeserializer(reader, registryUrl, outageWait, limiter)));
   }
 }
