@@ -52,20 +52,29 @@ public final class Linalg {
     return li.transpose().mmul(li);
   }
 
-  // L⁻¹ for lower-triangular L (d×d) by forward substitution, column by column: O(d³/3).
+  // L⁻¹ for lower-triangular L (d×d) by forward substitution, row by row: row i of X = L⁻¹ is
+  // (eᵢ − Σ_{k<i} L[i][k]·X[k]) / L[i][i], so the inner loop is a row update over contiguous memory: O(d³/6).
   public static INDArray lowerInverse(INDArray lower) {
     int d = (int) lower.rows();
     double[][] l = lower.castTo(DataType.DOUBLE).toDoubleMatrix();
     double[][] inv = new double[d][d];
-    for (int j = 0; j < d; j++) {
-      inv[j][j] = 1.0 / l[j][j];
-      for (int i = j + 1; i < d; i++) {
-        double sum = 0;
-        double[] li = l[i];
-        for (int k = j; k < i; k++) {
-          sum += li[k] * inv[k][j];
+    for (int i = 0; i < d; i++) {
+      double[] xi = inv[i];
+      double[] li = l[i];
+      xi[i] = 1.0;
+      for (int k = 0; k < i; k++) {
+        double c = li[k];
+        if (c == 0) {
+          continue;
         }
-        inv[i][j] = -sum / li[i];
+        double[] xk = inv[k];
+        for (int j = 0; j <= k; j++) {
+          xi[j] -= c * xk[j];
+        }
+      }
+      double scale = 1.0 / li[i];
+      for (int j = 0; j <= i; j++) {
+        xi[j] *= scale;
       }
     }
     return Nd4j.create(inv).castTo(DataType.DOUBLE);
