@@ -59,7 +59,7 @@ public final class Fits {
 
   /** U Vᵀ over the leading min(m, n) singular directions of M (m×n): the nearest (semi-)orthogonal matrix. */
   static INDArray orthogonal(INDArray m) {
-    Linalg.Svd svd = Linalg.svd(m);
+    Linalg.Svd svd = Linalg.thinSvd(m);
     long k = Math.min(m.rows(), m.columns());
     INDArray u = svd.u().get(NDArrayIndex.all(), NDArrayIndex.interval(0, k));
     INDArray vt = svd.vt().get(NDArrayIndex.interval(0, k), NDArrayIndex.all());
@@ -74,7 +74,7 @@ public final class Fits {
     INDArray lxi = Linalg.lowerInverse(Linalg.cholesky(cxx.add(Linalg.eye(s.textDim(), ridge(cxx, reg)))));
     INDArray lyi = Linalg.lowerInverse(Linalg.cholesky(cyy.add(Linalg.eye(s.imageDim(), ridge(cyy, reg)))));
     INDArray t = lxi.mmul(s.cxy(true)).mmul(lyi.transpose());
-    Linalg.Svd svd = Linalg.svd(t);
+    Linalg.Svd svd = Linalg.thinSvd(t);
     long k = Math.min(s.textDim(), s.imageDim());
     INDArray a = lxi.transpose().mmul(svd.u().get(NDArrayIndex.all(), NDArrayIndex.interval(0, k)));
     INDArray b = lyi.transpose().mmul(svd.vt().get(NDArrayIndex.interval(0, k), NDArrayIndex.all()).transpose());

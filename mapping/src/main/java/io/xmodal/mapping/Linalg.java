@@ -95,20 +95,27 @@ public final class Linalg {
   /** Eigenvalues ascending, eigenvectors as columns. */
   public record Eigen(INDArray values, INDArray vectors) {}
 
-  // M = U diag(s) Vᵀ for M (m×n), full U (m×m) and Vᵀ (n×n), via LAPACK gesvd.
-  public static Svd svd(INDArray m) {
-    long rows = m.rows();
-    long cols = m.columns();
-    INDArray a = m.castTo(DataType.DOUBLE).dup('f');
-    INDArray s = Nd4j.create(DataType.DOUBLE, Math.min(rows, cols));
-    INDArray u = Nd4j.create(DataType.DOUBLE, new long[] {rows, rows}, 'f');
-    INDArray vt = Nd4j.create(DataType.DOUBLE, new long[] {cols, cols}, 'f');
-    Nd4j.getBlasWrapper().lapack().gesvd(a, s, u, vt);
-    return new Svd(u, s, vt);
-  }
-
   /** Singular values descending. */
   public record Svd(INDArray u, INDArray s, INDArray vt) {}
+
+  // M = U diag(s) Vᵀ for M (m×n), thin: U (m×k), Vᵀ (k×n), k = min(m, n), via LAPACK gesvd with jobu = jobvt = 'S'
+  // (a composite image encoder makes n = 3,328: the full Vᵀ would be n×n, most of the cost and none of the use).
+  public static Svd thinSvd(INDArray m) {
+    int rows = (int) m.rows();
+    int cols = (int) m.columns();
+    int k = Math.min(rows, cols);
+    INDArray a = m.castTo(DataType.DOUBLE).dup('f');
+    INDArray s = Nd4j.create(DataType.DOUBLE, k);
+    INDArray u = Nd4j.create(DataType.DOUBLE, new long[] {rows, k}, 'f');
+    INDArray vt = Nd4j.create(DataType.DOUBLE, new long[] {k, cols}, 'f');
+    INDArray info = Nd4j.create(DataType.INT, 1, 1);
+    ((org.nd4j.linalg.cpu.nativecpu.blas.CpuLapack) Nd4j.getBlasWrapper().lapack())
+        .dgesvd((byte) 'S', (byte) 'S', rows, cols, a, s, u, vt, info);
+    if (info.getInt(0) != 0) {
+      throw new ArithmeticException("gesvd did not converge (info " + info.getInt(0) + ")");
+    }
+    return new Svd(u, s, vt);
+  }
 
   // C = L Lᵀ for symmetric positive-definite C: the lower factor L, via LAPACK potrf.
   public static INDArray cholesky(INDArray c) {
