@@ -90,19 +90,25 @@ class EncodeEndToEndIT {
       var textInfo = stack.encoders().orElseThrow().text().info();
       assertThat(images.values()).allSatisfy(e -> {
         assertThat(e.getModality()).isEqualTo(Modality.IMAGE);
-        assertThat(io.xmodal.schemas.EmbeddingVectors.of(e)).hasSize(1280);
+        // the default composite (ResNet-50 ⊕ MobileNetV2), its blocks travelling through the registry's schema
+        assertThat(io.xmodal.schemas.EmbeddingVectors.of(e)).hasSize(3328);
         assertThat(e.getEncoderInfo().getName()).isEqualTo(imageInfo.name());
         assertThat(e.getEncoderInfo().getChecksum()).isEqualTo(imageInfo.checksum());
+        assertThat(e.getEncoderInfo().getBlocks()).extracting(b -> b.getName() + "@" + b.getChecksum())
+            .containsExactlyElementsOf(imageInfo.blocks().stream().map(b -> b.name() + "@" + b.checksum()).toList());
+        assertThat(e.getEncoderInfo().getCombination()).isEqualTo("l2-concat-l2");
       });
       Map<String, String> imageOf = subset.captions().stream()
           .collect(Collectors.toMap(Dataset.Caption::captionId, Dataset.Caption::imageId));
       assertThat(texts.entrySet()).allSatisfy(e -> {
         assertThat(e.getValue().getModality()).isEqualTo(Modality.TEXT);
-        assertThat(io.xmodal.schemas.EmbeddingVectors.of(e.getValue())).hasSize(384);
+        assertThat(io.xmodal.schemas.EmbeddingVectors.of(e.getValue())).hasSize(768);
         assertThat(e.getValue().getPairedImageId()).isEqualTo(imageOf.get(e.getKey()));
         assertThat(e.getValue().getEncoderInfo().getName()).isEqualTo(textInfo.name());
         assertThat(e.getValue().getEncoderInfo().getChecksum()).isEqualTo(textInfo.checksum());
-        assertThat(e.getValue().getEncoderInfo().getDimension()).isEqualTo(384);
+        assertThat(e.getValue().getEncoderInfo().getDimension()).isEqualTo(768);
+        assertThat(e.getValue().getEncoderInfo().getBlocks()).extracting(b -> b.getName())
+            .containsExactly("all-MiniLM-L6-v2", "bge-small-en-v1.5");
       });
     }
   }
