@@ -21,6 +21,10 @@ import org.nd4j.linalg.factory.Nd4j;
 
 class GalleryIndexTest {
 
+  static {
+    io.xmodal.schemas.AvroTrust.trustXmodalSchemas(); // the class builds Avro records before any serde is made
+  }
+
   static final int DX = 4;
   static final int DY = 6;
   static final EncoderIdentity IMAGE = EncoderIdentity.newBuilder().setName("image-enc").setVersion("1")
