@@ -25,9 +25,9 @@ import java.util.function.Supplier;
  * kind (source and encoder key, each distinct pair held once) and a long for its creation time: about 40 bytes per
  * item, where a {@code String}, a record and a map node cost about 130. Readers ({@link ProjectedGallery}) know rows
  * by slot, so the ids are held once. The change log holds slots, and only as far back as the readers that are behind
- * need: every entry that each reader has passed is dropped, so a reader that keeps up costs no log. A removed item's
- * slot (and its id) is handed out again only once every reader has passed its removal, so a reader can always name
- * the rows it holds. A reader that falls more than twice the items behind between two searches is cut loose (the log
+ * need: every entry that each reader has passed is dropped, so a reader that keeps up costs no log. A removed item
+ * keeps its slot (and its id) until every reader has passed its removal, so a reader can always name the rows it
+ * holds, and an item added again before then gets its slot back (its row, to a reader, was only replaced). A reader that falls more than twice the items behind between two searches is cut loose (the log
  * is trimmed past it) and rebuilds from every live slot, so memory stays proportional to the gallery, not to the
  * number of updates; readers are held weakly, so one that is dropped holds nothing back once it is collected.
  *
@@ -99,7 +99,10 @@ public final class GalleryIndex {
   private final IdTable ids = new IdTable();
   /** Per slot: its item's kind (an index into {@link #kinds}), or {@link #REMOVED}. */
   private int[] kindOf = new int[16];
-  /** Per slot: its item's creation time (epoch ms); a put older than the item it would replace is ignored. */
+  /**
+   * Per slot: its item's creation time (epoch ms; a put older than the item it would replace is ignored), or for a
+   * removed item the log position of its removal (which entry of {@link #retired} is its latest).
+   */
   private long[] createdAt = new long[16];
   private int size;
   private final List<Kind> kinds = new ArrayList<>();
@@ -109,7 +112,7 @@ public final class GalleryIndex {
   private int logHead;
   private int logTail;
   private long base;
-  /** Removed slots not yet handed out again, oldest first, with the log position of each removal. */
+  /** Removals whose slots are not released yet, oldest first: slot, and the log position of the removal. */
   private int[] retired = new int[16];
   private long[] retiredAt = new long[16];
   private int retiredHead;
@@ -193,17 +196,19 @@ public final class GalleryIndex {
     }
     long created = e.getCreatedAt().toEpochMilli();
     int slot = ids.slotOf(e.getId());
-    if (slot >= 0 && created < createdAt[slot]) {
+    if (slot >= 0 && kindOf[slot] != REMOVED && created < createdAt[slot]) {
       return; // a newer version of it is already there
     }
     if (slot < 0) {
       slot = ids.put(e.getId());
-      size++;
       if (slot >= kindOf.length) {
         int n = IdTable.grown(kindOf.length);
         kindOf = Arrays.copyOf(kindOf, n);
         createdAt = Arrays.copyOf(createdAt, n);
       }
+      size++;
+    } else if (kindOf[slot] == REMOVED) {
+      size++; // removed, and added again before its slot was released: the same slot
     }
     Kind kind = new Kind(e.getSource(), io.xmodal.schemas.EncoderKeys.of(e.getEncoderInfo()));
     kindOf[slot] = kindNumbers.computeIfAbsent(kind, k -> {
@@ -216,12 +221,13 @@ public final class GalleryIndex {
 
   /** Deletes an item (a tombstone on its embeddings topic); readers see it in the change log and drop its row. */
   public synchronized void remove(String id) {
-    int slot = ids.remove(id);
-    if (slot < 0) {
+    int slot = ids.slotOf(id);
+    if (slot < 0 || kindOf[slot] == REMOVED) {
       return;
     }
     size--;
     kindOf[slot] = REMOVED;
+    createdAt[slot] = logEnd();
     if (retiredTail == retired.length) {
       int live = retiredTail - retiredHead;
       int n = 2 * live >= retired.length ? IdTable.grown(retired.length) : retired.length;
@@ -287,7 +293,11 @@ public final class GalleryIndex {
       }
     }
     while (retiredHead < retiredTail && retiredAt[retiredHead] < base) {
-      ids.free(retired[retiredHead++]);
+      int slot = retired[retiredHead];
+      if (kindOf[slot] == REMOVED && createdAt[slot] == retiredAt[retiredHead]) {
+        ids.remove(slot); // still removed since this removal (not added again, nor removed again later)
+      }
+      retiredHead++;
     }
     if (retiredHead == retiredTail && retired.length > 16) {
       retired = new int[16];
@@ -436,7 +446,7 @@ public final class GalleryIndex {
   /** What the index holds for {@code id}, or null. */
   synchronized Item get(String id) {
     int slot = ids.slotOf(id);
-    if (slot < 0) {
+    if (slot < 0 || kindOf[slot] == REMOVED) {
       return null;
     }
     Kind kind = kinds.get(kindOf[slot]);

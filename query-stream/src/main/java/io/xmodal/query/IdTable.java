@@ -10,10 +10,9 @@ import java.util.Arrays;
  * per id for arena and offset, and 8 to 16 for the table, where a {@code String}, a map node and a record per id cost
  * about 120 (a {@code String} alone about 56 for a 10-character id).
  *
- * <p>A removed id leaves the table at once (it is no longer found) but keeps its slot and its bytes until the owner
- * {@link #free frees} the slot: a reader that still has a row for the slot can still name it. Freed slots are handed
- * out again, and the arena is compacted once freed ids take more than half of it. Ids up to 2 GiB of UTF-8 per table.
- * Not thread-safe: its owner ({@link GalleryIndex}) locks.
+ * <p>Removing an id frees its slot, which the next new id gets; when a reader may still name it, the owner waits
+ * before removing it ({@link GalleryIndex} marks its item removed meanwhile). The arena is compacted once removed
+ * ids take more than half of it. Ids up to 2 GiB of UTF-8 per table. Not thread-safe: its owner locks.
  */
 final class IdTable {
 
@@ -33,7 +32,7 @@ final class IdTable {
   private int[] table = new int[MIN_TABLE];
   private int size;
 
-  /** The slot of {@code id}, or -1 when it is not in the table (never added, or removed). */
+  /** The slot of {@code id}, or -1 when it is not in the table. */
   int slotOf(String id) {
     byte[] key = id.getBytes(StandardCharsets.UTF_8);
     return table[position(key)] - 1;
@@ -56,20 +55,17 @@ final class IdTable {
     return slot;
   }
 
-  /**
-   * Takes {@code id} out of the table; its slot and bytes stay (so {@link #id} still names it) until {@link #free}.
-   *
-   * @return its slot, or -1 when it was not in the table
-   */
-  int remove(String id) {
-    byte[] key = id.getBytes(StandardCharsets.UTF_8);
-    int i = position(key);
-    int v = table[i];
-    if (v == 0) {
-      return -1;
+  /** Takes a slot's id out of the table; the slot is handed out again, its bytes dropped. Ignored for a free slot. */
+  void remove(int slot) {
+    if (slot < 0 || slot >= slots || offsets[slot] < 0) {
+      return;
+    }
+    int mask = table.length - 1;
+    int i = hashOfSlot(slot) & mask;
+    while (table[i] != slot + 1) {
+      i = (i + 1) & mask;
     }
     // backward-shift deletion: later entries of the probe run move into the gap, so lookups need no tombstones
-    int mask = table.length - 1;
     int j = i;
     while (true) {
       j = (j + 1) & mask;
@@ -85,16 +81,7 @@ final class IdTable {
     }
     table[i] = 0;
     size--;
-    return v - 1;
-  }
-
-  /** A removed id's slot may be handed out again: its bytes are dropped (the slot must not be in the table). */
-  void free(int slot) {
-    int at = offsets[slot];
-    if (at < 0) {
-      return;
-    }
-    garbage += entryLength(at);
+    garbage += entryLength(offsets[slot]);
     offsets[slot] = -1;
     if (freeCount == free.length) {
       free = Arrays.copyOf(free, Math.max(16, free.length + free.length / 2));
@@ -105,7 +92,7 @@ final class IdTable {
     }
   }
 
-  /** The id of a slot (in the table, or removed and not yet freed), or null for a freed or unknown slot. */
+  /** The id of a slot, or null for a free or unknown slot. */
   String id(int slot) {
     if (slot < 0 || slot >= slots || offsets[slot] < 0) {
       return null;

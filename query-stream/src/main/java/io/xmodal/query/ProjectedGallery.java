@@ -52,6 +52,13 @@ public final class ProjectedGallery {
   private byte[] kindBelongs = new byte[0];
   /** Rows added or replaced since the last projection. */
   private final BitSet pending = new BitSet();
+  /**
+   * The rows as they became pending, oldest first (a row that stopped being pending and became so again appears
+   * twice; its last place counts): the order they are projected in, as when a projection's rows were an insertion-
+   * ordered set, so each row's float rounding stays what it was. Emptied by each projection.
+   */
+  private int[] pendingOrder = new int[0];
+  private int pendingCount;
   private INDArray buffer;
   private float[] penalties = new float[0];
 
@@ -81,7 +88,7 @@ public final class ProjectedGallery {
     int[] kinds = changes.kinds();
     if (changes.afresh()) {
       rows = 0;
-      pending.clear();
+      clearPending();
       kindBelongs = new byte[0];
       int slotCount = 0;
       for (int slot : slots) {
@@ -129,7 +136,39 @@ public final class ProjectedGallery {
       slotRow[slot] = row + 1;
     }
     rowKind[row] = kind;
+    markPending(row);
+  }
+
+  private void markPending(int row) {
+    if (pending.get(row)) {
+      return;
+    }
     pending.set(row);
+    if (pendingCount == pendingOrder.length) {
+      pendingOrder = Arrays.copyOf(pendingOrder, IdTable.grown(pendingOrder.length));
+    }
+    pendingOrder[pendingCount++] = row;
+  }
+
+  /** The pending rows in the order they became pending (each at its last place). */
+  private int[] pendingRows() {
+    int[] out = new int[pending.cardinality()];
+    BitSet seen = new BitSet();
+    int n = out.length;
+    for (int i = pendingCount - 1; i >= 0 && n > 0; i--) {
+      int row = pendingOrder[i];
+      if (pending.get(row) && !seen.get(row)) {
+        seen.set(row);
+        out[--n] = row;
+      }
+    }
+    return out;
+  }
+
+  private void clearPending() {
+    pending.clear();
+    pendingCount = 0;
+    pendingOrder = new int[0];
   }
 
   /**
@@ -162,7 +201,7 @@ public final class ProjectedGallery {
       rowKind[row] = rowKind[last];
       slotRow[moved] = row + 1;
       if (lastPending) {
-        pending.set(row);
+        markPending(row);
       } else if (buffer != null) {
         buffer.putRow(row, buffer.getRow(last));
         penalties[row] = penalties[last];
@@ -253,7 +292,7 @@ public final class ProjectedGallery {
     if (pending.isEmpty()) {
       return true;
     }
-    int[] todo = pending.stream().toArray();
+    int[] todo = pendingRows();
     List<Integer> gone = new ArrayList<>();
     for (int from = 0; from < todo.length; from += CHUNK) {
       int[] chunk = Arrays.copyOfRange(todo, from, Math.min(todo.length, from + CHUNK));
@@ -288,7 +327,7 @@ public final class ProjectedGallery {
         penalties[found.get(i)] = p[i];
       }
     }
-    pending.clear();
+    clearPending();
     gone.forEach(this::removeRow); // every row is projected now: a row moved into a removed one's place brings its own
     return true;
   }

@@ -295,6 +295,36 @@ class GalleryIndexTest {
   }
 
   @Test
+  void shouldGiveAnItemRemovedAndAddedAgainBeforeEveryReaderSawItsRemovalItsSlotBack() {
+    // Given a reader that has caught up with an item
+    Store store = new Store();
+    store.index.acquire(each -> { });
+    Random r = new Random(14);
+    store.put(image("a", 0, r));
+    GalleryIndex.Reader reader = store.index.reader();
+    int slot = store.index.changes(reader).slots()[0];
+
+    // When the item is removed and added again before the reader asks
+    store.remove("a");
+    assertThat(store.index.get("a")).isNull();
+    assertThat(store.index.size()).isZero();
+    store.put(image("a", 0, r));
+
+    // Then it is in its old slot: to the reader, the item was replaced
+    assertThat(store.index.size()).isEqualTo(1);
+    GalleryIndex.Changes changes = store.index.changes(reader);
+    assertThat(changes.slots()).containsExactly(slot, slot);
+    assertThat(changes.kinds()[0]).isNotEqualTo(GalleryIndex.REMOVED).isEqualTo(changes.kinds()[1]);
+
+    // and once removed again and passed by the reader, the slot goes to the next new item
+    store.remove("a");
+    store.index.changes(reader);
+    store.put(image("b", 0, r));
+    assertThat(store.index.changes(reader).slots()).containsExactly(slot);
+    assertThat(store.index.get("a")).isNull();
+  }
+
+  @Test
   void shouldCutLooseAReaderLeftFarBehindOnlyOnceItsSearchIsOverAndThenGiveItEveryLiveItemAfresh() {
     // Given a reader that has caught up with 10 items and is searching them
     Store store = new Store();

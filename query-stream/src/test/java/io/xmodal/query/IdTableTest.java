@@ -57,36 +57,37 @@ class IdTableTest {
     assertThat(table.slotOf("nope")).isEqualTo(-1);
     assertThat(table.slotOf("ye")).isEqualTo(-1);
     assertThat(table.slotOf("yess")).isEqualTo(-1);
-    assertThat(table.remove("nope")).isEqualTo(-1);
+    table.remove(5); // a slot never handed out: nothing happens
+    assertThat(table.slotOf("yes")).isZero();
     assertThat(table.id(5)).isNull();
     assertThat(table.id(-1)).isNull();
   }
 
   @Test
-  void shouldKeepARemovedIdsSlotAndNameUntilItIsFreedAndThenHandTheSlotOut() {
+  void shouldForgetARemovedIdAndHandItsSlotToTheNextNewId() {
     // Given two ids
     IdTable table = new IdTable();
     int a = table.put("a");
-    table.put("b");
+    int b = table.put("b");
 
     // When one is removed
-    assertThat(table.remove("a")).isEqualTo(a);
+    table.remove(a);
 
-    // Then it is no longer found, but its slot still names it (a reader may hold a row for it), and is not reused
+    // Then it is no longer found nor named, the other still is, and the next new id gets its slot
     assertThat(table.slotOf("a")).isEqualTo(-1);
-    assertThat(table.id(a)).isEqualTo("a");
-    assertThat(table.size()).isEqualTo(1);
-    int c = table.put("c");
-    assertThat(c).isNotEqualTo(a);
-
-    // When its slot is freed, the next new id gets it, and the old name is gone
-    table.free(a);
     assertThat(table.id(a)).isNull();
-    int d = table.put("d");
-    assertThat(d).isEqualTo(a);
-    assertThat(table.id(d)).isEqualTo("d");
-    assertThat(table.slotOf("d")).isEqualTo(d);
-    assertThat(table.slotOf("a")).isEqualTo(-1);
+    assertThat(table.size()).isEqualTo(1);
+    assertThat(table.slotOf("b")).isEqualTo(b);
+    int c = table.put("c");
+    assertThat(c).isEqualTo(a);
+    assertThat(table.id(c)).isEqualTo("c");
+    assertThat(table.slots()).isEqualTo(2);
+
+    // and removing a slot twice changes nothing more
+    table.remove(b);
+    table.remove(b);
+    assertThat(table.size()).isEqualTo(1);
+    assertThat(table.put("d")).isEqualTo(b);
   }
 
   @Test
@@ -110,7 +111,7 @@ class IdTableTest {
   @Test
   void shouldAgreeWithAHashMapThroughManyIdsGrowthRemovalsAndReuse() {
     // Given a table and a HashMap given the same 300,000 random puts and removes over 50,000 ids (the table grows, its
-    // probe runs shift back on removal, slots are freed and reused, the arena is compacted)
+    // probe runs shift back on removal, slots are reused, the arena is compacted)
     IdTable table = new IdTable();
     Map<String, Integer> expected = new HashMap<>();
     Set<Integer> usedSlots = new HashSet<>();
@@ -126,13 +127,12 @@ class IdTableTest {
           assertThat(usedSlots.add(slot)).as("slot %d handed out while in use", slot).isTrue();
         }
       } else {
-        int slot = table.remove(id);
         Integer before = expected.remove(id);
-        assertThat(slot).isEqualTo(before == null ? -1 : before);
+        assertThat(table.slotOf(id)).isEqualTo(before == null ? -1 : before);
         if (before != null) {
-          assertThat(table.id(slot)).isEqualTo(id);
-          table.free(slot);
-          usedSlots.remove(slot);
+          assertThat(table.id(before)).isEqualTo(id);
+          table.remove(before);
+          usedSlots.remove(before);
         }
       }
     }
