@@ -3,11 +3,12 @@ package io.xmodal.query;
 import io.xmodal.mapping.Vectors;
 import io.xmodal.schemas.Embedding;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.WeakHashMap;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -17,25 +18,40 @@ import java.util.function.Supplier;
  * the heap), read through {@link RawVectors} when a row is projected, and the one copy in memory is the projected row
  * of the live mapping's {@link ProjectedGallery}, which the index keeps for every task of the instance
  * ({@link #projection}). Written by the global store's processor (the global thread) and read by query tasks (stream
- * threads): thread-safe.
+ * threads): thread-safe (every method takes the index's lock).
+ *
+ * <p>Compact, since it is per item what the gallery costs beyond its float32 rows: each item is a slot of an
+ * {@link IdTable} (its id as UTF-8 bytes in one arena, found through a table of ints), and per slot an int for its
+ * kind (source and encoder key, each distinct pair held once) and a long for its creation time: about 40 bytes per
+ * item, where a {@code String}, a record and a map node cost about 130. Readers ({@link ProjectedGallery}) know rows
+ * by slot, so the ids are held once. The change log holds slots, and only as far back as the readers that are behind
+ * need: every entry that each reader has passed is dropped, so a reader that keeps up costs no log. A removed item
+ * keeps its slot (and its id) until every reader has passed its removal, so a reader can always name the rows it
+ * holds, and an item added again before then gets its slot back (its row, to a reader, was only replaced). A reader that falls more than twice the items behind between two searches is cut loose (the log
+ * is trimmed past it) and rebuilds from every live slot, so memory stays proportional to the gallery, not to the
+ * number of updates; readers are held weakly, so one that is dropped holds nothing back once it is collected.
  *
  * <p>One per query-stream instance (built with its topology), held by the query tasks that run there: the first task
  * to {@link #acquire} it fills it from the global store; while no task holds it, it is empty and ignores updates (the
  * global store on disk stays complete), so an instance without query tasks, or one that has closed, keeps no vectors
- * in memory. The change log is trimmed as it grows past twice the items: a reader left behind the trimmed part
- * rebuilds from {@link #snapshot()} instead of replaying it, so memory stays proportional to the gallery, not to the
- * number of updates it has seen.
+ * in memory.
  */
 public final class GalleryIndex {
 
-  /** Shortest change log that is ever trimmed. */
+  /** Shortest change log that is ever trimmed past a reader that is behind. */
   static final int MIN_LOG = 1024;
 
   /** Projected galleries one index keeps at most (one per mapping and version in use, each a projected copy). */
   static final int MAX_PROJECTIONS = 4;
 
+  /** The kind of a slot whose item was removed (or never added). */
+  static final int REMOVED = -1;
+
   /** One gallery item: what the index knows of it (its vector stays in the store). */
   record Item(String id, String source, String encoderKey, long createdAt) {}
+
+  /** Source and encoder key, which most items share: held once per distinct pair, items refer to it by number. */
+  private record Kind(String source, String encoderKey) {}
 
   /**
    * Where the raw vectors are: the global store, read by id. Returns the L2-normalised vector, or null when the item
@@ -64,19 +80,45 @@ public final class GalleryIndex {
     void forEach(Consumer<Embedding> each);
   }
 
-  /** Items changed since a position of the change log, and the position after them. */
-  record Changes(List<String> ids, long end) {}
+  /**
+   * What a reader applies: the slots changed since it last asked (may repeat), each with its kind when it was asked
+   * ({@link #REMOVED} for a removed item), or, when {@code afresh}, every live slot (the reader drops all it had).
+   */
+  record Changes(int[] slots, int[] kinds, boolean afresh) {}
 
-  /** Every item at once, and the change-log position it is consistent with. */
-  record Snapshot(List<Item> items, long end) {}
+  /**
+   * A reader's place in the change log: the position up to which it has been given the changes. Held by the reader
+   * and weakly by the index, so a reader that is dropped stops holding the log back once it is collected.
+   */
+  static final class Reader {
+    private long position = -1;
+    /** Between {@link #changes} and {@link #done}: a search is using the rows, and the reader is never cut loose. */
+    private boolean busy;
+  }
 
-  private final ConcurrentHashMap<String, Item> items = new ConcurrentHashMap<>();
-  /** Ids changed (added, replaced or removed), oldest first; {@code log.get(0)} is at position {@code base}. */
-  private final List<String> log = new ArrayList<>();
+  private final IdTable ids = new IdTable();
+  /** Per slot: its item's kind (an index into {@link #kinds}), or {@link #REMOVED}. */
+  private int[] kindOf = new int[16];
+  /**
+   * Per slot: its item's creation time (epoch ms; a put older than the item it would replace is ignored), or for a
+   * removed item the log position of its removal (which entry of {@link #retired} is its latest).
+   */
+  private long[] createdAt = new long[16];
+  private int size;
+  private final List<Kind> kinds = new ArrayList<>();
+  private final Map<Kind, Integer> kindNumbers = new HashMap<>();
+  /** Slots changed (added, replaced or removed), oldest first: {@code log[logHead]} is at position {@code base}. */
+  private int[] log = new int[MIN_LOG];
+  private int logHead;
+  private int logTail;
   private long base;
+  /** Removals whose slots are not released yet, oldest first: slot, and the log position of the removal. */
+  private int[] retired = new int[16];
+  private long[] retiredAt = new long[16];
+  private int retiredHead;
+  private int retiredTail;
+  private final Map<Reader, Boolean> readers = new WeakHashMap<>();
   private int holders;
-  /** Encoder keys, each held once however many items share it. */
-  private final Map<String, String> encoderKeys = new HashMap<>();
   /** The projected galleries of the instance's tasks, keyed by mapping name and version, least recently used first. */
   private final LinkedHashMap<String, ProjectedGallery> projections = new LinkedHashMap<>(8, 0.75f, true);
   /** When each projection was last asked for ({@link System#nanoTime()}). */
@@ -108,19 +150,30 @@ public final class GalleryIndex {
     }
   }
 
-  /** A query task is done with the index (it closed); the last one empties it. */
+  /** A query task is done with the index (it closed); the last one empties it, and every reader starts afresh. */
   public synchronized void release() {
     if (holders == 0) {
       return;
     }
     holders--;
     if (holders == 0) {
-      items.clear();
-      encoderKeys.clear();
+      ids.clear();
+      kindOf = new int[16];
+      createdAt = new long[16];
+      size = 0;
+      kinds.clear();
+      kindNumbers.clear();
       projections.clear();
       lastUsed.clear();
-      base += log.size();
-      log.clear();
+      base = logEnd();
+      log = new int[MIN_LOG];
+      logHead = 0;
+      logTail = 0;
+      retired = new int[16];
+      retiredAt = new long[16];
+      retiredHead = 0;
+      retiredTail = 0;
+      readers.keySet().forEach(r -> r.position = -1);
     }
   }
 
@@ -141,29 +194,191 @@ public final class GalleryIndex {
       remove(e.getId());
       return;
     }
-    String key = io.xmodal.schemas.EncoderKeys.of(e.getEncoderInfo());
-    Item item = new Item(e.getId(), e.getSource(), encoderKeys.computeIfAbsent(key, k -> k),
-        e.getCreatedAt().toEpochMilli());
-    Item before = items.merge(e.getId(), item, (old, now) -> now.createdAt() >= old.createdAt() ? now : old);
-    if (before == item) {
-      logged(e.getId());
+    long created = e.getCreatedAt().toEpochMilli();
+    int slot = ids.slotOf(e.getId());
+    if (slot >= 0 && kindOf[slot] != REMOVED && created < createdAt[slot]) {
+      return; // a newer version of it is already there
     }
+    if (slot < 0) {
+      slot = ids.put(e.getId());
+      if (slot >= kindOf.length) {
+        int n = IdTable.grown(kindOf.length);
+        kindOf = Arrays.copyOf(kindOf, n);
+        createdAt = Arrays.copyOf(createdAt, n);
+      }
+      size++;
+    } else if (kindOf[slot] == REMOVED) {
+      size++; // removed, and added again before its slot was released: the same slot
+    }
+    Kind kind = new Kind(e.getSource(), io.xmodal.schemas.EncoderKeys.of(e.getEncoderInfo()));
+    kindOf[slot] = kindNumbers.computeIfAbsent(kind, k -> {
+      kinds.add(k);
+      return kinds.size() - 1;
+    });
+    createdAt[slot] = created;
+    logged(slot);
   }
 
   /** Deletes an item (a tombstone on its embeddings topic); readers see it in the change log and drop its row. */
   public synchronized void remove(String id) {
-    if (items.remove(id) != null) {
-      logged(id);
+    int slot = ids.slotOf(id);
+    if (slot < 0 || kindOf[slot] == REMOVED) {
+      return;
+    }
+    size--;
+    kindOf[slot] = REMOVED;
+    createdAt[slot] = logEnd();
+    if (retiredTail == retired.length) {
+      int live = retiredTail - retiredHead;
+      int n = 2 * live >= retired.length ? IdTable.grown(retired.length) : retired.length;
+      int[] slots = new int[n];
+      long[] at = new long[n];
+      System.arraycopy(retired, retiredHead, slots, 0, live);
+      System.arraycopy(retiredAt, retiredHead, at, 0, live);
+      retired = slots;
+      retiredAt = at;
+      retiredHead = 0;
+      retiredTail = live;
+    }
+    retired[retiredTail] = slot;
+    retiredAt[retiredTail++] = logEnd();
+    logged(slot);
+  }
+
+  private void logged(int slot) {
+    if (logTail == log.length) {
+      int live = logTail - logHead;
+      int[] next = 2 * live >= log.length ? new int[IdTable.grown(log.length)] : log;
+      System.arraycopy(log, logHead, next, 0, live);
+      log = next;
+      logHead = 0;
+      logTail = live;
+    }
+    log[logTail++] = slot;
+    trim();
+  }
+
+  /**
+   * Drops the log entries every reader has passed, and hands out again the slots whose removal they all passed; when
+   * the log is still longer than twice the items (or {@link #MIN_LOG}), drops its older half anyway (though never past
+   * a reader whose search is in progress): the readers left behind start afresh at their next {@link #changes}.
+   */
+  private void trim() {
+    long end = logEnd();
+    long keepFrom = end;
+    long keepForBusy = end;
+    for (Reader r : readers.keySet()) {
+      if (r.position >= base) {
+        keepFrom = Math.min(keepFrom, r.position);
+        if (r.busy) {
+          keepForBusy = Math.min(keepForBusy, r.position);
+        }
+      }
+    }
+    if (end - keepFrom > Math.max(MIN_LOG, 2L * size)) {
+      // a reader in the middle of a search keeps its place: the log then grows only by what arrives during one search
+      keepFrom = Math.min(keepForBusy, Math.max(keepFrom, base + (end - base) / 2));
+    }
+    if (keepFrom > base) {
+      logHead += (int) (keepFrom - base);
+      base = keepFrom;
+      int live = logTail - logHead;
+      if (log.length > MIN_LOG && 4L * live < log.length) {
+        // most of the log's array is no longer needed (the entries of a bulk load that every reader has passed)
+        int[] next = new int[Math.max(MIN_LOG, 2 * live)];
+        System.arraycopy(log, logHead, next, 0, live);
+        log = next;
+        logHead = 0;
+        logTail = live;
+      }
+    }
+    while (retiredHead < retiredTail && retiredAt[retiredHead] < base) {
+      int slot = retired[retiredHead];
+      if (kindOf[slot] == REMOVED && createdAt[slot] == retiredAt[retiredHead]) {
+        ids.remove(slot); // still removed since this removal (not added again, nor removed again later)
+      }
+      retiredHead++;
+    }
+    if (retiredHead == retiredTail && retired.length > 16) {
+      retired = new int[16];
+      retiredAt = new long[16];
+      retiredHead = 0;
+      retiredTail = 0;
     }
   }
 
-  private void logged(String id) {
-    log.add(id);
-    if (log.size() > Math.max(MIN_LOG, 2 * items.size())) {
-      int dropped = log.size() / 2;
-      log.subList(0, dropped).clear();
-      base += dropped;
+  /** A new reader of the change log: its first {@link #changes} are every live slot. */
+  synchronized Reader reader() {
+    Reader r = new Reader();
+    readers.put(r, Boolean.TRUE);
+    return r;
+  }
+
+  /**
+   * The changes {@code reader} has not been given yet (every live slot when it is new or was left behind); it is then
+   * at the end of the log, and busy until {@link #done}. The slots it names, and any row it holds, keep their ids until
+   * its next call (unless the index is emptied meanwhile: {@link #ids} says so).
+   */
+  synchronized Changes changes(Reader reader) {
+    long end = logEnd();
+    int[] slots;
+    boolean afresh = reader.position < base;
+    if (afresh) {
+      slots = new int[size];
+      int n = 0;
+      for (int s = 0; s < ids.slots(); s++) {
+        if (kindOf[s] != REMOVED) {
+          slots[n++] = s;
+        }
+      }
+    } else {
+      int from = logHead + (int) (reader.position - base);
+      slots = Arrays.copyOfRange(log, from, logTail);
     }
+    int[] kindsNow = new int[slots.length];
+    for (int i = 0; i < slots.length; i++) {
+      kindsNow[i] = kindOf[slots[i]];
+    }
+    reader.position = end;
+    reader.busy = true;
+    trim();
+    return new Changes(slots, kindsNow, afresh);
+  }
+
+  /** The reader's search is over: until its next {@link #changes} it may be cut loose if it falls far behind. */
+  synchronized void done(Reader reader) {
+    reader.busy = false;
+    trim();
+  }
+
+  /**
+   * The ids of {@code slots} for {@code reader}, or null when it was cut loose since its last {@link #changes} (the
+   * index was emptied, or it was not busy and fell far behind: a slot it holds may be another item's now, so it must
+   * start afresh).
+   */
+  synchronized String[] ids(Reader reader, int[] slots) {
+    if (reader.position < base) {
+      return null;
+    }
+    String[] out = new String[slots.length];
+    for (int i = 0; i < slots.length; i++) {
+      out[i] = ids.id(slots[i]);
+    }
+    return out;
+  }
+
+  /** The encoder key of a kind (a number from {@link Changes#kinds}), or null for one the index no longer has. */
+  synchronized String encoderKeyOf(int kind) {
+    return kind < kinds.size() ? kinds.get(kind).encoderKey() : null;
+  }
+
+  /** Per kind number: whether its items are of {@code source}. */
+  synchronized boolean[] kindsOfSource(String source) {
+    boolean[] of = new boolean[kinds.size()];
+    for (int i = 0; i < of.length; i++) {
+      of[i] = source.equals(kinds.get(i).source());
+    }
+    return of;
   }
 
   /**
@@ -228,12 +443,18 @@ public final class GalleryIndex {
     return projections.size();
   }
 
-  Item get(String id) {
-    return items.get(id);
+  /** What the index holds for {@code id}, or null. */
+  synchronized Item get(String id) {
+    int slot = ids.slotOf(id);
+    if (slot < 0 || kindOf[slot] == REMOVED) {
+      return null;
+    }
+    Kind kind = kinds.get(kindOf[slot]);
+    return new Item(id, kind.source(), kind.encoderKey(), createdAt[slot]);
   }
 
-  public int size() {
-    return items.size();
+  public synchronized int size() {
+    return size;
   }
 
   /** Whether a query task holds the index (and so it follows the global store). */
@@ -241,26 +462,13 @@ public final class GalleryIndex {
     return holders > 0;
   }
 
-  /** Entries the change log keeps (at most twice the items, or {@link #MIN_LOG}). */
+  /** Entries the change log keeps (none once every reader has caught up; at most twice the items, or {@link #MIN_LOG}, beyond the slowest). */
   synchronized int logLength() {
-    return log.size();
+    return logTail - logHead;
   }
 
   /** Position of the end of the change log. */
   synchronized long logEnd() {
-    return base + log.size();
-  }
-
-  /** Ids changed since {@code position} (may repeat), or null when the log no longer reaches back that far. */
-  synchronized Changes changedSince(long position) {
-    if (position < base) {
-      return null;
-    }
-    return new Changes(new ArrayList<>(log.subList((int) (position - base), log.size())), base + log.size());
-  }
-
-  /** Every item, for a reader that starts afresh or fell behind the trimmed log. */
-  synchronized Snapshot snapshot() {
-    return new Snapshot(new ArrayList<>(items.values()), base + log.size());
+    return base + (logTail - logHead);
   }
 }

@@ -4,10 +4,9 @@ import io.xmodal.mapping.CrossModalMap;
 import io.xmodal.mapping.TopK;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashSet;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -22,6 +21,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * the mapping's are left out. Hubness penalties depend only on an item and the reference queries, so new items get
  * theirs without touching the others. Shared by the query tasks of an instance (kept by the index): a search holds its
  * lock.
+ *
+ * <p>Beside the matrix it keeps per row only the index slot of its item (the ids are the index's, held once), its kind
+ * (source and encoder, as a number) and its penalty, and per index slot its row: 16 bytes per item.
  */
 public final class ProjectedGallery {
 
@@ -33,19 +35,32 @@ public final class ProjectedGallery {
           java.util.Comparator.reverseOrder()).thenComparing(Map.Entry::getKey);
 
   private final GalleryIndex index;
+  private final GalleryIndex.Reader reader;
   private final CrossModalMap map;
   private final boolean images;
   private final String encoderKey;
   private final INDArray references;
-  private final List<String> ids = new ArrayList<>();
-  /** Each row's source (the strings are the index's items'), for the source filter. */
-  private final List<String> sources = new ArrayList<>();
-  private final RowIndex rowOf = new RowIndex(ids);
+  /** Rows in use: rows {@code 0..rows-1} of every per-row array and of the matrix. */
+  private int rows;
+  /** Per row: the index slot of its item. */
+  private int[] rowSlot = new int[0];
+  /** Per row: its item's kind (source and encoder key) as of the change that made the row, for the source filter. */
+  private int[] rowKind = new int[0];
+  /** Per index slot: its row + 1, 0 when it has none. */
+  private int[] slotRow = new int[0];
+  /** Per kind: 1 when its items are made by the mapping's encoder, 2 when not, 0 not asked yet. */
+  private byte[] kindBelongs = new byte[0];
   /** Rows added or replaced since the last projection. */
-  private final Set<Integer> pending = new LinkedHashSet<>();
+  private final BitSet pending = new BitSet();
+  /**
+   * The rows as they became pending, oldest first (a row that stopped being pending and became so again appears
+   * twice; its last place counts): the order they are projected in, as when a projection's rows were an insertion-
+   * ordered set, so each row's float rounding stays what it was. Emptied by each projection.
+   */
+  private int[] pendingOrder = new int[0];
+  private int pendingCount;
   private INDArray buffer;
   private float[] penalties = new float[0];
-  private long logPosition;
 
   /**
    * @param images     true for the image gallery (text→image), false for the caption gallery
@@ -60,6 +75,7 @@ public final class ProjectedGallery {
   public ProjectedGallery(GalleryIndex index, CrossModalMap map, boolean images, String encoderKey,
                           INDArray references, boolean mapped) {
     this.index = index;
+    this.reader = index.reader();
     this.map = map;
     this.images = images;
     this.encoderKey = encoderKey;
@@ -67,58 +83,98 @@ public final class ProjectedGallery {
         : (images ? map.projectText(references) : map.projectImages(references));
   }
 
-  /** Applies the index's changes since the last call; rebuilds every row if the index's log no longer reaches back. */
+  /**
+   * Applies the index's changes since the last call: a row for each changed slot whose item belongs here (added, or
+   * marked for projection again), none for the others; or, when the index says so, every row again from its live
+   * items (projected again next).
+   */
   private void refresh() {
-    if (index.logEnd() == logPosition) {
-      return;
+    GalleryIndex.Changes changes = index.changes(reader);
+    int[] slots = changes.slots();
+    int[] kinds = changes.kinds();
+    if (changes.afresh()) {
+      rows = 0;
+      clearPending();
+      kindBelongs = new byte[0];
+      int slotCount = 0;
+      for (int slot : slots) {
+        slotCount = Math.max(slotCount, slot + 1);
+      }
+      slotRow = new int[slotCount];
+      if (rowSlot.length < slots.length) {
+        rowSlot = new int[slots.length];
+        rowKind = new int[slots.length];
+      }
     }
-    GalleryIndex.Changes changes = index.changedSince(logPosition);
-    if (changes == null) {
-      rebuild();
-      return;
-    }
-    for (String id : changes.ids()) {
-      GalleryIndex.Item item = index.get(id);
-      if (item == null || !belongs(item)) {
+    for (int i = 0; i < slots.length; i++) {
+      if (kinds[i] == GalleryIndex.REMOVED || !belongs(kinds[i])) {
         // deleted, or now made by another encoder: no longer in this gallery
-        removeRow(id);
-        continue;
+        removeRow(slots[i]);
+      } else {
+        setRow(slots[i], kinds[i]);
       }
-      setRow(item);
     }
-    logPosition = changes.end();
   }
 
-  /** Every row again from the index's items (projected again at the next search). */
-  private void rebuild() {
-    GalleryIndex.Snapshot snapshot = index.snapshot();
-    ids.clear();
-    sources.clear();
-    rowOf.clear();
+  private boolean belongs(int kind) {
+    if (kind >= kindBelongs.length) {
+      kindBelongs = Arrays.copyOf(kindBelongs, kind + 8);
+    }
+    if (kindBelongs[kind] == 0) {
+      kindBelongs[kind] = (byte) (encoderKey.equals(index.encoderKeyOf(kind)) ? 1 : 2);
+    }
+    return kindBelongs[kind] == 1;
+  }
+
+  private void setRow(int slot, int kind) {
+    int row = slot < slotRow.length ? slotRow[slot] - 1 : -1;
+    if (row < 0) {
+      if (rows == rowSlot.length) {
+        int n = IdTable.grown(rowSlot.length);
+        rowSlot = Arrays.copyOf(rowSlot, n);
+        rowKind = Arrays.copyOf(rowKind, n);
+      }
+      row = rows++;
+      rowSlot[row] = slot;
+      if (slot >= slotRow.length) {
+        slotRow = Arrays.copyOf(slotRow, Math.max(slot + 1, IdTable.grown(slotRow.length)));
+      }
+      slotRow[slot] = row + 1;
+    }
+    rowKind[row] = kind;
+    markPending(row);
+  }
+
+  private void markPending(int row) {
+    if (pending.get(row)) {
+      return;
+    }
+    pending.set(row);
+    if (pendingCount == pendingOrder.length) {
+      pendingOrder = Arrays.copyOf(pendingOrder, IdTable.grown(pendingOrder.length));
+    }
+    pendingOrder[pendingCount++] = row;
+  }
+
+  /** The pending rows in the order they became pending (each at its last place). */
+  private int[] pendingRows() {
+    int[] out = new int[pending.cardinality()];
+    BitSet seen = new BitSet();
+    int n = out.length;
+    for (int i = pendingCount - 1; i >= 0 && n > 0; i--) {
+      int row = pendingOrder[i];
+      if (pending.get(row) && !seen.get(row)) {
+        seen.set(row);
+        out[--n] = row;
+      }
+    }
+    return out;
+  }
+
+  private void clearPending() {
     pending.clear();
-    for (GalleryIndex.Item item : snapshot.items()) {
-      if (belongs(item)) {
-        setRow(item);
-      }
-    }
-    logPosition = snapshot.end();
-  }
-
-  private boolean belongs(GalleryIndex.Item item) {
-    return encoderKey.equals(item.encoderKey());
-  }
-
-  private void setRow(GalleryIndex.Item item) {
-    Integer row = rowOf.get(item.id());
-    if (row == null) {
-      row = ids.size();
-      ids.add(item.id());
-      sources.add(item.source());
-      rowOf.put(item.id(), row);
-    } else {
-      sources.set(row, item.source());
-    }
-    pending.add(row);
+    pendingCount = 0;
+    pendingOrder = new int[0];
   }
 
   /**
@@ -131,66 +187,102 @@ public final class ProjectedGallery {
 
   /** Rows (items) in the gallery now. */
   public synchronized int size() {
-    return ids.size();
+    return rows;
   }
 
-  /** Drops an item's row: the last row moves into its place, so the rows stay contiguous. */
-  private void removeRow(String id) {
-    Integer row = rowOf.remove(id);
-    if (row == null) {
+  /** Drops a slot's row: the last row moves into its place, so the rows stay contiguous. */
+  private void removeRow(int slot) {
+    int row = slot < slotRow.length ? slotRow[slot] - 1 : -1;
+    if (row < 0) {
       return;
     }
-    int last = ids.size() - 1;
-    boolean lastPending = pending.remove(last);
-    pending.remove(row);
+    slotRow[slot] = 0;
+    int last = rows - 1;
+    boolean lastPending = pending.get(last);
+    pending.clear(last);
+    pending.clear(row);
     if (row != last) {
-      String moved = ids.get(last);
-      ids.set(row, moved);
-      sources.set(row, sources.get(last));
-      rowOf.put(moved, row);
+      int moved = rowSlot[last];
+      rowSlot[row] = moved;
+      rowKind[row] = rowKind[last];
+      slotRow[moved] = row + 1;
       if (lastPending) {
-        pending.add(row);
+        markPending(row);
       } else if (buffer != null) {
         buffer.putRow(row, buffer.getRow(last));
         penalties[row] = penalties[last];
       }
     }
-    ids.remove(last);
-    sources.remove(last);
+    rows--;
   }
 
   /**
    * Top-k (id, score) per query row among the items of {@code source} (null: all); queries are raw L2-normalised
    * embeddings of the other modality, and {@code vectors} reads the raw vectors of rows to project.
+   *
+   * <p>The hits are named by the index at the end; the index keeps every slot this gallery holds for that long. Only if
+   * the index was emptied meanwhile (its last task closed) is the search made again, from what it holds then.
    */
   public synchronized List<List<Map.Entry<String, Float>>> search(INDArray queries, int k, String source,
                                                                    GalleryIndex.RawVectors vectors) {
-    refresh();
-    ensureProjected(vectors);
-    List<List<Map.Entry<String, Float>>> out = new ArrayList<>();
-    if (ids.isEmpty()) {
-      for (int i = 0; i < queries.rows(); i++) {
-        out.add(List.of());
+    try {
+      return searchOnce(queries, k, source, vectors);
+    } finally {
+      index.done(reader);
+    }
+  }
+
+  private List<List<Map.Entry<String, Float>>> searchOnce(INDArray queries, int k, String source,
+                                                          GalleryIndex.RawVectors vectors) {
+    while (true) {
+      refresh();
+      if (!ensureProjected(vectors)) {
+        continue;
+      }
+      List<List<Map.Entry<String, Float>>> out = new ArrayList<>();
+      if (rows == 0) {
+        for (int i = 0; i < queries.rows(); i++) {
+          out.add(List.of());
+        }
+        return out;
+      }
+      boolean[] ofSource = source == null ? null : index.kindsOfSource(source);
+      INDArray q = images ? map.projectText(queries) : map.projectImages(queries);
+      INDArray matrix = buffer.get(NDArrayIndex.interval(0, rows), NDArrayIndex.all());
+      float[][] scores = q.mmul(matrix.transpose()).toFloatMatrix();
+      int[][] hitRows = new int[scores.length][];
+      int hitCount = 0;
+      for (int i = 0; i < scores.length; i++) {
+        float[] row = scores[i];
+        for (int j = 0; j < row.length; j++) {
+          boolean keep = ofSource == null || (rowKind[j] < ofSource.length && ofSource[rowKind[j]]);
+          row[j] = keep ? row[j] - penalties[j] : Float.NEGATIVE_INFINITY;
+        }
+        hitRows[i] = Arrays.stream(TopK.indices(row, k)).filter(j -> row[j] != Float.NEGATIVE_INFINITY).toArray();
+        hitCount += hitRows[i].length;
+      }
+      int[] hitSlots = new int[hitCount];
+      int n = 0;
+      for (int[] hits : hitRows) {
+        for (int j : hits) {
+          hitSlots[n++] = rowSlot[j];
+        }
+      }
+      String[] names = index.ids(reader, hitSlots);
+      if (names == null) {
+        continue; // the index was emptied while searching: again, afresh
+      }
+      n = 0;
+      for (int i = 0; i < scores.length; i++) {
+        List<Map.Entry<String, Float>> hits = new ArrayList<>();
+        for (int j : hitRows[i]) {
+          hits.add(Map.entry(names[n++], scores[i][j]));
+        }
+        hits.sort(BEST_FIRST); // equal scores (duplicate items) by id: the order a sharded search's merge gives them
+        out.add(hits);
       }
       return out;
     }
-    INDArray q = images ? map.projectText(queries) : map.projectImages(queries);
-    INDArray rows = buffer.get(NDArrayIndex.interval(0, ids.size()), NDArrayIndex.all());
-    float[][] scores = q.mmul(rows.transpose()).toFloatMatrix();
-    for (float[] row : scores) {
-      for (int j = 0; j < row.length; j++) {
-        row[j] = source == null || source.equals(sources.get(j)) ? row[j] - penalties[j] : Float.NEGATIVE_INFINITY;
-      }
-      List<Map.Entry<String, Float>> hits = new ArrayList<>();
-      for (int j : TopK.indices(row, k)) {
-        if (row[j] != Float.NEGATIVE_INFINITY) {
-          hits.add(Map.entry(ids.get(j), row[j]));
-        }
-      }
-      hits.sort(BEST_FIRST); // equal scores (duplicate items) by id: the order a sharded search's merge gives them
-      out.add(hits);
-    }
-    return out;
   }
 
   /**
@@ -199,22 +291,33 @@ public final class ProjectedGallery {
    * matrix that grows to exactly its rows for such a bulk load, and by an eighth for a trickle of new items; their
    * penalties likewise. A row whose vector is no longer in the store leaves the gallery (its removal is on its way
    * through the change log too).
+   *
+   * @return false when the index was emptied meanwhile (this gallery starts afresh at its next refresh)
    */
-  private void ensureProjected(GalleryIndex.RawVectors vectors) {
+  private boolean ensureProjected(GalleryIndex.RawVectors vectors) {
     if (pending.isEmpty()) {
-      return;
+      return true;
     }
-    int[] rows = pending.stream().mapToInt(Integer::intValue).toArray();
-    List<String> gone = new ArrayList<>();
-    for (int from = 0; from < rows.length; from += CHUNK) {
+    int[] todo = pendingRows();
+    List<Integer> gone = new ArrayList<>();
+    for (int from = 0; from < todo.length; from += CHUNK) {
+      int[] chunk = Arrays.copyOfRange(todo, from, Math.min(todo.length, from + CHUNK));
+      int[] slots = new int[chunk.length];
+      for (int i = 0; i < chunk.length; i++) {
+        slots[i] = rowSlot[chunk[i]];
+      }
+      String[] names = index.ids(reader, slots);
+      if (names == null) {
+        return false;
+      }
       List<Integer> found = new ArrayList<>();
       List<float[]> raw = new ArrayList<>();
-      for (int i = from; i < Math.min(rows.length, from + CHUNK); i++) {
-        float[] v = vectors.vector(ids.get(rows[i]));
+      for (int i = 0; i < chunk.length; i++) {
+        float[] v = names[i] == null ? null : vectors.vector(names[i]);
         if (v == null) {
-          gone.add(ids.get(rows[i]));
+          gone.add(slots[i]);
         } else {
-          found.add(rows[i]);
+          found.add(chunk[i]);
           raw.add(v);
         }
       }
@@ -224,14 +327,15 @@ public final class ProjectedGallery {
       INDArray x = Nd4j.create(raw.toArray(float[][]::new)).castTo(DataType.FLOAT);
       INDArray z = images ? map.projectImages(x) : map.projectText(x);
       float[] p = map.hubness().penalties(z, references);
-      ensureCapacity(z.columns(), rows.length);
+      ensureCapacity(z.columns(), todo.length);
       for (int i = 0; i < found.size(); i++) {
         buffer.putRow(found.get(i), z.getRow(i));
         penalties[found.get(i)] = p[i];
       }
     }
-    pending.clear();
+    clearPending();
     gone.forEach(this::removeRow); // every row is projected now: a row moved into a removed one's place brings its own
+    return true;
   }
 
   /**
@@ -240,10 +344,10 @@ public final class ProjectedGallery {
    * row.
    */
   private void ensureCapacity(int columns, int adding) {
-    if (buffer != null && buffer.rows() >= ids.size()) {
+    if (buffer != null && buffer.rows() >= rows) {
       return;
     }
-    int capacity = adding >= ids.size() / 8 ? ids.size() : Math.max(1024, ids.size() + ids.size() / 8);
+    int capacity = adding >= rows / 8 ? rows : Math.max(1024, rows + rows / 8);
     INDArray grown = Nd4j.zeros(DataType.FLOAT, capacity, columns);
     if (buffer != null) {
       grown.get(NDArrayIndex.interval(0, buffer.rows()), NDArrayIndex.all()).assign(buffer);

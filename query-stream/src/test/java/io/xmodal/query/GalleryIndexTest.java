@@ -21,6 +21,10 @@ import org.nd4j.linalg.factory.Nd4j;
 
 class GalleryIndexTest {
 
+  static {
+    io.xmodal.schemas.AvroTrust.trustXmodalSchemas(); // the class builds Avro records before any serde is made
+  }
+
   static final int DX = 4;
   static final int DY = 6;
   static final EncoderIdentity IMAGE = EncoderIdentity.newBuilder().setName("image-enc").setVersion("1")
@@ -228,5 +232,231 @@ class GalleryIndexTest {
     store.index.remove("a");
     store.put(image("d", 0, r));
     assertThat(everythingFound(gallery, 10, store)).containsExactlyInAnyOrder("b", "c", "d");
+  }
+
+  @Test
+  void shouldKeepNoChangeLogOnceEveryReaderHasCaughtUp() {
+    // Given an index held by a task and a gallery reading it
+    Store store = new Store();
+    store.index.acquire(each -> { });
+    ProjectedGallery gallery = new ProjectedGallery(store.index, map(), true, IMAGE_KEY, null);
+    Random r = new Random(2);
+
+    // When 5,000 items arrive before the gallery's first search (it starts from every live item, not from the log)
+    for (int i = 0; i < 5000; i++) {
+      store.put(image("img-" + i, 0, r));
+    }
+    // Then no log is kept for it
+    assertThat(store.index.logLength()).isZero();
+
+    // When it has searched once and ten more changes come, the log holds those ten
+    assertThat(everythingFound(gallery, 10, store)).hasSize(10);
+    for (int i = 0; i < 10; i++) {
+      store.put(image("new-" + i, 0, r));
+    }
+    assertThat(store.index.logLength()).isEqualTo(10);
+
+    // and once it has searched again, none
+    assertThat(everythingFound(gallery, 6000, store)).hasSize(5010);
+    assertThat(store.index.logLength()).isZero();
+  }
+
+  @Test
+  void shouldNotHandOutARemovedItemsSlotAgainUntilEveryReaderHasPassedItsRemoval() {
+    // Given two readers that have caught up with an index of two items
+    Store store = new Store();
+    GalleryIndex index = store.index;
+    index.acquire(each -> { });
+    Random r = new Random(4);
+    store.put(image("a", 0, r));
+    store.put(image("b", 0, r));
+    GalleryIndex.Reader fast = index.reader();
+    GalleryIndex.Reader slow = index.reader();
+    int[] slots = index.changes(fast).slots();
+    assertThat(index.changes(slow).slots()).containsExactly(slots);
+    int slotOfA = slots[0];
+
+    // When "a" is removed and only the fast reader has been given that change
+    store.remove("a");
+    assertThat(index.changes(fast).kinds()).containsExactly(GalleryIndex.REMOVED);
+    store.put(image("c", 0, r));
+
+    // Then the new item does not get a's slot, and the slow reader can still name the row it holds
+    assertThat(index.changes(fast).slots()).doesNotContain(slotOfA);
+    assertThat(index.ids(slow, new int[] {slotOfA})).containsExactly("a");
+
+    // When the slow reader has been given the removal too, the slot is handed out again
+    GalleryIndex.Changes seen = index.changes(slow);
+    assertThat(seen.slots()[0]).isEqualTo(slotOfA);
+    assertThat(seen.kinds()[0]).isEqualTo(GalleryIndex.REMOVED);
+    store.put(image("d", 0, r));
+    assertThat(index.changes(fast).slots()).containsExactly(slotOfA);
+    assertThat(index.ids(fast, new int[] {slotOfA})).containsExactly("d");
+  }
+
+  @Test
+  void shouldGiveAnItemRemovedAndAddedAgainBeforeEveryReaderSawItsRemovalItsSlotBack() {
+    // Given a reader that has caught up with an item
+    Store store = new Store();
+    store.index.acquire(each -> { });
+    Random r = new Random(14);
+    store.put(image("a", 0, r));
+    GalleryIndex.Reader reader = store.index.reader();
+    int slot = store.index.changes(reader).slots()[0];
+
+    // When the item is removed and added again before the reader asks
+    store.remove("a");
+    assertThat(store.index.get("a")).isNull();
+    assertThat(store.index.size()).isZero();
+    store.put(image("a", 0, r));
+
+    // Then it is in its old slot: to the reader, the item was replaced
+    assertThat(store.index.size()).isEqualTo(1);
+    GalleryIndex.Changes changes = store.index.changes(reader);
+    assertThat(changes.slots()).containsExactly(slot, slot);
+    assertThat(changes.kinds()[0]).isNotEqualTo(GalleryIndex.REMOVED).isEqualTo(changes.kinds()[1]);
+
+    // and once removed again and passed by the reader, the slot goes to the next new item
+    store.remove("a");
+    store.index.changes(reader);
+    store.put(image("b", 0, r));
+    assertThat(store.index.changes(reader).slots()).containsExactly(slot);
+    assertThat(store.index.get("a")).isNull();
+  }
+
+  @Test
+  void shouldCutLooseAReaderLeftFarBehindOnlyOnceItsSearchIsOverAndThenGiveItEveryLiveItemAfresh() {
+    // Given a reader that has caught up with 10 items and is searching them
+    Store store = new Store();
+    GalleryIndex index = store.index;
+    index.acquire(each -> { });
+    Random r = new Random(6);
+    for (int i = 0; i < 10; i++) {
+      store.put(image("img-" + i, 0, r));
+    }
+    GalleryIndex.Reader reader = index.reader();
+    GalleryIndex.Changes first = index.changes(reader);
+    assertThat(first.afresh()).isTrue();
+    int slotOfFirst = first.slots()[0];
+
+    // When more than MIN_LOG changes go by meanwhile (items deleted and others added)
+    for (int i = 10; i < 10 + GalleryIndex.MIN_LOG; i++) {
+      store.remove("img-" + (i - 10));
+      store.put(image("img-" + i, 0, r));
+    }
+
+    // Then while its search is in progress it still names the rows it holds (their slots were not handed out again)
+    assertThat(index.ids(reader, new int[] {slotOfFirst})).containsExactly("img-0");
+
+    // When its search is over, it is cut loose: it can no longer name slots (they may be another item's now)
+    index.done(reader);
+    assertThat(index.logLength()).isLessThanOrEqualTo(GalleryIndex.MIN_LOG);
+    assertThat(index.ids(reader, new int[] {slotOfFirst})).isNull();
+
+    // and its next changes are every live item
+    GalleryIndex.Changes changes = index.changes(reader);
+    assertThat(changes.afresh()).isTrue();
+    assertThat(index.ids(reader, changes.slots())).hasSize(10)
+        .containsExactlyInAnyOrderElementsOf(java.util.stream.IntStream.range(GalleryIndex.MIN_LOG,
+            GalleryIndex.MIN_LOG + 10).mapToObj(i -> "img-" + i).toList());
+  }
+
+  @Test
+  void shouldStartEveryReaderAfreshAfterTheIndexWasEmptied() {
+    Random r = new Random(8);
+    GalleryIndex index = new GalleryIndex();
+    index.acquire(each -> { });
+    index.put(image("a", 0, r));
+    GalleryIndex.Reader reader = index.reader();
+    index.changes(reader);
+
+    // When the last task lets go and a new one fills the index again
+    index.release();
+    index.acquire(List.of(image("b", 0, r))::forEach);
+
+    // Then the reader names nothing it held, and is given the new contents afresh
+    assertThat(index.ids(reader, new int[] {0})).isNull();
+    GalleryIndex.Changes changes = index.changes(reader);
+    assertThat(changes.afresh()).isTrue();
+    assertThat(index.ids(reader, changes.slots())).containsExactly("b");
+  }
+
+  @Test
+  void shouldReplaceAnItemOnlyByANewerVersionAndKeepItsSlot() {
+    Random r = new Random(10);
+    Store store = new Store();
+    store.index.acquire(each -> { });
+    store.put(image("a", 100, r, "first"));
+    GalleryIndex.Reader reader = store.index.reader();
+    int slot = store.index.changes(reader).slots()[0];
+
+    // When an older version arrives, nothing changes; when a newer one does, the item is replaced in its slot
+    store.index.put(image("a", 50, r, "older"));
+    assertThat(store.index.get("a").source()).isEqualTo("first");
+    assertThat(store.index.changes(reader).slots()).isEmpty();
+    store.index.put(image("a", 200, r, "newer"));
+    assertThat(store.index.get("a")).isEqualTo(new GalleryIndex.Item("a", "newer", IMAGE_KEY, 200));
+    assertThat(store.index.changes(reader).slots()).containsExactly(slot);
+    assertThat(store.index.size()).isEqualTo(1);
+  }
+
+  @Test
+  void shouldNameEveryHitByTheItemWhoseVectorScoredItWhileTheGalleryChurnsUnderConcurrentSearches()
+      throws Exception {
+    // Given 300 candidate items whose vectors follow from their ids, 150 of them in a gallery, and a global thread
+    // that deletes and re-adds items (slots handed out again) as fast as it can
+    GalleryIndex index = new GalleryIndex();
+    index.acquire(each -> { });
+    java.util.concurrent.ConcurrentHashMap<String, Embedding> stored = new java.util.concurrent.ConcurrentHashMap<>();
+    java.util.function.Function<String, Embedding> vectorOf = id -> image(id, 0, new Random(id.hashCode()));
+    for (int i = 0; i < 150; i++) {
+      stored.put("img-" + i, vectorOf.apply("img-" + i));
+      index.put(stored.get("img-" + i));
+    }
+    CrossModalMap map = map();
+    ProjectedGallery gallery = new ProjectedGallery(index, map, true, IMAGE_KEY, null);
+    GalleryIndex.RawVectors vectors = GalleryIndex.RawVectors.of(stored::get);
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    Thread writer = new Thread(() -> {
+      Random r = new Random(12);
+      long t = 1;
+      while (!stop.get()) {
+        String id = "img-" + r.nextInt(300);
+        if (stored.remove(id) != null) {
+          index.remove(id);
+        } else {
+          Embedding e = image(id, t++, new Random(id.hashCode()));
+          stored.put(id, e);
+          index.put(e);
+        }
+        java.util.concurrent.locks.LockSupport.parkNanos(20_000); // a global thread also reads and writes its store
+      }
+    });
+    writer.start();
+
+    // When it is searched again and again meanwhile
+    int checked = 0;
+    try {
+      long until = System.nanoTime() + 2_000_000_000L;
+      while (System.nanoTime() < until) {
+        var q = Nd4j.rand(DataType.FLOAT, 1, DX).subi(0.5);
+        for (Map.Entry<String, Float> hit : gallery.search(q, 20, null, vectors).get(0)) {
+          // Then each hit's score is the one its own id's vector gets: no row is named by another item
+          float[] v = io.xmodal.mapping.Vectors.l2(io.xmodal.schemas.EmbeddingVectors.of(vectorOf.apply(hit.getKey())));
+          float expected = map.projectText(q).mmul(map.projectImages(Nd4j.create(new float[][] {v})).transpose())
+              .getFloat(0, 0);
+          assertThat(hit.getValue()).as(hit.getKey()).isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-4f));
+          checked++;
+        }
+      }
+    } finally {
+      stop.set(true);
+      writer.join();
+    }
+    assertThat(checked).isGreaterThan(100);
+
+    // and once the writer has stopped, the gallery holds exactly the stored items
+    assertThat(gallery.search(Nd4j.ones(DataType.FLOAT, 1, DX), 400, null, vectors).get(0))
+        .extracting(Map.Entry::getKey).containsExactlyInAnyOrderElementsOf(stored.keySet());
   }
 }
