@@ -43,7 +43,11 @@ class TrainerEndToEndIT {
         Map.entry("XMODAL_REGISTRY_PORT", Integer.toString(Ports.freePort())),
         Map.entry("XMODAL_TRAINER_MIN_PAIRS", "1000"),
         Map.entry("XMODAL_TRAINER_MIN_HELD_OUT", "15"),
-        Map.entry("XMODAL_TRAINER_GRID", "quick")));
+        Map.entry("XMODAL_TRAINER_GRID", "quick"),
+        // the single encoders: the trainer's gate and rollback are under test; EncodeEndToEndIT and QueryEndToEndIT
+        // run the default composite end to end
+        Map.entry("XMODAL_TEXT_MODEL", "minilm_l6_v2"),
+        Map.entry("XMODAL_IMAGE_ENCODER", "mobilenetv2:flip")));
     Dataset subset = Flickr8k.load(IngestTestImages.flickr8k(), Split.DEV, 300);
 
     try (Stack stack = Stack.start(source)) {
