@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-class TextEncoderTest {
+public class TextEncoderTest {
 
   static final List<String> SENTENCES = List.of(
       "A dog runs through the snow .",
@@ -124,7 +124,8 @@ class TextEncoderTest {
     assertThat(encoder.info().checksum()).hasSize(64);
   }
 
-  static double cosine(float[] a, float[] b) {
+  /** Cosine similarity, for this package's tests and the composite encoder's. */
+  public static double cosine(float[] a, float[] b) {
     double dot = 0;
     double na = 0;
     double nb = 0;
