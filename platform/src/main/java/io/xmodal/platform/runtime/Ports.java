@@ -20,12 +20,56 @@ public final class Ports {
     }
   }
 
-  /** A port that is free right now (for tests and for "any port" settings). */
+  /**
+   * A port that is free right now (for tests and for "any port" settings), chosen outside the kernel's ephemeral
+   * range: a port handed out by {@code bind(0)} lies inside it, so an outgoing connection (a broker's, a client's)
+   * opened between choosing the port and binding it could take it, which made a registry start fail with "port in
+   * use". Falls back to {@code bind(0)} if no port outside the range is free.
+   */
   public static int freePort() {
+    int[] range = ephemeralRange();
+    java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+    for (int attempt = 0; attempt < 200; attempt++) {
+      int port = pick(random, range);
+      if (port > 0 && bindable(port)) {
+        return port;
+      }
+    }
     try (ServerSocket socket = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
       return socket.getLocalPort();
     } catch (IOException e) {
       throw new IllegalStateException("no free port", e);
+    }
+  }
+
+  /** A random port in [10000, 65535] outside {@code range} (inclusive bounds), or 0 if there is none. */
+  static int pick(java.util.random.RandomGenerator random, int[] range) {
+    int below = Math.max(0, range[0] - 10000);
+    int above = Math.max(0, 65535 - range[1]);
+    if (below + above == 0) {
+      return 0;
+    }
+    int i = random.nextInt(below + above);
+    return i < below ? 10000 + i : range[1] + 1 + (i - below);
+  }
+
+  /** The kernel's ephemeral port range (Linux), or the IANA one (49152–65535) where it cannot be read. */
+  static int[] ephemeralRange() {
+    try {
+      String[] parts = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/net/ipv4/ip_local_port_range"))
+          .trim().split("\\s+");
+      return new int[] {Integer.parseInt(parts[0]), Integer.parseInt(parts[1])};
+    } catch (IOException | RuntimeException e) {
+      return new int[] {49152, 65535};
+    }
+  }
+
+  private static boolean bindable(int port) {
+    try (ServerSocket socket = new ServerSocket()) {
+      socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+      return true;
+    } catch (IOException e) {
+      return false;
     }
   }
 
