@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The short version of {@code ./xmodal chaos}: a 3-node cluster, two JVMs of each service, 60 dev images with their
- * 300 captions and 200 queries flowing through while one instance each of encode-stream, mapping-trainer and
+ * The short version of {@code ./xmodal chaos}: a 3-node cluster, two JVMs of each service, 40 dev images with their
+ * 200 captions and 120 queries flowing through while one instance each of encode-stream, mapping-trainer and
  * query-stream and one broker node are killed with SIGKILL and restarted. Every input comes out exactly once
  * (read_committed), and the mapping versions have no gap and no repeat.
  */
@@ -35,7 +35,7 @@ class ChaosIT {
     ConfigSource source = ConfigSource.of(Map.of(
         "XMODAL_WORK_DIR", work.toString(),
         "XMODAL_SHARED_DIR", IngestTestImages.sharedDir().toString()));
-    ChaosCommand.Options options = new ChaosCommand.Options(7, 60, 200, 3, 2, 3, 5, 1, Duration.ofMinutes(10),
+    ChaosCommand.Options options = new ChaosCommand.Options(7, 40, 120, 3, 2, 3, 5, 1, Duration.ofMinutes(10),
         IngestTestImages.flickr8k(), false);
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
@@ -46,9 +46,9 @@ class ChaosIT {
     assertThat(result.kills()).extracting(ChaosCommand.Kill::role)
         .hasSize(4).anyMatch(r -> r.startsWith("encode-stream-")).anyMatch(r -> r.startsWith("mapping-trainer-"))
         .anyMatch(r -> r.startsWith("query-stream-")).anyMatch(r -> r.startsWith("broker-"));
-    assertThat(row(result, Stage.INGEST)).isEqualTo(new Row(Stage.INGEST, 360, 360, 0, 0, 0));
-    assertThat(row(result, Stage.ENCODE)).isEqualTo(new Row(Stage.ENCODE, 360, 360, 0, 0, 0));
-    assertThat(row(result, Stage.QUERY)).isEqualTo(new Row(Stage.QUERY, 200, 200, 0, 0, 0));
+    assertThat(row(result, Stage.INGEST)).isEqualTo(new Row(Stage.INGEST, 240, 240, 0, 0, 0));
+    assertThat(row(result, Stage.ENCODE)).isEqualTo(new Row(Stage.ENCODE, 240, 240, 0, 0, 0));
+    assertThat(row(result, Stage.QUERY)).isEqualTo(new Row(Stage.QUERY, 120, 120, 0, 0, 0));
     Row trainer = row(result, Stage.TRAINER);
     assertThat(trainer.outputs()).as("mapping versions published").isPositive();
     assertThat(trainer.lost()).as("gaps in the version numbers").isZero();
@@ -58,7 +58,7 @@ class ChaosIT {
     assertThat(result.lost()).isZero();
     assertThat(result.duplicated()).isZero();
     assertThat(printed.strip().lines().reduce((a, b) -> b).orElseThrow())
-        .isEqualTo("chaos: inputs 560 lost 0 duplicated 0 kills 4 seed 7");
+        .isEqualTo("chaos: inputs 360 lost 0 duplicated 0 kills 4 seed 7");
   }
 
   private static Row row(ChaosCommand.Result result, Stage stage) {

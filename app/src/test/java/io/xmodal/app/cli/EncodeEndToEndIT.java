@@ -27,8 +27,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Ingest and encode-stream together on the embedded broker and registry, on 500 Flickr8k dev images and their
- * 2,500 captions: exactly one embedding per image and per caption, with the right dimension and encoder identity.
+ * Ingest and encode-stream together on the embedded broker and registry, on 200 Flickr8k dev images and their
+ * 1,000 captions: exactly one embedding per image and per caption, with the right dimension and encoder identity.
  */
 @Tag("e2e")
 @Timeout(600)
@@ -46,10 +46,10 @@ class EncodeEndToEndIT {
         "XMODAL_CONTROLLER_PORT", Integer.toString(Ports.freePort()),
         "XMODAL_REGISTRY_PORT", Integer.toString(Ports.freePort()),
         "XMODAL_DEVICE", "auto"));
-    Dataset subset = Flickr8k.load(IngestTestImages.flickr8k(), Split.DEV, 500);
+    Dataset subset = Flickr8k.load(IngestTestImages.flickr8k(), Split.DEV, 200);
 
     try (Stack stack = Stack.start(source)) {
-      // Given 500 dev images and their captions, published as a producer would
+      // Given 200 dev images and their captions, published as a producer would
       new DatasetPublisher(stack.config(), stack.topics()).publish(subset, System.out);
 
       // When ingest and encode-stream have processed them
@@ -64,7 +64,7 @@ class EncodeEndToEndIT {
           stack.topics().imageEmbeddings().valueSerde().deserializer())) {
         consumer.subscribe(List.of(stack.topics().imageEmbeddings().name(), stack.topics().textEmbeddings().name()));
         long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
-        while ((images.size() < 500 || texts.size() < 2500) && System.nanoTime() < deadline) {
+        while ((images.size() < 200 || texts.size() < 1000) && System.nanoTime() < deadline) {
           for (ConsumerRecord<String, Embedding> r : consumer.poll(Duration.ofMillis(500))) {
             boolean image = r.topic().equals(stack.topics().imageEmbeddings().name());
             (image ? images : texts).put(r.key(), r.value());
@@ -84,7 +84,7 @@ class EncodeEndToEndIT {
           .collect(Collectors.toSet()));
       assertThat(texts.keySet()).isEqualTo(subset.captions().stream().map(Dataset.Caption::captionId)
           .collect(Collectors.toSet()));
-      assertThat(records).containsExactly(500, 2500);
+      assertThat(records).containsExactly(200, 1000);
       // with the right dimensions, modality, pairing and encoder identity
       var imageInfo = stack.encoders().orElseThrow().image().info();
       var textInfo = stack.encoders().orElseThrow().text().info();
