@@ -1,6 +1,7 @@
 package io.xmodal.trainer;
 
 import io.xmodal.learned.LearnedSearch;
+import io.xmodal.mapping.CrossModalMap;
 import io.xmodal.mapping.ModelSearch;
 import io.xmodal.mapping.Vectors;
 import io.xmodal.mapping.codec.MappingCodec;
@@ -212,7 +213,8 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
     Runnable fit = () -> {
       try {
         Refit.Result result = Refit.run(input, config.search(), learned,
-            comparable == null ? null : MappingCodec.fromAvro(comparable), line -> LOG.debug("{}", line));
+            comparable == null ? null : new Refit.Live(MappingCodec.fromAvro(comparable), MappingCodec.fittedOnAllPairs(comparable)),
+            config.allPairs(), line -> LOG.debug("{}", line));
         for (Refit.LearnedOutcome o : result.learned()) {
           if (o.error() != null) {
             LOG.warn(o.summary());
@@ -297,22 +299,30 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
       return;
     }
     state.put(LAST_VERSION, version);
-    LOG.info("published {} v{}: {} held-out rsum {} (live was {}), {} bytes", config.mappingName(), version,
+    LOG.info("published {} v{}: {} held-out rsum {} (live was {}), {} bytes{}", config.mappingName(), version,
         chosen.map().label(), String.format("%.1f", chosen.validation().rsum()),
-        r.liveRecall() == null ? "none" : String.format("%.1f", r.liveRecall().rsum()), selection.bytes());
+        r.liveRecall() == null ? "none" : String.format("%.1f", r.liveRecall().rsum()), selection.bytes(),
+        r.served(chosen) == chosen.map() ? "" : "; fitted again on all " + r.pairsUsed(chosen) + " pairs, the "
+            + "held-out ones included (the score is the training-only fit's)");
     context.forward(new Record<>(config.mappingName(), new Outcome.Accepted<>(events.get(chosen)), timestamp));
     metric("mapping.promoted", version, "version", Map.of("mapping", config.mappingName(), "candidate",
         chosen.map().label()), timestamp);
   }
 
-  /** A candidate as the event that would publish it. */
+  /** A candidate as the event that would publish it (its all-pairs refit when the refit made one). */
   private MappingModel event(ModelSearch.Candidate c, FitResult fit, long version, Long liveVersion, long timestamp) {
     Refit.Result r = fit.result();
     Map<String, Double> heldOut = new LinkedHashMap<>(c.validation().asMap());
     heldOut.put("heldout.images", (double) r.heldOutImages());
     heldOut.put("fit.seconds", r.seconds());
-    return MappingCodec.toAvro(c.map(), new MappingCodec.Meta(config.mappingName(), version, fit.textEncoder(),
-        fit.imageEncoder(), r.pairsUsed(), heldOut, Instant.ofEpochMilli(timestamp), liveVersion,
+    CrossModalMap served = r.served(c);
+    if (served != c.map()) {
+      // the scores above are the training-only twin's; the map itself has seen the held-out pairs
+      heldOut.put(MappingCodec.ALL_PAIRS_METRIC, 1.0);
+      heldOut.put(MappingCodec.TRAINING_PAIRS_METRIC, (double) r.pairsUsed());
+    }
+    return MappingCodec.toAvro(served, new MappingCodec.Meta(config.mappingName(), version, fit.textEncoder(),
+        fit.imageEncoder(), r.pairsUsed(c), heldOut, Instant.ofEpochMilli(timestamp), liveVersion,
         r.referenceText(), r.referenceImages()));
   }
 

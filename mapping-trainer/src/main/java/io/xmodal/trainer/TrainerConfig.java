@@ -24,6 +24,9 @@ import java.util.List;
  * @param learned          {@code XMODAL_TRAINER_LEARNED}: also train CONTRASTIVE and GMLP maps from the best weighted
  *                         CCA at every refit (default true); {@code XMODAL_TRAINER_EPOCHS} bounds their epochs (30)
  *                         and {@code XMODAL_DEVICE} says where PyTorch trains
+ * @param allPairs         {@code XMODAL_TRAINER_ALL_PAIRS}: once a refit has chosen its best candidate on the held-out
+ *                         pairs, and it is a closed form, publish that recipe fitted again on every pair, the held-out
+ *                         ones included (default true); its held-out score, and the gate, use the training-only fit
  * @param learnedMaxPairs  {@code XMODAL_TRAINER_LEARNED_MAX_PAIRS}: the learned maps train on at most this many
  *                         training pairs, a deterministic sample by caption id hash kept in memory (default 50000)
  * @param dlqPayloadCap    bytes of a refused record kept in its dead letter
@@ -33,7 +36,8 @@ import java.util.List;
  */
 public record TrainerConfig(String applicationId, String mappingName, int heldOutPercent, int refitEveryPairs,
                             Duration refitInterval, int minTrainingPairs, int minHeldOutImages,
-                            ModelSearch.Options search, List<LearnedOptions> learned, int learnedMaxPairs,
+                            ModelSearch.Options search, List<LearnedOptions> learned, boolean allPairs,
+                            int learnedMaxPairs,
                             int dlqPayloadCap, int maxModelBytes,
                             Duration metricsInterval) {
 
@@ -49,6 +53,7 @@ public record TrainerConfig(String applicationId, String mappingName, int heldOu
         source.string("XMODAL_TRAINER_GRID", "full").equalsIgnoreCase("quick")
             ? ModelSearch.Options.quick() : ModelSearch.Options.defaults(),
         learned(source),
+        source.bool("XMODAL_TRAINER_ALL_PAIRS", true),
         source.positiveInt("XMODAL_TRAINER_LEARNED_MAX_PAIRS", 50_000),
         source.positiveInt("XMODAL_DLQ_PAYLOAD_CAP", RejectionFactory.DEFAULT_PAYLOAD_CAP),
         platform.topics().maxMessageBytes() - 64 * 1024,

@@ -141,13 +141,15 @@ class TrainerTopologyTest {
         List.of(Method.LEAST_SQUARES, Method.PROCRUSTES, Method.CCA));
     return new Setup(platform, new TrainerConfig(base.applicationId(), base.mappingName(), base.heldOutPercent(),
         base.refitEveryPairs(), base.refitInterval(), base.minTrainingPairs(), base.minHeldOutImages(), small,
-        learned, base.learnedMaxPairs(), base.dlqPayloadCap(), maxModelBytes, base.metricsInterval()));
+        learned, base.allPairs(), base.learnedMaxPairs(), base.dlqPayloadCap(), maxModelBytes, base.metricsInterval()));
   }
 
   void start(List<LearnedOptions> learned, int maxModelBytes, Supplier<ExecutorService> fitExecutors) {
     Setup setup = smallSetup(work, learned, maxModelBytes);
-    PlatformConfig platform = setup.platform();
-    TrainerConfig config = setup.config();
+    startWith(setup.platform(), setup.config(), fitExecutors);
+  }
+
+  void startWith(PlatformConfig platform, TrainerConfig config, Supplier<ExecutorService> fitExecutors) {
     topics = TopicCatalogue.create(platform.topics(), new PlainAvroSerdes());
     Properties props = StreamsSettings.properties(platform, config.applicationId(), topics, 1024);
     driver = new TopologyTestDriver(TrainerTopology.buildTopology(config, topics, fitExecutors), props, T0);
@@ -188,7 +190,7 @@ class TrainerTopologyTest {
   }
 
   @Test
-  void shouldPairEitherOrderAndPublishAFirstVersionFittedOnTrainingPairsOnly() {
+  void shouldPairEitherOrderAndPublishAFirstVersionChosenOnTheHeldOutPairsThenFittedOnAll() {
     Data half1 = data(100, 1);
     Data half2 = data(100, 2);
     pipe(half1, true);   // captions before their images
@@ -204,7 +206,10 @@ class TrainerTopologyTest {
     assertThat(held).isPositive();
     assertThat(v1.getName()).isEqualTo("default");
     assertThat(v1.getVersion()).isEqualTo(1);
-    assertThat(v1.getPairsUsed()).isEqualTo(allPairs - held);
+    // chosen and scored on the training pairs alone, then the closed form fitted again on every pair
+    assertThat(v1.getPairsUsed()).isEqualTo(allPairs);
+    assertThat(v1.getHeldOutMetrics()).containsEntry(MappingCodec.ALL_PAIRS_METRIC, 1.0)
+        .containsEntry("fit.training_pairs", (double) (allPairs - held));
     assertThat(v1.getParentVersion()).isNull();
     assertThat(v1.getTextEncoder()).isEqualTo(TEXT);
     assertThat(v1.getImageEncoder()).isEqualTo(IMAGE);
@@ -354,6 +359,73 @@ class TrainerTopologyTest {
   }
 
   @Test
+  void shouldGateAVersionFittedOnAllPairsByItsRecipeFittedOnTheTrainingPairsAlone() {
+    Data first = data(200, 8, 6.0);
+    pipe(first, false);
+    tick();
+    MappingModel v1 = mappings.readValue();
+    assertThat(MappingCodec.fittedOnAllPairs(v1)).isTrue();
+    metrics.readValuesToList();
+
+    // When more pairs arrive and the trainer refits
+    Data more = data(100, 9, 6.0);
+    pipe(more, false);
+    tick();
+
+    // Then the live v1 was scored through its recipe fitted on the current training pairs, not as the map that has
+    // seen the held-out pairs (which would score higher there and refuse every honest candidate)
+    List<MetricEvent> m = metrics.readValuesToList();
+    double liveRsum = m.stream().filter(e -> e.getName().equals("mapping.live.rsum")).mapToDouble(MetricEvent::getValue)
+        .findFirst().orElseThrow();
+    double asItIs = heldOutRsum(MappingCodec.fromAvro(v1), first, more);
+    assertThat(liveRsum).isLessThan(asItIs);
+    // and the best candidate, the same or a better recipe on the same training pairs, is published
+    MappingModel v2 = mappings.readValue();
+    assertThat(v2.getVersion()).isEqualTo(2);
+    assertThat(v2.getHeldOutMetrics().get("rsum")).isGreaterThanOrEqualTo(liveRsum);
+    assertThat(MappingCodec.fittedOnAllPairs(v2)).isTrue();
+  }
+
+  @Test
+  void shouldPublishTheTrainingOnlyFitWhenAllPairsIsOff() {
+    stop();
+    Setup setup = smallSetup(work, List.of(), Integer.MAX_VALUE);
+    TrainerConfig c = setup.config();
+    startWith(setup.platform(), new TrainerConfig(c.applicationId(), c.mappingName(), c.heldOutPercent(),
+        c.refitEveryPairs(), c.refitInterval(), c.minTrainingPairs(), c.minHeldOutImages(), c.search(), c.learned(),
+        false, c.learnedMaxPairs(), c.dlqPayloadCap(), c.maxModelBytes(), c.metricsInterval()),
+        DirectExecutorService::new);
+    Data d = data(200, 10);
+    pipe(d, false);
+    tick();
+
+    MappingModel v1 = mappings.readValue();
+    assertThat(v1.getPairsUsed()).isEqualTo(d.captions().size() - heldOutCaptions(d));
+    assertThat(MappingCodec.fittedOnAllPairs(v1)).isFalse();
+  }
+
+  /** rsum of {@code map} on the held-out pairs of the given data, as the trainer scores. */
+  private static double heldOutRsum(io.xmodal.mapping.CrossModalMap map, Data... parts) {
+    Map<String, Embedding> imageById = new java.util.HashMap<>();
+    List<float[]> caps = new ArrayList<>();
+    List<String> capImage = new ArrayList<>();
+    for (Data d : parts) {
+      d.images().forEach(i -> imageById.put(i.getId(), i));
+      for (Embedding c : d.captions()) {
+        if (HeldOut.isHeldOut(c.getPairedImageId(), 10)) {
+          caps.add(Vectors.l2(floats(c)));
+          capImage.add(c.getPairedImageId());
+        }
+      }
+    }
+    List<String> ids = capImage.stream().distinct().toList();
+    int[] captionImage = capImage.stream().mapToInt(ids::indexOf).toArray();
+    float[][] imgs = ids.stream().map(id -> Vectors.l2(floats(imageById.get(id)))).toArray(float[][]::new);
+    return io.xmodal.mapping.Recall.evaluate(map, io.xmodal.mapping.Linalg.floatMatrix(caps.toArray(float[][]::new)),
+        captionImage, io.xmodal.mapping.Linalg.floatMatrix(imgs), null, null).rsum();
+  }
+
+  @Test
   void shouldNumberTheNextVersionAfterTheLiveOneAndNameItsParent() {
     Data d = data(200, 4);
     MappingModel weak = MappingCodec.toAvro(Fits.procrustesPad(SufficientStats.of(new float[][] {{1, 0, 0, 0, 0, 0, 0,
@@ -405,7 +477,7 @@ class TrainerTopologyTest {
     // Then the first version is fitted without their four pairs
     MappingModel v1 = mappings.readValue();
     long held = heldOutCaptions(d);
-    assertThat(v1.getPairsUsed()).isEqualTo(d.captions().size() - held - 4);
+    assertThat(MappingCodec.trainingPairs(v1)).isEqualTo(d.captions().size() - held - 4);
 
     // And an image that comes back brings its waiting captions' pairs back, while the deleted caption stays gone
     images.pipeInput(deletedImage.getId(), deletedImage);
@@ -444,7 +516,7 @@ class TrainerTopologyTest {
     driver.advanceWallClockTime(Duration.ofHours(1));
 
     MappingModel v1 = mappings.readValue();
-    assertThat(v1.getPairsUsed()).isEqualTo(d.captions().size() - heldOutCaptions(d) - 1);
+    assertThat(MappingCodec.trainingPairs(v1)).isEqualTo(d.captions().size() - heldOutCaptions(d) - 1);
     assertThat(v1.getHeldOutMetrics().get("rsum")).isPositive();
     assertThat(counts()).containsEntry("trainer.pairs.refused", 1.0);
   }

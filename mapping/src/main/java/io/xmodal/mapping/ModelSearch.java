@@ -74,6 +74,24 @@ public final class ModelSearch {
     }
   }
 
+  /**
+   * The recipe of a closed-form map read back from its method and variant (a persisted one), so it can be fitted
+   * again on other statistics; empty for a learned map or a variant this version does not know.
+   */
+  public static java.util.Optional<java.util.function.Function<SufficientStats, LinearMap>> recipe(Method method,
+                                                                                                   Variant variant) {
+    java.util.function.Function<SufficientStats, LinearMap> r = null;
+    if (method == Method.LEAST_SQUARES && variant instanceof Variant.LeastSquares ls) {
+      r = st -> Fits.leastSquares(st, ls.lambda(), ls.centred(), ls.direction());
+    } else if (method == Method.PROCRUSTES && variant instanceof Variant.Procrustes p) {
+      r = p.reduction() == Variant.Procrustes.Reduction.PCA
+          ? st -> Fits.procrustesPca(st, p.centred()) : st -> Fits.procrustesPad(st, p.centred());
+    } else if (method == Method.CCA && variant instanceof Variant.Cca c) {
+      r = st -> Fits.cca(st, c.reg()).map(c.dims(), c.power());
+    }
+    return java.util.Optional.ofNullable(r);
+  }
+
   /** The best candidate of every family, in a stable order. */
   public static List<Candidate> bestPerFamily(SufficientStats stats, EvalSet validation, INDArray referenceText,
                                               INDArray referenceImages, Options options, Consumer<String> log) {

@@ -481,7 +481,7 @@ final class ChaosCommand implements Callable<Integer> {
               : topics.mappings().valueSerde().deserializer().deserialize(topic, r.value());
           if (m != null) {
             ledger.version(key, m.getVersion());
-            maxPairsUsed = Math.max(maxPairsUsed, m.getPairsUsed());
+            maxPairsUsed = Math.max(maxPairsUsed, io.xmodal.mapping.codec.MappingCodec.trainingPairs(m));
           }
         } else if (r.value() != null && key != null) {
           ledger.output(stageOfOutput(topic), key);

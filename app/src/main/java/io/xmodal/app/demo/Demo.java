@@ -92,8 +92,10 @@ public final class Demo {
     out.printf("== 3/4 train: waiting for a mapping version fitted on all %d training pairs%n", pairs);
     MappingModel live = awaitMapping(mappingName, pairs, timeout);
     CrossModalMap map = MappingCodec.fromAvro(live);
-    out.printf("live: %s v%d, %s, fitted on %d pairs, held-out rsum %.1f%n", live.getName(), live.getVersion(),
-        map.label(), live.getPairsUsed(), live.getHeldOutMetrics().getOrDefault("rsum", Double.NaN));
+    out.printf("live: %s v%d, %s, fitted on %d pairs%s, held-out rsum %.1f%n", live.getName(), live.getVersion(),
+        map.label(), live.getPairsUsed(), MappingCodec.fittedOnAllPairs(live) ? " (chosen and scored on "
+            + MappingCodec.trainingPairs(live) + " training pairs, then fitted again with the held-out ones)" : "",
+        live.getHeldOutMetrics().getOrDefault("rsum", Double.NaN));
 
     out.println("== 4/4 query: every evaluation caption (text→image) and image (image→text) through xmodal.queries");
     Map<String, List<String>> captionsOf = new HashMap<>();
@@ -139,12 +141,14 @@ public final class Demo {
         .setSentAt(Instant.now());
   }
 
-  /** Follows xmodal.mappings until the newest version of {@code name} was fitted on {@code pairs} pairs. */
+  /** Follows xmodal.mappings until the newest version of {@code name} was chosen on {@code pairs} training pairs. */
   private MappingModel awaitMapping(String name, long pairs, Duration timeout) {
-    return MappingHistory.await(config, topics, name, m -> m.getPairsUsed() >= pairs, timeout, Duration.ofSeconds(30),
+    return MappingHistory.await(config, topics, name, m -> MappingCodec.trainingPairs(m) >= pairs, timeout,
+        Duration.ofSeconds(30),
         newest -> out.printf("  trainer: %s%n", newest == null
             ? "no version yet (it fits once every training pair is in)"
-            : "v" + newest.getVersion() + " fitted on " + newest.getPairsUsed() + " pairs; waiting for " + pairs))
+            : "v" + newest.getVersion() + " chosen on " + MappingCodec.trainingPairs(newest) + " training pairs; "
+                + "waiting for " + pairs))
         .orElseThrow(() -> new IllegalStateException("no mapping fitted on " + pairs + " pairs within " + timeout));
   }
 

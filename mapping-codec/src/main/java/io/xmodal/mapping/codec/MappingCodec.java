@@ -46,6 +46,28 @@ public final class MappingCodec {
   private MappingCodec() {}
 
   /**
+   * In a version's held-out metrics: 1 when the map was fitted again on all pairs, the held-out ones included, after
+   * being chosen on the training pairs (the trainer's {@code XMODAL_TRAINER_ALL_PAIRS}); its scores are then the
+   * training-only fit's.
+   */
+  public static final String ALL_PAIRS_METRIC = "fit.all_pairs";
+  /** In the held-out metrics of a version fitted on all pairs: the training pairs it was chosen and scored with. */
+  public static final String TRAINING_PAIRS_METRIC = "fit.training_pairs";
+
+  /** Whether a published map was fitted on all pairs (so it must not be scored on its own held-out pairs). */
+  public static boolean fittedOnAllPairs(MappingModel m) {
+    Double flag = m.getHeldOutMetrics().get(ALL_PAIRS_METRIC);
+    return flag != null && flag == 1.0;
+  }
+
+  /** The training pairs a version was chosen and scored with (an all-pairs refit adds the held-out ones to its fit). */
+  public static long trainingPairs(MappingModel m) {
+    Double training = m.getHeldOutMetrics().get(TRAINING_PAIRS_METRIC);
+    return fittedOnAllPairs(m) && training != null ? training.longValue() : m.getPairsUsed();
+  }
+
+
+  /**
    * What the event says besides the map itself. The reference embeddings (L2-normalised training captions and
    * images, nullable) travel with a map whose scoring corrects hubness, so every consumer computes the same penalties.
    */

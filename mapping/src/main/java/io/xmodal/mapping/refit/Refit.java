@@ -5,7 +5,9 @@ import io.xmodal.mapping.EvalSet;
 import io.xmodal.mapping.HubnessCorrection;
 import io.xmodal.mapping.ModelSearch;
 import io.xmodal.mapping.Recall;
+import io.xmodal.mapping.SufficientStats;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -38,13 +40,46 @@ public final class Refit {
 
   /**
    * @param candidates     every family's best, closed forms first, then the learned ones
-   * @param liveRecall     the live map on the same held-out pairs, or null when there is none comparable
+   * @param liveRecall     the live map on the same held-out pairs, or null when there is none comparable (for a live
+   *                       map fitted on all pairs: its recipe fitted again on the training pairs alone, see {@link
+   *                       Live})
    * @param pairsUsed      training pairs in the statistics
    * @param heldOutImages  images scored on
+   * @param allPairs       the best candidate (by held-out rsum) fitted again on every pair, the held-out ones
+   *                       included, when it is a closed form and the refit asked for it; otherwise null
    */
   public record Result(List<ModelSearch.Candidate> candidates, Recall.Result liveRecall, long pairsUsed,
                        int heldOutImages, INDArray referenceText, INDArray referenceImages, double seconds,
-                       List<LearnedOutcome> learned) {}
+                       List<LearnedOutcome> learned, AllPairs allPairs) {
+
+    public Result(List<ModelSearch.Candidate> candidates, Recall.Result liveRecall, long pairsUsed, int heldOutImages,
+                  INDArray referenceText, INDArray referenceImages, double seconds, List<LearnedOutcome> learned) {
+      this(candidates, liveRecall, pairsUsed, heldOutImages, referenceText, referenceImages, seconds, learned, null);
+    }
+
+    /** What {@code c} is served as: its all-pairs refit when it has one, else its own map. */
+    public CrossModalMap served(ModelSearch.Candidate c) {
+      return allPairs != null && allPairs.of() == c ? allPairs.map() : c.map();
+    }
+
+    /** How many pairs {@code c}'s served map was fitted on. */
+    public long pairsUsed(ModelSearch.Candidate c) {
+      return allPairs != null && allPairs.of() == c ? allPairs.pairs() : pairsUsed;
+    }
+  }
+
+  /**
+   * A candidate's recipe (method, hyperparameters, hubness correction, all chosen on the held-out pairs) fitted again
+   * on every pair, the held-out ones included: the map that is served. Its held-out score is its twin's ({@code
+   * of}, fitted on the training pairs alone), since a map cannot be scored on pairs it was fitted on.
+   */
+  public record AllPairs(ModelSearch.Candidate of, CrossModalMap map, long pairs, double seconds) {}
+
+  /**
+   * The live map, and whether it was fitted on all pairs (then the gate scores its recipe fitted on the current
+   * training pairs alone, the same way a candidate is scored, instead of a map that has seen the held-out pairs).
+   */
+  public record Live(CrossModalMap map, boolean fittedOnAllPairs) {}
 
   /**
    * @param live the live map made with the same encoders (null if none): scored on the same pairs
@@ -52,6 +87,16 @@ public final class Refit {
    */
   public static Result run(RefitInput in, ModelSearch.Options options, LearnedStep learned, CrossModalMap live,
                            Consumer<String> log) {
+    return run(in, options, learned, live == null ? null : new Live(live, false), false, log);
+  }
+
+  /**
+   * @param live     the live map made with the same encoders (null if none)
+   * @param allPairs whether the best candidate, if a closed form, is also fitted on every pair ({@link AllPairs})
+   * @param log      one line per candidate and per learned epoch
+   */
+  public static Result run(RefitInput in, ModelSearch.Options options, LearnedStep learned, Live live,
+                           boolean allPairs, Consumer<String> log) {
     long t0 = System.nanoTime();
     EvalSet v = in.validation();
     List<ModelSearch.Candidate> candidates = new ArrayList<>(ModelSearch.bestPerFamily(in.stats(), v,
@@ -63,9 +108,51 @@ public final class Refit {
     for (LearnedOutcome o : outcomes) {
       candidates.addAll(o.candidates());
     }
-    Recall.Result liveRecall = live == null ? null
-        : Recall.evaluate(live, v.captions(), v.captionImage(), v.images(), in.referenceText(), in.referenceImages());
+    Recall.Result liveRecall = live == null ? null : liveRecall(live, in, log);
+    AllPairs all = allPairs ? allPairs(in, candidates, log) : null;
     return new Result(candidates, liveRecall, in.stats().count(), v.imageCount(), in.referenceText(),
-        in.referenceImages(), (System.nanoTime() - t0) / 1e9, outcomes);
+        in.referenceImages(), (System.nanoTime() - t0) / 1e9, outcomes, all);
+  }
+
+  private static Recall.Result liveRecall(Live live, RefitInput in, Consumer<String> log) {
+    EvalSet v = in.validation();
+    CrossModalMap scored = live.map();
+    if (live.fittedOnAllPairs()) {
+      var recipe = ModelSearch.recipe(live.map().method(), live.map().variant());
+      if (recipe.isPresent()) {
+        scored = recipe.get().apply(in.stats()).withHubness(live.map().hubness());
+      } else {
+        // cannot happen for a map this version fitted on all pairs; scoring the map itself only makes it harder to
+        // replace, never easier
+        log.accept("the live map " + live.map().label() + " was fitted on all pairs but its recipe is unknown; "
+            + "scoring it as it is");
+      }
+    }
+    return Recall.evaluate(scored, v.captions(), v.captionImage(), v.images(), in.referenceText(),
+        in.referenceImages());
+  }
+
+  /** The best candidate by held-out rsum fitted on every pair, if it is a closed form. */
+  private static AllPairs allPairs(RefitInput in, List<ModelSearch.Candidate> candidates, Consumer<String> log) {
+    ModelSearch.Candidate best = candidates.stream()
+        .max(Comparator.comparingDouble((ModelSearch.Candidate c) -> c.validation().rsum())).orElse(null);
+    if (best == null || best.recipe() == null || in.validation().captionCount() == 0) {
+      return null;
+    }
+    long t0 = System.nanoTime();
+    EvalSet v = in.validation();
+    SufficientStats all = SufficientStats.fromBytes(in.stats().toBytes());
+    float[][] x = v.captions().toFloatMatrix();
+    float[][] images = v.images().toFloatMatrix();
+    float[][] y = new float[x.length][];
+    for (int i = 0; i < x.length; i++) {
+      y[i] = images[v.captionImage()[i]];
+    }
+    all.add(x, y);
+    CrossModalMap map = best.refit(all);
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    log.accept(String.format("%s fitted again on all %d pairs (%d held out) in %.1f s", map.label(), all.count(),
+        x.length, seconds));
+    return new AllPairs(best, map, all.count(), seconds);
   }
 }
