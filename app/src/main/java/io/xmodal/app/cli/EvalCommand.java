@@ -73,8 +73,9 @@ final class EvalCommand implements Callable<Integer> {
       + "and dropout (default ${DEFAULT-VALUE}); the same seed gives the same table.")
   long seed;
 
-  @Option(names = "--all-pairs", description = "Also refit each closed form's chosen hyperparameters on every pair of "
-      + "the fit split, its held-out tenth included, and score those maps too (rows marked [all pairs]).")
+  @Option(names = "--all-pairs", description = "Also refit every closed form's chosen hyperparameters on every pair of "
+      + "the fit split, its held-out tenth included, and score those maps too (rows marked [all pairs]). The "
+      + "trainer's choice (its row and the line after the table) is always refitted so, as the trainer does.")
   boolean allPairs;
 
   @Override
@@ -96,6 +97,9 @@ final class EvalCommand implements Callable<Integer> {
         ModelSearch.Options.defaults(), kinds, allPairs));
     rows.sort(Comparator.comparing(OfflineEvaluation.Row::method));
     print(out, rows);
+    OfflineEvaluation.choice(rows).ifPresent(c -> out.printf("trainer's choice: %s: T2I R@10 %.1f, I2T R@10 %.1f, "
+        + "rsum %.1f (held-out rsum %.1f)%n", c.method(), c.recall().t2iR10(), c.recall().i2tR10(), c.recall().rsum(),
+        c.validationRsum()));
     if (json != null) {
       writeJson(rows);
       out.println("wrote " + json.toAbsolutePath());
