@@ -58,6 +58,11 @@ public record LearnedOptions(Method kind, Loss loss, int maxEpochs, int patience
         device);
   }
 
+  /** The same with another step size, text-input dropout and gMLP width (for tuning on the held-out pairs). */
+  public LearnedOptions withTraining(double lr, double dropout, int width) {
+    return new LearnedOptions(kind, loss, maxEpochs, patience, batchSize, lr, dropout, width, seed, device);
+  }
+
   public LearnedOptions withDevice(DeviceChoice d) {
     return new LearnedOptions(kind, loss, maxEpochs, patience, batchSize, learningRate, inputDropout, hidden, seed, d);
   }
