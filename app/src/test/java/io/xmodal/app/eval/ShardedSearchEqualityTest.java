@@ -44,7 +44,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code XMODAL_WORK_DIR/cache/embeddings}, reuses one; otherwise the split is encoded first), the gallery is split into 1, 2 and 4 partitions by the partitioner of the
  * embeddings topics, each partition searched by its own {@link ProjectedGallery} as a shard task does, and the partials
  * merged by {@link ShardMerge} as the gather does. Every query's top-10 must be the single index's: the same ids in
- * the same order and the same scores to float rounding, text→image and image→text, with and without the hubness
+ * the same order (but for near-ties, see {@link #assertSameTopK}) and the same scores to float rounding, text→image and image→text, with and without the hubness
  * corrections.
  */
 class ShardedSearchEqualityTest {
@@ -133,6 +133,7 @@ class ShardedSearchEqualityTest {
 
     // When every query of the other modality is searched both ways
     int compared = 0;
+    int ties = 0;
     for (int from = 0; from < queries.length; from += 500) {
       INDArray q = Nd4j.create(Arrays.copyOfRange(queries, from, Math.min(queries.length, from + 500)));
       List<List<Hit>> expected = hits(single.search(q, K, null, raw::get));
@@ -148,21 +149,86 @@ class ShardedSearchEqualityTest {
           partials.add(s.get(i));
         }
         List<Hit> merged = ShardMerge.merge(partials, K);
-        List<Hit> want = expected.get(i);
-        assertThat(merged).extracting(Hit::getId).as("query %d", from + i)
-            .containsExactlyElementsOf(want.stream().map(Hit::getId).toList());
-        for (int r = 0; r < K; r++) {
-          assertThat(Math.abs(merged.get(r).getScore() - want.get(r).getScore())).as("query %d rank %d", from + i, r)
-              .isLessThanOrEqualTo(1e-6f * Math.max(1f, Math.abs(want.get(r).getScore())));
-        }
+        ties += assertSameTopK(merged, expected.get(i), from + i);
         compared++;
       }
     }
     assertThat(compared).isEqualTo(queries.length);
+    // near-ties ordered either way are rare (at most about 0.2% of the ranks, image→text with the inverted softmax, where
+    // near-duplicate captions of one image score alike): never 1% of them
+    assertThat(ties).as("ranks where a near-tie was ordered the other way").isLessThan(queries.length * K / 100);
     assertThat(partial.stream().mapToInt(ShardedSearchEqualityTest::size).sum()).isEqualTo(ids.size());
     if (partitions > 1) {
       assertThat(partial).allSatisfy(g -> assertThat(size(g)).isBetween(1, ids.size() - 1));
     }
+  }
+
+  @org.junit.jupiter.api.Test
+  void theComparisonShouldAcceptNearTiesEitherWayAndNothingElse() {
+    List<Hit> want = List.of(hit("a", 0.9f), hit("b", 0.8f), hit("c", 0.8f + 2e-6f), hit("d", 0.5f));
+    // a near-tie ordered the other way, and a near-tie at the last rank with an item outside the top-k
+    assertThat(assertSameTopK(List.of(hit("a", 0.9f), hit("c", 0.8f), hit("b", 0.8f), hit("d", 0.5f)), want, 0))
+        .isEqualTo(2);
+    assertThat(assertSameTopK(List.of(hit("a", 0.9f), hit("b", 0.8f), hit("c", 0.8f), hit("e", 0.5f + 1e-6f)), want,
+        0)).isEqualTo(1);
+    // a different ranking, a different score, another item at the last rank, a duplicate: failures
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> assertSameTopK(
+        List.of(hit("b", 0.9f), hit("a", 0.8f), hit("c", 0.8f), hit("d", 0.5f)), want, 0)).isInstanceOf(AssertionError.class);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> assertSameTopK(
+        List.of(hit("a", 0.9f), hit("b", 0.8f), hit("c", 0.8f), hit("d", 0.5001f)), want, 0))
+        .isInstanceOf(AssertionError.class);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> assertSameTopK(
+        List.of(hit("a", 0.9f), hit("b", 0.8f), hit("c", 0.8f), hit("e", 0.5f)), List.of(hit("a", 0.9f),
+            hit("b", 0.8f), hit("c", 0.8f), hit("d", 0.51f)), 0)).isInstanceOf(AssertionError.class);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> assertSameTopK(
+        List.of(hit("a", 0.9f), hit("b", 0.8f), hit("b", 0.8f), hit("d", 0.5f)), want, 0))
+        .isInstanceOf(AssertionError.class);
+  }
+
+  private static Hit hit(String id, float score) {
+    return Hit.newBuilder().setId(id).setScore(score).build();
+  }
+
+  /**
+   * Float rounding, for these scores: a shard projects its rows, scores them and computes their penalties in matrix
+   * products of other shapes than the whole gallery's, and BLAS sums a 256- or 2048-term dot product in an order that
+   * depends on the shape and the CPU's kernels (an AVX-512 machine differed from an AVX2 one by about 9 ulps at 1.0).
+   * 1e-5 is about 80 ulps of a score near 1: rounding, never a different item or a different map.
+   */
+  static float tolerance(float score) {
+    return 1e-5f * Math.max(1f, Math.abs(score));
+  }
+
+  /**
+   * The merged top-k is the single index's: rank by rank the same score to float rounding, and the same id except
+   * where two items' scores are equal to float rounding (a near-tie, which either search may order either way, or at
+   * the k-th rank an item just outside the other's top-k).
+   *
+   * @return how many ranks held the other item of a near-tie
+   */
+  static int assertSameTopK(List<Hit> merged, List<Hit> want, int query) {
+    assertThat(merged).as("query %d", query).hasSize(want.size());
+    assertThat(merged.stream().map(Hit::getId).distinct().count()).as("query %d: distinct ids", query)
+        .isEqualTo(merged.size());
+    Map<String, Float> wanted = new HashMap<>();
+    want.forEach(h -> wanted.put(h.getId(), h.getScore()));
+    int ties = 0;
+    for (int r = 0; r < want.size(); r++) {
+      float w = want.get(r).getScore();
+      Hit m = merged.get(r);
+      assertThat(Math.abs(m.getScore() - w)).as("query %d rank %d: score", query, r)
+          .isLessThanOrEqualTo(tolerance(w));
+      if (!m.getId().equals(want.get(r).getId())) {
+        // the other item of a near-tie: in the single index's top-k with a score equal to this rank's to rounding,
+        // or, outside it, equal to its last score
+        float other = wanted.getOrDefault(m.getId(), m.getScore());
+        float against = wanted.containsKey(m.getId()) ? w : want.get(want.size() - 1).getScore();
+        assertThat(Math.abs(other - against)).as("query %d rank %d: %s instead of %s is not a near-tie", query, r,
+            m.getId(), want.get(r).getId()).isLessThanOrEqualTo(tolerance(against));
+        ties++;
+      }
+    }
+    return ties;
   }
 
   private static int size(ProjectedGallery g) {
