@@ -316,6 +316,17 @@ class EncodeTopologyTest {
   }
 
   @Test
+  void shouldKeepATransactionOpenLongEnoughForSlowBatchesUnlessTheOperatorSaysOtherwise() {
+    TopicCatalogue topics = TopicCatalogue.create(platform.topics(), new PlainAvroSerdes());
+    assertThat(config.streamsProperties(platform, topics).get("transaction.timeout.ms")).isEqualTo(60_000);
+    ConfigSource source = ConfigSource.of(Map.of("XMODAL_WORK_DIR", work.toString(), "KAFKA_BOOTSTRAP_SERVERS",
+        "ttd:9092", "XMODAL_SHARED_DIR", SHARED.toString(), "KAFKA_TRANSACTION_TIMEOUT_MS", "20000"));
+    PlatformConfig withOverride = PlatformConfig.from(source);
+    assertThat(EncodeConfig.from(source, withOverride).streamsProperties(withOverride, topics)
+        .get("transaction.timeout.ms")).isEqualTo("20000");
+  }
+
+  @Test
   void shouldNameEveryNodeAndStore() {
     var description = EncodeTopology.buildTopology(config, TopicCatalogue.create(platform.topics(),
         new PlainAvroSerdes()), encoders).describe();
