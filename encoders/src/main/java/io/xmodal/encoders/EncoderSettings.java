@@ -3,6 +3,7 @@ package io.xmodal.encoders;
 import io.xmodal.device.DeviceChoice;
 import io.xmodal.encoders.image.ImageModel;
 import io.xmodal.encoders.image.ImageModelSpec;
+import io.xmodal.encoders.image.Int8Kernels;
 import io.xmodal.encoders.text.TextEncoder;
 import io.xmodal.encoders.text.TextModel;
 import java.nio.file.Path;
@@ -33,9 +34,11 @@ import java.util.function.Function;
  *                   {@code XMODAL_IMAGE_MEAN}, {@code XMODAL_IMAGE_STD}, {@code XMODAL_IMAGE_LAYOUT},
  *                   {@code XMODAL_IMAGE_FLIP_AVERAGE} (defaults: MobileNetV2's)
  * @param modelCache where model files extracted from jars are kept ({@code <work>/models})
+ * @param int8Kernels {@code XMODAL_INT8_KERNELS}: auto (default: an int8 image model's convolutions in float on an
+ *                   x86 CPU without VNNI, whose int8 kernels saturate), native or float; see {@link Int8Kernels}
  */
 public record EncoderSettings(DeviceChoice device, int threads, List<TextModel> textModels, int maxTokens,
-                              List<ImageModelSpec> images, Path modelCache) {
+                              List<ImageModelSpec> images, Path modelCache, Int8Kernels int8Kernels) {
 
   /** The text encoder when XMODAL_TEXT_MODEL is not set. */
   public static final String TEXT_DEFAULT = "minilm_l6_v2,bge_small_en_v15";
@@ -88,7 +91,8 @@ public record EncoderSettings(DeviceChoice device, int threads, List<TextModel> 
         textList(setting.apply("XMODAL_TEXT_MODEL").orElse(TEXT_DEFAULT)),
         integer(setting, "XMODAL_TEXT_MAX_TOKENS", TextEncoder.DEFAULT_MAX_TOKENS),
         images,
-        workDir.resolve("models"));
+        workDir.resolve("models"),
+        choice(setting, "XMODAL_INT8_KERNELS", Int8Kernels.class, Int8Kernels.AUTO));
   }
 
   private static List<TextModel> textList(String value) {

@@ -25,7 +25,7 @@ public record Encoders(Encoder<String> text, Encoder<BufferedImage> image) imple
       }
       List<ImageEncoder> images = new ArrayList<>();
       for (ImageModelSpec spec : s.images()) {
-        ImageEncoder i = ImageEncoder.load(spec, s.device(), s.threads());
+        ImageEncoder i = ImageEncoder.load(spec, s.device(), s.threads(), s.int8Kernels(), s.modelCache());
         loaded.add(i);
         images.add(i);
       }

@@ -1,11 +1,9 @@
 package io.xmodal.app.bench;
 
-import java.io.ByteArrayOutputStream;
+import io.xmodal.encoders.onnx.OnnxTensors;
+import io.xmodal.encoders.onnx.Protobuf;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -21,15 +19,15 @@ import java.util.List;
  *   <li>text: {@code input_ids}, {@code attention_mask}, {@code token_type_ids} [N, T] int64 → Cast, Add →
  *       Unsqueeze → Mul by a fixed [D] vector → {@code last_hidden_state} [N, T, D].</li>
  * </ul>
- * The files are protobuf written by hand (the few ModelProto fields these graphs need, ONNX IR 7, opset 13), so no
+ * The files are protobuf written by hand (the few ModelProtobuf.Message fields these graphs need, ONNX IR 7, opset 13), so no
  * binary is checked in and no ONNX tooling is needed.
  */
 final class NearFreeModels {
 
   static final long IR_VERSION = 7;
   static final long OPSET = 13;
-  private static final int FLOAT = 1;
-  private static final int INT64 = 7;
+  private static final int FLOAT = OnnxTensors.FLOAT;
+  private static final int INT64 = OnnxTensors.INT64;
 
   private NearFreeModels() {}
 
@@ -43,7 +41,7 @@ final class NearFreeModels {
         List.of(node("GlobalAveragePool", List.of("input"), "pooled", null),
             node("Flatten", List.of("pooled"), "flat", intAttribute("axis", 1)),
             node("MatMul", List.of("flat", "w"), "features", null)),
-        List.of(floatTensor("w", new long[] {3, dim}, w)),
+        List.of(OnnxTensors.floatTensor("w", new long[] {3, dim}, w)),
         List.of(valueInfo("input", FLOAT, new Object[] {"N", 3L, (long) height, (long) width})),
         List.of(valueInfo("features", FLOAT, new Object[] {"N", (long) dim})));
     return write(file, model(graph));
@@ -63,7 +61,8 @@ final class NearFreeModels {
             node("Add", List.of("sum1", "types"), "sum2", null),
             node("Unsqueeze", List.of("sum2", "axes"), "column", null),
             node("Mul", List.of("column", "v"), "last_hidden_state", null)),
-        List.of(int64Tensor("axes", new long[] {1}, new long[] {2}), floatTensor("v", new long[] {dim}, v)),
+        List.of(OnnxTensors.int64Tensor("axes", new long[] {1}, new long[] {2}),
+            OnnxTensors.floatTensor("v", new long[] {dim}, v)),
         List.of(valueInfo("input_ids", INT64, new Object[] {"N", "T"}),
             valueInfo("attention_mask", INT64, new Object[] {"N", "T"}),
             valueInfo("token_type_ids", INT64, new Object[] {"N", "T"})),
@@ -83,14 +82,14 @@ final class NearFreeModels {
 
   // ModelProto: ir_version = 1, producer_name = 2, graph = 7, opset_import = 8 (OperatorSetIdProto: domain 1, version 2)
   private static byte[] model(byte[] graph) {
-    Proto opset = new Proto().string(1, "").varint(2, OPSET);
-    return new Proto().varint(1, IR_VERSION).string(2, "xmodal-bench").bytes(7, graph).message(8, opset).toBytes();
+    Protobuf.Message opset = new Protobuf.Message().string(1, "").varint(2, OPSET);
+    return new Protobuf.Message().varint(1, IR_VERSION).string(2, "xmodal-bench").bytes(7, graph).message(8, opset).toBytes();
   }
 
   // GraphProto: node = 1, name = 2, initializer = 5, input = 11, output = 12
-  private static byte[] graph(String name, List<Proto> nodes, List<Proto> initializers, List<Proto> inputs,
-                              List<Proto> outputs) {
-    Proto g = new Proto();
+  private static byte[] graph(String name, List<Protobuf.Message> nodes, List<Protobuf.Message> initializers, List<Protobuf.Message> inputs,
+                              List<Protobuf.Message> outputs) {
+    Protobuf.Message g = new Protobuf.Message();
     nodes.forEach(n -> g.message(1, n));
     g.string(2, name);
     initializers.forEach(t -> g.message(5, t));
@@ -100,8 +99,8 @@ final class NearFreeModels {
   }
 
   // NodeProto: input = 1, output = 2, name = 3, op_type = 4, attribute = 5
-  private static Proto node(String op, List<String> inputs, String output, Proto attribute) {
-    Proto n = new Proto();
+  private static Protobuf.Message node(String op, List<String> inputs, String output, Protobuf.Message attribute) {
+    Protobuf.Message n = new Protobuf.Message();
     inputs.forEach(i -> n.string(1, i));
     n.string(2, output).string(3, output).string(4, op);
     if (attribute != null) {
@@ -111,81 +110,18 @@ final class NearFreeModels {
   }
 
   // AttributeProto: name = 1, i = 3, type = 20 (INT = 2)
-  private static Proto intAttribute(String name, long value) {
-    return new Proto().string(1, name).varint(3, value).varint(20, 2);
-  }
-
-  // TensorProto: dims = 1, data_type = 2, name = 8, raw_data = 9 (little-endian)
-  private static Proto floatTensor(String name, long[] dims, float[] values) {
-    ByteBuffer raw = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
-    for (float v : values) {
-      raw.putFloat(v);
-    }
-    return tensor(name, dims, FLOAT, raw.array());
-  }
-
-  private static Proto int64Tensor(String name, long[] dims, long[] values) {
-    ByteBuffer raw = ByteBuffer.allocate(8 * values.length).order(ByteOrder.LITTLE_ENDIAN);
-    for (long v : values) {
-      raw.putLong(v);
-    }
-    return tensor(name, dims, INT64, raw.array());
-  }
-
-  private static Proto tensor(String name, long[] dims, int type, byte[] raw) {
-    Proto t = new Proto();
-    for (long d : dims) {
-      t.varint(1, d);
-    }
-    return t.varint(2, type).string(8, name).bytes(9, raw);
+  private static Protobuf.Message intAttribute(String name, long value) {
+    return new Protobuf.Message().string(1, name).varint(3, value).varint(20, 2);
   }
 
   // ValueInfoProto: name = 1, type = 2; TypeProto: tensor_type = 1; Tensor: elem_type = 1, shape = 2;
   // TensorShapeProto: dim = 1; Dimension: dim_value = 1, dim_param = 2
-  private static Proto valueInfo(String name, int elemType, Object[] dims) {
-    Proto shape = new Proto();
+  private static Protobuf.Message valueInfo(String name, int elemType, Object[] dims) {
+    Protobuf.Message shape = new Protobuf.Message();
     for (Object d : dims) {
-      shape.message(1, d instanceof Long v ? new Proto().varint(1, v) : new Proto().string(2, (String) d));
+      shape.message(1, d instanceof Long v ? new Protobuf.Message().varint(1, v) : new Protobuf.Message().string(2, (String) d));
     }
-    Proto tensor = new Proto().varint(1, elemType).message(2, shape);
-    return new Proto().string(1, name).message(2, new Proto().message(1, tensor));
-  }
-
-  /** The protobuf wire format, as far as these messages need it: varints and length-delimited fields. */
-  private static final class Proto {
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-
-    Proto varint(int field, long value) {
-      rawVarint((long) field << 3);
-      rawVarint(value);
-      return this;
-    }
-
-    Proto bytes(int field, byte[] value) {
-      rawVarint((long) field << 3 | 2);
-      rawVarint(value.length);
-      out.writeBytes(value);
-      return this;
-    }
-
-    Proto string(int field, String value) {
-      return bytes(field, value.getBytes(StandardCharsets.UTF_8));
-    }
-
-    Proto message(int field, Proto value) {
-      return bytes(field, value.toBytes());
-    }
-
-    byte[] toBytes() {
-      return out.toByteArray();
-    }
-
-    private void rawVarint(long value) {
-      while ((value & ~0x7FL) != 0) {
-        out.write((int) (value & 0x7F) | 0x80);
-        value >>>= 7;
-      }
-      out.write((int) value);
-    }
+    Protobuf.Message tensor = new Protobuf.Message().varint(1, elemType).message(2, shape);
+    return new Protobuf.Message().string(1, name).message(2, new Protobuf.Message().message(1, tensor));
   }
 }

@@ -14,19 +14,31 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** An ONNX image encoder loaded once per process; each thread encodes through its own {@link #newSession()}. */
 public final class ImageEncoder implements Encoder<BufferedImage> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ImageEncoder.class);
 
   private final ZooModel<BufferedImage[], float[][]> model;
   private final EncoderInfo info;
   private final ImageModelSpec spec;
   private final Device device;
+  private final OrtSession.SessionOptions options;
 
   private ImageEncoder(ZooModel<BufferedImage[], float[][]> model, EncoderInfo info, ImageModelSpec spec,
-                       Device device) {
+                       Device device, OrtSession.SessionOptions options) {
     this.model = model;
+    this.options = options;
     this.info = info;
     this.spec = spec;
     this.device = device;
@@ -34,29 +46,87 @@ public final class ImageEncoder implements Encoder<BufferedImage> {
 
   /** @param threads ONNX Runtime intra-op threads, 0 for its default (all cores) */
   public static ImageEncoder load(ImageModelSpec spec, DeviceChoice choice, int threads) {
+    return load(spec, choice, threads, Int8Kernels.AUTO,
+        Path.of(System.getProperty("java.io.tmpdir"), "xmodal-models"));
+  }
+
+  /**
+   * @param threads  ONNX Runtime intra-op threads, 0 for its default (all cores)
+   * @param kernels  how an int8 model's convolutions run on this CPU
+   * @param cacheDir where a model rewritten for float convolutions is kept (keyed by the source's checksum)
+   */
+  public static ImageEncoder load(ImageModelSpec spec, DeviceChoice choice, int threads, Int8Kernels kernels,
+                                  Path cacheDir) {
     if (!Files.isRegularFile(spec.file())) {
       throw new IllegalStateException("no image model at " + spec.file().toAbsolutePath() + "; set XMODAL_IMAGE_MODEL "
           + "or XMODAL_SHARED_DIR (models are read from <shared>/models)");
     }
     Device device = choice.resolve("OnnxRuntime");
+    OrtSession.SessionOptions options = null;
     try {
+      String sha256 = ModelFiles.sha256(spec.file());
+      Path file = spec.file();
+      Map<String, Object> arguments = new HashMap<>();
+      if (threads > 0) {
+        arguments.put("intraOpNumThreads", Integer.toString(threads));
+        arguments.put("interOpNumThreads", "1");
+      }
+      if (kernels.floatOn(device)) {
+        file = floatModel(spec.file(), sha256, cacheDir);
+        options = new OrtSession.SessionOptions();
+        // QDQ models (DequantizeLinear → Conv → QuantizeLinear) stay in float instead of being fused into int8 kernels
+        options.addConfigEntry("session.disable_quant_qdq", "1");
+        arguments.put("sessionOptions", options);
+      }
+      LOG.info("{}: {}", spec.identity(), kernels.reason(device));
       Criteria.Builder<BufferedImage[], float[][]> criteria = Criteria.builder()
           .setTypes(BufferedImage[].class, float[][].class)
-          .optModelPath(spec.file())
+          .optModelPath(file)
           .optEngine("OnnxRuntime")
           .optDevice(device)
           .optTranslator(ImageTranslator.of(spec));
-      if (threads > 0) {
-        criteria.optArguments(Map.of("intraOpNumThreads", Integer.toString(threads), "interOpNumThreads", "1"));
-      }
+      arguments.forEach(criteria::optArgument);
       ZooModel<BufferedImage[], float[][]> model = criteria.build().loadModel();
       EncoderInfo info = new EncoderInfo(spec.identity(), spec.file().getFileName().toString(), spec.dimension(),
-          ModelFiles.sha256(spec.file()));
-      return new ImageEncoder(model, info, spec, device);
+          sha256);
+      return new ImageEncoder(model, info, spec, device, options);
     } catch (IOException e) {
+      close(options);
       throw new UncheckedIOException("cannot load " + spec.file(), e);
-    } catch (ModelNotFoundException | MalformedModelException e) {
+    } catch (ModelNotFoundException | MalformedModelException | OrtException e) {
+      close(options);
       throw new IllegalStateException("cannot load " + spec.file() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The model with its operator-form int8 convolutions rewritten to float ({@link FloatConvolutions}), kept under
+   * {@code cacheDir}; the model itself where it has none (QDQ models, float models).
+   */
+  static Path floatModel(Path source, String sha256, Path cacheDir) throws IOException {
+    String stem = source.getFileName().toString().replaceFirst("\\.onnx$", "");
+    Path target = cacheDir.resolve(stem + "-float-conv-" + sha256.substring(0, 16) + ".onnx");
+    Path none = cacheDir.resolve(stem + "-float-conv-" + sha256.substring(0, 16) + ".none");
+    if (Files.isRegularFile(target)) {
+      return target;
+    }
+    if (Files.isRegularFile(none)) {
+      return source;
+    }
+    Optional<FloatConvolutions.Result> rewritten = FloatConvolutions.rewrite(Files.readAllBytes(source));
+    Files.createDirectories(cacheDir);
+    Path tmp = Files.createTempFile(cacheDir, stem, ".part");
+    Files.write(tmp, rewritten.map(FloatConvolutions.Result::model).orElse(new byte[0]));
+    Files.move(tmp, rewritten.isPresent() ? target : none, StandardCopyOption.REPLACE_EXISTING,
+        StandardCopyOption.ATOMIC_MOVE);
+    rewritten.ifPresent(r -> LOG.info("{}: {} int8 convolutions and {} matrix products rewritten to float in {}",
+        source.getFileName(), r.convolutions(), r.matMuls(), target));
+    return rewritten.isPresent() ? target : source;
+  }
+
+  private static void close(OrtSession.SessionOptions options) {
+    if (options != null) {
+      options.close();
     }
   }
 
@@ -82,5 +152,6 @@ public final class ImageEncoder implements Encoder<BufferedImage> {
   @Override
   public void close() {
     model.close();
+    close(options);
   }
 }
