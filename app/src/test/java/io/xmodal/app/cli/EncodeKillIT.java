@@ -66,7 +66,9 @@ class EncodeKillIT {
         Map.entry("XMODAL_REGISTRY_PORT", Integer.toString(Ports.freePort())),
         Map.entry("XMODAL_PARTITIONS", "1"),
         Map.entry("XMODAL_DEVICE", "cpu"),
-        Map.entry("XMODAL_IMAGE_FLIP_AVERAGE", "false"),
+        // the single encoders, without flip averaging: what is tested is exactly-once through a kill, not quality
+        Map.entry("XMODAL_TEXT_MODEL", "minilm_l6_v2"),
+        Map.entry("XMODAL_IMAGE_ENCODER", "mobilenetv2:noflip"),
         Map.entry("XMODAL_ENCODE_BATCH_SIZE", Integer.toString(N + 1)),
         Map.entry("XMODAL_ENCODE_MAX_WAIT", "30m"),
         Map.entry("XMODAL_ENCODE_COMMIT_INTERVAL", "200ms")));

@@ -30,7 +30,7 @@ class FuzzEndToEndIT {
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     PrintStream out = new PrintStream(captured, true, StandardCharsets.UTF_8);
 
-    FuzzCommand.Result r = FuzzCommand.run(ConfigSource.of(Map.of("XMODAL_WORK_DIR", work.toString())), 160, 20261201L,
+    FuzzCommand.Result r = FuzzCommand.run(ConfigSource.of(SingleEncoders.with(Map.of("XMODAL_WORK_DIR", work.toString()))), 160, 20261201L,
         Duration.ofMinutes(4), false, out);
 
     String text = captured.toString(StandardCharsets.UTF_8);

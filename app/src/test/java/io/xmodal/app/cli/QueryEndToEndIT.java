@@ -51,14 +51,14 @@ class QueryEndToEndIT {
   void shouldAnswerEveryQueryMeasureRecallOnlineAndSwapMappingsMidStream() throws Exception {
     Dataset train = Flickr8k.load(IngestTestImages.flickr8k(), Split.TRAIN, 160);
     Dataset eval = Flickr8k.load(IngestTestImages.flickr8k(), Split.DEV, 30);
-    ConfigSource env = ConfigSource.of(Map.of(
+    ConfigSource env = ConfigSource.of(SingleEncoders.with(Map.of(
         "XMODAL_WORK_DIR", work.toString(),
         "XMODAL_SHARED_DIR", IngestTestImages.sharedDir().toString(),
         "XMODAL_BROKER_PORT", Integer.toString(Ports.freePort()),
         "XMODAL_CONTROLLER_PORT", Integer.toString(Ports.freePort()),
         "XMODAL_REGISTRY_PORT", Integer.toString(Ports.freePort()),
         "XMODAL_TRAINER_GRID", "quick",
-        "XMODAL_METRICS_INTERVAL", "2s"));
+        "XMODAL_METRICS_INTERVAL", "2s")));
     ConfigSource source = DemoCommand.demoSettings(env, PlatformConfig.from(env), train);
 
     try (Stack stack = Stack.start(source)) {

@@ -152,7 +152,7 @@ class SecureEndToEndIT {
         throw new AssertionError("service ingest did not start:\n" + ingest.output());
       }
       // and encode-stream in this JVM, from a ConfigSource holding the same kind of settings
-      Map<String, String> encodeSettings = new HashMap<>(clientSettings(saslPassword, registryPassword));
+      Map<String, String> encodeSettings = SingleEncoders.with(clientSettings(saslPassword, registryPassword));
       encodeSettings.put("XMODAL_WORK_DIR", work.resolve("encode").toString());
       encodeSettings.put("XMODAL_SHARED_DIR", IngestTestImages.sharedDir().toString());
       encodeSettings.put("XMODAL_METRICS_INTERVAL", "1s");

@@ -73,7 +73,7 @@ class ShardedQueryEndToEndIT {
 
   @Test
   void shouldGiveEveryQueryExactlyOneResultWhenAnInstanceIsKilledBetweenScatterAndGather() throws Exception {
-    Map<String, String> settings = new HashMap<>(Map.of(
+    Map<String, String> settings = SingleEncoders.with(Map.of(
         "XMODAL_SHARED_DIR", IngestTestImages.sharedDir().toString(),
         "XMODAL_PARTITIONS", "4",
         "XMODAL_QUERY_MODE", "sharded",
