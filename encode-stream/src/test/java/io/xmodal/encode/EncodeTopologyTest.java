@@ -148,11 +148,12 @@ class EncodeTopologyTest {
     assertThat(txt).extracting(kv -> kv.key).containsExactlyInAnyOrder("c#0", "c#1");
     assertThat(txt).allSatisfy(kv -> {
       assertThat(kv.value.getModality()).isEqualTo(Modality.TEXT);
-      assertThat(io.xmodal.schemas.EmbeddingVectors.of(kv.value)).hasSize(768);
+      assertThat(io.xmodal.schemas.EmbeddingVectors.of(kv.value)).hasSize(1152);
       assertThat(kv.value.getPairedImageId()).isEqualTo("2490687446_9d46fdf5a9.jpg");
-      assertThat(kv.value.getEncoderInfo().getName()).isEqualTo("all-MiniLM-L6-v2+bge-small-en-v1.5[l2-concat-l2]");
+      assertThat(kv.value.getEncoderInfo().getName()).isEqualTo(
+          "all-MiniLM-L6-v2+bge-small-en-v1.5+e5-small-v2[l2-concat-l2]");
       assertThat(kv.value.getEncoderInfo().getBlocks()).extracting(b -> b.getName())
-          .containsExactly("all-MiniLM-L6-v2", "bge-small-en-v1.5");
+          .containsExactly("all-MiniLM-L6-v2", "bge-small-en-v1.5", "e5-small-v2");
     });
     assertNothingElseCameOut();
   }

@@ -160,7 +160,7 @@ final class ChaosCommand implements Callable<Integer> {
         "XMODAL_TRAINER_MIN_HELD_OUT", "3", "XMODAL_TRAINER_GRID", "quick", "XMODAL_TRAINER_LEARNED", "false",
         "XMODAL_TRAINER_REFIT_INTERVAL", "20s"));
     // the single encoders unless set: the kills and counts do not depend on them, and eight service JVMs on a small
-    // machine refit a 768×3,328 composite's statistics several times slower
+    // machine refit a 1,152×3,328 composite's statistics several times slower
     defaults(environment, overrides, Map.of("XMODAL_TEXT_MODEL", "minilm_l6_v2",
         "XMODAL_IMAGE_ENCODER", "mobilenetv2:flip"));
     ConfigSource source = environment.with(overrides);

@@ -102,13 +102,13 @@ class EncodeEndToEndIT {
           .collect(Collectors.toMap(Dataset.Caption::captionId, Dataset.Caption::imageId));
       assertThat(texts.entrySet()).allSatisfy(e -> {
         assertThat(e.getValue().getModality()).isEqualTo(Modality.TEXT);
-        assertThat(io.xmodal.schemas.EmbeddingVectors.of(e.getValue())).hasSize(768);
+        assertThat(io.xmodal.schemas.EmbeddingVectors.of(e.getValue())).hasSize(1152);
         assertThat(e.getValue().getPairedImageId()).isEqualTo(imageOf.get(e.getKey()));
         assertThat(e.getValue().getEncoderInfo().getName()).isEqualTo(textInfo.name());
         assertThat(e.getValue().getEncoderInfo().getChecksum()).isEqualTo(textInfo.checksum());
-        assertThat(e.getValue().getEncoderInfo().getDimension()).isEqualTo(768);
+        assertThat(e.getValue().getEncoderInfo().getDimension()).isEqualTo(1152);
         assertThat(e.getValue().getEncoderInfo().getBlocks()).extracting(b -> b.getName())
-            .containsExactly("all-MiniLM-L6-v2", "bge-small-en-v1.5");
+            .containsExactly("all-MiniLM-L6-v2", "bge-small-en-v1.5", "e5-small-v2");
       });
     }
   }

@@ -24,6 +24,7 @@ public final class PoolingTranslator implements NoBatchifyTranslator<String[], f
   private final boolean normalize;
   private final boolean tokenTypeIds;
   private final Pooling pooling;
+  private final String prefix;
 
   /** How the token vectors become one sentence vector. */
   public enum Pooling {
@@ -38,6 +39,7 @@ public final class PoolingTranslator implements NoBatchifyTranslator<String[], f
     this.pooling = b.pooling;
     this.normalize = b.normalize;
     this.tokenTypeIds = b.tokenTypeIds;
+    this.prefix = b.prefix;
   }
 
   public static Builder builder(HuggingFaceTokenizer tokenizer) {
@@ -46,7 +48,14 @@ public final class PoolingTranslator implements NoBatchifyTranslator<String[], f
 
   @Override
   public NDList processInput(TranslatorContext ctx, String[] texts) {
-    Encoding[] encodings = tokenizer.batchEncode(texts);
+    String[] input = texts;
+    if (!prefix.isEmpty()) {
+      input = new String[texts.length];
+      for (int i = 0; i < texts.length; i++) {
+        input[i] = prefix + texts[i];
+      }
+    }
+    Encoding[] encodings = tokenizer.batchEncode(input);
     int n = encodings.length;
     int t = 0;
     for (Encoding e : encodings) {
@@ -128,6 +137,7 @@ public final class PoolingTranslator implements NoBatchifyTranslator<String[], f
     private boolean normalize = true;
     private boolean tokenTypeIds = true;
     private Pooling pooling = Pooling.MEAN;
+    private String prefix = "";
 
     private Builder(HuggingFaceTokenizer tokenizer) {
       this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
@@ -147,6 +157,12 @@ public final class PoolingTranslator implements NoBatchifyTranslator<String[], f
     /** Mean pooling (the default) or the [CLS] token. */
     public Builder pooling(Pooling pooling) {
       this.pooling = Objects.requireNonNull(pooling, "pooling");
+      return this;
+    }
+
+    /** Text put before every input, as the model was trained (e5: {@code "query: "}); none by default. */
+    public Builder prefix(String prefix) {
+      this.prefix = Objects.requireNonNull(prefix, "prefix");
       return this;
     }
 

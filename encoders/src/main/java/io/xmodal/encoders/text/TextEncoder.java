@@ -59,7 +59,7 @@ public final class TextEncoder implements Encoder<String> {
           .optModelPath(onnx)
           .optEngine("OnnxRuntime")
           .optDevice(device)
-          .optTranslator(PoolingTranslator.builder(tokenizer).pooling(which.pooling()).build());
+          .optTranslator(PoolingTranslator.builder(tokenizer).pooling(which.pooling()).prefix(which.prefix()).build());
       if (threads > 0) {
         criteria.optArguments(Map.of("intraOpNumThreads", Integer.toString(threads), "interOpNumThreads", "1"));
       }

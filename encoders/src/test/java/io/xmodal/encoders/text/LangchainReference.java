@@ -4,6 +4,7 @@ import dev.langchain4j.data.embedding.Embedding;
 import dev.langchain4j.model.embedding.EmbeddingModel;
 import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
 import dev.langchain4j.model.embedding.onnx.bgesmallenv15.BgeSmallEnV15EmbeddingModel;
+import dev.langchain4j.model.embedding.onnx.e5smallv2.E5SmallV2EmbeddingModel;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,11 +25,13 @@ public final class LangchainReference {
     EmbeddingModel model = switch (TextModel.valueOf(args[2])) {
       case MINILM_L6_V2 -> new AllMiniLmL6V2EmbeddingModel();
       case BGE_SMALL_EN_V15 -> new BgeSmallEnV15EmbeddingModel();
+      case E5_SMALL_V2 -> new E5SmallV2EmbeddingModel();
       default -> throw new IllegalArgumentException("no reference for " + args[2]);
     };
     try (PrintStream out = new PrintStream(Files.newOutputStream(Path.of(args[1])), true, StandardCharsets.UTF_8)) {
       for (String s : sentences) {
-        Embedding e = model.embed(s).content();
+        // the model's own instruction, which langchain4j leaves to the caller and xmodal's encoder adds
+        Embedding e = model.embed(TextModel.valueOf(args[2]).prefix() + s).content();
         StringBuilder line = new StringBuilder();
         for (float f : e.vector()) {
           line.append(f).append(' ');

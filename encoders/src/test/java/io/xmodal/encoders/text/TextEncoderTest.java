@@ -59,7 +59,7 @@ public class TextEncoderTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = TextModel.class, names = {"MINILM_L6_V2", "BGE_SMALL_EN_V15"})
+  @EnumSource(value = TextModel.class, names = {"MINILM_L6_V2", "BGE_SMALL_EN_V15", "E5_SMALL_V2"})
   void shouldMatchLangchain4jsReferenceImplementationOnEverySentence(TextModel model, @TempDir Path dir)
       throws Exception {
     Path in = dir.resolve("sentences.txt");
