@@ -30,10 +30,11 @@ class EncoderSettingsTest {
   }
 
   @Test
-  void shouldDefaultToTheCompositeOfResNetAndFlipAveragedMobileNetAndOfMiniLmAndBge() {
+  void shouldDefaultToTheCompositeOfResNetAndFlipAveragedMobileNetAndOfMiniLmBgeAndE5() {
     EncoderSettings s = read(Map.of());
 
-    assertThat(s.textModels()).containsExactly(TextModel.MINILM_L6_V2, TextModel.BGE_SMALL_EN_V15);
+    assertThat(s.textModels()).containsExactly(TextModel.MINILM_L6_V2, TextModel.BGE_SMALL_EN_V15,
+        TextModel.E5_SMALL_V2);
     assertThat(s.images()).extracting(ImageModelSpec::identity)
         .containsExactly("resnet50-int8-features", "mobilenetv2-12-int8-features+hflip-avg");
     assertThat(s.images().get(0).file()).isEqualTo(Path.of("shared", "models", "resnet50-int8-features.onnx"));
@@ -80,6 +81,7 @@ class EncoderSettingsTest {
     assertThat(s.images().get(0).name()).isEqualTo("vit");
     assertThat(s.images().get(0).dimension()).isEqualTo(768);
     assertThat(s.images().get(0).flipAverage()).isFalse();
-    assertThat(List.copyOf(s.textModels())).containsExactly(TextModel.MINILM_L6_V2, TextModel.BGE_SMALL_EN_V15);
+    assertThat(List.copyOf(s.textModels())).containsExactly(TextModel.MINILM_L6_V2, TextModel.BGE_SMALL_EN_V15,
+        TextModel.E5_SMALL_V2);
   }
 }
