@@ -44,12 +44,12 @@ class NearFreeEncodersTest {
       assertThat(imageVectors[0]).isNotEqualTo(imageVectors[1]);
       assertThat(textVectors).hasNumberOfRows(2);
       for (float[] v : textVectors) {
-        assertThat(v).hasSize(2 * 384);
+        assertThat(v).hasSize(3 * 384);
         assertFinite(v);
       }
       assertThat(nearFree.models().image().info().dimension()).isEqualTo(2048 + 1280);
       assertThat(nearFree.models().image().info().blocks()).hasSize(2);
-      assertThat(nearFree.models().text().info().dimension()).isEqualTo(2 * 384);
+      assertThat(nearFree.models().text().info().dimension()).isEqualTo(3 * 384);
     }
   }
 
