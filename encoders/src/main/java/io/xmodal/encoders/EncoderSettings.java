@@ -22,8 +22,8 @@ import java.util.function.Function;
  * @param threads    {@code XMODAL_ENCODE_THREADS}: ONNX Runtime intra-op threads per session, default 1 (on 2 cores
  *                   more threads spin-wait against the stream thread and the broker and run slower; 0 = one per core)
  * @param textModels {@code XMODAL_TEXT_MODEL}: one text model or several joined by commas (a composite encoder):
- *                   minilm_l6_v2, minilm_l6_v2_q (int8), bge_small_en_v15, bge_small_en_v15_q (int8), e5_small_v2; default
- *                   {@link #TEXT_DEFAULT}
+ *                   minilm_l6_v2, minilm_l6_v2_q (int8), bge_small_en_v15, bge_small_en_v15_q (int8),
+ *                   e5_small_v2; default {@link #TEXT_DEFAULT}
  * @param maxTokens  {@code XMODAL_TEXT_MAX_TOKENS}: longer text is truncated, default 256
  * @param images     {@code XMODAL_IMAGE_ENCODER}: one image model or several joined by commas (a composite), each
  *                   {@code resnet50} or {@code mobilenetv2}, optionally {@code :flip} or {@code :noflip} (average each

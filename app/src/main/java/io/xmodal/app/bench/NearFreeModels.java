@@ -19,8 +19,8 @@ import java.util.List;
  *   <li>text: {@code input_ids}, {@code attention_mask}, {@code token_type_ids} [N, T] int64 → Cast, Add →
  *       Unsqueeze → Mul by a fixed [D] vector → {@code last_hidden_state} [N, T, D].</li>
  * </ul>
- * The files are protobuf written by hand (the few ModelProtobuf.Message fields these graphs need, ONNX IR 7, opset 13), so no
- * binary is checked in and no ONNX tooling is needed.
+ * The files are protobuf written by hand (the few ModelProto fields these graphs need, ONNX IR 7, opset 13, through
+ * {@link Protobuf.Message}), so no binary is checked in and no ONNX tooling is needed.
  */
 final class NearFreeModels {
 
@@ -83,12 +83,13 @@ final class NearFreeModels {
   // ModelProto: ir_version = 1, producer_name = 2, graph = 7, opset_import = 8 (OperatorSetIdProto: domain 1, version 2)
   private static byte[] model(byte[] graph) {
     Protobuf.Message opset = new Protobuf.Message().string(1, "").varint(2, OPSET);
-    return new Protobuf.Message().varint(1, IR_VERSION).string(2, "xmodal-bench").bytes(7, graph).message(8, opset).toBytes();
+    return new Protobuf.Message().varint(1, IR_VERSION).string(2, "xmodal-bench").bytes(7, graph).message(8, opset)
+        .toBytes();
   }
 
   // GraphProto: node = 1, name = 2, initializer = 5, input = 11, output = 12
-  private static byte[] graph(String name, List<Protobuf.Message> nodes, List<Protobuf.Message> initializers, List<Protobuf.Message> inputs,
-                              List<Protobuf.Message> outputs) {
+  private static byte[] graph(String name, List<Protobuf.Message> nodes, List<Protobuf.Message> initializers,
+                              List<Protobuf.Message> inputs, List<Protobuf.Message> outputs) {
     Protobuf.Message g = new Protobuf.Message();
     nodes.forEach(n -> g.message(1, n));
     g.string(2, name);
@@ -119,7 +120,8 @@ final class NearFreeModels {
   private static Protobuf.Message valueInfo(String name, int elemType, Object[] dims) {
     Protobuf.Message shape = new Protobuf.Message();
     for (Object d : dims) {
-      shape.message(1, d instanceof Long v ? new Protobuf.Message().varint(1, v) : new Protobuf.Message().string(2, (String) d));
+      shape.message(1, d instanceof Long v ? new Protobuf.Message().varint(1, v)
+          : new Protobuf.Message().string(2, (String) d));
     }
     Protobuf.Message tensor = new Protobuf.Message().varint(1, elemType).message(2, shape);
     return new Protobuf.Message().string(1, name).message(2, new Protobuf.Message().message(1, tensor));

@@ -1,5 +1,6 @@
 package io.xmodal.app.cli;
 
+import ai.djl.Device;
 import io.xmodal.encoders.DeviceProbe;
 import io.xmodal.encoders.EncoderSettings;
 import io.xmodal.platform.config.ConfigSource;
@@ -11,8 +12,8 @@ import picocli.CommandLine.Command;
     description = {
         "Where the encoders would run (XMODAL_DEVICE), and why: the NVIDIA driver (kernel module, nvidia-smi, "
             + "libcuda.so.1), ONNX Runtime's build and whether its CUDA provider loads (it needs CUDA 12.x and cuDNN "
-            + "9.x: see README, GPU workers), the GPUs DJL sees, and how int8 image models run on this CPU (XMODAL_INT8_KERNELS). Starts no broker, registry or service and loads no "
-            + "model.",
+            + "9.x: see README, GPU workers), the GPUs DJL sees, and how int8 image models run on this CPU "
+            + "(XMODAL_INT8_KERNELS). Starts no broker, registry or service and loads no model.",
         "Exit code 0, or 1 when XMODAL_DEVICE=gpu and no GPU can be used. Its last line: 'device: …'."})
 final class DoctorCommand implements Callable<Integer> {
 
@@ -30,9 +31,10 @@ final class DoctorCommand implements Callable<Integer> {
     System.out.printf("ONNX Runtime CUDA:      %s%n", p.cudaProvider());
     System.out.printf("GPUs DJL sees:          %d%n", p.djlGpus());
     System.out.printf("why:                    %s%n", p.reason());
-    System.out.printf("int8 image kernels:     %s%n", p.device().startsWith("none") ? "-"
-        : settings.int8Kernels().reason(p.device().startsWith("gpu") ? ai.djl.Device.gpu() : ai.djl.Device.cpu()));
+    boolean none = p.device().startsWith("none");
+    System.out.printf("int8 image kernels:     %s%n", none ? "-"
+        : settings.int8Kernels().reason(p.device().startsWith("gpu") ? Device.gpu() : Device.cpu()));
     System.out.printf("device: %s%n", p.device());
-    return p.device().startsWith("none") ? 1 : 0;
+    return none ? 1 : 0;
   }
 }

@@ -47,7 +47,6 @@ final class FloatConvolutions {
   private static final int TENSOR_INT32_DATA = 5;
   private static final int TENSOR_NAME = 8;
   private static final int TENSOR_RAW_DATA = 9;
-  private static final int FLOAT = 1;
   private static final int UINT8 = 2;
   private static final int INT8 = 3;
   private static final int INT32 = 6;
@@ -156,7 +155,8 @@ final class FloatConvolutions {
       return Optional.empty();
     }
 
-    // the int8 weights, their scales and zero points, and the biases no longer read by any node go, from the initializers and the graph's inputs
+    // the int8 weights, their scales and zero points, and the biases no longer read by any node go, from the
+    // initializers and the graph's inputs
     Set<String> read = new HashSet<>();
     for (Field f : rewritten) {
       if (f.number() == GRAPH_NODE) {
@@ -244,7 +244,7 @@ final class FloatConvolutions {
   }
 
   static float[] floats(List<Field> tensor) {
-    if (dataType(tensor) != FLOAT) {
+    if (dataType(tensor) != OnnxTensors.FLOAT) {
       throw new IllegalArgumentException("tensor " + name(tensor) + " is not float");
     }
     byte[] raw = raw(tensor);

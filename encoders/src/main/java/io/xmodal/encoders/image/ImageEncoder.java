@@ -5,6 +5,8 @@ import ai.djl.MalformedModelException;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
 import io.xmodal.device.DeviceChoice;
 import io.xmodal.encoders.Encoder;
 import io.xmodal.encoders.EncoderInfo;
@@ -19,8 +21,6 @@ import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,7 +74,8 @@ public final class ImageEncoder implements Encoder<BufferedImage> {
       if (kernels.floatOn(device)) {
         file = floatModel(spec.file(), sha256, cacheDir);
         options = new OrtSession.SessionOptions();
-        // QDQ models (DequantizeLinear → Conv → QuantizeLinear) stay in float instead of being fused into int8 kernels
+        // QDQ models (DequantizeLinear → Conv → QuantizeLinear) stay in float instead of being fused into int8
+        // kernels
         options.addConfigEntry("session.disable_quant_qdq", "1");
         arguments.put("sessionOptions", options);
       }

@@ -25,12 +25,15 @@ public enum Int8Kernels {
 
   private static final Set<String> VNNI = Set.of("avx512_vnni", "avx_vnni", "amx_int8");
 
+  /** This machine's CPU, read once. */
+  private static final boolean THIS_CPU_SATURATES = saturatingCpu(System.getProperty("os.arch"), cpuFlags());
+
   /** Whether the convolutions should run in float on {@code device}. */
   public boolean floatOn(Device device) {
     return switch (this) {
       case NATIVE -> false;
       case FLOAT -> !device.isGpu();
-      case AUTO -> !device.isGpu() && saturatingCpu(System.getProperty("os.arch"), cpuFlags());
+      case AUTO -> !device.isGpu() && THIS_CPU_SATURATES;
     };
   }
 
@@ -42,7 +45,7 @@ public enum Int8Kernels {
     return switch (this) {
       case NATIVE -> "XMODAL_INT8_KERNELS=native: ONNX Runtime's int8 kernels";
       case FLOAT -> "XMODAL_INT8_KERNELS=float: quantized convolutions in float";
-      case AUTO -> saturatingCpu(System.getProperty("os.arch"), cpuFlags())
+      case AUTO -> THIS_CPU_SATURATES
           ? "this x86 CPU has no VNNI, its int8 kernels saturate: quantized convolutions in float "
               + "(XMODAL_INT8_KERNELS=native keeps the int8 kernels)"
           : "this CPU's int8 kernels are exact (VNNI, or not x86): ONNX Runtime's int8 kernels";
