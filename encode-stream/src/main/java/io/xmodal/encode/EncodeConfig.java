@@ -64,23 +64,12 @@ public record EncodeConfig(String applicationId, int batchSize, Duration maxWait
   }
 
   /**
-   * How long an encode transaction may stay open before the broker aborts it, unless {@code
-   * KAFKA_TRANSACTION_TIMEOUT_MS} says otherwise. Kafka Streams' exactly-once default is 10 s, and a transaction spans
-   * every batch encoded in one commit interval: on a CPU worker the first batches (the model's first runs, the JIT,
-   * the other services starting on the same cores) took longer than that in the composite demo, the broker aborted
-   * the transaction, and the thread was fenced and rejoined (nothing lost, an ERROR in the log and the work redone).
-   * The cost of a longer timeout: when an instance dies for good, readers of its partitions wait up to this long for
-   * its open transaction to be aborted (a restart with the same state folder fences it at once).
-   */
-  public static final Duration TRANSACTION_TIMEOUT = Duration.ofSeconds(60);
-
-  /**
-   * The streams properties of encode-stream: the platform's, with its own commit interval and transaction timeout
-   * (KAFKA_* still wins).
+   * The streams properties of encode-stream: the platform's, with its own commit interval and the transaction
+   * timeout of a service that runs models ({@link StreamsSettings#MODEL_TRANSACTION_TIMEOUT}; KAFKA_* still wins).
    */
   public Properties streamsProperties(PlatformConfig platform, TopicCatalogue topics) {
     return StreamsSettings.properties(platform, applicationId, topics, dlqPayloadCap,
         Map.of(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitInterval.toMillis(),
-            ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) TRANSACTION_TIMEOUT.toMillis()));
+            ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) StreamsSettings.MODEL_TRANSACTION_TIMEOUT.toMillis()));
   }
 }

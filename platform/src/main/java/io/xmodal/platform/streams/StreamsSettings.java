@@ -3,6 +3,7 @@ package io.xmodal.platform.streams;
 import io.xmodal.platform.config.PlatformConfig;
 import io.xmodal.platform.logging.LogLimiter;
 import io.xmodal.platform.topics.TopicCatalogue;
+import java.time.Duration;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -18,6 +19,18 @@ public final class StreamsSettings {
    * Exactly-once v2, explicit internal names required, dead-letter handlers, state under the work directory;
    * every {@code KAFKA_…} variable applied last, so an operator can override any of it.
    */
+  /**
+   * How long a transaction of a service that runs models (encode-stream, query-stream) may stay open before the broker
+   * aborts it, unless {@code KAFKA_TRANSACTION_TIMEOUT_MS} says otherwise. Kafka Streams' exactly-once default is
+   * 10 s, and a transaction spans everything processed in one commit interval: on a CPU worker the first batches (the
+   * models' first runs, the JIT, a mapping's first projection of the gallery, other services starting on the same
+   * cores) took longer than that in the composite demo, the broker aborted the transaction, and the thread was fenced
+   * and rejoined (nothing lost, an ERROR in the log and the work redone). The cost of a longer timeout: when an
+   * instance dies for good, readers of its partitions wait up to this long for its open transaction to be aborted (a
+   * restart with the same state folder fences it at once).
+   */
+  public static final Duration MODEL_TRANSACTION_TIMEOUT = Duration.ofSeconds(60);
+
   public static Properties properties(PlatformConfig config, String applicationId, TopicCatalogue topics,
                                       int dlqPayloadCap) {
     return properties(config, applicationId, topics, dlqPayloadCap, java.util.Map.of());
