@@ -44,7 +44,7 @@ public record EncoderSettings(DeviceChoice device, int threads, List<TextModel> 
   public static final String TEXT_DEFAULT = "minilm_l6_v2,bge_small_en_v15,e5_small_v2";
 
   /** The image encoder when neither XMODAL_IMAGE_ENCODER nor XMODAL_IMAGE_MODEL is set. */
-  public static final String IMAGE_DEFAULT = "resnet50,mobilenetv2:flip";
+  public static final String IMAGE_DEFAULT = "resnet50:flip,mobilenetv2:flip";
 
   /**
    * Flip averaging of a custom model (XMODAL_IMAGE_MODEL) unless XMODAL_IMAGE_FLIP_AVERAGE says otherwise: on

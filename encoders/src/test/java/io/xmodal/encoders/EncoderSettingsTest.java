@@ -36,7 +36,7 @@ class EncoderSettingsTest {
     assertThat(s.textModels()).containsExactly(TextModel.MINILM_L6_V2, TextModel.BGE_SMALL_EN_V15,
         TextModel.E5_SMALL_V2);
     assertThat(s.images()).extracting(ImageModelSpec::identity)
-        .containsExactly("resnet50-int8-features", "mobilenetv2-12-int8-features+hflip-avg");
+        .containsExactly("resnet50-int8-features+hflip-avg", "mobilenetv2-12-int8-features+hflip-avg");
     assertThat(s.images().get(0).file()).isEqualTo(Path.of("shared", "models", "resnet50-int8-features.onnx"));
     assertThat(s.images().get(0).mean()).containsExactly(0f, 0f, 0f);
     assertThat(s.images().get(0).std()).containsExactly(1f, 1f, 1f);
