@@ -1,6 +1,7 @@
 package io.xmodal.app.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -281,13 +282,10 @@ class DependencyOutageIT {
    * The status clears at the dependency watch's next answered probe (every few seconds; a probe that timed out on a
    * busy machine just before is confirmed or cleared by the next), so it is awaited, not read once.
    */
-  private static void assertNotWaitingWithin(StreamsService service, Duration limit) throws InterruptedException {
-    long deadline = System.nanoTime() + limit.toNanos();
-    while (!service.status().waitingFor().isEmpty() && System.nanoTime() < deadline) {
-      Thread.sleep(250);
-    }
-    assertThat(service.status().waitingFor()).as("what %s waits for, %d s after its outputs were complete",
-        service.name(), limit.toSeconds()).isEmpty();
+  private static void assertNotWaitingWithin(StreamsService service, Duration limit) {
+    await().atMost(limit).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
+        assertThat(service.status().waitingFor()).as("what %s waits for, after its outputs were complete",
+            service.name()).isEmpty());
   }
 
   private <V> KafkaProducer<String, V> producer(Serializer<V> values) {

@@ -50,6 +50,7 @@ class EncodeEndToEndIT {
         "XMODAL_REGISTRY_PORT", Integer.toString(Ports.freePort()),
         "XMODAL_DEVICE", "auto"));
     Dataset subset = Flickr8k.load(IngestTestImages.flickr8k(), Split.DEV, IMAGES);
+    int captions = subset.captions().size();
 
     try (Stack stack = Stack.start(source)) {
       // Given 60 dev images and their captions, published as a producer would
@@ -67,7 +68,7 @@ class EncodeEndToEndIT {
           stack.topics().imageEmbeddings().valueSerde().deserializer())) {
         consumer.subscribe(List.of(stack.topics().imageEmbeddings().name(), stack.topics().textEmbeddings().name()));
         long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
-        while ((images.size() < IMAGES || texts.size() < 5 * IMAGES) && System.nanoTime() < deadline) {
+        while ((images.size() < IMAGES || texts.size() < captions) && System.nanoTime() < deadline) {
           for (ConsumerRecord<String, Embedding> r : consumer.poll(Duration.ofMillis(500))) {
             boolean image = r.topic().equals(stack.topics().imageEmbeddings().name());
             (image ? images : texts).put(r.key(), r.value());
@@ -87,7 +88,7 @@ class EncodeEndToEndIT {
           .collect(Collectors.toSet()));
       assertThat(texts.keySet()).isEqualTo(subset.captions().stream().map(Dataset.Caption::captionId)
           .collect(Collectors.toSet()));
-      assertThat(records).containsExactly(IMAGES, 5 * IMAGES);
+      assertThat(records).containsExactly(IMAGES, captions);
       // with the right dimensions, modality, pairing and encoder identity
       var imageInfo = stack.encoders().orElseThrow().image().info();
       var textInfo = stack.encoders().orElseThrow().text().info();

@@ -16,10 +16,6 @@ public final class StreamsSettings {
   private StreamsSettings() {}
 
   /**
-   * Exactly-once v2, explicit internal names required, dead-letter handlers, state under the work directory;
-   * every {@code KAFKA_…} variable applied last, so an operator can override any of it.
-   */
-  /**
    * How long a transaction of a service that runs models (encode-stream, query-stream) may stay open before the broker
    * aborts it, unless {@code KAFKA_TRANSACTION_TIMEOUT_MS} says otherwise. Kafka Streams' exactly-once default is
    * 10 s, and a transaction spans everything processed in one commit interval: on a CPU worker the first batches (the
@@ -31,6 +27,10 @@ public final class StreamsSettings {
    */
   public static final Duration MODEL_TRANSACTION_TIMEOUT = Duration.ofSeconds(60);
 
+  /**
+   * Exactly-once v2, explicit internal names required, dead-letter handlers, state under the work directory;
+   * every {@code KAFKA_…} variable applied last, so an operator can override any of it.
+   */
   public static Properties properties(PlatformConfig config, String applicationId, TopicCatalogue topics,
                                       int dlqPayloadCap) {
     return properties(config, applicationId, topics, dlqPayloadCap, java.util.Map.of());
