@@ -10,7 +10,6 @@ import io.xmodal.platform.topics.TopicCatalogue;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
@@ -68,14 +67,12 @@ public record QueryConfig(String applicationId, int batchSize, Duration maxWait,
   }
 
   /**
-   * The platform's streams properties, polling often enough for the short batching wait, with the transaction timeout
-   * of a service that runs models ({@link StreamsSettings#MODEL_TRANSACTION_TIMEOUT}); sharded, with standby copies of
-   * the gallery partitions ({@code KAFKA_…} settings still win).
+   * The platform's streams properties, polling often enough for the short batching wait; sharded, with standby copies
+   * of the gallery partitions ({@code KAFKA_NUM_STANDBY_REPLICAS} still wins).
    */
   public Properties streamsProperties(PlatformConfig platform, TopicCatalogue topics) {
     Map<String, Object> defaults = new java.util.HashMap<>();
     defaults.put(StreamsConfig.POLL_MS_CONFIG, Math.max(5, maxWait.toMillis() / 2));
-    defaults.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) StreamsSettings.MODEL_TRANSACTION_TIMEOUT.toMillis());
     if (mode == QueryMode.SHARDED) {
       defaults.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, standbyReplicas);
     }

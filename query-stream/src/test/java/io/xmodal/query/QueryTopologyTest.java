@@ -16,7 +16,6 @@ import io.xmodal.mapping.codec.MappingCodec;
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
 import io.xmodal.platform.serde.PlainAvroSerdes;
-import io.xmodal.platform.streams.StreamsSettings;
 import io.xmodal.platform.topics.TopicCatalogue;
 import io.xmodal.schemas.Embedding;
 import io.xmodal.schemas.EncoderIdentity;
@@ -154,18 +153,6 @@ class QueryTopologyTest {
   @AfterEach
   void stop() {
     driver.close();
-  }
-
-  @Test
-  void shouldKeepATransactionOpenLongEnoughForSlowBatchesUnlessTheOperatorSaysOtherwise() {
-    TopicCatalogue topics = TopicCatalogue.create(platform.topics(), new PlainAvroSerdes());
-    assertThat(config.streamsProperties(platform, topics).get("transaction.timeout.ms"))
-        .isEqualTo((int) StreamsSettings.MODEL_TRANSACTION_TIMEOUT.toMillis()).isEqualTo(60_000);
-    ConfigSource source = ConfigSource.of(Map.of("XMODAL_WORK_DIR", work.toString(), "KAFKA_BOOTSTRAP_SERVERS",
-        "ttd:9092", "XMODAL_SHARED_DIR", SHARED.toString(), "KAFKA_TRANSACTION_TIMEOUT_MS", "20000"));
-    PlatformConfig withOverride = PlatformConfig.from(source);
-    assertThat(QueryConfig.from(source, withOverride).streamsProperties(withOverride, topics)
-        .get("transaction.timeout.ms")).isEqualTo("20000");
   }
 
   static EncoderIdentity identity(EncoderInfo i) {

@@ -16,14 +16,16 @@ public final class StreamsSettings {
   private StreamsSettings() {}
 
   /**
-   * How long a transaction of a service that runs models (encode-stream, query-stream) may stay open before the broker
+   * How long a transaction of a service that runs models in batches (encode-stream) may stay open before the broker
    * aborts it, unless {@code KAFKA_TRANSACTION_TIMEOUT_MS} says otherwise. Kafka Streams' exactly-once default is
    * 10 s, and a transaction spans everything processed in one commit interval: on a CPU worker the first batches (the
    * models' first runs, the JIT, a mapping's first projection of the gallery, other services starting on the same
    * cores) took longer than that in the composite demo, the broker aborted the transaction, and the thread was fenced
    * and rejoined (nothing lost, an ERROR in the log and the work redone). The cost of a longer timeout: when an
    * instance dies for good, readers of its partitions wait up to this long for its open transaction to be aborted (a
-   * restart with the same state folder fences it at once).
+   * restart with the same state folder fences it at once). query-stream keeps Streams' 10 s: its results are waited
+   * for, and with 60 s a SIGKILLed instance held read_committed readers of its partials back past the gather timeout
+   * (ShardedQueryEndToEndIT); a first query batch that outlasts 10 s costs a fenced thread and a redo instead.
    */
   public static final Duration MODEL_TRANSACTION_TIMEOUT = Duration.ofSeconds(60);
 
