@@ -1,9 +1,11 @@
 package io.xmodal.learned;
 
+import io.xmodal.mapping.CrossModalMap;
 import io.xmodal.mapping.EvalSet;
 import io.xmodal.mapping.HubnessCorrection;
 import io.xmodal.mapping.LinearMap;
 import io.xmodal.mapping.ModelSearch;
+import io.xmodal.mapping.SufficientStats;
 import io.xmodal.mapping.refit.Refit;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -42,13 +44,54 @@ public final class LearnedSearch {
     if (kinds.isEmpty()) {
       return Refit.LearnedStep.NONE;
     }
-    return (x, y, closed, validation, refText, refImages, hubness, log) -> {
-      if (start(closed).isEmpty()) {
+    return new Step(kinds);
+  }
+
+  /**
+   * One refit's learned step: trains every kind, and remembers what each candidate was trained from and for how many
+   * epochs so that the refit's choice can be trained again on every pair ({@link #onAllPairs}).
+   */
+  private static final class Step implements Refit.LearnedStep {
+    private final List<LearnedOptions> kinds;
+    private final Map<ModelSearch.Candidate, Trained> trainedBy = new java.util.IdentityHashMap<>();
+    private ModelSearch.Candidate start;
+
+    Step(List<LearnedOptions> kinds) {
+      this.kinds = kinds;
+    }
+
+    @Override
+    public List<Refit.LearnedOutcome> train(float[][] x, float[][] y, List<ModelSearch.Candidate> closed,
+                                            EvalSet validation, INDArray refText, INDArray refImages,
+                                            List<HubnessCorrection> hubness, Consumer<String> log) {
+      start = start(closed).orElse(null);
+      if (start == null) {
         log.accept("no weighted CCA candidate to start the learned maps from; skipping them");
       }
-      return train(x, y, closed, validation, refText, refImages, hubness, kinds, log).stream()
-          .map(LearnedSearch::outcome).toList();
-    };
+      List<Trained> trained = LearnedSearch.train(x, y, closed, validation, refText, refImages, hubness, kinds, log);
+      for (Trained t : trained) {
+        t.candidates().forEach(c -> trainedBy.put(c, t));
+      }
+      return trained.stream().map(LearnedSearch::outcome).toList();
+    }
+
+    /**
+     * The chosen learned candidate's start (the weighted CCA recipe) fitted on every pair, then the same training
+     * for its best epoch count on every row. Null when the held-out pairs chose the start itself (no epoch improved
+     * on it), since then there is nothing learned to train again.
+     */
+    @Override
+    public CrossModalMap onAllPairs(ModelSearch.Candidate chosen, SufficientStats all, float[][] x, float[][] y,
+                                    Consumer<String> log) {
+      Trained t = trainedBy.get(chosen);
+      if (t == null || start == null || start.recipe() == null || t.result().bestEpoch() < 1) {
+        return null;
+      }
+      LinearMap from = (LinearMap) start.recipe().apply(all);
+      LearnedTrainer.Result r = LearnedTrainer.trainFixed(x, y, from, start.map().hubness(), t.options(),
+          t.result().bestEpoch(), log);
+      return r.map().withHubness(chosen.map().hubness());
+    }
   }
 
   static Refit.LearnedOutcome outcome(Trained t) {

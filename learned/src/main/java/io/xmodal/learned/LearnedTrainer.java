@@ -66,6 +66,24 @@ public final class LearnedTrainer {
    */
   public static Result train(float[][] x, float[][] y, LinearMap start, EvalSet validation, INDArray refText,
                              INDArray refImages, HubnessCorrection scoring, LearnedOptions o, Consumer<String> log) {
+    return run(x, y, start, validation, refText, refImages, scoring, o, log);
+  }
+
+  /**
+   * The same training for exactly {@code epochs} epochs, with no held-out pairs to choose among them: how a learned
+   * map whose epochs were chosen on the held-out pairs is trained again on every pair, those included. The map after
+   * the last epoch is returned ({@link Result#validation()} and {@link Result#start()} are null).
+   */
+  public static Result trainFixed(float[][] x, float[][] y, LinearMap start, HubnessCorrection scoring,
+                                  LearnedOptions o, int epochs, Consumer<String> log) {
+    if (epochs < 1) {
+      throw new IllegalArgumentException("epochs must be at least 1, got " + epochs);
+    }
+    return run(x, y, start, null, null, null, scoring, o.withEpochs(epochs), log);
+  }
+
+  private static Result run(float[][] x, float[][] y, LinearMap start, EvalSet validation, INDArray refText,
+                            INDArray refImages, HubnessCorrection scoring, LearnedOptions o, Consumer<String> log) {
     long t0 = System.nanoTime();
     Engine engine = Engine.getEngine("PyTorch");
     engine.setRandomSeed((int) o.seed());
@@ -83,7 +101,8 @@ public final class LearnedTrainer {
       b0 = b0.mulRowVector(start.weights());
     }
     int k = (int) a0.columns();
-    Recall.Result startRecall = Recall.evaluate(start.withHubness(scoring), validation.captions(),
+    boolean fixed = validation == null;
+    Recall.Result startRecall = fixed ? null : Recall.evaluate(start.withHubness(scoring), validation.captions(),
         validation.captionImage(), validation.images(), refText, refImages);
 
     CrossModalMap best = start.withHubness(scoring);
@@ -109,8 +128,10 @@ public final class LearnedTrainer {
       for (int i = 0; i < n; i++) {
         order[i] = i;
       }
-      log.accept(String.format("%s from %s: held-out rsum %.1f at the start", o.kind(), start.label(),
-          startRecall.rsum()));
+      log.accept(fixed
+          ? String.format("%s from %s: %d epochs on %d pairs", o.kind(), start.label(), o.maxEpochs(), n)
+          : String.format("%s from %s: held-out rsum %.1f at the start", o.kind(), start.label(),
+              startRecall.rsum()));
       while (epoch < o.maxEpochs() && since < o.patience()) {
         epoch++;
         shuffle(order, random);
@@ -169,6 +190,13 @@ public final class LearnedTrainer {
           log.accept(String.format("%s epoch %d: %s; training stops at the best epoch so far", o.kind(), epoch,
               e.getMessage()));
           break;
+        }
+        if (fixed) {
+          log.accept(String.format("%s epoch %d of %d: loss %.4f", o.kind(), epoch, o.maxEpochs(),
+              lossSum / Math.max(1, steps)));
+          best = current;
+          bestEpoch = epoch;
+          continue;
         }
         Recall.Result r = Recall.evaluate(current, validation.captions(), validation.captionImage(),
             validation.images(), refText, refImages);

@@ -171,6 +171,31 @@ class LearnedTrainerTest {
   }
 
   @Test
+  void shouldTrainForExactlyTheGivenEpochsWithoutHeldOutPairsAndMatchTheChosenEpoch() {
+    // Given a training run that chose an epoch on the held-out pairs
+    Data d = data(1, 4.0);
+    LinearMap start = Fits.cca(SufficientStats.of(d.x(), d.y()), 0.1).map(DX, 1);
+    LearnedOptions o = options(io.xmodal.mapping.Method.GMLP, 1e-2);
+    LearnedTrainer.Result chosen = LearnedTrainer.train(d.x(), d.y(), start, d.validation(), null, null,
+        HubnessCorrection.NONE, o, line -> { });
+    assertThat(chosen.bestEpoch()).isPositive();
+    List<String> log = new ArrayList<>();
+
+    // When the same pairs are trained for that many epochs with no held-out pairs at all
+    LearnedTrainer.Result fixed = LearnedTrainer.trainFixed(d.x(), d.y(), start, HubnessCorrection.NONE, o,
+        chosen.bestEpoch(), log::add);
+
+    // Then it runs exactly those epochs, scores nothing, and gives the chosen epoch's map (the held-out scoring takes
+    // nothing from the seeded shuffles and masks), which is how a refit trains its choice again on every pair
+    assertThat(fixed.epochs()).isEqualTo(chosen.bestEpoch());
+    assertThat(fixed.bestEpoch()).isEqualTo(chosen.bestEpoch());
+    assertThat(fixed.validation()).isNull();
+    assertThat(log).filteredOn(l -> l.contains(" epoch ")).hasSize(chosen.bestEpoch());
+    assertThat(fixed.map().projectText(d.validation().captions()).data().asFloat())
+        .containsExactly(chosen.map().projectText(d.validation().captions()).data().asFloat());
+  }
+
+  @Test
   void shouldServeInJavaExactlyWhatPyTorchComputes() {
     Random random = new Random(9);
     try (NDManager m = Engine.getEngine("PyTorch").newBaseManager()) {

@@ -213,7 +213,8 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
     Runnable fit = () -> {
       try {
         Refit.Result result = Refit.run(input, config.search(), learned,
-            comparable == null ? null : new Refit.Live(MappingCodec.fromAvro(comparable), MappingCodec.fittedOnAllPairs(comparable)),
+            comparable == null ? null : new Refit.Live(MappingCodec.fromAvro(comparable),
+                MappingCodec.fittedOnAllPairs(comparable), MappingCodec.recordedRecall(comparable)),
             config.allPairs(), line -> LOG.debug("{}", line));
         for (Refit.LearnedOutcome o : result.learned()) {
           if (o.error() != null) {

@@ -28,6 +28,16 @@ public final class Refit {
                                INDArray referenceText, INDArray referenceImages, List<HubnessCorrection> hubness,
                                Consumer<String> log);
 
+    /**
+     * The learned candidate {@code chosen} (one this step trained) trained again on every pair, the held-out ones
+     * included: from its start's recipe fitted on {@code all}, for the epochs chosen on the held-out pairs. Null when
+     * this step did not train {@code chosen} or cannot train it again.
+     */
+    default CrossModalMap onAllPairs(ModelSearch.Candidate chosen, SufficientStats all, float[][] x, float[][] y,
+                                     Consumer<String> log) {
+      return null;
+    }
+
     LearnedStep NONE = (x, y, closed, v, rt, ri, h, log) -> List.of();
   }
 
@@ -78,8 +88,15 @@ public final class Refit {
   /**
    * The live map, and whether it was fitted on all pairs (then the gate scores its recipe fitted on the current
    * training pairs alone, the same way a candidate is scored, instead of a map that has seen the held-out pairs).
+   * A learned map has no recipe that refits in a moment: when one was fitted on all pairs the gate takes {@code
+   * recorded}, the held-out recall its training-only twin scored when it was published (null if unknown).
    */
-  public record Live(CrossModalMap map, boolean fittedOnAllPairs) {}
+  public record Live(CrossModalMap map, boolean fittedOnAllPairs, Recall.Result recorded) {
+
+    public Live(CrossModalMap map, boolean fittedOnAllPairs) {
+      this(map, fittedOnAllPairs, null);
+    }
+  }
 
   /**
    * @param live the live map made with the same encoders (null if none): scored on the same pairs
@@ -109,7 +126,7 @@ public final class Refit {
       candidates.addAll(o.candidates());
     }
     Recall.Result liveRecall = live == null ? null : liveRecall(live, in, log);
-    AllPairs all = allPairs ? allPairs(in, candidates, log) : null;
+    AllPairs all = allPairs ? allPairs(in, candidates, learned, log) : null;
     return new Result(candidates, liveRecall, in.stats().count(), v.imageCount(), in.referenceText(),
         in.referenceImages(), (System.nanoTime() - t0) / 1e9, outcomes, all);
   }
@@ -121,22 +138,31 @@ public final class Refit {
       var recipe = ModelSearch.recipe(live.map().method(), live.map().variant());
       if (recipe.isPresent()) {
         scored = recipe.get().apply(in.stats()).withHubness(live.map().hubness());
+      } else if (live.recorded() != null) {
+        log.accept(String.format("the live map %s (learned) was fitted on all pairs; the gate takes the held-out "
+            + "rsum %.1f its training-only twin scored when it was published", live.map().label(),
+            live.recorded().rsum()));
+        return live.recorded();
       } else {
-        // cannot happen for a map this version fitted on all pairs; scoring the map itself only makes it harder to
-        // replace, never easier
-        log.accept("the live map " + live.map().label() + " was fitted on all pairs but its recipe is unknown; "
-            + "scoring it as it is");
+        // scoring the map itself on pairs it has seen only makes it harder to replace, never easier
+        log.accept("the live map " + live.map().label() + " was fitted on all pairs but neither its recipe nor its "
+            + "recorded held-out score is known; scoring it as it is");
       }
     }
     return Recall.evaluate(scored, v.captions(), v.captionImage(), v.images(), in.referenceText(),
         in.referenceImages());
   }
 
-  /** The best candidate by held-out rsum fitted on every pair, if it is a closed form. */
-  private static AllPairs allPairs(RefitInput in, List<ModelSearch.Candidate> candidates, Consumer<String> log) {
+  /**
+   * The best candidate by held-out rsum fitted on every pair: a closed form by its recipe, a learned map by its step
+   * ({@link LearnedStep#onAllPairs}) on the learned rows plus the held-out pairs.
+   */
+  private static AllPairs allPairs(RefitInput in, List<ModelSearch.Candidate> candidates, LearnedStep learned,
+                                   Consumer<String> log) {
     ModelSearch.Candidate best = candidates.stream()
         .max(Comparator.comparingDouble((ModelSearch.Candidate c) -> c.validation().rsum())).orElse(null);
-    if (best == null || best.recipe() == null || in.validation().captionCount() == 0) {
+    if (best == null || in.validation().captionCount() == 0
+        || (best.recipe() == null && (in.learnedRows() == null || in.learnedRows()[0].length == 0))) {
       return null;
     }
     long t0 = System.nanoTime();
@@ -149,10 +175,25 @@ public final class Refit {
       y[i] = images[v.captionImage()[i]];
     }
     all.add(x, y);
-    CrossModalMap map = best.refit(all);
+    CrossModalMap map;
+    if (best.recipe() != null) {
+      map = best.refit(all);
+    } else {
+      float[][][] rows = in.learnedRows();
+      map = learned.onAllPairs(best, all, concat(rows[0], x), concat(rows[1], y), log);
+      if (map == null) {
+        return null;
+      }
+    }
     double seconds = (System.nanoTime() - t0) / 1e9;
     log.accept(String.format("%s fitted again on all %d pairs (%d held out) in %.1f s", map.label(), all.count(),
         x.length, seconds));
     return new AllPairs(best, map, all.count(), seconds);
+  }
+
+  private static float[][] concat(float[][] a, float[][] b) {
+    float[][] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
   }
 }

@@ -5,9 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.xmodal.mapping.CrossModalMap;
 import io.xmodal.mapping.EvalSet;
 import io.xmodal.mapping.HeldOut;
+import io.xmodal.mapping.LinearMap;
+import io.xmodal.mapping.Method;
 import io.xmodal.mapping.ModelSearch;
 import io.xmodal.mapping.Recall;
 import io.xmodal.mapping.SufficientStats;
+import io.xmodal.mapping.Variant;
 import io.xmodal.mapping.Vectors;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +26,10 @@ class RefitAllPairsTest {
 
   /** 300 images with 2 captions each, caption = image·M + noise. */
   static TrainingSet set(List<float[][]> allPairs) {
+    return set(allPairs, 0);
+  }
+
+  static TrainingSet set(List<float[][]> allPairs, int learnedRows) {
     Random r = new Random(5);
     double[][] m = new double[DY][DX];
     for (double[] row : m) {
@@ -30,7 +37,7 @@ class RefitAllPairsTest {
         row[j] = r.nextGaussian();
       }
     }
-    TrainingSet set = new TrainingSet(DX, DY, 0);
+    TrainingSet set = new TrainingSet(DX, DY, learnedRows);
     List<float[]> xs = new ArrayList<>();
     List<float[]> ys = new ArrayList<>();
     for (int i = 0; i < 300; i++) {
@@ -102,6 +109,81 @@ class RefitAllPairsTest {
     assertThat(naive.liveRecall().rsum()).isEqualTo(asItIs);
     assertThat(asItIs).isGreaterThan(honest.liveRecall().rsum());
     assertThat(Gates.passesQuality(first.allPairs().of().validation(), honest.liveRecall())).isTrue();
+  }
+
+  /** A learned map: the best CCA's projections under a learned variant (it has no closed-form recipe). */
+  static CrossModalMap learned(ModelSearch.Candidate cca) {
+    LinearMap l = (LinearMap) cca.map();
+    return new LinearMap(Method.CONTRASTIVE, new Variant.Learned(Method.CONTRASTIVE, 0, l.variant(), "infonce"),
+        l.muX(), l.muY(), l.a(), l.b(), l.weights(), l.hubness());
+  }
+
+  @Test
+  void shouldTrainALearnedChoiceAgainOnTheLearnedRowsAndTheHeldOutPairs() {
+    // Given a learned step whose candidate beats every closed form on the held-out pairs
+    List<float[][]> every = new ArrayList<>();
+    RefitInput in = set(every, 10_000).snapshot();
+    int heldOut = in.validation().captionCount();
+    List<Integer> rowsSeen = new ArrayList<>();
+    CrossModalMap[] retrained = new CrossModalMap[1];
+    Refit.LearnedStep step = new Refit.LearnedStep() {
+      ModelSearch.Candidate mine;
+
+      @Override
+      public List<Refit.LearnedOutcome> train(float[][] x, float[][] y, List<ModelSearch.Candidate> closed,
+                                              EvalSet v, INDArray rt, INDArray ri,
+                                              List<io.xmodal.mapping.HubnessCorrection> h,
+                                              java.util.function.Consumer<String> log) {
+        ModelSearch.Candidate cca = closed.stream().filter(c -> c.map() instanceof LinearMap).findFirst()
+            .orElseThrow();
+        mine = new ModelSearch.Candidate(learned(cca), new Recall.Result(100, 100, 100, 100, 100, 100), 1.0, null);
+        return List.of(new Refit.LearnedOutcome("CONTRASTIVE", List.of(mine), null, "trained", java.util.Map.of()));
+      }
+
+      @Override
+      public CrossModalMap onAllPairs(ModelSearch.Candidate chosen, SufficientStats all, float[][] x, float[][] y,
+                                      java.util.function.Consumer<String> log) {
+        assertThat(chosen).isSameAs(mine);
+        assertThat(all.count()).isEqualTo(600);
+        rowsSeen.add(x.length);
+        rowsSeen.add(y.length);
+        retrained[0] = learned(new ModelSearch.Candidate(chosen.map(), chosen.validation(), 0, null));
+        return retrained[0];
+      }
+    };
+
+    // When the refit runs with all pairs on
+    Refit.Result r = Refit.run(in, ModelSearch.Options.quick(), step, null, true, line -> { });
+
+    // Then the learned choice is trained again on its rows plus the held-out pairs, and that map is served on 600
+    ModelSearch.Candidate best = r.allPairs().of();
+    assertThat(best.map().method()).isEqualTo(Method.CONTRASTIVE);
+    assertThat(rowsSeen).containsExactly(600, 600);
+    assertThat(in.learnedRows()[0].length).isEqualTo(600 - heldOut);
+    assertThat(r.served(best)).isSameAs(retrained[0]);
+    assertThat(r.pairsUsed(best)).isEqualTo(600);
+  }
+
+  @Test
+  void shouldTakeTheRecordedTwinScoreForALiveLearnedMapFittedOnAllPairs() {
+    List<float[][]> every = new ArrayList<>();
+    RefitInput in = set(every).snapshot();
+    ModelSearch.Candidate cca = ModelSearch.bestPerFamily(in.stats(), in.validation(), in.referenceText(),
+        in.referenceImages(), ModelSearch.Options.quick(), l -> { }).stream().filter(c -> c.map() instanceof LinearMap).findFirst()
+        .orElseThrow();
+    Recall.Result recorded = new Recall.Result(10, 20, 30, 11, 21, 31);
+    List<String> log = new ArrayList<>();
+
+    Refit.Result withRecord = Refit.run(in, ModelSearch.Options.quick(), Refit.LearnedStep.NONE,
+        new Refit.Live(learned(cca), true, recorded), false, log::add);
+    Refit.Result without = Refit.run(in, ModelSearch.Options.quick(), Refit.LearnedStep.NONE,
+        new Refit.Live(learned(cca), true), false, l -> { });
+
+    // a learned map has no recipe to fit again: the gate compares with what its training-only twin scored
+    assertThat(withRecord.liveRecall()).isEqualTo(recorded);
+    assertThat(log).anyMatch(l -> l.contains("training-only twin"));
+    // unknown: scored as it is (here the CCA's own projections, so the CCA's score)
+    assertThat(without.liveRecall()).isEqualTo(cca.validation());
   }
 
   @Test

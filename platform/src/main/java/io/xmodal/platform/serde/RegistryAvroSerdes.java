@@ -69,6 +69,8 @@ public final class RegistryAvroSerdes implements AvroSerdes {
     c.put(SerdeConfig.ID_HANDLER, Legacy4ByteIdHandler.class.getName());
     c.put(SerdeConfig.USE_ID, "contentId");
     c.put(AvroKafkaSerdeConfig.USE_SPECIFIC_AVRO_READER, true);
+    // one reader per writer schema and thread instead of one per record
+    c.put(AvroKafkaSerdeConfig.AVRO_DATUM_PROVIDER, CachingAvroDatumProvider.class.getName());
     // a schema id and its content never change, so a looked-up schema stays cached for the life of the process
     // (Apicurio's default looks it up again after 30 s, and during a registry outage that lookup fails the record)
     c.put(SerdeConfig.CHECK_PERIOD_MS, SCHEMA_CACHE_LIFETIME.toMillis());
