@@ -87,10 +87,22 @@ public final class LearnedSearch {
       if (t == null || start == null || start.recipe() == null || t.result().bestEpoch() < 1) {
         return null;
       }
-      LinearMap from = (LinearMap) start.recipe().apply(all);
-      LearnedTrainer.Result r = LearnedTrainer.trainFixed(x, y, from, start.map().hubness(), t.options(),
-          t.result().bestEpoch(), log);
-      return r.map().withHubness(chosen.map().hubness());
+      try {
+        LinearMap from = (LinearMap) start.recipe().apply(all);
+        LearnedTrainer.Result r = LearnedTrainer.trainFixed(x, y, from, start.map().hubness(), t.options(),
+            t.result().bestEpoch(), log);
+        if (r.bestEpoch() < t.result().bestEpoch()) {
+          log.accept(String.format("%s stopped after %d of %d epochs on every pair; serving the map trained on the "
+              + "training pairs", t.options().kind(), r.bestEpoch(), t.result().bestEpoch()));
+          return null;
+        }
+        return r.map().withHubness(chosen.map().hubness());
+      } catch (RuntimeException | LinkageError e) {
+        // as in training: a failure here must not fail the refit; the twin trained on the training pairs is served
+        log.accept(String.format("%s could not be trained again on every pair (%s); serving the map trained on the "
+            + "training pairs", t.options().kind(), e));
+        return null;
+      }
     }
   }
 

@@ -25,8 +25,10 @@ import java.util.List;
  *                         CCA at every refit (default true); {@code XMODAL_TRAINER_EPOCHS} bounds their epochs (30)
  *                         and {@code XMODAL_DEVICE} says where PyTorch trains
  * @param allPairs         {@code XMODAL_TRAINER_ALL_PAIRS}: once a refit has chosen its best candidate on the held-out
- *                         pairs, and it is a closed form, publish that recipe fitted again on every pair, the held-out
- *                         ones included (default true); its held-out score, and the gate, use the training-only fit
+ *                         pairs, publish it fitted again on every pair, the held-out ones included (default true): a
+ *                         closed form's recipe refitted, a learned map trained again from its start's recipe refitted
+ *                         for the epochs chosen on the held-out pairs; its held-out score, and the gate, use the
+ *                         training-only twin
  * @param learnedMaxPairs  {@code XMODAL_TRAINER_LEARNED_MAX_PAIRS}: the learned maps train on at most this many
  *                         training pairs, a deterministic sample by caption id hash kept in memory (default 50000)
  * @param dlqPayloadCap    bytes of a refused record kept in its dead letter

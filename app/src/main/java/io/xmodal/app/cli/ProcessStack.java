@@ -177,11 +177,23 @@ final class ProcessStack implements AutoCloseable {
     env.put("XMODAL_SHARED_DIR", config.sharedDir().toString());
     env.put("XMODAL_REPLICATION_FACTOR", Short.toString(config.topics().replication()));
     env.put("XMODAL_CREATE_TOPICS", "false");
-    List<String> jvm = List.of("-Xmx" + source.string("XMODAL_SERVICE_HEAP", "1g"), "-Djava.awt.headless=true",
-        "-Dai.djl.offline=true");
-    return ChildProcess.start(role, jvm, System.getProperty("java.class.path"), XmodalCli.class.getName(),
+    return ChildProcess.start(role, serviceJvm(source), System.getProperty("java.class.path"), XmodalCli.class.getName(),
         List.of("service", service.name()), env, dir, config.workDir().resolve("logs").resolve(role + ".log"),
         line -> line.startsWith(ServiceLauncher.READY));
+  }
+
+  /**
+   * A service instance's JVM options: {@code XMODAL_SERVICE_HEAP} (1g), headless, DJL offline, then {@code
+   * XMODAL_SERVICE_JAVA_OPTS} split on whitespace (e.g. a smaller JIT where many JVMs start on few cores).
+   */
+  static List<String> serviceJvm(ConfigSource source) {
+    List<String> jvm = new ArrayList<>(List.of("-Xmx" + source.string("XMODAL_SERVICE_HEAP", "1g"),
+        "-Djava.awt.headless=true", "-Dai.djl.offline=true"));
+    String extra = source.string("XMODAL_SERVICE_JAVA_OPTS", "").strip();
+    if (!extra.isEmpty()) {
+      jvm.addAll(List.of(extra.split("\\s+")));
+    }
+    return jvm;
   }
 
   private synchronized void add(Member m) {

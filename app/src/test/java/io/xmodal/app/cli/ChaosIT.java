@@ -34,7 +34,14 @@ class ChaosIT {
   void shouldLoseAndDuplicateNothingWhenAnInstanceOfEachServiceAndABrokerAreKilled() throws Exception {
     ConfigSource source = ConfigSource.of(Map.of(
         "XMODAL_WORK_DIR", work.toString(),
-        "XMODAL_SHARED_DIR", IngestTestImages.sharedDir().toString()));
+        "XMODAL_SHARED_DIR", IngestTestImages.sharedDir().toString(),
+        // eight service JVMs and three brokers start on the suite's 2 cores: C1 only and a serial GC cut the JIT and
+        // GC work of each (the run measures delivery through kills, not throughput)
+        "XMODAL_SERVICE_JAVA_OPTS", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+        // a killed encode-stream's open transaction holds read_committed readers of the embeddings until it times
+        // out (a restarted instance has another transactional id, so it cannot abort it): 60 s by default for
+        // encode-stream, whose single encoders here finish a batch in well under a second; 20 s keeps the run short
+        "KAFKA_TRANSACTION_TIMEOUT_MS", "20000"));
     ChaosCommand.Options options = new ChaosCommand.Options(7, 40, 120, 3, 2, 3, 5, 1, Duration.ofMinutes(10),
         IngestTestImages.flickr8k(), false);
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();

@@ -1,0 +1,20 @@
+package io.xmodal.app.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.xmodal.platform.config.ConfigSource;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ProcessStackJvmTest {
+
+  @Test
+  void shouldStartEachServiceInstanceWithTheHeapAndTheExtraOptionsGiven() {
+    assertThat(ProcessStack.serviceJvm(ConfigSource.of(Map.of())))
+        .containsExactly("-Xmx1g", "-Djava.awt.headless=true", "-Dai.djl.offline=true");
+    assertThat(ProcessStack.serviceJvm(ConfigSource.of(Map.of("XMODAL_SERVICE_HEAP", "768m",
+        "XMODAL_SERVICE_JAVA_OPTS", "  -XX:TieredStopAtLevel=1   -XX:+UseSerialGC "))))
+        .containsExactly("-Xmx768m", "-Djava.awt.headless=true", "-Dai.djl.offline=true", "-XX:TieredStopAtLevel=1",
+            "-XX:+UseSerialGC");
+  }
+}
