@@ -49,7 +49,8 @@ public final class LearnedSearch {
 
   /**
    * One refit's learned step: trains every kind, and remembers what each candidate was trained from and for how many
-   * epochs so that the refit's choice can be trained again on every pair ({@link #onAllPairs}).
+   * epochs so that the refit's choice can be trained again on every pair ({@link #onAllPairs}). Made for one refit on
+   * one thread ({@link #step} gives a new one); {@link #train} forgets what an earlier call trained.
    */
   private static final class Step implements Refit.LearnedStep {
     private final List<LearnedOptions> kinds;
@@ -64,6 +65,7 @@ public final class LearnedSearch {
     public List<Refit.LearnedOutcome> train(float[][] x, float[][] y, List<ModelSearch.Candidate> closed,
                                             EvalSet validation, INDArray refText, INDArray refImages,
                                             List<HubnessCorrection> hubness, Consumer<String> log) {
+      trainedBy.clear();
       start = start(closed).orElse(null);
       if (start == null) {
         log.accept("no weighted CCA candidate to start the learned maps from; skipping them");

@@ -3,6 +3,7 @@ package io.xmodal.trainer;
 import io.xmodal.learned.LearnedSearch;
 import io.xmodal.mapping.CrossModalMap;
 import io.xmodal.mapping.ModelSearch;
+import io.xmodal.mapping.Recall;
 import io.xmodal.mapping.Vectors;
 import io.xmodal.mapping.codec.MappingCodec;
 import io.xmodal.mapping.refit.Gates;
@@ -214,7 +215,7 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
       try {
         Refit.Result result = Refit.run(input, config.search(), learned,
             comparable == null ? null : new Refit.Live(MappingCodec.fromAvro(comparable),
-                MappingCodec.fittedOnAllPairs(comparable), MappingCodec.recordedRecall(comparable)),
+                MappingCodec.fittedOnAllPairs(comparable), recorded(comparable)),
             config.allPairs(), line -> LOG.debug("{}", line));
         for (Refit.LearnedOutcome o : result.learned()) {
           if (o.error() != null) {
@@ -310,11 +311,28 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
         chosen.map().label()), timestamp);
   }
 
+  /** The metrics that say which held-out set a version was scored on. */
+  static final String HELD_OUT_IMAGES = "heldout.images";
+  static final String HELD_OUT_CAPTIONS = "heldout.captions";
+
+  /**
+   * A version's recorded held-out recall with the size of the set it was scored on, for the gate (null when any is
+   * missing, e.g. a version from before the caption count was recorded).
+   */
+  static Refit.Recorded recorded(MappingModel m) {
+    Recall.Result r = MappingCodec.recordedRecall(m);
+    Double images = m.getHeldOutMetrics().get(HELD_OUT_IMAGES);
+    Double captions = m.getHeldOutMetrics().get(HELD_OUT_CAPTIONS);
+    return r == null || images == null || captions == null ? null
+        : new Refit.Recorded(r, images.longValue(), captions.longValue());
+  }
+
   /** A candidate as the event that would publish it (its all-pairs refit when the refit made one). */
   private MappingModel event(ModelSearch.Candidate c, FitResult fit, long version, Long liveVersion, long timestamp) {
     Refit.Result r = fit.result();
     Map<String, Double> heldOut = new LinkedHashMap<>(c.validation().asMap());
-    heldOut.put("heldout.images", (double) r.heldOutImages());
+    heldOut.put(HELD_OUT_IMAGES, (double) r.heldOutImages());
+    heldOut.put(HELD_OUT_CAPTIONS, (double) r.heldOutCaptions());
     heldOut.put("fit.seconds", r.seconds());
     CrossModalMap served = r.served(c);
     if (served != c.map()) {

@@ -12,6 +12,7 @@ import io.xmodal.mapping.ModelSearch;
 import io.xmodal.mapping.SufficientStats;
 import io.xmodal.mapping.Vectors;
 import io.xmodal.mapping.codec.MappingCodec;
+import io.xmodal.mapping.refit.Refit;
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
 import io.xmodal.platform.serde.PlainAvroSerdes;
@@ -216,6 +217,12 @@ class TrainerTopologyTest {
     assertThat(v1.getHeldOutMetrics()).containsKeys("t2i.r1", "t2i.r5", "t2i.r10", "i2t.r1", "i2t.r5", "i2t.r10",
         "rsum");
     assertThat(v1.getHeldOutMetrics().get("t2i.r10")).isGreaterThan(50);
+    // what the next gate needs to know whether this score is comparable: the held-out set it was taken on
+    Refit.Recorded recorded = FitProcessor.recorded(v1);
+    assertThat(recorded).isNotNull();
+    assertThat(recorded.captions()).isEqualTo(held);
+    assertThat(recorded.images()).isEqualTo(v1.getHeldOutMetrics().get("heldout.images").longValue()).isPositive();
+    assertThat(recorded.recall().rsum()).isEqualTo(v1.getHeldOutMetrics().get("rsum"));
     // every candidate's held-out recall went to the metrics, promoted or not
     List<MetricEvent> m = metrics.readValuesToList();
     assertThat(m).filteredOn(e -> e.getName().equals("mapping.heldout.rsum")).hasSizeGreaterThanOrEqualTo(4)

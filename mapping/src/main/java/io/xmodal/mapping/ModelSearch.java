@@ -50,6 +50,11 @@ public final class ModelSearch {
     }
 
     public String family() {
+      return familyOf(map);
+    }
+
+    /** The family a map belongs to: method, variant family and hubness correction kind. */
+    public static String familyOf(CrossModalMap map) {
       return map.method() + " " + map.variant().family() + familyHubness(map.hubness());
     }
 

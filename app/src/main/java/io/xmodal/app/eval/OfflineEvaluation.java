@@ -41,7 +41,7 @@ public final class OfflineEvaluation {
 
   /**
    * One row of the result table; {@code choice} marks the map the trainer would publish from the same data (the best
-   * candidate on the held-out tenth, fitted again on every pair when it is a closed form).
+   * candidate on the held-out tenth, fitted again on every pair: a closed form refitted, a learned map trained again).
    */
   public record Row(String method, Recall.Result recall, double fitSeconds, double validationRsum,
                     CrossModalMap map, boolean choice) {

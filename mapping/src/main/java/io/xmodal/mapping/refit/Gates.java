@@ -10,7 +10,9 @@ import java.util.function.ToIntFunction;
 /**
  * What a refit may publish. The size gate: the best candidate (by held-out rsum) whose event fits a record; better
  * ones that do not fit are reported and passed over. The quality gate: it replaces the live map only if its held-out
- * rsum is not worse than the live map's on the same pairs.
+ * rsum is not worse than the live map's on the same pairs (for a live map fitted on all pairs: its recipe refitted on
+ * the training pairs, or for a learned one its comparable recorded score or this refit's candidate of its family; see
+ * {@link Refit.Live}).
  */
 public final class Gates {
 

@@ -55,17 +55,13 @@ public final class Refit {
    *                       Live})
    * @param pairsUsed      training pairs in the statistics
    * @param heldOutImages  images scored on
+   * @param heldOutCaptions captions scored with
    * @param allPairs       the best candidate (by held-out rsum) fitted again on every pair, the held-out ones
-   *                       included, when it is a closed form and the refit asked for it; otherwise null
+   *                       included, when the refit asked for it and it could be (see {@link AllPairs}); otherwise null
    */
   public record Result(List<ModelSearch.Candidate> candidates, Recall.Result liveRecall, long pairsUsed,
-                       int heldOutImages, INDArray referenceText, INDArray referenceImages, double seconds,
-                       List<LearnedOutcome> learned, AllPairs allPairs) {
-
-    public Result(List<ModelSearch.Candidate> candidates, Recall.Result liveRecall, long pairsUsed, int heldOutImages,
-                  INDArray referenceText, INDArray referenceImages, double seconds, List<LearnedOutcome> learned) {
-      this(candidates, liveRecall, pairsUsed, heldOutImages, referenceText, referenceImages, seconds, learned, null);
-    }
+                       int heldOutImages, int heldOutCaptions, INDArray referenceText, INDArray referenceImages,
+                       double seconds, List<LearnedOutcome> learned, AllPairs allPairs) {
 
     /** What {@code c} is served as: its all-pairs refit when it has one, else its own map. */
     public CrossModalMap served(ModelSearch.Candidate c) {
@@ -88,15 +84,21 @@ public final class Refit {
   /**
    * The live map, and whether it was fitted on all pairs (then the gate scores its recipe fitted on the current
    * training pairs alone, the same way a candidate is scored, instead of a map that has seen the held-out pairs).
-   * A learned map has no recipe that refits in a moment: when one was fitted on all pairs the gate takes {@code
-   * recorded}, the held-out recall its training-only twin scored when it was published (null if unknown).
+   * A learned map has no recipe that refits in a moment. When one was fitted on all pairs the gate takes {@code
+   * recorded}, the held-out recall its training-only twin scored when it was published, if it was scored on as many
+   * held-out images and captions as there are now (recall falls as the searched set grows, so a score taken on
+   * another set is not comparable); otherwise the recall of this refit's own candidate of the same family (the same
+   * kind of map trained the same way on the current training pairs, as a closed form's recipe is refitted).
    */
-  public record Live(CrossModalMap map, boolean fittedOnAllPairs, Recall.Result recorded) {
+  public record Live(CrossModalMap map, boolean fittedOnAllPairs, Recorded recorded) {
 
     public Live(CrossModalMap map, boolean fittedOnAllPairs) {
       this(map, fittedOnAllPairs, null);
     }
   }
+
+  /** A version's recorded held-out recall and the held-out set it was scored on. */
+  public record Recorded(Recall.Result recall, long images, long captions) {}
 
   /**
    * @param live the live map made with the same encoders (null if none): scored on the same pairs
@@ -109,7 +111,7 @@ public final class Refit {
 
   /**
    * @param live     the live map made with the same encoders (null if none)
-   * @param allPairs whether the best candidate, if a closed form, is also fitted on every pair ({@link AllPairs})
+   * @param allPairs whether the best candidate is also fitted on every pair ({@link AllPairs})
    * @param log      one line per candidate and per learned epoch
    */
   public static Result run(RefitInput in, ModelSearch.Options options, LearnedStep learned, Live live,
@@ -125,28 +127,38 @@ public final class Refit {
     for (LearnedOutcome o : outcomes) {
       candidates.addAll(o.candidates());
     }
-    Recall.Result liveRecall = live == null ? null : liveRecall(live, in, log);
+    Recall.Result liveRecall = live == null ? null : liveRecall(live, in, candidates, log);
     AllPairs all = allPairs ? allPairs(in, candidates, learned, log) : null;
-    return new Result(candidates, liveRecall, in.stats().count(), v.imageCount(), in.referenceText(),
-        in.referenceImages(), (System.nanoTime() - t0) / 1e9, outcomes, all);
+    return new Result(candidates, liveRecall, in.stats().count(), v.imageCount(), v.captionCount(),
+        in.referenceText(), in.referenceImages(), (System.nanoTime() - t0) / 1e9, outcomes, all);
   }
 
-  private static Recall.Result liveRecall(Live live, RefitInput in, Consumer<String> log) {
+  private static Recall.Result liveRecall(Live live, RefitInput in, List<ModelSearch.Candidate> candidates,
+                                          Consumer<String> log) {
     EvalSet v = in.validation();
     CrossModalMap scored = live.map();
     if (live.fittedOnAllPairs()) {
       var recipe = ModelSearch.recipe(live.map().method(), live.map().variant());
       if (recipe.isPresent()) {
         scored = recipe.get().apply(in.stats()).withHubness(live.map().hubness());
-      } else if (live.recorded() != null) {
-        log.accept(String.format("the live map %s (learned) was fitted on all pairs; the gate takes the held-out "
-            + "rsum %.1f its training-only twin scored when it was published", live.map().label(),
-            live.recorded().rsum()));
-        return live.recorded();
+      } else if (live.recorded() != null && live.recorded().images() == v.imageCount()
+          && live.recorded().captions() == v.captionCount()) {
+        log.accept(String.format("the live map %s has no recipe to refit and was fitted on all pairs; the gate takes "
+            + "the held-out rsum %.1f its training-only twin scored on the same %d held-out images", live.map().label(),
+            live.recorded().recall().rsum(), v.imageCount()));
+        return live.recorded().recall();
       } else {
+        String family = ModelSearch.Candidate.familyOf(live.map());
+        var same = candidates.stream().filter(c -> c.recipe() == null && c.family().equals(family)).findFirst();
+        if (same.isPresent()) {
+          log.accept(String.format("the live map %s has no recipe to refit and was fitted on all pairs, its recorded "
+              + "score on another held-out set; the gate takes this refit's %s trained the same way on the current "
+              + "training pairs: held-out rsum %.1f", live.map().label(), family, same.get().validation().rsum()));
+          return same.get().validation();
+        }
         // scoring the map itself on pairs it has seen only makes it harder to replace, never easier
-        log.accept("the live map " + live.map().label() + " was fitted on all pairs but neither its recipe nor its "
-            + "recorded held-out score is known; scoring it as it is");
+        log.accept("the live map " + live.map().label() + " was fitted on all pairs but neither its recipe, a "
+            + "comparable recorded score nor a candidate of its family is known; scoring it as it is");
       }
     }
     return Recall.evaluate(scored, v.captions(), v.captionImage(), v.images(), in.referenceText(),

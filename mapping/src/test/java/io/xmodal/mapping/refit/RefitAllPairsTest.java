@@ -165,25 +165,37 @@ class RefitAllPairsTest {
   }
 
   @Test
-  void shouldTakeTheRecordedTwinScoreForALiveLearnedMapFittedOnAllPairs() {
+  void shouldTakeTheRecordedTwinScoreForALiveLearnedMapOnlyWhenItWasScoredOnTheSameHeldOutSet() {
     List<float[][]> every = new ArrayList<>();
     RefitInput in = set(every).snapshot();
-    ModelSearch.Candidate cca = ModelSearch.bestPerFamily(in.stats(), in.validation(), in.referenceText(),
-        in.referenceImages(), ModelSearch.Options.quick(), l -> { }).stream().filter(c -> c.map() instanceof LinearMap).findFirst()
-        .orElseThrow();
+    EvalSet v = in.validation();
+    ModelSearch.Candidate cca = ModelSearch.bestPerFamily(in.stats(), v, in.referenceText(),
+        in.referenceImages(), ModelSearch.Options.quick(), l -> { }).stream()
+        .filter(c -> c.map() instanceof LinearMap).findFirst().orElseThrow();
+    CrossModalMap live = learned(cca);
     Recall.Result recorded = new Recall.Result(10, 20, 30, 11, 21, 31);
+    Recall.Result sameFamily = new Recall.Result(5, 6, 7, 8, 9, 10);
+    // a learned step whose one candidate is of the live map's family
+    Refit.LearnedStep step = (x, y, closed, val, rt, ri, h, log) -> List.of(new Refit.LearnedOutcome("CONTRASTIVE",
+        List.of(new ModelSearch.Candidate(live, sameFamily, 1.0, null)), null, "trained", java.util.Map.of()));
+    RefitInput withRows = set(new ArrayList<>(), 10_000).snapshot();
     List<String> log = new ArrayList<>();
 
-    Refit.Result withRecord = Refit.run(in, ModelSearch.Options.quick(), Refit.LearnedStep.NONE,
-        new Refit.Live(learned(cca), true, recorded), false, log::add);
-    Refit.Result without = Refit.run(in, ModelSearch.Options.quick(), Refit.LearnedStep.NONE,
-        new Refit.Live(learned(cca), true), false, l -> { });
+    // scored on a held-out set of the same size: the twin's recorded score
+    Refit.Result same = Refit.run(in, ModelSearch.Options.quick(), Refit.LearnedStep.NONE, new Refit.Live(live, true,
+        new Refit.Recorded(recorded, v.imageCount(), v.captionCount())), false, log::add);
+    assertThat(same.liveRecall()).isEqualTo(recorded);
+    assertThat(log).anyMatch(l -> l.contains("training-only twin scored on the same"));
 
-    // a learned map has no recipe to fit again: the gate compares with what its training-only twin scored
-    assertThat(withRecord.liveRecall()).isEqualTo(recorded);
-    assertThat(log).anyMatch(l -> l.contains("training-only twin"));
-    // unknown: scored as it is (here the CCA's own projections, so the CCA's score)
-    assertThat(without.liveRecall()).isEqualTo(cca.validation());
+    // recorded on a smaller set (recall falls as the searched set grows): this refit's candidate of the same family
+    Refit.Result grown = Refit.run(withRows, ModelSearch.Options.quick(), step, new Refit.Live(live, true,
+        new Refit.Recorded(recorded, v.imageCount() - 5, v.captionCount() - 10)), false, l -> { });
+    assertThat(grown.liveRecall()).isEqualTo(sameFamily);
+
+    // nothing comparable at all: scored as it is (here the CCA's own projections, so the CCA's score)
+    Refit.Result unknown = Refit.run(in, ModelSearch.Options.quick(), Refit.LearnedStep.NONE,
+        new Refit.Live(live, true), false, l -> { });
+    assertThat(unknown.liveRecall()).isEqualTo(cca.validation());
   }
 
   @Test
