@@ -117,6 +117,33 @@ class ImageEncoderTest {
   }
 
   @Test
+  void shouldGiveTheSameVectorsForABatchWhateverBatchOfTheSameSizeCameBefore() throws Exception {
+    // a session encodes batch after batch (encode-stream keeps one per task): nothing of a batch may leak into the
+    // next one, and a batch's vectors do not depend on what came before
+    List<BufferedImage> a = new ArrayList<>();
+    List<BufferedImage> b = new ArrayList<>();
+    for (String name : List.of("2490687446_9d46fdf5a9.jpg", "2992614450_b5a6692239.jpg")) {
+      a.add(ImageDecoder.decodeRgb(Files.readAllBytes(IMAGES.resolve(name))));
+    }
+    b.add(ImageDecoder.decodeRgb(Files.readAllBytes(IMAGES.resolve("2290330500_e7bdaa58e1.jpg"))));
+    b.add(a.get(0));
+    try (ImageEncoder encoder = ImageEncoder.load(ImageModelSpec.mobileNetV2Features(SHARED.resolve("models"))
+        .withFlipAverage(true), DeviceChoice.CPU, 0); EncoderSession<BufferedImage> session = encoder.newSession()) {
+      float[][] first = session.encode(a);
+      float[][] other = session.encode(b);
+      float[][] again = session.encode(a);
+      float[] aloneB0 = session.encode(List.of(b.get(0)))[0];
+
+      assertThat(again[0]).containsExactly(first[0]);
+      assertThat(again[1]).containsExactly(first[1]);
+      for (int k = 0; k < aloneB0.length; k++) {
+        assertThat(other[1][k]).isCloseTo(first[0][k], org.assertj.core.data.Offset.offset(1e-3f));
+        assertThat(other[0][k]).isCloseTo(aloneB0[k], org.assertj.core.data.Offset.offset(1e-3f));
+      }
+    }
+  }
+
+  @Test
   void shouldEmbedResNetIntoItsPooled2048dFeaturesFromRgbInTheUnitRange() throws Exception {
     BufferedImage image = ImageDecoder.decodeRgb(Files.readAllBytes(IMAGES.resolve("2490687446_9d46fdf5a9.jpg")));
     try (ImageEncoder encoder = ImageEncoder.load(ImageModelSpec.resNet50Features(SHARED.resolve("models")),
