@@ -1,6 +1,7 @@
 package io.xmodal.app.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.EmbeddedSettings;
@@ -13,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -63,7 +65,11 @@ class ClusterFailoverIT {
     try (Admin admin = Admin.create(client)) {
       admin.createTopics(List.of(new NewTopic(TOPIC, 3, (short) 3).configs(Map.of("min.insync.replicas", "2"))))
           .all().get(30, TimeUnit.SECONDS);
-      assertThat(describe(admin).partitions()).allSatisfy(p -> assertThat(p.replicas()).hasSize(3));
+      // a node that has not yet applied the new topic's metadata answers UNKNOWN_TOPIC_OR_PARTITION for a moment
+      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+          .ignoreExceptionsInstanceOf(ExecutionException.class)
+          .untilAsserted(() -> assertThat(describe(admin).partitions())
+              .allSatisfy(p -> assertThat(p.replicas()).hasSize(3)));
     }
     TopicAdmin.awaitInSync(client, Duration.ofSeconds(30));
 
