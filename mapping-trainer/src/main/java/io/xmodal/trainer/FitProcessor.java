@@ -311,18 +311,14 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
         chosen.map().label()), timestamp);
   }
 
-  /** The metrics that say which held-out set a version was scored on. */
-  static final String HELD_OUT_IMAGES = "heldout.images";
-  static final String HELD_OUT_CAPTIONS = "heldout.captions";
-
   /**
    * A version's recorded held-out recall with the size of the set it was scored on, for the gate (null when any is
    * missing, e.g. a version from before the caption count was recorded).
    */
   static Refit.Recorded recorded(MappingModel m) {
-    Recall.Result r = MappingCodec.recordedRecall(m);
-    Double images = m.getHeldOutMetrics().get(HELD_OUT_IMAGES);
-    Double captions = m.getHeldOutMetrics().get(HELD_OUT_CAPTIONS);
+    Recall.Result r = Recall.Result.fromMap(m.getHeldOutMetrics());
+    Double images = m.getHeldOutMetrics().get(MappingCodec.HELD_OUT_IMAGES_METRIC);
+    Double captions = m.getHeldOutMetrics().get(MappingCodec.HELD_OUT_CAPTIONS_METRIC);
     return r == null || images == null || captions == null ? null
         : new Refit.Recorded(r, images.longValue(), captions.longValue());
   }
@@ -331,8 +327,8 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
   private MappingModel event(ModelSearch.Candidate c, FitResult fit, long version, Long liveVersion, long timestamp) {
     Refit.Result r = fit.result();
     Map<String, Double> heldOut = new LinkedHashMap<>(c.validation().asMap());
-    heldOut.put(HELD_OUT_IMAGES, (double) r.heldOutImages());
-    heldOut.put(HELD_OUT_CAPTIONS, (double) r.heldOutCaptions());
+    heldOut.put(MappingCodec.HELD_OUT_IMAGES_METRIC, (double) r.heldOutImages());
+    heldOut.put(MappingCodec.HELD_OUT_CAPTIONS_METRIC, (double) r.heldOutCaptions());
     heldOut.put("fit.seconds", r.seconds());
     CrossModalMap served = r.served(c);
     if (served != c.map()) {

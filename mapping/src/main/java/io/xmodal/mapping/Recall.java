@@ -33,6 +33,18 @@ public final class Recall {
       m.put("rsum", rsum());
       return m;
     }
+
+    /** The inverse of {@link #asMap}: the six recalls read back from such a map, or null if one is missing. */
+    public static Result fromMap(Map<String, Double> m) {
+      Double[] v = {m.get("t2i.r1"), m.get("t2i.r5"), m.get("t2i.r10"), m.get("i2t.r1"), m.get("i2t.r5"),
+          m.get("i2t.r10")};
+      for (Double d : v) {
+        if (d == null) {
+          return null;
+        }
+      }
+      return new Result(v[0], v[1], v[2], v[3], v[4], v[5]);
+    }
   }
 
   /**

@@ -5,7 +5,6 @@ import io.xmodal.mapping.GmlpMap;
 import io.xmodal.mapping.HubnessCorrection;
 import io.xmodal.mapping.LinearMap;
 import io.xmodal.mapping.Method;
-import io.xmodal.mapping.Recall;
 import io.xmodal.mapping.Variant;
 import io.xmodal.schemas.EncoderIdentity;
 import io.xmodal.schemas.MappingDirection;
@@ -54,29 +53,14 @@ public final class MappingCodec {
   public static final String ALL_PAIRS_METRIC = "fit.all_pairs";
   /** In the held-out metrics of a version fitted on all pairs: the training pairs it was chosen and scored with. */
   public static final String TRAINING_PAIRS_METRIC = "fit.training_pairs";
+  /** In a version's held-out metrics: the held-out images and captions its scores were taken on. */
+  public static final String HELD_OUT_IMAGES_METRIC = "heldout.images";
+  public static final String HELD_OUT_CAPTIONS_METRIC = "heldout.captions";
 
   /** Whether a published map was fitted on all pairs (so it must not be scored on its own held-out pairs). */
   public static boolean fittedOnAllPairs(MappingModel m) {
     Double flag = m.getHeldOutMetrics().get(ALL_PAIRS_METRIC);
     return flag != null && flag == 1.0;
-  }
-
-  /**
-   * The held-out recall a version was published with (its training-only twin's, for one fitted on all pairs), or null
-   * when its metrics lack one of the six recalls.
-   */
-  public static Recall.Result recordedRecall(MappingModel m) {
-    Map<String, Double> h = m.getHeldOutMetrics();
-    String[] keys = {"t2i.r1", "t2i.r5", "t2i.r10", "i2t.r1", "i2t.r5", "i2t.r10"};
-    double[] v = new double[keys.length];
-    for (int i = 0; i < keys.length; i++) {
-      Double d = h.get(keys[i]);
-      if (d == null) {
-        return null;
-      }
-      v[i] = d;
-    }
-    return new Recall.Result(v[0], v[1], v[2], v[3], v[4], v[5]);
   }
 
   /** The training pairs a version was chosen and scored with (an all-pairs refit adds the held-out ones to its fit). */

@@ -141,20 +141,10 @@ public final class Refit {
       var recipe = ModelSearch.recipe(live.map().method(), live.map().variant());
       if (recipe.isPresent()) {
         scored = recipe.get().apply(in.stats()).withHubness(live.map().hubness());
-      } else if (live.recorded() != null && live.recorded().images() == v.imageCount()
-          && live.recorded().captions() == v.captionCount()) {
-        log.accept(String.format("the live map %s has no recipe to refit and was fitted on all pairs; the gate takes "
-            + "the held-out rsum %.1f its training-only twin scored on the same %d held-out images", live.map().label(),
-            live.recorded().recall().rsum(), v.imageCount()));
-        return live.recorded().recall();
       } else {
-        String family = ModelSearch.Candidate.familyOf(live.map());
-        var same = candidates.stream().filter(c -> c.recipe() == null && c.family().equals(family)).findFirst();
-        if (same.isPresent()) {
-          log.accept(String.format("the live map %s has no recipe to refit and was fitted on all pairs, its recorded "
-              + "score on another held-out set; the gate takes this refit's %s trained the same way on the current "
-              + "training pairs: held-out rsum %.1f", live.map().label(), family, same.get().validation().rsum()));
-          return same.get().validation();
+        Recall.Result learned = learnedLiveRecall(live, v, candidates, log);
+        if (learned != null) {
+          return learned;
         }
         // scoring the map itself on pairs it has seen only makes it harder to replace, never easier
         log.accept("the live map " + live.map().label() + " was fitted on all pairs but neither its recipe, a "
@@ -163,6 +153,29 @@ public final class Refit {
     }
     return Recall.evaluate(scored, v.captions(), v.captionImage(), v.images(), in.referenceText(),
         in.referenceImages());
+  }
+
+  /**
+   * A live map without a recipe (a learned one) fitted on all pairs: its recorded twin score if taken on a held-out
+   * set of this size, else this refit's candidate of its family; null when there is neither.
+   */
+  private static Recall.Result learnedLiveRecall(Live live, EvalSet v, List<ModelSearch.Candidate> candidates,
+                                                 Consumer<String> log) {
+    Recorded r = live.recorded();
+    if (r != null && r.images() == v.imageCount() && r.captions() == v.captionCount()) {
+      log.accept(String.format("the live map %s has no recipe to refit and was fitted on all pairs; the gate takes "
+          + "the held-out rsum %.1f its training-only twin scored on the same %d held-out images", live.map().label(),
+          r.recall().rsum(), v.imageCount()));
+      return r.recall();
+    }
+    String family = ModelSearch.Candidate.familyOf(live.map());
+    return candidates.stream().filter(c -> c.recipe() == null && c.family().equals(family)).findFirst()
+        .map(same -> {
+          log.accept(String.format("the live map %s has no recipe to refit and was fitted on all pairs, its recorded "
+              + "score on another held-out set; the gate takes this refit's %s trained the same way on the current "
+              + "training pairs: held-out rsum %.1f", live.map().label(), family, same.validation().rsum()));
+          return same.validation();
+        }).orElse(null);
   }
 
   /**
