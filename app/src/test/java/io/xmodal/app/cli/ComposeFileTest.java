@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.xmodal.app.ConfigReferenceTest;
+import io.xmodal.platform.config.TopicSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -154,8 +155,10 @@ class ComposeFileTest {
           .map(k -> k.substring("KAFKA_".length()).toLowerCase(java.util.Locale.ROOT).replace('_', '.'))
           .filter(k -> !brokerNames.contains(k)).toList()).as("unknown broker settings of %s", name).isEmpty();
       assertThat(Uuid.fromString(env.get("CLUSTER_ID"))).isNotEqualTo(Uuid.ZERO_UUID);
-      // and a record of the largest size xmodal writes fits
-      assertThat(Long.parseLong(env.get("KAFKA_MESSAGE_MAX_BYTES"))).isGreaterThanOrEqualTo(16L << 20);
+      // and a record of the largest size xmodal writes by default (XMODAL_MAX_MESSAGE_BYTES) fits, also on a replica
+      long largest = TopicSettings.DEFAULT_MAX_MESSAGE_BYTES + 64 * 1024; // with the embedded broker's batch headroom
+      assertThat(Long.parseLong(env.get("KAFKA_MESSAGE_MAX_BYTES"))).isGreaterThanOrEqualTo(largest);
+      assertThat(Long.parseLong(env.get("KAFKA_REPLICA_FETCH_MAX_BYTES"))).isGreaterThanOrEqualTo(largest);
     });
     // the extra brokers only in the cluster profile
     assertThat(strings(brokers.get("kafka-2").get("profiles"))).containsExactly("cluster");

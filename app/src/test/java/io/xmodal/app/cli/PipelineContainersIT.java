@@ -9,6 +9,7 @@ import io.xmodal.app.demo.Demo;
 import io.xmodal.ingest.IngestTestImages;
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
+import io.xmodal.platform.config.TopicSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -45,7 +46,7 @@ class PipelineContainersIT {
       DockerImageName.parse("apache/kafka:" + AppInfoParser.getVersion()))
       .withNetwork(NETWORK)
       .withListener("kafka:19092")
-      .withEnv("KAFKA_MESSAGE_MAX_BYTES", "16842752");
+      .withEnv("KAFKA_MESSAGE_MAX_BYTES", Integer.toString(TopicSettings.DEFAULT_MAX_MESSAGE_BYTES + 65536));
 
   @Container
   static final GenericContainer<?> REGISTRY =

@@ -7,9 +7,13 @@ package io.xmodal.platform.config;
  * @param partitions       partitions of every topic ({@code XMODAL_PARTITIONS}, default 3)
  * @param replication      replication factor ({@code XMODAL_REPLICATION_FACTOR}, default 1)
  * @param maxMessageBytes  largest record, images and mapping models included ({@code XMODAL_MAX_MESSAGE_BYTES},
- *                         default 16 MiB: a gMLP map with its hubness references is about 9 MB)
+ *                         default {@link #DEFAULT_MAX_MESSAGE_BYTES}: the default gMLP map, its hubness references
+ *                         included, is about 18 MB; kept under the producers' 32-MiB {@code buffer.memory})
  */
 public record TopicSettings(String prefix, int partitions, short replication, int maxMessageBytes) {
+
+  /** 24 MiB. */
+  public static final int DEFAULT_MAX_MESSAGE_BYTES = 24 * 1024 * 1024;
 
   public TopicSettings {
     if (prefix == null || prefix.isBlank() || !prefix.matches("[A-Za-z0-9._-]+")) {
@@ -38,6 +42,6 @@ public record TopicSettings(String prefix, int partitions, short replication, in
         source.string("XMODAL_TOPIC_PREFIX", "xmodal"),
         source.positiveInt("XMODAL_PARTITIONS", 3),
         (short) source.positiveInt("XMODAL_REPLICATION_FACTOR", 1),
-        source.positiveInt("XMODAL_MAX_MESSAGE_BYTES", 16 * 1024 * 1024));
+        source.positiveInt("XMODAL_MAX_MESSAGE_BYTES", DEFAULT_MAX_MESSAGE_BYTES));
   }
 }

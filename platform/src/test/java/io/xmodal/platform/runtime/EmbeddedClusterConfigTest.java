@@ -127,4 +127,22 @@ class EmbeddedClusterConfigTest {
     assertThat(alone.get("replication.factor")).isEqualTo(1);
     assertThat(alone).doesNotContainKey("topic.min.insync.replicas");
   }
+
+  @Test
+  void shouldGiveStreamsProducersABufferThatHoldsTheLargestRecord() {
+    // Given the default record limit and one above the producer's default 32-MiB buffer
+    for (String limit : new String[] {null, Integer.toString(48 << 20)}) {
+      Map<String, String> env = limit == null ? Map.of("KAFKA_BOOTSTRAP_SERVERS", "a:1")
+          : Map.of("KAFKA_BOOTSTRAP_SERVERS", "a:1", "XMODAL_MAX_MESSAGE_BYTES", limit);
+      PlatformConfig config = PlatformConfig.from(ConfigSource.of(env));
+      Properties streams = StreamsSettings.properties(config, "app",
+          TopicCatalogue.create(config.topics(), new PlainAvroSerdes()), 100);
+
+      // Then a record of the limit fits both the request and the producer's buffer (which refuses larger ones)
+      long largest = config.topics().maxMessageBytes();
+      assertThat(streams.get("producer.max.request.size")).isEqualTo((int) largest);
+      assertThat((Long) streams.get("producer.buffer.memory")).isGreaterThan(largest);
+      assertThat(streams.get("consumer.max.partition.fetch.bytes")).isEqualTo((int) largest);
+    }
+  }
 }
