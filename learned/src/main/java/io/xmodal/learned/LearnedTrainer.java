@@ -117,8 +117,11 @@ public final class LearnedTrainer {
       NDArray mux = manager.create(muX, new Shape(1, dx));
       NDArray muy = manager.create(muY, new Shape(1, dy));
       List<NDArray> params = new ArrayList<>();
-      NDArray a = param(manager, a0.dup('c').data().asFloat(), new Shape(dx, k), params);
-      NDArray b = param(manager, b0.dup('c').data().asFloat(), new Shape(dy, k), params);
+      // frozen: constants without gradients, outside what Adam updates
+      NDArray a = o.freezeStart() ? manager.create(a0.dup('c').data().asFloat(), new Shape(dx, k))
+          : param(manager, a0.dup('c').data().asFloat(), new Shape(dx, k), params);
+      NDArray b = o.freezeStart() ? manager.create(b0.dup('c').data().asFloat(), new Shape(dy, k))
+          : param(manager, b0.dup('c').data().asFloat(), new Shape(dy, k), params);
       NDArray logScale = param(manager, new float[] {(float) Math.log(20)}, new Shape(1), params);
       Block block = o.kind() == io.xmodal.mapping.Method.GMLP ? new Block(manager, k, o.hidden(), random, params) : null;
       Adam adam = new Adam(manager, params, o.learningRate());
@@ -130,8 +133,8 @@ public final class LearnedTrainer {
       }
       log.accept(fixed
           ? String.format("%s from %s: %d epochs on %d pairs", o.kind(), start.label(), o.maxEpochs(), n)
-          : String.format("%s from %s: held-out rsum %.1f at the start", o.kind(), start.label(),
-              startRecall.rsum()));
+          : String.format("%s from %s: held-out rsum %.1f at the start%s", o.kind(), start.label(),
+              startRecall.rsum(), o.freezeStart() ? " (its projections frozen, the block trained)" : ""));
       while (epoch < o.maxEpochs() && since < o.patience()) {
         epoch++;
         shuffle(order, random);

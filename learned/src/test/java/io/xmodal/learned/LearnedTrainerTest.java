@@ -1,6 +1,7 @@
 package io.xmodal.learned;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -109,6 +110,32 @@ class LearnedTrainerTest {
       assertThat(r.start()).isEqualTo(rescore(start, d.validation()));
     }
     assertThat(log).anyMatch(l -> l.contains("epoch 1"));
+  }
+
+  @Test
+  void shouldTrainOnlyTheBlockWhenTheStartIsFrozenAndStillImproveOnIt() {
+    // Given the non-linear pairs and a CCA start with dimension weights
+    Data d = data(1, 4.0);
+    LinearMap start = Fits.cca(SufficientStats.of(d.x(), d.y()), 0.1).map(DX, 1);
+    LearnedOptions frozen = options(io.xmodal.mapping.Method.GMLP, 1e-2).withFrozenStart(true);
+    List<String> log = new ArrayList<>();
+
+    // When a gMLP trains from it with the start's projections frozen
+    LearnedTrainer.Result r = LearnedTrainer.train(d.x(), d.y(), start, d.validation(), null, null,
+        HubnessCorrection.NONE, frozen, log::add);
+
+    // Then its projections are the start's (its dimension weights folded in), exactly, and its block learned enough
+    // to beat the start on the held-out pairs
+    GmlpMap g = (GmlpMap) r.map();
+    assertThat(g.a().toFloatMatrix()).isDeepEqualTo(start.a().mulRowVector(start.weights()).toFloatMatrix());
+    assertThat(g.b().toFloatMatrix()).isDeepEqualTo(start.b().mulRowVector(start.weights()).toFloatMatrix());
+    assertThat(g.block().w2().sumNumber().doubleValue()).isNotZero();
+    assertThat(r.improved()).isTrue();
+    assertThat(r.validation().rsum()).isGreaterThan(r.start().rsum());
+    assertThat(log).anyMatch(l -> l.contains("projections frozen"));
+    // and a contrastive map, which is nothing but its projections, cannot be asked to freeze them
+    assertThatThrownBy(() -> options(io.xmodal.mapping.Method.CONTRASTIVE).withFrozenStart(true))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cannot be frozen");
   }
 
   @Test

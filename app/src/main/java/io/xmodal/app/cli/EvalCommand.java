@@ -84,6 +84,11 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--hidden", paramLabel = "N", description = "gMLP hidden width (default 256).")
   Integer hidden;
 
+  @Option(names = "--freeze-start", negatable = true,
+      description = "gMLP: keep the start's projections as the closed form fitted them and train only the gMLP block "
+          + "(the default); --no-freeze-start trains the projections too.")
+  Boolean freezeStart;
+
   @Option(names = "--cca", paramLabel = "R,K,P",
       description = "Fit only the weighted CCA with regulariser R, K directions and weighting power P (with the "
           + "hubness grid) instead of every closed form: a quick start for tuning the learned maps, whose held-out "
@@ -111,7 +116,9 @@ final class EvalCommand implements Callable<Integer> {
     List<LearnedOptions> kinds = !learned ? List.of()
         : LearnedOptions.all(epochs, device).stream().map(o -> o.withSeed(seed).withLoss(lossKind)
             .withTraining(lr != null ? lr : o.learningRate(), dropout != null ? dropout : o.inputDropout(),
-                hidden != null ? hidden : o.hidden())).toList();
+                hidden != null ? hidden : o.hidden()))
+            .map(o -> freezeStart != null && o.kind() == io.xmodal.mapping.Method.GMLP
+                ? o.withFrozenStart(freezeStart) : o).toList();
     List<OfflineEvaluation.Row> rows = new ArrayList<>(new OfflineEvaluation(out).run(fitEmb, evalEmb, heldOut,
         grid(), kinds, allPairs));
     rows.sort(Comparator.comparing(OfflineEvaluation.Row::method));
