@@ -362,8 +362,7 @@ public final class EncodeBench {
   }
 
   private static KafkaProducer<byte[], byte[]> producer(PlatformConfig live) {
-    Map<String, Object> props = new HashMap<>(live.clientConfig());
-    props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, live.topics().maxMessageBytes());
+    Map<String, Object> props = new HashMap<>(live.producerConfig());
     props.put(ProducerConfig.LINGER_MS_CONFIG, 10);
     return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
   }

@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Command;
@@ -102,8 +101,7 @@ final class MappingCommand {
       long next = all.stream().mapToLong(MappingModel::getVersion).max().orElse(0) + 1;
       MappingModel copy = MappingModel.newBuilder(target).setVersion(next).setParentVersion(to)
           .setCreatedAt(Instant.now()).build();
-      Map<String, Object> props = new HashMap<>(config.clientConfig());
-      props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, config.topics().maxMessageBytes());
+      Map<String, Object> props = new HashMap<>(config.producerConfig());
       try (KafkaProducer<String, MappingModel> producer = new KafkaProducer<>(props, new StringSerializer(),
           topics.mappings().valueSerde().serializer())) {
         producer.send(new ProducerRecord<>(topics.mappings().name(), name, copy)).get();

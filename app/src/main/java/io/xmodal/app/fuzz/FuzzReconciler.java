@@ -88,10 +88,9 @@ public final class FuzzReconciler implements AutoCloseable {
 
   /** Publishes every input with an idempotent producer (acks=all) and notes where each landed. */
   public void publish(List<FuzzInputs.Input> inputs, PrintStream out) {
-    Map<String, Object> props = new HashMap<>(config.clientConfig());
+    Map<String, Object> props = new HashMap<>(config.producerConfig());
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, config.topics().maxMessageBytes());
     props.put(ProducerConfig.CLIENT_ID_CONFIG, "xmodal-fuzz");
     Progress progress = new Progress("publishing", inputs.size(), out);
     List<java.util.concurrent.Future<RecordMetadata>> futures = new ArrayList<>();

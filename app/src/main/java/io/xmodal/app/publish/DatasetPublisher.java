@@ -59,12 +59,11 @@ public final class DatasetPublisher {
    *                        producer goes (a chaos run paces its input so that its kills land while data flows)
    */
   public Report publish(Dataset dataset, PrintStream progressOut, boolean pairCaptions, double imagesPerSecond) {
-    Map<String, Object> props = new HashMap<>(config.clientConfig());
+    Map<String, Object> props = new HashMap<>(config.producerConfig());
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     props.put(ProducerConfig.LINGER_MS_CONFIG, 10);
     props.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
-    props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, config.topics().maxMessageBytes());
     props.put(ProducerConfig.CLIENT_ID_CONFIG, "xmodal-publisher");
     Progress progress = new Progress("publish " + dataset.name(), dataset.size(), progressOut);
     AtomicReference<Exception> failure = new AtomicReference<>();

@@ -33,8 +33,7 @@ public final class QueryClient implements AutoCloseable {
 
   public QueryClient(PlatformConfig config, TopicCatalogue topics) {
     this.topics = topics;
-    Map<String, Object> p = new HashMap<>(config.clientConfig());
-    p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, config.topics().maxMessageBytes());
+    Map<String, Object> p = new HashMap<>(config.producerConfig());
     p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
     this.producer = new KafkaProducer<>(p, new StringSerializer(), topics.queries().valueSerde().serializer());
     this.consumer = new KafkaConsumer<>(config.consumerConfig(), new StringDeserializer(), topics.results().valueSerde().deserializer());

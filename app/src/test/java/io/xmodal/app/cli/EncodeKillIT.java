@@ -132,9 +132,8 @@ class EncodeKillIT {
 
   private static void publish(ProcessStack stack, List<Dataset.Image> images, List<Dataset.Caption> captions)
       throws Exception {
-    Map<String, Object> props = new HashMap<>(stack.config().clientConfig());
+    Map<String, Object> props = new HashMap<>(stack.config().producerConfig());
     props.put(ProducerConfig.ACKS_CONFIG, "all");
-    props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, stack.config().topics().maxMessageBytes());
     try (KafkaProducer<String, ImageEvent> ip = new KafkaProducer<>(props, new StringSerializer(),
         stack.topics().images().valueSerde().serializer());
          KafkaProducer<String, CaptionEvent> cp = new KafkaProducer<>(props, new StringSerializer(),

@@ -231,8 +231,7 @@ final class IngestScenario {
   }
 
   private <V> KafkaProducer<String, V> producer(org.apache.kafka.common.serialization.Serializer<V> values) {
-    Map<String, Object> props = new HashMap<>(config.clientConfig());
-    props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, config.topics().maxMessageBytes());
+    Map<String, Object> props = new HashMap<>(config.producerConfig());
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     return new KafkaProducer<>(props, new StringSerializer(), values);
   }

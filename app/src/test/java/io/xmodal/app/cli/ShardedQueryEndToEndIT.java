@@ -40,7 +40,6 @@ import java.util.TreeMap;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -225,8 +224,7 @@ class ShardedQueryEndToEndIT {
     for (int i = 0; i < IMAGES; i++) {
       images[i] = gaussian(r, image.getDimension());
     }
-    Map<String, Object> props = new HashMap<>(config.clientConfig());
-    props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, config.topics().maxMessageBytes());
+    Map<String, Object> props = new HashMap<>(config.producerConfig());
     try (KafkaProducer<String, Embedding> embeddings = new KafkaProducer<>(props, new StringSerializer(),
         stack.topics().imageEmbeddings().valueSerde().serializer())) {
       for (int i = 0; i < IMAGES; i++) {

@@ -75,6 +75,18 @@ public record PlatformConfig(Optional<String> bootstrapServers, Map<String, Stri
   }
 
   /**
+   * Settings for every plain producer xmodal ships (publisher, query client, mapping rollback, tools):
+   * {@link #clientConfig()} plus requests and a buffer that hold the largest record ({@link
+   * TopicSettings#producerBufferBytes()}).
+   */
+  public Map<String, Object> producerConfig() {
+    Map<String, Object> c = clientConfig();
+    c.put("max.request.size", topics.maxMessageBytes());
+    c.put("buffer.memory", topics.producerBufferBytes());
+    return c;
+  }
+
+  /**
    * Settings for every consumer xmodal ships (CLI, query client, demo, tools): {@link #clientConfig()} plus
    * {@code isolation.level=read_committed} (records of aborted or open transactions are never seen), no auto-commit,
    * and fetches as large as the largest record. External consumers must read committed too.

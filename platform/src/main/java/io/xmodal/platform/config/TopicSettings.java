@@ -33,6 +33,14 @@ public record TopicSettings(String prefix, int partitions, short replication, in
     return replication >= 3 ? 2 : 1;
   }
 
+  /**
+   * A producer's {@code buffer.memory} for these topics: a producer refuses a record larger than its buffer whatever
+   * {@code max.request.size} says, so twice the largest record, and never below Kafka's default 32 MiB.
+   */
+  public long producerBufferBytes() {
+    return Math.max(32L << 20, 2L * maxMessageBytes);
+  }
+
   /** {@link #minInsyncReplicas(int)} of these topics. */
   public int minInsyncReplicas() {
     return minInsyncReplicas(replication);

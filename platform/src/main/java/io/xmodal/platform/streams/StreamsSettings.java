@@ -62,9 +62,7 @@ public final class StreamsSettings {
     p.put(DeadLetterRoute.CONFIG, new DeadLetterRoute(topics.rejected().name(), topics.rejected().valueSerde().serializer(),
         new RejectionFactory(applicationId, dlqPayloadCap), LogLimiter.standard(), config.registryUrl()));
     p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), config.topics().maxMessageBytes());
-    // a record larger than the producer's buffer is refused whatever max.request.size says (default 32 MiB)
-    p.put(StreamsConfig.producerPrefix(ProducerConfig.BUFFER_MEMORY_CONFIG),
-        Math.max(32L << 20, 2L * config.topics().maxMessageBytes()));
+    p.put(StreamsConfig.producerPrefix(ProducerConfig.BUFFER_MEMORY_CONFIG), config.topics().producerBufferBytes());
     // a crashed instance's partitions move after 15 s instead of the default 45 s
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 15_000);
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG),

@@ -129,7 +129,7 @@ class EmbeddedClusterConfigTest {
   }
 
   @Test
-  void shouldGiveStreamsProducersABufferThatHoldsTheLargestRecord() {
+  void shouldGiveProducersABufferThatHoldsTheLargestRecord() {
     // Given the default record limit and one above the producer's default 32-MiB buffer
     for (String limit : new String[] {null, Integer.toString(48 << 20)}) {
       Map<String, String> env = limit == null ? Map.of("KAFKA_BOOTSTRAP_SERVERS", "a:1")
@@ -143,6 +143,11 @@ class EmbeddedClusterConfigTest {
       assertThat(streams.get("producer.max.request.size")).isEqualTo((int) largest);
       assertThat((Long) streams.get("producer.buffer.memory")).isGreaterThan(largest);
       assertThat(streams.get("consumer.max.partition.fetch.bytes")).isEqualTo((int) largest);
+      // and so does every plain producer xmodal ships
+      assertThat(config.producerConfig()).containsEntry("max.request.size", (int) largest)
+          .containsEntry("bootstrap.servers", "a:1");
+      assertThat((Long) config.producerConfig().get("buffer.memory")).isGreaterThan(largest)
+          .isGreaterThanOrEqualTo(32L << 20);
     }
   }
 }
