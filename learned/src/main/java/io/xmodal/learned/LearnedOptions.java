@@ -22,7 +22,7 @@ import io.xmodal.device.DeviceChoice;
  * @param freezeStart  GMLP only: the start's projections stay as the closed form fitted them and only the gMLP block
  *                     (a residual on the text side, zero at the start) learns: about 0.36 M parameters at h=256
  *                     instead of 1.7 M more for the composite features' projections, fitted to some 27,000 pairs. On
- *                     Flickr8k dev +3.3 and +2.0 rsum (seeds 17 and 18) and each epoch about a third cheaper
+ *                     Flickr8k dev +3.3, +2.0 and +3.5 rsum (seeds 17, 18 and 19) and each epoch about a third cheaper
  *                     (docs/quality.md). CONTRASTIVE has nothing else to learn, so it must be false there.
  */
 public record LearnedOptions(Method kind, Loss loss, int maxEpochs, int patience, int batchSize, double learningRate,
