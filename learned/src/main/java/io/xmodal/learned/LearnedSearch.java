@@ -2,9 +2,11 @@ package io.xmodal.learned;
 
 import io.xmodal.mapping.CrossModalMap;
 import io.xmodal.mapping.EvalSet;
+import io.xmodal.mapping.GmlpMap;
 import io.xmodal.mapping.HubnessCorrection;
 import io.xmodal.mapping.LinearMap;
 import io.xmodal.mapping.ModelSearch;
+import io.xmodal.mapping.Recall;
 import io.xmodal.mapping.SufficientStats;
 import io.xmodal.mapping.refit.Refit;
 import java.util.ArrayList;
@@ -25,7 +27,11 @@ public final class LearnedSearch {
 
   /** One learned kind's outcome: its training result and best candidates, or why it failed. */
   public record Trained(LearnedOptions options, LearnedTrainer.Result result, List<ModelSearch.Candidate> candidates,
-                        String error) {
+                        String error, List<Member> members) {
+    public Trained(LearnedOptions options, LearnedTrainer.Result result, List<ModelSearch.Candidate> candidates,
+                   String error) {
+      this(options, result, candidates, error, List.of());
+    }
     public String summary() {
       if (error != null) {
         return String.format("%s: training failed, the closed forms stand: %s", options.kind(), error);
@@ -36,6 +42,9 @@ public final class LearnedSearch {
           r.validation().rsum());
     }
   }
+
+  /** One block of a gMLP ensemble: the seed it was trained with and the epochs the held-out pairs chose for it. */
+  public record Member(long seed, int epochs) {}
 
   private LearnedSearch() {}
 
@@ -91,6 +100,20 @@ public final class LearnedSearch {
       }
       try {
         LinearMap from = (LinearMap) start.recipe().apply(all);
+        if (t.members().size() > 1) {
+          List<GmlpMap> maps = new ArrayList<>();
+          for (Member m : t.members()) {
+            LearnedTrainer.Result r = LearnedTrainer.trainFixed(x, y, from, start.map().hubness(),
+                t.options().withSeed(m.seed()).withMembers(1), m.epochs(), log);
+            if (r.bestEpoch() < m.epochs()) {
+              log.accept(String.format("%s (seed %d) stopped after %d of %d epochs on every pair; serving the map "
+                  + "trained on the training pairs", t.options().kind(), m.seed(), r.bestEpoch(), m.epochs()));
+              return null;
+            }
+            maps.add((GmlpMap) r.map());
+          }
+          return ensemble(maps).withHubness(chosen.map().hubness());
+        }
         LearnedTrainer.Result r = LearnedTrainer.trainFixed(x, y, from, start.map().hubness(), t.options(),
             t.result().bestEpoch(), log);
         if (r.bestEpoch() < t.result().bestEpoch()) {
@@ -144,19 +167,70 @@ public final class LearnedSearch {
     }
     for (LearnedOptions o : kinds) {
       try {
-        LearnedTrainer.Result r = LearnedTrainer.train(x, y, (LinearMap) start.map(), validation, refText, refImages,
-            start.map().hubness(), o, epochs);
+        List<Member> members = new ArrayList<>();
+        LearnedTrainer.Result r = o.members() > 1
+            ? trainEnsemble(x, y, (LinearMap) start.map(), validation, refText, refImages, start.map().hubness(), o,
+                members, epochs)
+            : LearnedTrainer.train(x, y, (LinearMap) start.map(), validation, refText, refImages,
+                start.map().hubness(), o, epochs);
         Map<String, ModelSearch.Candidate> best = new LinkedHashMap<>();
         for (ModelSearch.Candidate c : ModelSearch.Candidate.scoreLearned(r.map(), r.seconds(), validation, refText,
             refImages, hubness)) {
           best.merge(c.family(), c, (a, b) -> b.validation().rsum() > a.validation().rsum() ? b : a);
         }
-        out.add(new Trained(o, r, new ArrayList<>(best.values()), null));
+        out.add(new Trained(o, r, new ArrayList<>(best.values()), null, members));
       } catch (RuntimeException | LinkageError e) {
         // a missing native library or a broken run must not stop the refit: the closed forms stand
         out.add(new Trained(o, null, List.of(), e.toString()));
       }
     }
     return out;
+  }
+
+  /**
+   * {@code o.members()} gMLP blocks on the same frozen start, seeds {@code o.seed()}, {@code o.seed() + 1}, …, each stopped by
+   * the held-out pairs; the blocks that improved on the start are averaged ({@link GmlpMap}) and the ensemble scored
+   * on the held-out pairs. {@code members} receives each kept block's seed and epochs.
+   */
+  static LearnedTrainer.Result trainEnsemble(float[][] x, float[][] y, LinearMap start, EvalSet validation,
+                                             INDArray refText, INDArray refImages, HubnessCorrection scoring,
+                                             LearnedOptions o, List<Member> members, Consumer<String> log) {
+    List<LearnedTrainer.Result> kept = new ArrayList<>();
+    LearnedTrainer.Result first = null;
+    double seconds = 0;
+    int epochs = 0;
+    for (int i = 0; i < o.members(); i++) {
+      LearnedOptions oi = o.withSeed(o.seed() + i).withMembers(1);
+      LearnedTrainer.Result r = LearnedTrainer.train(x, y, start, validation, refText, refImages, scoring, oi, log);
+      first = first == null ? r : first;
+      seconds += r.seconds();
+      epochs += r.epochs();
+      if (r.improved()) {
+        kept.add(r);
+        members.add(new Member(oi.seed(), r.bestEpoch()));
+      }
+    }
+    if (kept.size() < 2) {
+      members.clear();
+      return kept.isEmpty() ? first : kept.get(0);
+    }
+    GmlpMap map = ensemble(kept.stream().map(r -> (GmlpMap) r.map()).toList());
+    Recall.Result v = Recall.evaluate(map, validation.captions(), validation.captionImage(), validation.images(),
+        refText, refImages);
+    log.accept(String.format("%s ensemble of %d blocks: held-out rsum %.1f (the blocks alone: %s)", o.kind(),
+        kept.size(), v.rsum(), kept.stream().map(r -> String.format("%.1f", r.validation().rsum())).toList()));
+    int best = kept.stream().mapToInt(LearnedTrainer.Result::bestEpoch).max().orElse(0);
+    return new LearnedTrainer.Result(map, v, first.start(), epochs, best, seconds, seconds / Math.max(1, epochs),
+        first.device());
+  }
+
+  /** The blocks of maps that share their projections, averaged into one map (the first map's projections). */
+  static GmlpMap ensemble(List<GmlpMap> maps) {
+    GmlpMap g = maps.get(0);
+    List<GmlpMap.Block> blocks = maps.stream().flatMap(x -> x.blocks().stream()).toList();
+    io.xmodal.mapping.Variant v = g.variant() instanceof io.xmodal.mapping.Variant.Learned l
+        ? new io.xmodal.mapping.Variant.Learned(l.method(), l.hidden(), l.start(), l.loss(), blocks.size())
+        : g.variant();
+    return new GmlpMap(v, g.muX(), g.muY(), g.a(), g.b(), blocks, g.hubness());
   }
 }

@@ -23,7 +23,9 @@ import java.util.List;
  * @param search           {@code XMODAL_TRAINER_GRID}: full (default) or quick
  * @param learned          {@code XMODAL_TRAINER_LEARNED}: also train CONTRASTIVE and GMLP maps from the best weighted
  *                         CCA at every refit (default true); {@code XMODAL_TRAINER_EPOCHS} bounds their epochs (30)
- *                         and {@code XMODAL_DEVICE} says where PyTorch trains
+ *                         and {@code XMODAL_DEVICE} says where PyTorch trains; {@code XMODAL_TRAINER_GMLP_MEMBERS}
+ *                         is how many gMLP blocks, each with its own seed, are trained on the frozen start and
+ *                         averaged (default {@link LearnedOptions#defaults}'s; 1: a single block)
  * @param allPairs         {@code XMODAL_TRAINER_ALL_PAIRS}: once a refit has chosen its best candidate on the held-out
  *                         pairs, publish it fitted again on every pair, the held-out ones included (default true): a
  *                         closed form's recipe refitted, a learned map trained again from its start's recipe refitted
@@ -69,6 +71,10 @@ public record TrainerConfig(String applicationId, String mappingName, int heldOu
     int epochs = source.positiveInt("XMODAL_TRAINER_EPOCHS", 30);
     DeviceChoice device = source.enumValue("XMODAL_DEVICE", DeviceChoice.class,
         DeviceChoice.AUTO);
-    return LearnedOptions.all(epochs, device);
+    int members = source.positiveInt("XMODAL_TRAINER_GMLP_MEMBERS",
+        LearnedOptions.defaults(io.xmodal.mapping.Method.GMLP).members());
+    return LearnedOptions.all(epochs, device).stream()
+        .map(o -> o.kind() == io.xmodal.mapping.Method.GMLP && o.freezeStart() ? o.withMembers(members) : o)
+        .toList();
   }
 }

@@ -12,8 +12,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * </pre>
  * then both L2-normalised and compared by cosine (minus the hubness penalties). GELU is the tanh form, the same in
  * training and here, so what is served is what was trained.
+ *
+ * <p>With several blocks (an ensemble of blocks trained with different seeds on the same frozen projections) the
+ * residual is their mean: {@code z ← z + (1/m) Σ block_i(z)}.
  */
-public record GmlpMap(Variant variant, INDArray muX, INDArray muY, INDArray a, INDArray b, Block block,
+public record GmlpMap(Variant variant, INDArray muX, INDArray muY, INDArray a, INDArray b, java.util.List<Block> blocks,
                       HubnessCorrection hubness) implements CrossModalMap {
 
   /** The gMLP block's parameters (float32): k → 2h → gate → k. */
@@ -224,10 +227,25 @@ public record GmlpMap(Variant variant, INDArray muX, INDArray muY, INDArray a, I
   }
 
   public GmlpMap {
+    if (blocks == null || blocks.isEmpty()) {
+      throw new IllegalArgumentException("a GMLP map needs at least one block");
+    }
+    blocks = java.util.List.copyOf(blocks);
     muX = f(muX);
     muY = f(muY);
     a = f(a);
     b = f(b);
+  }
+
+  /** A map with one block. */
+  public GmlpMap(Variant variant, INDArray muX, INDArray muY, INDArray a, INDArray b, Block block,
+                 HubnessCorrection hubness) {
+    this(variant, muX, muY, a, b, java.util.List.of(block), hubness);
+  }
+
+  /** The first block (the only one unless this is an ensemble). */
+  public Block block() {
+    return blocks.get(0);
   }
 
   @Override
@@ -237,13 +255,20 @@ public record GmlpMap(Variant variant, INDArray muX, INDArray muY, INDArray a, I
 
   @Override
   public GmlpMap withHubness(HubnessCorrection h) {
-    return new GmlpMap(variant, muX, muY, a, b, block, h);
+    return new GmlpMap(variant, muX, muY, a, b, blocks, h);
   }
 
   @Override
   public INDArray projectText(INDArray x) {
     INDArray z = x.castTo(DataType.FLOAT).subRowVector(muX).mmul(a);
-    return LinearMap.normalizeRows(z.add(block.apply(z)));
+    INDArray residual = blocks.get(0).apply(z);
+    for (int i = 1; i < blocks.size(); i++) {
+      residual.addi(blocks.get(i).apply(z));
+    }
+    if (blocks.size() > 1) {
+      residual.divi(blocks.size());
+    }
+    return LinearMap.normalizeRows(z.add(residual));
   }
 
   @Override

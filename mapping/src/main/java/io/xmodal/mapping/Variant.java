@@ -59,13 +59,24 @@ public sealed interface Variant {
 
   /**
    * A learned map started from a closed form: CONTRASTIVE fine-tunes both projections of {@code start}; GMLP adds a
-   * gMLP block of {@code hidden} units on the text side. {@code loss} is the training loss's name.
+   * gMLP block of {@code hidden} units on the text side, or the mean of {@code members} such blocks (labelled
+   * {@code x3} and so on; the family is the same as one block's). {@code loss} is the training loss's name.
    */
-  record Learned(Method method, int hidden, Variant start, String loss) implements Variant {
+  record Learned(Method method, int hidden, Variant start, String loss, int members) implements Variant {
+    public Learned {
+      if (members < 1 || members > 1 && method != Method.GMLP) {
+        throw new IllegalArgumentException(method + " cannot have " + members + " members");
+      }
+    }
+
+    public Learned(Method method, int hidden, Variant start, String loss) {
+      this(method, hidden, start, loss, 1);
+    }
+
     @Override
     public String label() {
       return method == Method.GMLP
-          ? "text-gmlp h=" + hidden + " from " + start.label() + " " + loss
+          ? "text-gmlp h=" + hidden + (members > 1 ? " x" + members : "") + " from " + start.label() + " " + loss
           : start.label().replace("c+l2", "c+l2 from-cca") + " " + loss;
     }
 

@@ -23,7 +23,7 @@ final class VariantParser {
   private static final Pattern LEAST_SQUARES = Pattern.compile("(t2i|i2t) (c\\+l2|l2) λ=(\\S+)");
   private static final Pattern PROCRUSTES = Pattern.compile("(pca|pad)\\+(c\\+l2|l2)");
   private static final Pattern CCA = Pattern.compile("c\\+l2 r=(\\S+) k=(\\d+)(?: w=σ\\^(\\S+))?");
-  private static final Pattern GMLP = Pattern.compile("text-gmlp h=(\\d+) from (.+) (\\S+)");
+  private static final Pattern GMLP = Pattern.compile("text-gmlp h=(\\d+)(?: x(\\d+))? from (.+) (\\S+)");
   private static final Pattern CONTRASTIVE = Pattern.compile("(.+) (\\S+)");
 
   private static Variant leastSquares(String label) {
@@ -49,8 +49,9 @@ final class VariantParser {
     if (!m.matches()) {
       return null;
     }
-    Variant start = cca(m.group(2));
-    return start == null ? null : new Variant.Learned(Method.GMLP, Integer.parseInt(m.group(1)), start, m.group(3));
+    Variant start = cca(m.group(3));
+    return start == null ? null : new Variant.Learned(Method.GMLP, Integer.parseInt(m.group(1)), start, m.group(4),
+        m.group(2) == null ? 1 : Integer.parseInt(m.group(2)));
   }
 
   private static Variant contrastive(String label) {

@@ -21,6 +21,10 @@ class VariantTest {
     assertThat(new Variant.Cca(0.1, 128, 0.5).label()).isEqualTo("c+l2 r=0.1 k=128 w=σ^0.5");
     assertThat(new Variant.Learned(Method.GMLP, 256, cca, "infonce").label())
         .isEqualTo("text-gmlp h=256 from c+l2 r=0.3 k=384 w=σ^1 infonce");
+    assertThat(new Variant.Learned(Method.GMLP, 256, cca, "infonce", 3).label())
+        .isEqualTo("text-gmlp h=256 x3 from c+l2 r=0.3 k=384 w=σ^1 infonce");
+    assertThat(new Variant.Learned(Method.GMLP, 256, cca, "infonce", 3).family())
+        .isEqualTo(new Variant.Learned(Method.GMLP, 256, cca, "infonce").family());
     assertThat(new Variant.Learned(Method.CONTRASTIVE, 0, cca, "mse").label())
         .isEqualTo("c+l2 from-cca r=0.3 k=384 w=σ^1 mse");
   }
@@ -57,6 +61,7 @@ class VariantTest {
     }
     Variant start = new Variant.Cca(0.3, 384, 1);
     all.add(new Variant.Learned(Method.GMLP, 256, start, "infonce"));
+    all.add(new Variant.Learned(Method.GMLP, 256, start, "infonce", 3));
     all.add(new Variant.Learned(Method.CONTRASTIVE, 0, start, "infonce"));
 
     for (Variant v : all) {

@@ -89,6 +89,11 @@ final class EvalCommand implements Callable<Integer> {
           + "(the default); --no-freeze-start trains the projections too.")
   Boolean freezeStart;
 
+  @Option(names = "--members", paramLabel = "N",
+      description = "gMLP with a frozen start: train N blocks (seeds S, S+1, …) and serve their average "
+          + "(default 3, as the trainer; 1: a single block).")
+  Integer members;
+
   @Option(names = "--cca", paramLabel = "R,K,P",
       description = "Fit only the weighted CCA with regulariser R, K directions and weighting power P (with the "
           + "hubness grid) instead of every closed form: a quick start for tuning the learned maps, whose held-out "
@@ -105,6 +110,10 @@ final class EvalCommand implements Callable<Integer> {
     if (!dataset.equalsIgnoreCase("flickr8k")) {
       throw new ParameterException(spec.commandLine(), "--dataset must be flickr8k");
     }
+    if (members != null && (members < 1 || members > 1 && Boolean.FALSE.equals(freezeStart))) {
+      throw new ParameterException(spec.commandLine(), members < 1 ? "--members must be at least 1"
+          : "--members " + members + " averages blocks on one frozen start: drop --no-freeze-start or use --members 1");
+    }
     PrintStream out = System.out;
     ConfigSource source = ConfigSource.fromEnvironment();
     PlatformConfig platform = PlatformConfig.from(source);
@@ -118,7 +127,9 @@ final class EvalCommand implements Callable<Integer> {
             .withTraining(lr != null ? lr : o.learningRate(), dropout != null ? dropout : o.inputDropout(),
                 hidden != null ? hidden : o.hidden()))
             .map(o -> freezeStart != null && o.kind() == io.xmodal.mapping.Method.GMLP
-                ? o.withFrozenStart(freezeStart) : o).toList();
+                ? o.withFrozenStart(freezeStart) : o)
+            .map(o -> members != null && o.kind() == io.xmodal.mapping.Method.GMLP ? o.withMembers(members) : o)
+            .toList();
     List<OfflineEvaluation.Row> rows = new ArrayList<>(new OfflineEvaluation(out).run(fitEmb, evalEmb, heldOut,
         grid(), kinds, allPairs));
     rows.sort(Comparator.comparing(OfflineEvaluation.Row::method));

@@ -39,7 +39,10 @@ public final class MappingCodec {
   /** The reference queries mapped by the map (r×k, unit rows): what a MappingModel carries since composites. */
   public static final String REFERENCE_TEXT_MAPPED = "reference_text_mapped";
   public static final String REFERENCE_IMAGES_MAPPED = "reference_images_mapped";
-  /** gMLP block tensors (text side of a GMLP map). */
+  /**
+   * gMLP block tensors (text side of a GMLP map). An ensemble's further blocks carry the same names with the block's
+   * number after the prefix: {@code gmlp2_w1}, {@code gmlp3_w1}, … ({@link #blockTensor}).
+   */
   static final String[] GMLP = {"gmlp_ln1_gamma", "gmlp_ln1_beta", "gmlp_w1", "gmlp_b1", "gmlp_ln2_gamma",
       "gmlp_ln2_beta", "gmlp_wg", "gmlp_bg", "gmlp_w2", "gmlp_b2"};
 
@@ -116,11 +119,13 @@ public final class MappingCodec {
       add(pre, IMAGE_MEAN, g.muY());
       add(weights, TEXT_PROJECTION, g.a());
       add(weights, IMAGE_PROJECTION, g.b());
-      GmlpMap.Block b = g.block();
-      INDArray[] parts = {b.ln1Gamma(), b.ln1Beta(), b.w1(), b.b1(), b.ln2Gamma(), b.ln2Beta(), b.wg(), b.bg(),
-          b.w2(), b.b2()};
-      for (int i = 0; i < GMLP.length; i++) {
-        add(weights, GMLP[i], parts[i]);
+      for (int n = 0; n < g.blocks().size(); n++) {
+        GmlpMap.Block b = g.blocks().get(n);
+        INDArray[] parts = {b.ln1Gamma(), b.ln1Beta(), b.w1(), b.b1(), b.ln2Gamma(), b.ln2Beta(), b.wg(), b.bg(),
+            b.w2(), b.b2()};
+        for (int i = 0; i < GMLP.length; i++) {
+          add(weights, blockTensor(n, i), parts[i]);
+        }
       }
     } else {
       throw new IllegalArgumentException("cannot encode a " + map.getClass().getSimpleName());
@@ -149,17 +154,25 @@ public final class MappingCodec {
         .build();
   }
 
+  /** The name of tensor {@code i} of {@link #GMLP} for block {@code n} (0-based) of a GMLP map. */
+  static String blockTensor(int n, int i) {
+    return n == 0 ? GMLP[i] : GMLP[i].replaceFirst("^gmlp_", "gmlp" + (n + 1) + "_");
+  }
+
   public static CrossModalMap fromAvro(MappingModel m) {
     Map<String, INDArray> pre = read(m.getPreprocessing());
     Map<String, INDArray> w = read(m.getWeights());
     if (m.getMethod() == MappingMethod.GMLP) {
-      INDArray[] p = new INDArray[GMLP.length];
-      for (int i = 0; i < GMLP.length; i++) {
-        p[i] = w.get(GMLP[i]);
+      List<GmlpMap.Block> blocks = new ArrayList<>();
+      for (int n = 0; n == 0 || w.containsKey(blockTensor(n, 0)); n++) {
+        INDArray[] p = new INDArray[GMLP.length];
+        for (int i = 0; i < GMLP.length; i++) {
+          p[i] = w.get(blockTensor(n, i));
+        }
+        blocks.add(new GmlpMap.Block(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9]));
       }
-      return new GmlpMap(Variant.parse(Method.GMLP, m.getVariant()), pre.get(TEXT_MEAN), pre.get(IMAGE_MEAN), w.get(TEXT_PROJECTION),
-          w.get(IMAGE_PROJECTION), new GmlpMap.Block(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9]),
-          HubnessCorrection.decode(m.getScoring()));
+      return new GmlpMap(Variant.parse(Method.GMLP, m.getVariant()), pre.get(TEXT_MEAN), pre.get(IMAGE_MEAN),
+          w.get(TEXT_PROJECTION), w.get(IMAGE_PROJECTION), blocks, HubnessCorrection.decode(m.getScoring()));
     }
     Method method = fromAvro(m.getMethod());
     return new LinearMap(method, Variant.parse(method, m.getVariant()), pre.get(TEXT_MEAN),

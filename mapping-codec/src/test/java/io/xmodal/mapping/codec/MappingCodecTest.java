@@ -12,6 +12,7 @@ import io.xmodal.schemas.MappingDirection;
 import io.xmodal.schemas.MappingMethod;
 import io.xmodal.schemas.MappingModel;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -121,6 +122,30 @@ class MappingCodecTest {
     assertThat(back.projectText(x).sub(expected).amaxNumber().doubleValue()).isLessThan(1e-5);
     INDArray y = Nd4j.rand(7, 6);
     assertThat(back.projectImages(y).sub(map.projectImages(y)).amaxNumber().doubleValue()).isLessThan(1e-5);
+  }
+
+  @Test
+  void shouldRoundTripAnEnsembleOfBlocksAndServeTheirMeanResidual() {
+    LinearMap start = Fits.cca(stats(), 0.01).map(3, 1);
+    Random r = new Random(5);
+    List<GmlpMap.Block> blocks = List.of(GmlpMap.Block.random(3, 5, 0.5, r), GmlpMap.Block.random(3, 5, 0.5, r),
+        GmlpMap.Block.random(3, 5, 0.5, r));
+    GmlpMap map = new GmlpMap(new io.xmodal.mapping.Variant.Opaque("text-gmlp h=5"), start.muX(), start.muY(),
+        start.a(), start.b(), blocks, HubnessCorrection.NONE);
+
+    MappingModel event = MappingCodec.toAvro(map, new MappingCodec.Meta("default", 2, id("t", 4), id("i", 6), 200,
+        Map.of(), Instant.EPOCH, 1L));
+    GmlpMap back = (GmlpMap) MappingCodec.fromAvro(event);
+
+    assertThat(event.getWeights()).extracting(t -> t.getName())
+        .contains("gmlp_w1", "gmlp2_w1", "gmlp3_w1", "gmlp3_b2").doesNotContain("gmlp4_w1");
+    assertThat(back.blocks()).hasSize(3);
+    INDArray x = Nd4j.rand(7, 4);
+    INDArray expected = map.projectText(x);
+    INDArray one = new GmlpMap(map.variant(), start.muX(), start.muY(), start.a(), start.b(), blocks.get(0),
+        HubnessCorrection.NONE).projectText(x);
+    assertThat(expected.sub(one).amaxNumber().doubleValue()).isGreaterThan(1e-3);
+    assertThat(back.projectText(x).sub(expected).amaxNumber().doubleValue()).isLessThan(1e-5);
   }
 
   @org.junit.jupiter.api.Test

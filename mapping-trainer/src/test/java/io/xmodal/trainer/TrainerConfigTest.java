@@ -1,0 +1,38 @@
+package io.xmodal.trainer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.xmodal.learned.LearnedOptions;
+import io.xmodal.mapping.Method;
+import io.xmodal.platform.config.ConfigSource;
+import io.xmodal.platform.config.PlatformConfig;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class TrainerConfigTest {
+
+  static TrainerConfig config(Map<String, String> extra) {
+    Map<String, String> env = new HashMap<>(Map.of("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092"));
+    env.putAll(extra);
+    ConfigSource source = ConfigSource.of(env);
+    return TrainerConfig.from(source, PlatformConfig.from(source));
+  }
+
+  static LearnedOptions gmlp(TrainerConfig c) {
+    return c.learned().stream().filter(o -> o.kind() == Method.GMLP).findFirst().orElseThrow();
+  }
+
+  @Test
+  void shouldTrainTheDefaultEnsembleOfGmlpBlocksUnlessToldHowMany() {
+    assertThat(gmlp(config(Map.of())).members()).isEqualTo(LearnedOptions.defaults(Method.GMLP).members());
+    assertThat(gmlp(config(Map.of("XMODAL_TRAINER_GMLP_MEMBERS", "1"))).members()).isEqualTo(1);
+    assertThat(gmlp(config(Map.of("XMODAL_TRAINER_GMLP_MEMBERS", "5"))).members()).isEqualTo(5);
+    // the contrastive map has one set of projections and nothing to average
+    assertThat(config(Map.of("XMODAL_TRAINER_GMLP_MEMBERS", "5")).learned())
+        .filteredOn(o -> o.kind() == Method.CONTRASTIVE).extracting(LearnedOptions::members).containsExactly(1);
+    assertThatThrownBy(() -> config(Map.of("XMODAL_TRAINER_GMLP_MEMBERS", "0")))
+        .hasMessageContaining("XMODAL_TRAINER_GMLP_MEMBERS");
+  }
+}
