@@ -88,8 +88,9 @@ public final class LearnedSearch {
 
     /**
      * The chosen learned candidate's start (the weighted CCA recipe) fitted on every pair, then the same training
-     * for its best epoch count on every row. Null when the held-out pairs chose the start itself (no epoch improved
-     * on it), since then there is nothing learned to train again.
+     * for its best epoch count on every row (an ensemble: each block with its own seed for its own epoch count).
+     * Null when the held-out pairs chose the start itself (no epoch improved on it), since then there is nothing
+     * learned to train again.
      */
     @Override
     public CrossModalMap onAllPairs(ModelSearch.Candidate chosen, SufficientStats all, float[][] x, float[][] y,
@@ -100,7 +101,8 @@ public final class LearnedSearch {
       }
       try {
         LinearMap from = (LinearMap) start.recipe().apply(all);
-        if (t.members().size() > 1) {
+        if (!t.members().isEmpty()) {
+          // an ensemble's blocks (or the one block that stood for it), each with its own seed and epochs
           List<GmlpMap> maps = new ArrayList<>();
           for (Member m : t.members()) {
             LearnedTrainer.Result r = LearnedTrainer.trainFixed(x, y, from, start.map().hubness(),
@@ -143,6 +145,7 @@ public final class LearnedSearch {
     figures.put("seconds_per_epoch", r.secondsPerEpoch());
     figures.put("seconds", r.seconds());
     figures.put("gain", r.validation().rsum() - r.start().rsum());
+    figures.put("members", r.map() instanceof io.xmodal.mapping.GmlpMap g ? (double) g.blocks().size() : 1.0);
     return new Refit.LearnedOutcome(kind, t.candidates(), null, t.summary(), figures);
   }
 
@@ -188,14 +191,18 @@ public final class LearnedSearch {
   }
 
   /**
-   * {@code o.members()} gMLP blocks on the same frozen start, seeds {@code o.seed()}, {@code o.seed() + 1}, …, each stopped by
-   * the held-out pairs; the blocks that improved on the start are averaged ({@link GmlpMap}) and the ensemble scored
-   * on the held-out pairs. {@code members} receives each kept block's seed and epochs.
+   * {@code o.members()} gMLP blocks on the same frozen start, seeds {@code o.seed()}, {@code o.seed() + 1}, …, each
+   * stopped by the held-out pairs on its own. The blocks that beat the start are averaged ({@link GmlpMap}) and the
+   * ensemble is scored on the held-out pairs; if it does not beat the start either, the best block alone stands for
+   * it, and if no block beat the start the start does (as with one block). {@code members} receives each block that
+   * the returned map holds: its seed and epochs, to train it again on every pair. The result's epochs and seconds
+   * are every block's together, its best epoch the largest of the kept blocks'.
    */
   static LearnedTrainer.Result trainEnsemble(float[][] x, float[][] y, LinearMap start, EvalSet validation,
                                              INDArray refText, INDArray refImages, HubnessCorrection scoring,
                                              LearnedOptions o, List<Member> members, Consumer<String> log) {
     List<LearnedTrainer.Result> kept = new ArrayList<>();
+    List<Member> keptMembers = new ArrayList<>();
     LearnedTrainer.Result first = null;
     double seconds = 0;
     int epochs = 0;
@@ -207,21 +214,39 @@ public final class LearnedSearch {
       epochs += r.epochs();
       if (r.improved()) {
         kept.add(r);
-        members.add(new Member(oi.seed(), r.bestEpoch()));
+        keptMembers.add(new Member(oi.seed(), r.bestEpoch()));
       }
     }
-    if (kept.size() < 2) {
-      members.clear();
-      return kept.isEmpty() ? first : kept.get(0);
+    LearnedTrainer.Result chosen;
+    if (kept.isEmpty()) {
+      log.accept(String.format("%s: none of %d blocks beat the start", o.kind(), o.members()));
+      chosen = first;
+    } else if (kept.size() == 1) {
+      log.accept(String.format("%s: 1 of %d blocks beat the start; it stands alone", o.kind(), o.members()));
+      chosen = kept.get(0);
+      members.addAll(keptMembers);
+    } else {
+      GmlpMap map = ensemble(kept.stream().map(r -> (GmlpMap) r.map()).toList());
+      Recall.Result v = Recall.evaluate(map, validation.captions(), validation.captionImage(), validation.images(),
+          refText, refImages);
+      log.accept(String.format("%s ensemble of %d blocks: held-out rsum %.1f (the blocks alone: %s)", o.kind(),
+          kept.size(), v.rsum(), kept.stream().map(r -> String.format("%.1f", r.validation().rsum())).toList()));
+      if (v.rsum() > first.start().rsum()) {
+        int best = kept.stream().mapToInt(LearnedTrainer.Result::bestEpoch).max().orElse(0);
+        chosen = new LearnedTrainer.Result(map, v, first.start(), epochs, best, seconds, 0, first.device());
+        members.addAll(keptMembers);
+      } else {
+        int b = 0;
+        for (int i = 1; i < kept.size(); i++) {
+          b = kept.get(i).validation().rsum() > kept.get(b).validation().rsum() ? i : b;
+        }
+        log.accept(String.format("%s: the ensemble does not beat the start; its best block stands alone", o.kind()));
+        chosen = kept.get(b);
+        members.add(keptMembers.get(b));
+      }
     }
-    GmlpMap map = ensemble(kept.stream().map(r -> (GmlpMap) r.map()).toList());
-    Recall.Result v = Recall.evaluate(map, validation.captions(), validation.captionImage(), validation.images(),
-        refText, refImages);
-    log.accept(String.format("%s ensemble of %d blocks: held-out rsum %.1f (the blocks alone: %s)", o.kind(),
-        kept.size(), v.rsum(), kept.stream().map(r -> String.format("%.1f", r.validation().rsum())).toList()));
-    int best = kept.stream().mapToInt(LearnedTrainer.Result::bestEpoch).max().orElse(0);
-    return new LearnedTrainer.Result(map, v, first.start(), epochs, best, seconds, seconds / Math.max(1, epochs),
-        first.device());
+    return new LearnedTrainer.Result(chosen.map(), chosen.validation(), chosen.start(), epochs, chosen.bestEpoch(),
+        seconds, seconds / Math.max(1, epochs), chosen.device());
   }
 
   /** The blocks of maps that share their projections, averaged into one map (the first map's projections). */

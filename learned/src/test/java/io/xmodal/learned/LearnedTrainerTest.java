@@ -159,6 +159,45 @@ class LearnedTrainerTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("frozen start");
   }
 
+  @Test
+  void shouldServeTheOneBlockThatBeatTheStartTrainedAgainWithItsOwnSeed() {
+    // Given an ensemble of two blocks, seeds 5 and 6, of which only the second's, seed 6, beats the start
+    Data d = data(1, 4.0);
+    LinearMap start = Fits.cca(SufficientStats.of(d.x(), d.y()), 0.1).map(DX, 1);
+    io.xmodal.mapping.ModelSearch.Candidate cca = new io.xmodal.mapping.ModelSearch.Candidate(start,
+        rescore(start, d.validation()), 0, stats -> Fits.cca(stats, 0.1).map(DX, 1));
+    LearnedOptions two = options(io.xmodal.mapping.Method.GMLP, 1e-2).withFrozenStart(true).withSeed(5)
+        .withMembers(2);
+    var step = LearnedSearch.step(List.of(two));
+    List<String> log = new ArrayList<>();
+
+    var outcome = step.train(d.x(), d.y(), List.of(cca), d.validation(), null, null, List.of(HubnessCorrection.NONE),
+        log::add).get(0);
+
+    // Then that block stands alone, labelled as one block, and its training counts both blocks' epochs
+    GmlpMap g = (GmlpMap) outcome.candidates().get(0).map();
+    assertThat(g.blocks()).hasSize(1);
+    assertThat(g.variant().label()).startsWith("text-gmlp h=16 from ");
+    assertThat(log).contains("GMLP: 1 of 2 blocks beat the start; it stands alone");
+    assertThat(outcome.figures()).containsEntry("epochs", 8.0).containsEntry("members", 1.0);
+
+    // and trained again on every pair it is seed 6's block for its epochs, not a block of the options' seed 5
+    float[][] allX = concat(d.x(), d.validation().captions());
+    float[][] allY = concat(d.y(), d.validation().images());
+    SufficientStats all = SufficientStats.of(allX, allY);
+    GmlpMap again = (GmlpMap) step.onAllPairs(outcome.candidates().get(0), all, allX, allY, log::add);
+    int epochs = outcome.figures().get("best_epoch").intValue();
+    LearnedTrainer.Result seed6 = LearnedTrainer.trainFixed(allX, allY, Fits.cca(all, 0.1).map(DX, 1),
+        HubnessCorrection.NONE, two.withMembers(1).withSeed(6), epochs, l -> { });
+    LearnedTrainer.Result seed5 = LearnedTrainer.trainFixed(allX, allY, Fits.cca(all, 0.1).map(DX, 1),
+        HubnessCorrection.NONE, two.withMembers(1), epochs, l -> { });
+    INDArray q = d.validation().captions();
+    assertThat(again.projectText(q).sub(seed6.map().projectText(q)).amaxNumber().doubleValue()).isLessThan(1e-6);
+    // (a block of another seed is another map: the comparison above can tell them apart)
+    assertThat(seed5.map().projectText(q).sub(seed6.map().projectText(q)).amaxNumber().doubleValue())
+        .isGreaterThan(1e-4);
+  }
+
   static float[][] concat(float[][] a, INDArray b) {
     float[][] out = java.util.Arrays.copyOf(a, a.length + (int) b.rows());
     float[][] rows = b.toFloatMatrix();

@@ -50,8 +50,15 @@ final class VariantParser {
       return null;
     }
     Variant start = cca(m.group(3));
-    return start == null ? null : new Variant.Learned(Method.GMLP, Integer.parseInt(m.group(1)), start, m.group(4),
-        m.group(2) == null ? 1 : Integer.parseInt(m.group(2)));
+    int members;
+    try {
+      members = m.group(2) == null ? 1 : Integer.parseInt(m.group(2));
+    } catch (NumberFormatException e) {
+      return null;
+    }
+    // "x1" is never written and "x0" is no ensemble: such a label is kept as it is, not read as a variant
+    return start == null || members < 1 || m.group(2) != null && members == 1 ? null
+        : new Variant.Learned(Method.GMLP, Integer.parseInt(m.group(1)), start, m.group(4), members);
   }
 
   private static Variant contrastive(String label) {

@@ -30,6 +30,17 @@ class VariantTest {
   }
 
   @Test
+  void shouldKeepAGmlpLabelWithANonsenseBlockCountAsItIs() {
+    for (String label : List.of("text-gmlp h=256 x0 from c+l2 r=0.3 k=384 w=σ^1 infonce",
+        "text-gmlp h=256 x1 from c+l2 r=0.3 k=384 w=σ^1 infonce",
+        "text-gmlp h=256 x99999999999 from c+l2 r=0.3 k=384 w=σ^1 infonce")) {
+      assertThat(Variant.parse(Method.GMLP, label)).isEqualTo(new Variant.Opaque(label));
+    }
+    assertThat(Variant.parse(Method.GMLP, "text-gmlp h=256 x3 from c+l2 r=0.3 k=384 w=σ^1 infonce"))
+        .isEqualTo(new Variant.Learned(Method.GMLP, 256, new Variant.Cca(0.3, 384, 1), "infonce", 3));
+  }
+
+  @Test
   void shouldGroupHyperparametersIntoOneFamily() {
     assertThat(new Variant.LeastSquares(Fits.Direction.T2I, true, 0.1).family())
         .isEqualTo(new Variant.LeastSquares(Fits.Direction.T2I, true, 1.0).family()).isEqualTo("t2i c+l2");

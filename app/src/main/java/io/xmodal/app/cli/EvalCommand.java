@@ -70,7 +70,8 @@ final class EvalCommand implements Callable<Integer> {
   String loss;
 
   @Option(names = "--seed", defaultValue = "17", description = "Seed of the learned maps' initialisation, shuffles "
-      + "and dropout (default ${DEFAULT-VALUE}); the same seed gives the same table.")
+      + "and dropout (default ${DEFAULT-VALUE}; a gMLP ensemble's blocks take S, S+1, …); the same seed gives the same "
+      + "table.")
   long seed;
 
   @Option(names = "--lr", paramLabel = "RATE",

@@ -7,9 +7,9 @@ package io.xmodal.platform.config;
  * @param partitions       partitions of every topic ({@code XMODAL_PARTITIONS}, default 3)
  * @param replication      replication factor ({@code XMODAL_REPLICATION_FACTOR}, default 1)
  * @param maxMessageBytes  largest record, images and mapping models included ({@code XMODAL_MAX_MESSAGE_BYTES},
- *                         default {@link #DEFAULT_MAX_MESSAGE_BYTES}: the default gMLP map, its hubness references
- *                         included, is about 16 MB, one of width 512 about 18 MB; kept under a producer's default
- *                         32-MiB {@code buffer.memory}, which refuses larger records)
+ *                         default {@link #DEFAULT_MAX_MESSAGE_BYTES}: the default gMLP map, three blocks and its
+ *                         hubness references included, is about 19 MB, each further block about 1.4 MB more; kept
+ *                         under a producer's default 32-MiB {@code buffer.memory}, which refuses larger records)
  */
 public record TopicSettings(String prefix, int partitions, short replication, int maxMessageBytes) {
 
