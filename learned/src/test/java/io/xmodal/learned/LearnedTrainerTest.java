@@ -116,9 +116,8 @@ class LearnedTrainerTest {
   void shouldAverageAnEnsembleOfBlocksOnOneFrozenStartAndTrainEachAgainOnEveryPair() {
     // Given the non-linear pairs, a CCA start with its recipe, and a frozen-start gMLP of three blocks
     Data d = data(1, 4.0);
-    LinearMap start = Fits.cca(SufficientStats.of(d.x(), d.y()), 0.1).map(DX, 1);
-    io.xmodal.mapping.ModelSearch.Candidate cca = new io.xmodal.mapping.ModelSearch.Candidate(start,
-        rescore(start, d.validation()), 0, stats -> Fits.cca(stats, 0.1).map(DX, 1));
+    io.xmodal.mapping.ModelSearch.Candidate cca = ccaCandidate(d);
+    LinearMap start = (LinearMap) cca.map();
     LearnedOptions three = options(io.xmodal.mapping.Method.GMLP, 1e-2).withFrozenStart(true).withMembers(3);
     var step = LearnedSearch.step(List.of(three));
     List<String> log = new ArrayList<>();
@@ -163,9 +162,7 @@ class LearnedTrainerTest {
   void shouldServeTheOneBlockThatBeatTheStartTrainedAgainWithItsOwnSeed() {
     // Given an ensemble of two blocks, seeds 5 and 6, of which only the second's, seed 6, beats the start
     Data d = data(1, 4.0);
-    LinearMap start = Fits.cca(SufficientStats.of(d.x(), d.y()), 0.1).map(DX, 1);
-    io.xmodal.mapping.ModelSearch.Candidate cca = new io.xmodal.mapping.ModelSearch.Candidate(start,
-        rescore(start, d.validation()), 0, stats -> Fits.cca(stats, 0.1).map(DX, 1));
+    io.xmodal.mapping.ModelSearch.Candidate cca = ccaCandidate(d);
     LearnedOptions two = options(io.xmodal.mapping.Method.GMLP, 1e-2).withFrozenStart(true).withSeed(5)
         .withMembers(2);
     var step = LearnedSearch.step(List.of(two));
@@ -196,6 +193,13 @@ class LearnedTrainerTest {
     // (a block of another seed is another map: the comparison above can tell them apart)
     assertThat(seed5.map().projectText(q).sub(seed6.map().projectText(q)).amaxNumber().doubleValue())
         .isGreaterThan(1e-4);
+  }
+
+  /** The weighted CCA start on the pairs, as a refit's candidate with its recipe (what the learned maps start from). */
+  static io.xmodal.mapping.ModelSearch.Candidate ccaCandidate(Data d) {
+    LinearMap start = Fits.cca(SufficientStats.of(d.x(), d.y()), 0.1).map(DX, 1);
+    return new io.xmodal.mapping.ModelSearch.Candidate(start, rescore(start, d.validation()), 0,
+        stats -> Fits.cca(stats, 0.1).map(DX, 1));
   }
 
   static float[][] concat(float[][] a, INDArray b) {
