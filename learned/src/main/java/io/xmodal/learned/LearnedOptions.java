@@ -26,8 +26,8 @@ import io.xmodal.device.DeviceChoice;
  *                     (docs/quality.md). CONTRASTIVE has nothing else to learn, so it must be false there.
  * @param members      GMLP with a frozen start only: how many blocks are trained (seeds {@code seed}, {@code seed+1},
  *                     …, each stopped by the held-out pairs) and averaged into one map; 1 trains a single block. The
- *                     default 3: Flickr8k dev served rsum 373.0 and 373.7 (seeds 17–19 and 20–22) against 371.6 for
- *                     one block (mean of seeds 17, 18, 19), at three times the training time (docs/quality.md)
+ *                     default 3: Flickr8k dev served rsum 373.0 and 373.7 (seeds 17–19 and 20–22) against 371.6 and
+ *                     372.4 for their blocks alone (mean), at three times the training time (docs/quality.md)
  */
 public record LearnedOptions(Method kind, Loss loss, int maxEpochs, int patience, int batchSize, double learningRate,
                              double inputDropout, int hidden, long seed, DeviceChoice device, boolean freezeStart,
