@@ -25,7 +25,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public final class LearnedSearch {
 
-  /** One learned kind's outcome: its training result and best candidates, or why it failed. */
+  /**
+   * One learned kind's outcome: its training result and best candidates, or why it failed; {@code members} are the
+   * blocks (seed and epochs) its map was trained as, none when it is the start itself.
+   */
   public record Trained(LearnedOptions options, LearnedTrainer.Result result, List<ModelSearch.Candidate> candidates,
                         String error, List<Member> members) {
     public Trained(LearnedOptions options, LearnedTrainer.Result result, List<ModelSearch.Candidate> candidates,
@@ -43,7 +46,10 @@ public final class LearnedSearch {
     }
   }
 
-  /** One block of a gMLP ensemble: the seed it was trained with and the epochs the held-out pairs chose for it. */
+  /**
+   * One trained block of a learned map (a gMLP ensemble has several): the seed it was trained with and the epochs the
+   * held-out pairs chose for it.
+   */
   public record Member(long seed, int epochs) {}
 
   private LearnedSearch() {}
@@ -89,41 +95,33 @@ public final class LearnedSearch {
     /**
      * The chosen learned candidate's start (the weighted CCA recipe) fitted on every pair, then the same training
      * for its best epoch count on every row (an ensemble: each block with its own seed for its own epoch count).
-     * Null when the held-out pairs chose the start itself (no epoch improved on it), since then there is nothing
-     * learned to train again.
+     * Null when the held-out pairs chose the start itself (no epoch improved on it: no members), since then there is
+     * nothing learned to train again.
      */
     @Override
     public CrossModalMap onAllPairs(ModelSearch.Candidate chosen, SufficientStats all, float[][] x, float[][] y,
                                     Consumer<String> log) {
       Trained t = trainedBy.get(chosen);
-      if (t == null || start == null || start.recipe() == null || t.result().bestEpoch() < 1) {
+      if (t == null || start == null || start.recipe() == null || t.members().isEmpty()) {
         return null;
       }
       try {
         LinearMap from = (LinearMap) start.recipe().apply(all);
-        if (!t.members().isEmpty()) {
-          // an ensemble's blocks (or the one block that stood for it), each with its own seed and epochs
-          List<GmlpMap> maps = new ArrayList<>();
-          for (Member m : t.members()) {
-            LearnedTrainer.Result r = LearnedTrainer.trainFixed(x, y, from, start.map().hubness(),
-                t.options().withSeed(m.seed()).withMembers(1), m.epochs(), log);
-            if (r.bestEpoch() < m.epochs()) {
-              log.accept(String.format("%s (seed %d) stopped after %d of %d epochs on every pair; serving the map "
-                  + "trained on the training pairs", t.options().kind(), m.seed(), r.bestEpoch(), m.epochs()));
-              return null;
-            }
-            maps.add((GmlpMap) r.map());
+        // each block the map holds (one, or an ensemble's), with its own seed for its own epochs
+        List<CrossModalMap> maps = new ArrayList<>();
+        for (Member m : t.members()) {
+          LearnedTrainer.Result r = LearnedTrainer.trainFixed(x, y, from, start.map().hubness(),
+              t.options().withSeed(m.seed()).withMembers(1), m.epochs(), log);
+          if (r.bestEpoch() < m.epochs()) {
+            log.accept(String.format("%s (seed %d) stopped after %d of %d epochs on every pair; serving the map "
+                + "trained on the training pairs", t.options().kind(), m.seed(), r.bestEpoch(), m.epochs()));
+            return null;
           }
-          return ensemble(maps).withHubness(chosen.map().hubness());
+          maps.add(r.map());
         }
-        LearnedTrainer.Result r = LearnedTrainer.trainFixed(x, y, from, start.map().hubness(), t.options(),
-            t.result().bestEpoch(), log);
-        if (r.bestEpoch() < t.result().bestEpoch()) {
-          log.accept(String.format("%s stopped after %d of %d epochs on every pair; serving the map trained on the "
-              + "training pairs", t.options().kind(), r.bestEpoch(), t.result().bestEpoch()));
-          return null;
-        }
-        return r.map().withHubness(chosen.map().hubness());
+        CrossModalMap map = maps.size() == 1 ? maps.get(0)
+            : ensemble(maps.stream().map(GmlpMap.class::cast).toList());
+        return map.withHubness(chosen.map().hubness());
       } catch (RuntimeException | LinkageError e) {
         // as in training: a failure here must not fail the refit; the twin trained on the training pairs is served
         log.accept(String.format("%s could not be trained again on every pair (%s); serving the map trained on the "
@@ -171,11 +169,17 @@ public final class LearnedSearch {
     for (LearnedOptions o : kinds) {
       try {
         List<Member> members = new ArrayList<>();
-        LearnedTrainer.Result r = o.members() > 1
-            ? trainEnsemble(x, y, (LinearMap) start.map(), validation, refText, refImages, start.map().hubness(), o,
-                members, epochs)
-            : LearnedTrainer.train(x, y, (LinearMap) start.map(), validation, refText, refImages,
-                start.map().hubness(), o, epochs);
+        LearnedTrainer.Result r;
+        if (o.members() > 1) {
+          r = trainEnsemble(x, y, (LinearMap) start.map(), validation, refText, refImages, start.map().hubness(), o,
+              members, epochs);
+        } else {
+          r = LearnedTrainer.train(x, y, (LinearMap) start.map(), validation, refText, refImages,
+              start.map().hubness(), o, epochs);
+          if (r.improved()) {
+            members.add(new Member(o.seed(), r.bestEpoch()));
+          }
+        }
         Map<String, ModelSearch.Candidate> best = new LinkedHashMap<>();
         for (ModelSearch.Candidate c : ModelSearch.Candidate.scoreLearned(r.map(), r.seconds(), validation, refText,
             refImages, hubness)) {
@@ -236,10 +240,8 @@ public final class LearnedSearch {
         chosen = new LearnedTrainer.Result(map, v, first.start(), epochs, best, seconds, 0, first.device());
         members.addAll(keptMembers);
       } else {
-        int b = 0;
-        for (int i = 1; i < kept.size(); i++) {
-          b = kept.get(i).validation().rsum() > kept.get(b).validation().rsum() ? i : b;
-        }
+        int b = java.util.stream.IntStream.range(0, kept.size()).boxed()
+            .max(Comparator.comparingDouble(i -> kept.get(i).validation().rsum())).orElseThrow();
         log.accept(String.format("%s: the ensemble does not beat the start; its best block stands alone", o.kind()));
         chosen = kept.get(b);
         members.add(keptMembers.get(b));

@@ -56,8 +56,8 @@ final class VariantParser {
     } catch (NumberFormatException e) {
       return null;
     }
-    // "x1" is never written and "x0" is no ensemble: such a label is kept as it is, not read as a variant
-    return start == null || members < 1 || m.group(2) != null && members == 1 ? null
+    // "x0" is no ensemble: such a label is kept as it is ("x1", never written, fails parse's round trip)
+    return start == null || members < 1 ? null
         : new Variant.Learned(Method.GMLP, Integer.parseInt(m.group(1)), start, m.group(4), members);
   }
 
