@@ -1,12 +1,17 @@
 package io.xmodal.mapping;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.zip.CRC32;
 
 /**
  * Deterministic membership rules shared by the trainer, the offline evaluation and query-stream, so they agree on
  * data without coordinating: an image (and every caption of it) is held out iff CRC32(imageId) mod 100 &lt; p; the
- * reference queries for hubness penalties are the training items picked by a second hash.
+ * reference queries for hubness penalties are the training items whose ids hash lowest by a second hash.
  */
 public final class HeldOut {
 
@@ -16,33 +21,42 @@ public final class HeldOut {
     return bucket(imageId) < percent;
   }
 
-  /** Reference captions for hubness penalties: training captions whose CRC32("ref:" + id) mod 100 is below 15. */
-  public static boolean isReferenceCaption(String captionId) {
-    return bucket("ref:" + captionId) < 15;
-  }
-
-  /** Reference images for hubness penalties: training images whose CRC32("ref:" + id) mod 100 is below 20. */
-  public static boolean isReferenceImage(String imageId) {
-    return bucket("ref:" + imageId) < 20;
-  }
-
   /**
-   * At most this many reference captions travel in a MappingModel, mapped (k floats each). More references give
-   * steadier hubness penalties: on Flickr8k dev 4,096/1,024 scored higher than 2,048/512 (docs/quality.md).
+   * At most this many reference captions travel in a MappingModel, mapped and rounded to int8 ({@link Int8Rows}: k
+   * bytes and a float each), picked from the training captions by id hash. On Flickr8k six times as many scored within
+   * the seed noise of these on the held-out tenth, at six times the penalty cost (docs/quality.md).
    */
   public static final int MAX_REFERENCE_CAPTIONS = 4096;
-  /** At most this many reference images travel in a MappingModel, mapped (k floats each). */
+  /**
+   * At most this many reference images, picked as the captions are. A cap of 6,144 (every training image of Flickr8k)
+   * scored higher on the held-out tenth and on dev, but made each refit's search and each new version's gallery
+   * projection about twice as slow, and the demo's first query batches outlasted their transaction
+   * (docs/quality.md).
+   */
   public static final int MAX_REFERENCE_IMAGES = 1024;
 
   /**
    * The references to keep when there are more than {@code max}: those whose ids hash lowest, so the choice does not
    * depend on arrival order and the model's size stays bounded however many pairs arrive.
    */
-  public static <T> java.util.List<T> capReferences(java.util.Map<String, T> byId, int max) {
-    return byId.entrySet().stream()
-        .sorted(java.util.Comparator.comparingLong((java.util.Map.Entry<String, T> e) -> hash("ref:" + e.getKey()))
-            .thenComparing(java.util.Map.Entry::getKey))
-        .limit(max).map(java.util.Map.Entry::getValue).toList();
+  public static <T> List<T> capReferences(Map<String, T> byId, int max) {
+    return lowestHashing(byId.keySet(), max).stream().map(byId::get).toList();
+  }
+
+  /**
+   * Keeps in {@code byId} only the references {@link #capReferences} would pick, so a stream of training items holds
+   * a bounded number of them: calling this whenever the map passes twice {@code max} leaves the same final pick as
+   * keeping everything (an evicted id hashes above {@code max} ids seen before it).
+   */
+  public static void keepReferences(Map<String, ?> byId, int max) {
+    if (byId.size() > max) {
+      byId.keySet().retainAll(new HashSet<>(lowestHashing(byId.keySet(), max)));
+    }
+  }
+
+  private static List<String> lowestHashing(Collection<String> ids, int max) {
+    return ids.stream().sorted(Comparator.comparingLong((String id) -> hash("ref:" + id)).thenComparing(id -> id))
+        .limit(max).toList();
   }
 
   /** CRC32 of the UTF-8 bytes: the hash every membership and sampling rule here is built on. */

@@ -61,20 +61,32 @@ public record HubnessCorrection(Kind kind, int k, double beta) {
    * One penalty per gallery row. {@code gallery} (g×k) and {@code reference} (r×k) are mapped and unit length.
    */
   public float[] penalties(INDArray gallery, INDArray reference) {
+    return penalties(java.util.List.of(this), gallery, reference)[0];
+  }
+
+  /**
+   * The penalties of each correction of {@code corrections} (one row each, one penalty per gallery row), from one
+   * pass over the gallery-to-reference similarities: a grid of corrections costs one product, not one each.
+   */
+  public static float[][] penalties(java.util.List<HubnessCorrection> corrections, INDArray gallery,
+                                    INDArray reference) {
     int g = (int) gallery.rows();
-    float[] out = new float[g];
-    if (kind == Kind.NONE || reference == null || reference.rows() == 0) {
+    float[][] out = new float[corrections.size()][g];
+    if (reference == null || reference.rows() == 0 || corrections.stream().allMatch(c -> c.kind == Kind.NONE)) {
       return out;
     }
-    // sims: r×g, in column chunks to bound memory
-    int chunk = 2048;
+    // sims: r×g, in column chunks of at most 2,048 rows and 8 M similarities (32 MB), whatever the references' count
+    int chunk = (int) Math.max(1, Math.min(2048, (8L << 20) / reference.rows()));
     for (int start = 0; start < g; start += chunk) {
       int end = Math.min(g, start + chunk);
       INDArray part = gallery.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(start, end),
           org.nd4j.linalg.indexing.NDArrayIndex.all());
       float[][] sims = reference.mmul(part.transpose()).transpose().toFloatMatrix();
-      for (int j = 0; j < sims.length; j++) {
-        out[start + j] = kind == Kind.CSLS ? cslsPenalty(sims[j]) : isPenalty(sims[j]);
+      for (int c = 0; c < out.length; c++) {
+        HubnessCorrection h = corrections.get(c);
+        for (int j = 0; j < sims.length && h.kind != Kind.NONE; j++) {
+          out[c][start + j] = h.kind == Kind.CSLS ? h.cslsPenalty(sims[j]) : h.isPenalty(sims[j]);
+        }
       }
     }
     return out;

@@ -62,10 +62,10 @@ public final class ModelSearch {
     public static List<Candidate> scoreLearned(CrossModalMap map, double fitSeconds, EvalSet v, INDArray refText,
                                               INDArray refImages, List<HubnessCorrection> hubness) {
       List<Candidate> out = new ArrayList<>();
-      for (HubnessCorrection h : hubness) {
-        CrossModalMap m = map.withHubness(h);
-        out.add(new Candidate(m, Recall.evaluate(m, v.captions(), v.captionImage(), v.images(), refText, refImages),
-            fitSeconds, null));
+      List<Recall.Result> each = Recall.evaluateEach(map, hubness, v.captions(), v.captionImage(), v.images(), refText,
+          refImages);
+      for (int i = 0; i < hubness.size(); i++) {
+        out.add(new Candidate(map.withHubness(hubness.get(i)), each.get(i), fitSeconds, null));
       }
       return out;
     }
@@ -159,11 +159,12 @@ public final class ModelSearch {
                             java.util.function.Function<SufficientStats, ? extends CrossModalMap> recipe,
                             double fitSeconds,
                             EvalSet v, INDArray refText, INDArray refImages, Options o, Consumer<String> log) {
-    for (HubnessCorrection h : o.hubness()) {
-      CrossModalMap m = map.withHubness(h);
-      Recall.Result r = Recall.evaluate(m, v.captions(), v.captionImage(), v.images(), refText, refImages);
-      out.add(new Candidate(m, r, fitSeconds, recipe));
-      log.accept(String.format("%-48s rsum %6.1f", m.label(), r.rsum()));
+    List<Recall.Result> each = Recall.evaluateEach(map, o.hubness(), v.captions(), v.captionImage(), v.images(),
+        refText, refImages);
+    for (int i = 0; i < each.size(); i++) {
+      CrossModalMap m = map.withHubness(o.hubness().get(i));
+      out.add(new Candidate(m, each.get(i), fitSeconds, recipe));
+      log.accept(String.format("%-48s rsum %6.1f", m.label(), each.get(i).rsum()));
     }
   }
 

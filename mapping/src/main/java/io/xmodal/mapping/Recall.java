@@ -48,6 +48,9 @@ public final class Recall {
   }
 
   /**
+   * The references are mapped and rounded to {@link Int8Rows} as a MappingModel carries them, so a version is chosen
+   * by the recall query-stream serves.
+   *
    * @param captions      caption embeddings (nc×dx)
    * @param captionImage  for each caption, the index of its image in {@code images}
    * @param images        image embeddings (ni×dy)
@@ -56,21 +59,43 @@ public final class Recall {
    */
   public static Result evaluate(CrossModalMap map, INDArray captions, int[] captionImage, INDArray images,
                                 INDArray referenceText, INDArray referenceImages) {
-    return evaluateMapped(map, captions, captionImage, images,
-        referenceText == null ? null : map.projectText(referenceText),
-        referenceImages == null ? null : map.projectImages(referenceImages));
+    return evaluateEach(map, List.of(map.hubness()), captions, captionImage, images, referenceText, referenceImages)
+        .get(0);
+  }
+
+  /**
+   * As {@link #evaluate}, for {@code map} under each of {@code corrections} (its own is ignored), in that order: the
+   * projections and similarities are computed once for all of them.
+   */
+  public static List<Result> evaluateEach(CrossModalMap map, List<HubnessCorrection> corrections, INDArray captions,
+                                          int[] captionImage, INDArray images, INDArray referenceText,
+                                          INDArray referenceImages) {
+    boolean penalised = corrections.stream().anyMatch(h -> h.kind() != HubnessCorrection.Kind.NONE);
+    return evaluateMapped(map, corrections, captions, captionImage, images,
+        referenceText == null || !penalised ? null : Int8Rows.roundTrip(map.projectText(referenceText)),
+        referenceImages == null || !penalised ? null : Int8Rows.roundTrip(map.projectImages(referenceImages)));
   }
 
   /** As {@link #evaluate}, with the reference queries already mapped by {@code map} (as a MappingModel keeps them). */
   public static Result evaluateMapped(CrossModalMap map, INDArray captions, int[] captionImage, INDArray images,
                                       INDArray mappedReferenceText, INDArray mappedReferenceImages) {
+    return evaluateMapped(map, List.of(map.hubness()), captions, captionImage, images, mappedReferenceText,
+        mappedReferenceImages).get(0);
+  }
+
+  private static List<Result> evaluateMapped(CrossModalMap map, List<HubnessCorrection> corrections,
+                                             INDArray captions, int[] captionImage, INDArray images,
+                                             INDArray mappedReferenceText, INDArray mappedReferenceImages) {
     INDArray zt = map.projectText(captions);
     INDArray zi = map.projectImages(images);
     float[][] sims = zt.mmul(zi.transpose()).toFloatMatrix();
-    HubnessCorrection h = map.hubness();
-    float[] imagePenalty = h.penalties(zi, mappedReferenceText);
-    float[] captionPenalty = h.penalties(zt, mappedReferenceImages);
-    return fromScores(sims, captionImage, imagePenalty, captionPenalty);
+    float[][] imagePenalty = HubnessCorrection.penalties(corrections, zi, mappedReferenceText);
+    float[][] captionPenalty = HubnessCorrection.penalties(corrections, zt, mappedReferenceImages);
+    List<Result> out = new ArrayList<>();
+    for (int c = 0; c < corrections.size(); c++) {
+      out.add(fromScores(sims, captionImage, imagePenalty[c], captionPenalty[c]));
+    }
+    return out;
   }
 
   /** Recall from a caption×image similarity matrix and per-item penalties (zeros for none). */

@@ -28,15 +28,6 @@ class HeldOutTest {
   }
 
   @Test
-  void shouldPickTheSameReferenceQueriesAsTheReleasedRule() {
-    // CRC-32("ref:" + id) mod 100, from Python's zlib.crc32: 1 and 75 for the captions, 5 and 42 for the images
-    assertThat(HeldOut.isReferenceCaption("2090545563_a4e66ec76b.jpg#0")).isTrue();
-    assertThat(HeldOut.isReferenceCaption("2090545563_a4e66ec76b.jpg#1")).isFalse();
-    assertThat(HeldOut.isReferenceImage("269650644_059a84ece5.jpg")).isTrue();
-    assertThat(HeldOut.isReferenceImage("2090545563_a4e66ec76b.jpg")).isFalse();
-  }
-
-  @Test
   void shouldHoldOutAboutItsShareAndGrowTheHeldOutSetOnlyByAddingImages() {
     // Given 10,000 synthetic image ids (983 of them in buckets below 10, by zlib.crc32)
     List<String> ids = java.util.stream.IntStream.range(0, 10_000).mapToObj(i -> "image-" + i + ".jpg").toList();
@@ -67,5 +58,24 @@ class HeldOutTest {
     assertThat(a).isNotEqualTo(List.copyOf(forward.values()).subList(0, 100));
     // under the cap, everything is kept
     assertThat(HeldOut.capReferences(new HashMap<>(Map.of("x", 1, "y", 2)), 100)).containsExactlyInAnyOrder(1, 2);
+  }
+
+  @Test
+  void shouldTrimAStreamOfReferencesToTheSamePickAsKeepingThemAll() {
+    // Given 5,000 ids arriving one by one into a map trimmed whenever it passes twice the cap, as TrainingSet does
+    Map<String, String> all = new LinkedHashMap<>();
+    Map<String, String> trimmed = new TreeMap<>();
+    for (int i = 0; i < 5_000; i++) {
+      String id = "caption-" + (i * 7_919 % 5_000);
+      all.put(id, id);
+      trimmed.put(id, id);
+      if (trimmed.size() > 200) {
+        HeldOut.keepReferences(trimmed, 100);
+      }
+    }
+
+    // Then it never held more than twice the cap, and it picks what capping everything at once picks
+    assertThat(trimmed.size()).isLessThanOrEqualTo(200);
+    assertThat(HeldOut.capReferences(trimmed, 100)).hasSize(100).isEqualTo(HeldOut.capReferences(all, 100));
   }
 }

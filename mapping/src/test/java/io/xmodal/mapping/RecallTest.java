@@ -64,4 +64,39 @@ class RecallTest {
 
     assertThat((double) p).isCloseTo(Math.log(Math.exp(10) + Math.exp(0)) / 10, org.assertj.core.data.Offset.offset(1e-5));
   }
+
+  @Test
+  void shouldScoreAGridOfCorrectionsInOnePassExactlyAsEachAlone() {
+    // Given a CCA map and a grid of corrections, with more references than one penalty chunk holds at a time
+    java.util.Random r = new java.util.Random(3);
+    float[][] x = new float[300][5];
+    float[][] y = new float[300][7];
+    for (int i = 0; i < 300; i++) {
+      for (int j = 0; j < 7; j++) {
+        y[i][j] = (float) r.nextGaussian();
+      }
+      for (int j = 0; j < 5; j++) {
+        x[i][j] = y[i][j] + 0.8f * (float) r.nextGaussian();
+      }
+    }
+    LinearMap map = Fits.cca(SufficientStats.of(x, y), 0.1).map(4, 1);
+    int[] captionImage = java.util.stream.IntStream.range(0, 100).toArray();
+    INDArray captions = Linalg.floatMatrix(java.util.Arrays.copyOfRange(x, 0, 100));
+    INDArray images = Linalg.floatMatrix(java.util.Arrays.copyOfRange(y, 0, 100));
+    INDArray refText = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 100_000, 5).subi(0.5); // chunks of 83
+    INDArray refImages = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 200, 7).subi(0.5);
+    java.util.List<HubnessCorrection> grid = java.util.List.of(HubnessCorrection.NONE, HubnessCorrection.csls(10),
+        HubnessCorrection.invertedSoftmax(20), HubnessCorrection.invertedSoftmax(40));
+
+    // When the grid is scored at once
+    java.util.List<Recall.Result> each = Recall.evaluateEach(map, grid, captions, captionImage, images, refText,
+        refImages);
+
+    // Then each result is the one that correction alone gives, and the corrections do change the ranking
+    for (int i = 0; i < grid.size(); i++) {
+      assertThat(each.get(i)).isEqualTo(Recall.evaluate(map.withHubness(grid.get(i)), captions, captionImage, images,
+          refText, refImages));
+    }
+    assertThat(each.stream().map(Recall.Result::rsum).distinct().count()).isGreaterThan(1);
+  }
 }

@@ -98,6 +98,12 @@ final class BenchCommand {
     @Option(names = "--batches", defaultValue = "200", description = "Batches per size (default ${DEFAULT-VALUE}).")
     int batches;
 
+    @Option(names = "--references", defaultValue = "4096", paramLabel = "R",
+        description = "Reference queries each gallery item's hubness penalty is computed against (default "
+            + "${DEFAULT-VALUE}: the most captions a version carries, what an image gallery item is compared with; a "
+            + "caption is compared with up to 1024 reference images).")
+    int references;
+
     @Option(names = "--shards", split = ",", paramLabel = "S,S,…",
         description = "Sharded mode: the gallery split into S partitions (e.g. 1,2,4), each searched as a shard task "
             + "does and the partial top-k merged, against one index over the same vectors; memory per shard measured. "
@@ -119,7 +125,11 @@ final class BenchCommand {
         new io.xmodal.app.bench.ShardedSearchBench(System.out).run(gallery, shards, dim, batch, batches, 10);
         return 0;
       }
-      new io.xmodal.app.bench.SearchBench(System.out).run(sizes, batch, batches, 10);
+      if (references < 1) {
+        System.err.println("error: --references must be at least 1, got " + references);
+        return 2;
+      }
+      new io.xmodal.app.bench.SearchBench(System.out).run(sizes, batch, batches, 10, references);
       return 0;
     }
   }

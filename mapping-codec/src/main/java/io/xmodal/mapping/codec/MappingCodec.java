@@ -3,6 +3,7 @@ package io.xmodal.mapping.codec;
 import io.xmodal.mapping.CrossModalMap;
 import io.xmodal.mapping.GmlpMap;
 import io.xmodal.mapping.HubnessCorrection;
+import io.xmodal.mapping.Int8Rows;
 import io.xmodal.mapping.LinearMap;
 import io.xmodal.mapping.Method;
 import io.xmodal.mapping.Variant;
@@ -39,6 +40,13 @@ public final class MappingCodec {
   /** The reference queries mapped by the map (r×k, unit rows): what a MappingModel carries since composites. */
   public static final String REFERENCE_TEXT_MAPPED = "reference_text_mapped";
   public static final String REFERENCE_IMAGES_MAPPED = "reference_images_mapped";
+  /**
+   * The same, one byte per value and a float scale per row ({@link Int8Rows}): what xmodal writes now (a
+   * quarter of the float32 bytes, so more references fit a record). An older
+   * reader does not know these names and serves such a version without hubness penalties: upgrade query-stream first.
+   */
+  public static final String REFERENCE_TEXT_MAPPED_INT8 = "reference_text_mapped_int8";
+  public static final String REFERENCE_IMAGES_MAPPED_INT8 = "reference_images_mapped_int8";
   /**
    * gMLP block tensors (text side of a GMLP map). An ensemble's further blocks carry the same names with the block's
    * number after the prefix: {@code gmlp2_w1}, {@code gmlp3_w1}, … ({@link #blockTensor}).
@@ -132,8 +140,9 @@ public final class MappingCodec {
     }
     if (map.hubness().kind() != io.xmodal.mapping.HubnessCorrection.Kind.NONE) {
       // mapped once here, so the record grows with k, not with the encoders' dimension
-      add(pre, REFERENCE_TEXT_MAPPED, meta.referenceText() == null ? null : map.projectText(meta.referenceText()));
-      add(pre, REFERENCE_IMAGES_MAPPED,
+      addInt8(pre, REFERENCE_TEXT_MAPPED_INT8,
+          meta.referenceText() == null ? null : map.projectText(meta.referenceText()));
+      addInt8(pre, REFERENCE_IMAGES_MAPPED_INT8,
           meta.referenceImages() == null ? null : map.projectImages(meta.referenceImages()));
     }
     return MappingModel.newBuilder()
@@ -203,6 +212,9 @@ public final class MappingCodec {
 
   public static References references(MappingModel m) {
     Map<String, INDArray> pre = read(m.getPreprocessing());
+    if (pre.containsKey(REFERENCE_TEXT_MAPPED_INT8) || pre.containsKey(REFERENCE_IMAGES_MAPPED_INT8)) {
+      return new References(pre.get(REFERENCE_TEXT_MAPPED_INT8), pre.get(REFERENCE_IMAGES_MAPPED_INT8), true);
+    }
     if (pre.containsKey(REFERENCE_TEXT_MAPPED) || pre.containsKey(REFERENCE_IMAGES_MAPPED)) {
       return new References(pre.get(REFERENCE_TEXT_MAPPED), pre.get(REFERENCE_IMAGES_MAPPED), true);
     }
@@ -234,9 +246,21 @@ public final class MappingCodec {
     out.add(Tensor.newBuilder().setName(name).setShape(shape).setData(b).build());
   }
 
+  private static void addInt8(List<Tensor> out, String name, INDArray a) {
+    if (a == null) {
+      return;
+    }
+    out.add(Tensor.newBuilder().setName(name).setShape(List.of((int) a.size(0), (int) a.size(1)))
+        .setData(ByteBuffer.wrap(Int8Rows.encode(a))).build());
+  }
+
   private static Map<String, INDArray> read(List<Tensor> tensors) {
     Map<String, INDArray> out = new HashMap<>();
     for (Tensor t : tensors) {
+      if (t.getName().endsWith("_int8")) {
+        out.put(t.getName(), Int8Rows.decode(t.getData(), t.getShape().get(0), t.getShape().get(1)));
+        continue;
+      }
       long[] shape = t.getShape().stream().mapToLong(Integer::longValue).toArray();
       ByteBuffer b = t.getData().duplicate().order(ByteOrder.LITTLE_ENDIAN);
       float[] data = new float[b.remaining() / 4];

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.xmodal.mapping.Fits;
 import io.xmodal.mapping.GmlpMap;
 import io.xmodal.mapping.HubnessCorrection;
+import io.xmodal.mapping.Int8Rows;
 import io.xmodal.mapping.LinearMap;
 import io.xmodal.mapping.SufficientStats;
 import io.xmodal.schemas.EncoderIdentity;
@@ -61,7 +62,7 @@ class MappingCodecTest {
   }
 
   @Test
-  void shouldCarryTheReferenceQueriesMappedSoTheRecordGrowsWithKNotWithTheEncoders() {
+  void shouldCarryTheReferenceQueriesMappedAndRoundedToInt8SoTheRecordGrowsWithKNotWithTheEncoders() {
     LinearMap map = Fits.cca(stats(), 0.01).map(3, 1).withHubness(HubnessCorrection.csls(10));
     INDArray refText = Nd4j.rand(40, 4);
     INDArray refImages = Nd4j.rand(30, 6);
@@ -71,22 +72,50 @@ class MappingCodecTest {
     MappingCodec.References refs = MappingCodec.references(event);
 
     assertThat(event.getPreprocessing()).extracting(t -> t.getName())
-        .contains(MappingCodec.REFERENCE_TEXT_MAPPED, MappingCodec.REFERENCE_IMAGES_MAPPED)
-        .doesNotContain(MappingCodec.REFERENCE_TEXT, MappingCodec.REFERENCE_IMAGES);
+        .contains(MappingCodec.REFERENCE_TEXT_MAPPED_INT8, MappingCodec.REFERENCE_IMAGES_MAPPED_INT8)
+        .doesNotContain(MappingCodec.REFERENCE_TEXT_MAPPED, MappingCodec.REFERENCE_TEXT, MappingCodec.REFERENCE_IMAGES);
+    // one byte per value and a float per row
+    assertThat(event.getPreprocessing().stream().filter(t -> t.getName().equals(MappingCodec.REFERENCE_TEXT_MAPPED_INT8))
+        .findFirst().orElseThrow().getData().remaining()).isEqualTo(40 * 3 + 40 * 4);
     assertThat(refs.mapped()).isTrue();
     assertThat(refs.text().shape()).containsExactly(40, 3);
     assertThat(refs.images().shape()).containsExactly(30, 3);
     var back = MappingCodec.fromAvro(event);
-    assertThat(refs.mappedText(back).sub(map.projectText(refText)).amaxNumber().doubleValue()).isLessThan(1e-5);
-    assertThat(refs.mappedImages(back).sub(map.projectImages(refImages)).amaxNumber().doubleValue()).isLessThan(1e-5);
-    // a model written before (raw references) is still read, and mapped by the reader
+    // exactly what the library scores a candidate with (Recall.evaluate rounds the same way), close to the floats
+    assertThat(refs.mappedText(back)).isEqualTo(Int8Rows.roundTrip(map.projectText(refText)));
+    assertThat(refs.mappedImages(back)).isEqualTo(Int8Rows.roundTrip(map.projectImages(refImages)));
+    assertThat(refs.mappedText(back).sub(map.projectText(refText)).amaxNumber().doubleValue()).isLessThan(0.01);
+    assertThat(refs.mappedImages(back).sub(map.projectImages(refImages)).amaxNumber().doubleValue()).isLessThan(0.01);
+
+    // models written before are still read: mapped float32 references as they are, raw ones mapped by the reader
+    MappingModel mappedFloats = withReferences(event, MappingCodec.REFERENCE_TEXT_MAPPED, map.projectText(refText),
+        MappingCodec.REFERENCE_IMAGES_MAPPED, map.projectImages(refImages));
+    assertThat(MappingCodec.references(mappedFloats).mapped()).isTrue();
+    assertThat(MappingCodec.references(mappedFloats).text()).isEqualTo(map.projectText(refText));
+    MappingModel raw = withReferences(event, MappingCodec.REFERENCE_TEXT, refText, MappingCodec.REFERENCE_IMAGES,
+        refImages);
+    assertThat(MappingCodec.references(raw).mapped()).isFalse();
+    assertThat(MappingCodec.references(raw).mappedImages(back).sub(map.projectImages(refImages)).amaxNumber()
+        .doubleValue()).isLessThan(1e-5);
+  }
+
+  /** {@code event} with its references replaced by float32 tensors, as versions written before carried them. */
+  private static MappingModel withReferences(MappingModel event, String textName, INDArray text, String imagesName,
+                                             INDArray images) {
     io.xmodal.schemas.AvroTrust.trustXmodalSchemas(); // the builder copy below instantiates generated classes
-    MappingModel old = MappingModel.newBuilder(event).setPreprocessing(new java.util.ArrayList<>(
-        event.getPreprocessing().stream().filter(t -> !t.getName().endsWith("_mapped")).toList())).build();
-    old.getPreprocessing().add(io.xmodal.schemas.Tensor.newBuilder(event.getPreprocessing().stream()
-        .filter(t -> t.getName().equals(MappingCodec.REFERENCE_TEXT_MAPPED)).findFirst().orElseThrow())
-        .setName(MappingCodec.REFERENCE_TEXT).build());
-    assertThat(MappingCodec.references(old).mapped()).isFalse();
+    List<io.xmodal.schemas.Tensor> pre = new java.util.ArrayList<>(
+        event.getPreprocessing().stream().filter(t -> !t.getName().startsWith("reference_")).toList());
+    pre.add(floatTensor(textName, text));
+    pre.add(floatTensor(imagesName, images));
+    return MappingModel.newBuilder(event).setPreprocessing(pre).build();
+  }
+
+  private static io.xmodal.schemas.Tensor floatTensor(String name, INDArray a) {
+    float[] data = a.dup('c').data().asFloat();
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(data.length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    b.asFloatBuffer().put(data);
+    return io.xmodal.schemas.Tensor.newBuilder().setName(name).setShape(List.of((int) a.size(0), (int) a.size(1)))
+        .setData(b).build();
   }
 
   @Test

@@ -20,8 +20,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *   <li>training pairs as sufficient statistics (L2-normalised rows, rank-k updates in blocks of
  *       {@value #FLUSH_EVERY}; a removed pair is subtracted), never the pairs themselves;</li>
  *   <li>the held-out pairs (an image held out by {@link HeldOut#isHeldOut} with all its captions) to score on;</li>
- *   <li>the hubness reference queries: training captions and images picked by {@link HeldOut}'s reference rules,
- *       capped at {@link HeldOut#MAX_REFERENCE_CAPTIONS} / {@link HeldOut#MAX_REFERENCE_IMAGES} by id hash;</li>
+ *   <li>the hubness reference queries: the training captions and images, at most
+ *       {@link HeldOut#MAX_REFERENCE_CAPTIONS} / {@link HeldOut#MAX_REFERENCE_IMAGES} of them picked by id hash (and
+ *       at most twice that many kept between refits);</li>
  *   <li>for the learned maps, a bounded sample of the training vectors ({@link TrainingRows}).</li>
  * </ul>
  * Not thread-safe; {@link #snapshot} copies what a refit on another thread needs.
@@ -36,7 +37,7 @@ public final class TrainingSet {
   private final Map<String, TrainingPair> heldOut = new HashMap<>();
   private final TreeMap<String, float[]> refText = new TreeMap<>();
   private final TreeMap<String, float[]> refImages = new TreeMap<>();
-  /** Training pairs per reference image, so an image leaves the references with its last pair. */
+  /** Training pairs per training image, so an image leaves the references with its last pair. */
   private final Map<String, Integer> refImagePairs = new HashMap<>();
   private final TrainingRows rows;
 
@@ -92,13 +93,15 @@ public final class TrainingSet {
       if (rows != null) {
         rows.put(p.captionId(), p.imageId(), x[i], y[i]);
       }
-      if (HeldOut.isReferenceCaption(p.captionId())) {
-        refText.put(p.captionId(), x[i]);
-      }
-      if (HeldOut.isReferenceImage(p.imageId())) {
-        refImages.put(p.imageId(), y[i]);
-        refImagePairs.merge(p.imageId(), 1, Integer::sum);
-      }
+      refText.put(p.captionId(), x[i]);
+      refImages.put(p.imageId(), y[i]);
+      refImagePairs.merge(p.imageId(), 1, Integer::sum);
+    }
+    if (refText.size() > 2 * HeldOut.MAX_REFERENCE_CAPTIONS) {
+      HeldOut.keepReferences(refText, HeldOut.MAX_REFERENCE_CAPTIONS);
+    }
+    if (refImages.size() > 2 * HeldOut.MAX_REFERENCE_IMAGES) {
+      HeldOut.keepReferences(refImages, HeldOut.MAX_REFERENCE_IMAGES);
     }
     stats.add(x, y);
     pending.clear();

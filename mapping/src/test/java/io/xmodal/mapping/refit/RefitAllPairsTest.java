@@ -53,7 +53,7 @@ class RefitAllPairsTest {
           for (int j = 0; j < DY; j++) {
             v += y[j] * m[j][k];
           }
-          x[k] = (float) (v + 1.5 * r.nextGaussian());
+          x[k] = (float) (v + 3.0 * r.nextGaussian());
         }
         set.add(new TrainingPair(imageId + "#" + c, imageId, HeldOut.isHeldOut(imageId, 10), x, y));
         xs.add(Vectors.l2(x));
