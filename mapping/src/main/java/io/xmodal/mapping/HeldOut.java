@@ -44,9 +44,10 @@ public final class HeldOut {
   }
 
   /**
-   * Keeps in {@code byId} only the references {@link #capReferences} would pick, so a stream of training items holds
-   * a bounded number of them: calling this whenever the map passes twice {@code max} leaves the same final pick as
-   * keeping everything (an evicted id hashes above {@code max} ids seen before it).
+   * Keeps in {@code byId} only the {@code max} ids that hash lowest, so a stream of training items holds a bounded
+   * number of references. Trimming to more than the cap leaves {@link #capReferences} the same pick as keeping
+   * everything (an evicted id hashes above every kept one), as long as fewer of the kept ids are deleted than the
+   * slack between what was kept and the cap: deleted references are not replaced by ids evicted before.
    */
   public static void keepReferences(Map<String, ?> byId, int max) {
     if (byId.size() > max) {

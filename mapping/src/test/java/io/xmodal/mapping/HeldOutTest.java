@@ -61,8 +61,9 @@ class HeldOutTest {
   }
 
   @Test
-  void shouldTrimAStreamOfReferencesToTheSamePickAsKeepingThemAll() {
-    // Given 5,000 ids arriving one by one into a map trimmed whenever it passes twice the cap, as TrainingSet does
+  void shouldTrimAStreamOfReferencesToTheSamePickAsKeepingThemAllEvenAfterSomeAreDeleted() {
+    // Given 5,000 ids arriving one by one into a map trimmed to one and a half caps whenever it passes two, as
+    // TrainingSet does
     Map<String, String> all = new LinkedHashMap<>();
     Map<String, String> trimmed = new TreeMap<>();
     for (int i = 0; i < 5_000; i++) {
@@ -70,12 +71,21 @@ class HeldOutTest {
       all.put(id, id);
       trimmed.put(id, id);
       if (trimmed.size() > 200) {
-        HeldOut.keepReferences(trimmed, 100);
+        HeldOut.keepReferences(trimmed, 150);
       }
     }
-
-    // Then it never held more than twice the cap, and it picks what capping everything at once picks
     assertThat(trimmed.size()).isLessThanOrEqualTo(200);
     assertThat(HeldOut.capReferences(trimmed, 100)).hasSize(100).isEqualTo(HeldOut.capReferences(all, 100));
+
+    // When 30 of the picked references are deleted (fewer than the half cap of slack)
+    List<String> deleted = HeldOut.capReferences(all, 30);
+    deleted.forEach(id -> {
+      all.remove(id);
+      trimmed.remove(id);
+    });
+
+    // Then the ids kept beyond the cap make up for them: still the pick of everything that is left
+    assertThat(HeldOut.capReferences(trimmed, 100)).hasSize(100).isEqualTo(HeldOut.capReferences(all, 100))
+        .doesNotContainAnyElementsOf(deleted);
   }
 }

@@ -43,7 +43,8 @@ public final class MappingCodec {
   /**
    * The same, one byte per value and a float scale per row ({@link Int8Rows}): what xmodal writes now (a
    * quarter of the float32 bytes, so more references fit a record). An older
-   * reader does not know these names and serves such a version without hubness penalties: upgrade query-stream first.
+   * reader reads every tensor as float32, so it cannot decode such a version and queries on it fail: upgrade
+   * query-stream first.
    */
   public static final String REFERENCE_TEXT_MAPPED_INT8 = "reference_text_mapped_int8";
   public static final String REFERENCE_IMAGES_MAPPED_INT8 = "reference_images_mapped_int8";
@@ -97,7 +98,7 @@ public final class MappingCodec {
 
   /**
    * The reference queries of a map's hubness correction (null when it has none): mapped into the comparison space
-   * already ({@code mapped}, what xmodal writes: k floats per reference whatever the encoders' dimension), or raw
+   * already ({@code mapped}, what xmodal writes: k values per reference whatever the encoders' dimension), or raw
    * embeddings (models written before) that the reader maps.
    */
   public record References(INDArray text, INDArray images, boolean mapped) {

@@ -22,7 +22,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *   <li>the held-out pairs (an image held out by {@link HeldOut#isHeldOut} with all its captions) to score on;</li>
  *   <li>the hubness reference queries: the training captions and images, at most
  *       {@link HeldOut#MAX_REFERENCE_CAPTIONS} / {@link HeldOut#MAX_REFERENCE_IMAGES} of them picked by id hash (and
- *       at most twice that many kept between refits);</li>
+ *       one and a half to twice that many kept between refits);</li>
  *   <li>for the learned maps, a bounded sample of the training vectors ({@link TrainingRows}).</li>
  * </ul>
  * Not thread-safe; {@link #snapshot} copies what a refit on another thread needs.
@@ -97,11 +97,12 @@ public final class TrainingSet {
       refImages.put(p.imageId(), y[i]);
       refImagePairs.merge(p.imageId(), 1, Integer::sum);
     }
+    // trimmed to one and a half caps, so up to half a cap of deleted references is made up by ids kept beyond it
     if (refText.size() > 2 * HeldOut.MAX_REFERENCE_CAPTIONS) {
-      HeldOut.keepReferences(refText, HeldOut.MAX_REFERENCE_CAPTIONS);
+      HeldOut.keepReferences(refText, HeldOut.MAX_REFERENCE_CAPTIONS * 3 / 2);
     }
     if (refImages.size() > 2 * HeldOut.MAX_REFERENCE_IMAGES) {
-      HeldOut.keepReferences(refImages, HeldOut.MAX_REFERENCE_IMAGES);
+      HeldOut.keepReferences(refImages, HeldOut.MAX_REFERENCE_IMAGES * 3 / 2);
     }
     stats.add(x, y);
     pending.clear();
