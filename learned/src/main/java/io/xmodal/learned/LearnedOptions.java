@@ -105,6 +105,12 @@ public record LearnedOptions(Method kind, Loss loss, int maxEpochs, int patience
         device, freeze, freeze ? members : 1);
   }
 
+  /** The same with {@code b} pairs per step (the in-batch negatives of InfoNCE; for tuning on the held-out pairs). */
+  public LearnedOptions withBatchSize(int b) {
+    return new LearnedOptions(kind, loss, maxEpochs, patience, b, learningRate, inputDropout, hidden, seed, device,
+        freezeStart, members);
+  }
+
   /** The same with {@code m} blocks averaged (GMLP with a frozen start; see {@link #members()}). */
   public LearnedOptions withMembers(int m) {
     return new LearnedOptions(kind, loss, maxEpochs, patience, batchSize, learningRate, inputDropout, hidden, seed,

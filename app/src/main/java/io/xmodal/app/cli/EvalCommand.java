@@ -82,6 +82,11 @@ final class EvalCommand implements Callable<Integer> {
       description = "Dropout on the learned maps' text input (default: each kind's, 0.3 CONTRASTIVE, 0.2 GMLP).")
   Double dropout;
 
+  @Option(names = "--batch", paramLabel = "N",
+      description = "Pairs per training step of the learned maps, the others in the batch being InfoNCE's negatives "
+          + "(default 1024).")
+  Integer batch;
+
   @Option(names = "--hidden", paramLabel = "N", description = "gMLP hidden width (default 256).")
   Integer hidden;
 
@@ -115,6 +120,10 @@ final class EvalCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), members < 1 ? "--members must be at least 1"
           : "--members " + members + " averages blocks on one frozen start: drop --no-freeze-start or use --members 1");
     }
+    if (batch != null && batch < 2) {
+      throw new ParameterException(spec.commandLine(), "--batch must be at least 2 (InfoNCE needs a negative), got "
+          + batch);
+    }
     PrintStream out = System.out;
     ConfigSource source = ConfigSource.fromEnvironment();
     PlatformConfig platform = PlatformConfig.from(source);
@@ -129,6 +138,7 @@ final class EvalCommand implements Callable<Integer> {
                 hidden != null ? hidden : o.hidden()))
             .map(o -> freezeStart != null && o.kind() == io.xmodal.mapping.Method.GMLP
                 ? o.withFrozenStart(freezeStart) : o)
+            .map(o -> batch != null ? o.withBatchSize(batch) : o)
             .map(o -> members != null && o.kind() == io.xmodal.mapping.Method.GMLP ? o.withMembers(members) : o)
             .toList();
     List<OfflineEvaluation.Row> rows = new ArrayList<>(new OfflineEvaluation(out).run(fitEmb, evalEmb, heldOut,
