@@ -383,8 +383,9 @@ public final class GalleryIndex {
 
   /**
    * The projected gallery of one mapping version, shared by every task of the instance: made by {@code make} on first
-   * use; a newer version of the same mapping drops the older ones (a task still searching one keeps its reference
-   * until it is done), and at most {@link #MAX_PROJECTIONS} are kept, the least recently used dropped first.
+   * use. The older versions of the same mapping stay until the newer one is ready to serve ({@link #dropOlder}), so
+   * the instance answers with them while it is projected; at most {@link #MAX_PROJECTIONS} are kept, the least
+   * recently used dropped first.
    *
    * @param mapping the mapping's name (an index is one modality, so one direction of the mapping)
    */
@@ -399,9 +400,6 @@ public final class GalleryIndex {
     if (holders == 0) {
       return p; // a task that is not holding the index (a benchmark, a test) keeps its own
     }
-    if (!keepsOlderVersions) {
-      projections.keySet().removeIf(k -> mappingOf(k).equals(mapping) && versionOf(k) < version);
-    }
     projections.put(key, p);
     lastUsed.put(key, System.nanoTime());
     while (projections.size() > MAX_PROJECTIONS) {
@@ -411,6 +409,23 @@ public final class GalleryIndex {
     }
     lastUsed.keySet().retainAll(projections.keySet());
     return p;
+  }
+
+  /** The projected gallery of one mapping version if the instance has one, else null (none is made). */
+  synchronized ProjectedGallery existing(String mapping, long version) {
+    return projections.get(mapping + "\u0000" + version);
+  }
+
+  /**
+   * A mapping's version is ready and serves from now on: its older versions' projections go (replicated mode; a task
+   * still searching one keeps its reference until it is done). A gallery partition (sharded mode) keeps them until
+   * {@link #dropIdle} finds them unused, since a query pinned to one may still come.
+   */
+  synchronized void dropOlder(String mapping, long version) {
+    if (!keepsOlderVersions) {
+      projections.keySet().removeIf(k -> mappingOf(k).equals(mapping) && versionOf(k) < version);
+      lastUsed.keySet().retainAll(projections.keySet());
+    }
   }
 
   /**

@@ -30,6 +30,17 @@ public final class ProjectedGallery {
   /** Rows projected at a time. */
   static final int CHUNK = 8192;
 
+  /**
+   * The thread that makes first projections ({@link #awaitPrepared}), one per JVM: a daemon, so it never holds a
+   * process up; preparations queue behind each other, as they would compete for the same cores anyway.
+   */
+  static final java.util.concurrent.ExecutorService PROJECTOR =
+      java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "xmodal-gallery-projector");
+        t.setDaemon(true);
+        return t;
+      });
+
   private static final java.util.Comparator<Map.Entry<String, Float>> BEST_FIRST =
       java.util.Comparator.<Map.Entry<String, Float>, Float>comparing(Map.Entry::getValue,
           java.util.Comparator.reverseOrder()).thenComparing(Map.Entry::getKey);
@@ -61,6 +72,12 @@ public final class ProjectedGallery {
   private int pendingCount;
   private INDArray buffer;
   private float[] penalties = new float[0];
+  /** The first projection of the whole gallery, made off the stream threads ({@link #awaitPrepared}); null before. */
+  private java.util.concurrent.CompletableFuture<Boolean> preparation;
+  /** Whether that first projection is done (or failed, so searches project for themselves, as before it existed). */
+  private volatile boolean prepared;
+  /** Guards {@link #preparation} (not this gallery's lock, which the preparation holds while it runs). */
+  private final Object preparing = new Object();
 
   /**
    * @param images     true for the image gallery (text→image), false for the caption gallery
@@ -217,6 +234,58 @@ public final class ProjectedGallery {
   }
 
   /**
+   * Whether this gallery is ready to search without a bulk projection. The first caller starts its first projection
+   * (every row the index holds) on the JVM's projection thread and waits for it at most {@code wait}; later callers
+   * only look, so one version switch costs at most one such wait. A new mapping version (or a restart) projects the
+   * whole gallery, which for a large one takes longer than a stream thread's transaction may stay open
+   * (query-stream's is 10 s: a 50,000-item gallery against 1,024 hubness references takes about that on 2 cores);
+   * the caller answers with a version that is ready meanwhile, or holds its queries back. Rows that arrive later are
+   * projected by the searches, a few at a time, as before.
+   *
+   * @return true when a search will not project the whole gallery: the first projection is done, or it failed (then a
+   *     search projects for itself and meets the same error where it is handled)
+   */
+  public boolean awaitPrepared(GalleryIndex.RawVectors vectors, java.time.Duration wait) {
+    if (prepared) {
+      return true;
+    }
+    java.util.concurrent.CompletableFuture<Boolean> f;
+    boolean started = false;
+    synchronized (preparing) {
+      if (preparation == null || preparation.isDone() && !prepared && !preparation.isCompletedExceptionally()) {
+        // not started, or the index was emptied while it ran (every task let go): from what the index holds now
+        preparation = java.util.concurrent.CompletableFuture.supplyAsync(() -> prepare(vectors), PROJECTOR);
+        started = true;
+      }
+      f = preparation;
+    }
+    try {
+      f.get(started ? Math.max(0, wait.toNanos()) : 0, java.util.concurrent.TimeUnit.NANOSECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      return prepared;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return prepared;
+    } catch (java.util.concurrent.ExecutionException e) {
+      prepared = true; // a search projects for itself and meets the error where it is handled
+    }
+    return prepared;
+  }
+
+  /** Projects every pending row (the first projection): on {@link #PROJECTOR}, holding this gallery's lock. */
+  private synchronized boolean prepare(GalleryIndex.RawVectors vectors) {
+    try {
+      refresh();
+      if (ensureProjected(vectors)) {
+        prepared = true;
+      }
+      return prepared;
+    } finally {
+      index.done(reader);
+    }
+  }
+
+  /**
    * Top-k (id, score) per query row among the items of {@code source} (null: all); queries are raw L2-normalised
    * embeddings of the other modality, and {@code vectors} reads the raw vectors of rows to project.
    *
@@ -239,6 +308,7 @@ public final class ProjectedGallery {
       if (!ensureProjected(vectors)) {
         continue;
       }
+      prepared = true;
       List<List<Map.Entry<String, Float>>> out = new ArrayList<>();
       if (rows == 0) {
         for (int i = 0; i < queries.rows(); i++) {

@@ -28,10 +28,17 @@ import org.apache.kafka.streams.StreamsConfig;
  *                        the 15 s session timeout, a rebalance and a standby's catch-up)
  * @param standbyReplicas {@code XMODAL_QUERY_STANDBY_REPLICAS} (sharded): standby copies of each gallery partition on
  *                        other instances, default 1
+ * @param prepareWait     {@code XMODAL_QUERY_PREPARE_WAIT}: how long a query batch waits for a new mapping version's
+ *                        gallery to be projected (on the instance's projection thread) before it is answered with the
+ *                        version before (replicated) or held back until the new one is ready; default 2s, at most 5s
+ *                        (the stream thread's transaction must end within Streams' 10 s)
  */
 public record QueryConfig(String applicationId, int batchSize, Duration maxWait, int maxK, EncoderSettings encoders,
                           int dlqPayloadCap, Duration metricsInterval, QueryMode mode, Duration gatherTimeout,
-                          int standbyReplicas) {
+                          int standbyReplicas, Duration prepareWait) {
+
+  /** The longest {@code XMODAL_QUERY_PREPARE_WAIT}: half of the 10 s a query-stream transaction may stay open. */
+  static final Duration MAX_PREPARE_WAIT = Duration.ofSeconds(5);
 
   public static QueryConfig from(ConfigSource source, PlatformConfig platform) {
     EncoderSettings encoders;
@@ -50,7 +57,17 @@ public record QueryConfig(String applicationId, int batchSize, Duration maxWait,
         platform.metricsInterval(),
         source.enumValue("XMODAL_QUERY_MODE", QueryMode.class, QueryMode.REPLICATED),
         source.duration("XMODAL_QUERY_GATHER_TIMEOUT", Duration.ofSeconds(30)),
-        standbys(source.integer("XMODAL_QUERY_STANDBY_REPLICAS", 1)));
+        standbys(source.integer("XMODAL_QUERY_STANDBY_REPLICAS", 1)),
+        prepareWait(source.duration("XMODAL_QUERY_PREPARE_WAIT", Duration.ofSeconds(2))));
+  }
+
+  private static Duration prepareWait(Duration d) {
+    if (d.isNegative() || d.compareTo(MAX_PREPARE_WAIT) > 0) {
+      throw new ConfigException("XMODAL_QUERY_PREPARE_WAIT must be between 0 and " + MAX_PREPARE_WAIT.toSeconds()
+          + "s (a query batch waits that long inside a transaction that must end within 10 s; a longer projection "
+          + "goes on in the background meanwhile), got " + d.toMillis() + "ms");
+    }
+    return d;
   }
 
   private static int standbys(int n) {
@@ -63,7 +80,7 @@ public record QueryConfig(String applicationId, int batchSize, Duration maxWait,
   /** The same settings in another mode (tests, the benchmark). */
   public QueryConfig withMode(QueryMode m, Duration timeout) {
     return new QueryConfig(applicationId, batchSize, maxWait, maxK, encoders, dlqPayloadCap, metricsInterval, m,
-        timeout, standbyReplicas);
+        timeout, standbyReplicas, prepareWait);
   }
 
   /**

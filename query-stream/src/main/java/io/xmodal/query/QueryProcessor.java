@@ -46,6 +46,8 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 final class QueryProcessor implements Processor<String, Query, String, Outcome<QueryResult>> {
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(QueryProcessor.class);
+
   private final QueryConfig config;
   private final String bufferStore;
   private final String liveStore;
@@ -64,6 +66,22 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
   private EncoderSession<String> textSession;
   private EncoderSession<BufferedImage> imageSession;
   private final Map<String, Decoded> maps = new HashMap<>();
+  /**
+   * Per direction (0 text→image, 1 image→text), per mapping: the version this task answers with, whose gallery is
+   * projected; a newer live version takes its place once its gallery is ready.
+   */
+  private final List<Map<String, Decoded>> serving = List.of(new HashMap<>(), new HashMap<>());
+  /**
+   * Queries are held back since their mapping's gallery is being projected: until this time ({@link System#nanoTime()})
+   * no flush looks again, so they are not drained and stored again at every punctuation.
+   */
+  private boolean holding;
+  private long holdUntilNanos;
+  /** The versions whose projection this task has said it waits for (logged once each). */
+  private final java.util.Set<String> announced = new java.util.HashSet<>();
+
+  /** How often held-back queries look again whether their gallery is ready. */
+  static final java.time.Duration HOLD_RETRY = java.time.Duration.ofMillis(250);
   /** The instance's gallery indexes this task holds (acquired in init, released in close). */
   private final List<GalleryIndex> held = new ArrayList<>();
   private WindowStats window = new WindowStats();
@@ -124,18 +142,19 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
     if (record.value() == null) {
       return;
     }
-    if (buffer.add(record.key(), record.value())) {
+    if (buffer.add(record.key(), record.value()) && !holding) {
       flush(context.currentSystemTimeMs());
     }
   }
 
   private void flush(long timestamp) {
-    if (buffer.isEmpty()) {
+    if (buffer.isEmpty() || holding && System.nanoTime() - holdUntilNanos < 0) {
       return;
     }
     batchStartNanos = System.nanoTime();
+    holding = false;
     List<KeyValue<String, Query>> batch = buffer.drain();
-    Map<String, List<Query>> byGroup = new LinkedHashMap<>();
+    Map<String, List<KeyValue<String, Query>>> byGroup = new LinkedHashMap<>();
     for (KeyValue<String, Query> kv : batch) {
       Query q = kv.value;
       String problem = validate(q);
@@ -144,45 +163,54 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
         continue;
       }
       String group = q.getMappingName() + "\u0000" + q.getModality() + "\u0000" + Objects.toString(q.getGallery(), "");
-      byGroup.computeIfAbsent(group, g -> new ArrayList<>()).add(q);
+      byGroup.computeIfAbsent(group, g -> new ArrayList<>()).add(kv);
     }
-    byGroup.values().forEach(group -> answer(group, timestamp));
+    for (List<KeyValue<String, Query>> group : byGroup.values()) {
+      if (!answer(group.stream().map(kv -> kv.value).toList(), timestamp)) {
+        group.forEach(kv -> buffer.add(kv.key, kv.value)); // nothing ready yet: they wait for the projection
+        holding = true;
+        holdUntilNanos = System.nanoTime() + HOLD_RETRY.toNanos();
+      }
+    }
   }
 
   private String validate(Query q) {
     return QueryChecks.problem(q, config.maxK());
   }
 
-  private void answer(List<Query> group, long timestamp) {
+  /** @return false when the group's mapping has no gallery ready to search yet (the group is left unanswered) */
+  private boolean answer(List<Query> group, long timestamp) {
     Query first = group.get(0);
-    Decoded d = liveMapping(first.getMappingName());
-    if (d == null) {
+    Decoded live = liveMapping(first.getMappingName());
+    if (live == null) {
       group.forEach(q -> fail(q, "no mapping '" + q.getMappingName() + "' is published yet; the trainer publishes one "
           + "once it has enough pairs", null, timestamp));
-      return;
+      return true;
     }
     boolean textQuery = first.getModality() == Modality.TEXT;
     EncoderInfo mine = textQuery ? encoders.text().info() : encoders.image().info();
     String queryEncoder = EncoderKeys.of(mine.name(), mine.checksum());
-    String modelEncoder = EncoderKeys.of(textQuery ? d.model().getTextEncoder() : d.model().getImageEncoder());
+    String modelEncoder = EncoderKeys.of(textQuery ? live.model().getTextEncoder() : live.model().getImageEncoder());
     if (!queryEncoder.equals(modelEncoder)) {
-      group.forEach(q -> fail(q, "mapping " + q.getMappingName() + " v" + d.version() + " was fitted for another "
-          + (textQuery ? "text" : "image") + " encoder than this query-stream runs", d, timestamp));
-      return;
+      group.forEach(q -> fail(q, "mapping " + q.getMappingName() + " v" + live.version() + " was fitted for another "
+          + (textQuery ? "text" : "image") + " encoder than this query-stream runs", live, timestamp));
+      return true;
     }
+    Served served = served(first.getMappingName(), live, textQuery);
+    if (served == null) {
+      return false;
+    }
+    Decoded d = served.mapping();
     long encodeStart = System.nanoTime();
     List<Query> ok = new ArrayList<>();
     List<float[]> vectors = new ArrayList<>();
     encode(group, textQuery, ok, vectors, d, timestamp);
     long encodeNanos = System.nanoTime() - encodeStart;
     if (ok.isEmpty()) {
-      return;
+      return true;
     }
     long searchStart = System.nanoTime();
-    String galleryEncoder = EncoderKeys.of(textQuery ? d.model().getImageEncoder() : d.model().getTextEncoder());
-    GalleryIndex index = textQuery ? images : texts;
-    ProjectedGallery gallery = index.projection(first.getMappingName(), d.version(), () -> new ProjectedGallery(index,
-        d.map(), textQuery, galleryEncoder, textQuery ? d.references().text() : d.references().images(), d.references().mapped()));
+    ProjectedGallery gallery = served.gallery();
     int k = ok.stream().mapToInt(Query::getK).max().orElse(10);
     INDArray q = Nd4j.create(vectors.toArray(float[][]::new));
     List<List<Map.Entry<String, Float>>> hits = gallery.search(q, Math.max(k, 10), first.getGallery(),
@@ -201,6 +229,7 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
           - query.getSentAt().toEpochMilli()));
       context.forward(new Record<>(query.getQueryId(), new Outcome.Accepted<>(result), timestamp));
     }
+    return true;
   }
 
   /** Encodes the group's queries (text, image bytes, or an existing item's vector), L2-normalised. */
@@ -243,6 +272,38 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
       ok.add(toEncode.get(i));
       vectors.add(Vectors.l2(encoded[i]));
     }
+  }
+
+  /** A version to answer with and its projected gallery. */
+  private record Served(Decoded mapping, ProjectedGallery gallery) {}
+
+  /**
+   * The version a query group is answered with: the live one once its gallery is projected (waiting for that at most
+   * {@code XMODAL_QUERY_PREPARE_WAIT}); until then the one this task answered with before, if the instance still has
+   * its gallery; null when neither is ready (the group waits). The projection goes on off the stream thread, so a
+   * large gallery never holds a transaction open past its timeout.
+   */
+  private Served served(String name, Decoded live, boolean textQuery) {
+    Map<String, Decoded> mine = serving.get(textQuery ? 0 : 1);
+    GalleryIndex index = textQuery ? images : texts;
+    ProjectedGallery gallery = index.projection(name, live.version(), () -> new ProjectedGallery(index, live.map(),
+        textQuery, EncoderKeys.of(textQuery ? live.model().getImageEncoder() : live.model().getTextEncoder()),
+        textQuery ? live.references().text() : live.references().images(), live.references().mapped()));
+    if (gallery.awaitPrepared(textQuery ? imageVectors : textVectors, config.prepareWait())) {
+      Decoded before = mine.put(name, live);
+      if (before == null || before.version() != live.version()) {
+        index.dropOlder(name, live.version());
+      }
+      return new Served(live, gallery);
+    }
+    Decoded before = mine.get(name);
+    ProjectedGallery old = before == null ? null : index.existing(name, before.version());
+    if (announced.add(name + "\u0000" + live.version() + "\u0000" + textQuery)) {
+      LOG.info("{}: mapping {} v{}: its {} gallery ({} items) is being projected off the stream thread; {}",
+          context.taskId(), name, live.version(), textQuery ? "image" : "caption", index.size(), old == null
+              ? "its queries wait until it is ready" : "answering with v" + before.version() + " meanwhile");
+    }
+    return old == null ? null : new Served(before, old);
   }
 
   private Decoded liveMapping(String name) {
@@ -338,6 +399,7 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
       imageSession.close();
     }
     maps.clear();
+    serving.forEach(Map::clear);
     held.forEach(GalleryIndex::release);
     held.clear();
   }

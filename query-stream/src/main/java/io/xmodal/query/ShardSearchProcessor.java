@@ -166,6 +166,17 @@ final class ShardSearchProcessor implements Processor<String, ShardRequest, Stri
     GalleryIndex index = textQuery ? images : texts;
     ProjectedGallery gallery = index.projection(first.getMappingName(), d.version(), () -> new ProjectedGallery(index,
         d.map(), textQuery, galleryEncoder, textQuery ? d.references().text() : d.references().images(), d.references().mapped()));
+    if (!gallery.awaitPrepared(textQuery ? imageVectors : textVectors, config.prepareWait())) {
+      // projected off the stream thread (a large partition outlasts a transaction): the group waits for it
+      for (ShardRequest r : group) {
+        if (now - r.getScatteredAt().toEpochMilli() < config.gatherTimeout().toMillis()) {
+          buffer.add(r.getQueryId(), r);
+        } else {
+          expired++;
+        }
+      }
+      return;
+    }
     float[][] q = new float[group.size()][];
     int k = 1;
     for (int i = 0; i < q.length; i++) {

@@ -175,11 +175,17 @@ class GalleryIndexTest {
     });
     assertThat(second).isSameAs(first);
 
-    // When v2 is published, its projection replaces v1's (another mapping's stays)
+    // When v2 is published, v1's projection stays while v2's is made (it answers meanwhile)
     store.index.projection("other", 7, () -> new ProjectedGallery(store.index, map(), true, IMAGE_KEY, null));
     ProjectedGallery v2 = store.index.projection("m", 2, () -> new ProjectedGallery(store.index, map(), true,
         IMAGE_KEY, null));
     assertThat(v2).isNotSameAs(first);
+    assertThat(store.index.existing("m", 1)).isSameAs(first);
+    assertThat(store.index.projections()).isEqualTo(3);
+    // and goes once v2 serves (another mapping's stays)
+    store.index.dropOlder("m", 2);
+    assertThat(store.index.existing("m", 1)).isNull();
+    assertThat(store.index.existing("m", 2)).isSameAs(v2);
     assertThat(store.index.projections()).isEqualTo(2);
 
     // Then when the last task lets go, no projection is left
@@ -187,6 +193,74 @@ class GalleryIndexTest {
     assertThat(store.index.projections()).isEqualTo(2);
     store.index.release();
     assertThat(store.index.projections()).isZero();
+  }
+
+  @Test
+  void shouldProjectAGalleryOnTheProjectionThreadWithoutHoldingTheCallerAndSearchItAsIfProjectedInline()
+      throws Exception {
+    // Given a gallery of 300 items whose raw vectors are slow to read until released
+    Store store = new Store();
+    store.index.acquire(each -> { });
+    Random r = new Random(3);
+    for (int i = 0; i < 300; i++) {
+      store.put(image("img-" + i, 0, r));
+    }
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    Set<String> readers = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    GalleryIndex.RawVectors slow = id -> {
+      readers.add(Thread.currentThread().getName());
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return store.vectors().vector(id);
+    };
+    ProjectedGallery gallery = new ProjectedGallery(store.index, map(), true, IMAGE_KEY, null);
+
+    // When a caller asks whether it is ready, waiting 50 ms
+    long start = System.nanoTime();
+    boolean readyAtOnce = gallery.awaitPrepared(slow, java.time.Duration.ofMillis(50));
+    long waitedMs = (System.nanoTime() - start) / 1_000_000;
+    // and asks again (it only looks: one wait per projection)
+    boolean readyOnSecondLook = gallery.awaitPrepared(slow, java.time.Duration.ofSeconds(30));
+
+    // Then it is not ready and the caller was not held past its wait (nor by the second look)
+    assertThat(readyAtOnce).isFalse();
+    assertThat(readyOnSecondLook).isFalse();
+    assertThat(waitedMs).isLessThan(5_000);
+    // and once the vectors can be read, it becomes ready, projected on the projection thread only
+    release.countDown();
+    boolean ready = false;
+    for (int i = 0; i < 200 && !ready; i++) {
+      Thread.sleep(50);
+      ready = gallery.awaitPrepared(slow, java.time.Duration.ZERO);
+    }
+    assertThat(ready).isTrue();
+    assertThat(readers).containsExactly("xmodal-gallery-projector");
+    // and a search finds exactly what a gallery projected by its own first search finds
+    var query = Nd4j.rand(DataType.FLOAT, 3, DX);
+    ProjectedGallery inline = new ProjectedGallery(store.index, map(), true, IMAGE_KEY, null);
+    assertThat(gallery.search(query, 10, null, store.vectors()))
+        .isEqualTo(inline.search(query, 10, null, store.vectors()));
+  }
+
+  @Test
+  void shouldLetASearchMeetAProjectionErrorItselfWhenTheProjectionThreadFailed() {
+    // Given a gallery whose raw vectors cannot be read
+    Store store = new Store();
+    store.index.acquire(each -> { });
+    store.put(image("a", 0, new Random(1)));
+    GalleryIndex.RawVectors broken = id -> {
+      throw new IllegalStateException("store closed");
+    };
+    ProjectedGallery gallery = new ProjectedGallery(store.index, map(), true, IMAGE_KEY, null);
+
+    // When its projection fails on the projection thread, the caller is told to go on (not to wait for ever)
+    assertThat(gallery.awaitPrepared(broken, java.time.Duration.ofSeconds(10))).isTrue();
+    // and its search meets the same error on the caller's thread, where the caller handles errors
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> gallery.search(Nd4j.rand(DataType.FLOAT, 1, DX), 1,
+        null, broken)).hasMessageContaining("store closed");
   }
 
   @Test

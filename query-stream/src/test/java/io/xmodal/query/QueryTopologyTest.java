@@ -416,6 +416,104 @@ class QueryTopologyTest {
     }
   }
 
+  /** Holds the projection thread until released: every gallery projection queues behind it. */
+  static java.util.concurrent.CountDownLatch blockProjector() {
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(1);
+    ProjectedGallery.PROJECTOR.execute(() -> {
+      running.countDown();
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    try {
+      assertThat(running.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
+    }
+    return release;
+  }
+
+  /** Answers until one comes (the projection thread works meanwhile), at most about 20 s. */
+  List<QueryResult> answerOnceReady() throws InterruptedException {
+    List<QueryResult> out = new ArrayList<>();
+    for (int i = 0; i < 200 && out.isEmpty(); i++) {
+      Thread.sleep(100);
+      out = answer();
+    }
+    return out;
+  }
+
+  @Test
+  void shouldAnswerWithTheVersionBeforeWhileANewVersionsGalleryIsProjectedOffTheStreamThread() throws Exception {
+    // Given v1 live and answering
+    fillGalleries();
+    mappings.pipeInput("default", mapping(1, HubnessCorrection.NONE));
+    queries.pipeInput("a", query("a").setModality(Modality.TEXT).setText("a dog").build());
+    assertThat(answer()).singleElement().satisfies(r -> assertThat(r.getMappingVersion()).isEqualTo(1L));
+
+    // When v2 comes while the projection thread is busy (as with a gallery too large to project in a transaction)
+    java.util.concurrent.CountDownLatch release = blockProjector();
+    List<QueryResult> meanwhile;
+    try {
+      mappings.pipeInput("default", mapping(2, HubnessCorrection.invertedSoftmax(30)));
+      queries.pipeInput("b", query("b").setModality(Modality.TEXT).setText("a dog").build());
+      meanwhile = answer();
+    } finally {
+      release.countDown();
+    }
+
+    // Then the query is answered with v1 at once (after XMODAL_QUERY_PREPARE_WAIT), not held up by the projection
+    assertThat(meanwhile).singleElement().satisfies(r -> {
+      assertThat(r.getMappingVersion()).isEqualTo(1L);
+      assertThat(r.getError()).isNull();
+      assertThat(r.getHits()).hasSize(5);
+    });
+    // and once v2's gallery is projected, queries are answered with v2
+    List<QueryResult> later = new ArrayList<>();
+    for (int i = 0; i < 100 && later.stream().noneMatch(r -> r.getMappingVersion() == 2L); i++) {
+      Thread.sleep(100);
+      queries.pipeInput("c" + i, query("c" + i).setModality(Modality.TEXT).setText("a dog").build());
+      later.addAll(answer());
+    }
+    assertThat(later).last().satisfies(r -> assertThat(r.getMappingVersion()).isEqualTo(2L));
+    assertThat(later).allSatisfy(r -> assertThat(r.getError()).isNull());
+  }
+
+  @Test
+  void shouldHoldQueriesWhileTheOnlyVersionsGalleryIsProjectedAndAnswerEachOnceWhenReady() throws Exception {
+    // Given a version whose gallery is being projected (the projection thread busy), none ready before it
+    fillGalleries();
+    java.util.concurrent.CountDownLatch release = blockProjector();
+    List<QueryResult> meanwhile = new ArrayList<>();
+    try {
+      mappings.pipeInput("default", mapping(1, HubnessCorrection.NONE));
+      queries.pipeInput("a", query("a").setModality(Modality.TEXT).setText("a dog").build());
+      queries.pipeInput("b", query("b").setModality(Modality.TEXT).setText("a red car").build());
+
+      // When punctuations come while it is projected
+      for (int i = 0; i < 5; i++) {
+        meanwhile.addAll(answer());
+        Thread.sleep(300);
+      }
+    } finally {
+      release.countDown();
+    }
+
+    // Then no query is answered (nor failed) before the gallery is ready, and each is answered once after
+    assertThat(meanwhile).isEmpty();
+    List<QueryResult> out = new ArrayList<>(answerOnceReady());
+    out.addAll(answer());
+    assertThat(out).extracting(QueryResult::getQueryId).containsExactlyInAnyOrder("a", "b");
+    assertThat(out).allSatisfy(r -> {
+      assertThat(r.getMappingVersion()).isEqualTo(1L);
+      assertThat(r.getError()).isNull();
+    });
+    assertThat(rejected.isEmpty()).isTrue();
+  }
+
   @Test
   void shouldAnswerWithAnErrorWhenNoMappingIsLiveYet() {
     fillGalleries();

@@ -234,6 +234,42 @@ class ShardedQueryTopologyTest {
   }
 
   @Test
+  void shouldHoldAPartitionsRequestsWhileItsGalleryIsProjectedOffTheStreamThreadAndAnswerThemOnceReady()
+      throws Exception {
+    // Given a mapping whose partition gallery is being projected (the projection thread busy)
+    fillGalleries();
+    MappingModel v3 = mapping(3, HubnessCorrection.invertedSoftmax(30));
+    java.util.concurrent.CountDownLatch release = QueryTopologyTest.blockProjector();
+    List<QueryResult> meanwhile = new ArrayList<>();
+    try {
+      mappings.pipeInput("default", v3);
+      queries.pipeInput("t", query("t").setModality(Modality.TEXT).setText(captionTexts.get(3)).build());
+      // When the partition's punctuations come meanwhile (within the gather timeout)
+      for (int i = 0; i < 4; i++) {
+        meanwhile.addAll(tick());
+      }
+    } finally {
+      release.countDown();
+    }
+
+    // Then nothing is answered before the gallery is ready, and then exactly one full answer with the pinned version
+    assertThat(meanwhile).isEmpty();
+    List<QueryResult> out = new ArrayList<>();
+    for (int i = 0; i < 200 && out.isEmpty(); i++) {
+      Thread.sleep(50);
+      out.addAll(tick());
+    }
+    out.addAll(tick());
+    assertThat(out).singleElement().satisfies(r -> {
+      assertThat(r.getQueryId()).isEqualTo("t");
+      assertThat(r.getMappingVersion()).isEqualTo(3L);
+      assertThat(r.getPartial()).isFalse();
+    });
+    float[] t = encoders.text().newSession().encode(List.of(captionTexts.get(3)))[0];
+    assertHits(out.get(0), singleIndex(v3, true, t, 5));
+  }
+
+  @Test
   void shouldMergeThePartialsOfEveryPartitionWhicheverArrivesFirst() {
     // Given two partitions' answers that arrive before the scatter's own record
     partials.pipeInput("q", answered("q", 1, 2, hit("b", 0.9f), hit("d", 0.5f)).build());
