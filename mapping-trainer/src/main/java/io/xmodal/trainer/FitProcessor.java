@@ -163,7 +163,7 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
   private Group group(PairOp pair) {
     return groups.computeIfAbsent(pair.encodersKey(), k -> new Group(pair.textEncoder(), pair.imageEncoder(),
         new TrainingSet(pair.text().length, pair.image().length,
-            config.learned().isEmpty() ? 0 : config.learnedMaxPairs())));
+            config.learned().isEmpty() ? 0 : config.learnedMaxPairs(), config.references())));
   }
 
   private void tick(long timestamp) {

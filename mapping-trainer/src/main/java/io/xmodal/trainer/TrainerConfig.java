@@ -3,6 +3,8 @@ package io.xmodal.trainer;
 import io.xmodal.device.DeviceChoice;
 import io.xmodal.learned.LearnedOptions;
 import io.xmodal.mapping.ModelSearch;
+import io.xmodal.mapping.ReferenceCaps;
+import io.xmodal.platform.config.ConfigException;
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
 import io.xmodal.platform.streams.RejectionFactory;
@@ -33,6 +35,10 @@ import java.util.List;
  *                         training-only twin
  * @param learnedMaxPairs  {@code XMODAL_TRAINER_LEARNED_MAX_PAIRS}: the learned maps train on at most this many
  *                         training pairs, a deterministic sample by caption id hash kept in memory (default 50000)
+ * @param references       {@code XMODAL_TRAINER_REFERENCE_CAPTIONS} / {@code XMODAL_TRAINER_REFERENCE_IMAGES}: the
+ *                         most hubness reference queries a version carries, picked among the training captions and
+ *                         images by id hash (defaults 4096 / 1024; every one costs k + 4 bytes in the version and
+ *                         is compared with every gallery item at each new version)
  * @param dlqPayloadCap    bytes of a refused record kept in its dead letter
  * @param maxModelBytes    largest MappingModel the trainer publishes ({@code XMODAL_MAX_MESSAGE_BYTES} less 64 KiB of
  *                         headroom); a better candidate that would not fit is passed over for the best one that does
@@ -41,7 +47,7 @@ import java.util.List;
 public record TrainerConfig(String applicationId, String mappingName, int heldOutPercent, int refitEveryPairs,
                             Duration refitInterval, int minTrainingPairs, int minHeldOutImages,
                             ModelSearch.Options search, List<LearnedOptions> learned, boolean allPairs,
-                            int learnedMaxPairs,
+                            int learnedMaxPairs, ReferenceCaps references,
                             int dlqPayloadCap, int maxModelBytes,
                             Duration metricsInterval) {
 
@@ -59,9 +65,21 @@ public record TrainerConfig(String applicationId, String mappingName, int heldOu
         learned(source),
         source.bool("XMODAL_TRAINER_ALL_PAIRS", true),
         source.positiveInt("XMODAL_TRAINER_LEARNED_MAX_PAIRS", 50_000),
+        references(source),
         source.positiveInt("XMODAL_DLQ_PAYLOAD_CAP", RejectionFactory.DEFAULT_PAYLOAD_CAP),
         platform.topics().maxMessageBytes() - 64 * 1024,
         platform.metricsInterval());
+  }
+
+  private static ReferenceCaps references(ConfigSource source) {
+    int captions = source.positiveInt("XMODAL_TRAINER_REFERENCE_CAPTIONS", ReferenceCaps.DEFAULT.captions());
+    int images = source.positiveInt("XMODAL_TRAINER_REFERENCE_IMAGES", ReferenceCaps.DEFAULT.images());
+    if (captions < ReferenceCaps.MIN || images < ReferenceCaps.MIN) {
+      throw new ConfigException("XMODAL_TRAINER_REFERENCE_CAPTIONS and XMODAL_TRAINER_REFERENCE_IMAGES must be at "
+          + "least " + ReferenceCaps.MIN + " (CSLS averages up to the 40 nearest references), got " + captions
+          + " and " + images);
+    }
+    return new ReferenceCaps(captions, images);
   }
 
   private static List<LearnedOptions> learned(ConfigSource source) {

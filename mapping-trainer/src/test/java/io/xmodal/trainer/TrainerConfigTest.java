@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.xmodal.learned.LearnedOptions;
 import io.xmodal.mapping.Method;
+import io.xmodal.mapping.ReferenceCaps;
+import io.xmodal.platform.config.ConfigException;
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
 import java.util.HashMap;
@@ -34,5 +36,16 @@ class TrainerConfigTest {
         .filteredOn(o -> o.kind() == Method.CONTRASTIVE).extracting(LearnedOptions::members).containsExactly(1);
     assertThatThrownBy(() -> config(Map.of("XMODAL_TRAINER_GMLP_MEMBERS", "0")))
         .hasMessageContaining("XMODAL_TRAINER_GMLP_MEMBERS");
+  }
+
+  @Test
+  void shouldCapTheHubnessReferencesAtTheDefaultsUnlessToldAndRefuseTooFew() {
+    assertThat(config(Map.of()).references()).isEqualTo(new ReferenceCaps(4096, 1024));
+    assertThat(config(Map.of("XMODAL_TRAINER_REFERENCE_IMAGES", "6144")).references())
+        .isEqualTo(new ReferenceCaps(4096, 6144));
+    assertThatThrownBy(() -> config(Map.of("XMODAL_TRAINER_REFERENCE_CAPTIONS", "10")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("XMODAL_TRAINER_REFERENCE_CAPTIONS and XMODAL_TRAINER_REFERENCE_IMAGES must be at "
+            + "least 64").hasMessageContaining("got 10 and 1024");
   }
 }

@@ -142,7 +142,7 @@ class TrainerTopologyTest {
         List.of(Method.LEAST_SQUARES, Method.PROCRUSTES, Method.CCA));
     return new Setup(platform, new TrainerConfig(base.applicationId(), base.mappingName(), base.heldOutPercent(),
         base.refitEveryPairs(), base.refitInterval(), base.minTrainingPairs(), base.minHeldOutImages(), small,
-        learned, base.allPairs(), base.learnedMaxPairs(), base.dlqPayloadCap(), maxModelBytes, base.metricsInterval()));
+        learned, base.allPairs(), base.learnedMaxPairs(), base.references(), base.dlqPayloadCap(), maxModelBytes, base.metricsInterval()));
   }
 
   void start(List<LearnedOptions> learned, int maxModelBytes, Supplier<ExecutorService> fitExecutors) {
@@ -400,7 +400,7 @@ class TrainerTopologyTest {
     TrainerConfig c = setup.config();
     startWith(setup.platform(), new TrainerConfig(c.applicationId(), c.mappingName(), c.heldOutPercent(),
         c.refitEveryPairs(), c.refitInterval(), c.minTrainingPairs(), c.minHeldOutImages(), c.search(), c.learned(),
-        false, c.learnedMaxPairs(), c.dlqPayloadCap(), c.maxModelBytes(), c.metricsInterval()),
+        false, c.learnedMaxPairs(), c.references(), c.dlqPayloadCap(), c.maxModelBytes(), c.metricsInterval()),
         DirectExecutorService::new);
     Data d = data(200, 10);
     pipe(d, false);

@@ -22,13 +22,15 @@ public final class HeldOut {
   }
 
   /**
-   * At most this many reference captions travel in a MappingModel, mapped and rounded to int8 ({@link Int8Rows}: k
+   * By default ({@link ReferenceCaps#DEFAULT}; {@code XMODAL_TRAINER_REFERENCE_CAPTIONS}) at most this many reference
+   * captions travel in a MappingModel, mapped and rounded to int8 ({@link Int8Rows}: k
    * bytes and a float each), picked from the training captions by id hash. On Flickr8k six times as many scored within
    * the seed noise of these on the held-out tenth, at six times the penalty cost (docs/quality.md).
    */
   public static final int MAX_REFERENCE_CAPTIONS = 4096;
   /**
-   * At most this many reference images, picked as the captions are. A cap of 6,144 (every training image of Flickr8k)
+   * By default ({@code XMODAL_TRAINER_REFERENCE_IMAGES}) at most this many reference images, picked as the captions
+   * are. A cap of 6,144 (every training image of Flickr8k)
    * scored higher on the held-out tenth and on dev, but made each refit's search and each new version's gallery
    * projection about twice as slow, and the demo's first query batches outlasted their transaction
    * (docs/quality.md).

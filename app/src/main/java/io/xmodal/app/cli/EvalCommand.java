@@ -12,6 +12,7 @@ import io.xmodal.device.DeviceChoice;
 import io.xmodal.encoders.Encoders;
 import io.xmodal.learned.LearnedOptions;
 import io.xmodal.mapping.ModelSearch;
+import io.xmodal.mapping.ReferenceCaps;
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
 import java.io.PrintStream;
@@ -87,6 +88,14 @@ final class EvalCommand implements Callable<Integer> {
           + "(default 1024).")
   Integer batch;
 
+  @Option(names = "--reference-captions", paramLabel = "N", description = "Most hubness reference captions, as "
+      + "XMODAL_TRAINER_REFERENCE_CAPTIONS in the trainer (default 4096).")
+  Integer referenceCaptions;
+
+  @Option(names = "--reference-images", paramLabel = "N", description = "Most hubness reference images, as "
+      + "XMODAL_TRAINER_REFERENCE_IMAGES in the trainer (default 1024).")
+  Integer referenceImages;
+
   @Option(names = "--hidden", paramLabel = "N", description = "gMLP hidden width (default 256).")
   Integer hidden;
 
@@ -124,6 +133,14 @@ final class EvalCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), "--batch must be at least 2 (InfoNCE needs a negative), got "
           + batch);
     }
+    ReferenceCaps references;
+    try {
+      references = new ReferenceCaps(referenceCaptions != null ? referenceCaptions : ReferenceCaps.DEFAULT.captions(),
+          referenceImages != null ? referenceImages : ReferenceCaps.DEFAULT.images());
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "--reference-captions and --reference-images: "
+          + e.getMessage());
+    }
     PrintStream out = System.out;
     ConfigSource source = ConfigSource.fromEnvironment();
     PlatformConfig platform = PlatformConfig.from(source);
@@ -141,7 +158,7 @@ final class EvalCommand implements Callable<Integer> {
             .map(o -> batch != null ? o.withBatchSize(batch) : o)
             .map(o -> members != null && o.kind() == io.xmodal.mapping.Method.GMLP ? o.withMembers(members) : o)
             .toList();
-    List<OfflineEvaluation.Row> rows = new ArrayList<>(new OfflineEvaluation(out).run(fitEmb, evalEmb, heldOut,
+    List<OfflineEvaluation.Row> rows = new ArrayList<>(new OfflineEvaluation(out, references).run(fitEmb, evalEmb, heldOut,
         grid(), kinds, allPairs));
     rows.sort(Comparator.comparing(OfflineEvaluation.Row::method));
     print(out, rows);

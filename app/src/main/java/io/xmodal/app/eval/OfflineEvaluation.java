@@ -12,6 +12,7 @@ import io.xmodal.mapping.EvalSet;
 import io.xmodal.mapping.HeldOut;
 import io.xmodal.mapping.Linalg;
 import io.xmodal.mapping.ModelSearch;
+import io.xmodal.mapping.ReferenceCaps;
 import io.xmodal.mapping.Recall;
 import io.xmodal.mapping.SufficientStats;
 import io.xmodal.mapping.Vectors;
@@ -61,9 +62,16 @@ public final class OfflineEvaluation {
                          int[] captionImage) {}
 
   private final PrintStream out;
+  private final ReferenceCaps references;
 
   public OfflineEvaluation(PrintStream out) {
+    this(out, ReferenceCaps.DEFAULT);
+  }
+
+  /** @param references how many hubness references the refit gets at most (the trainer's reference settings) */
+  public OfflineEvaluation(PrintStream out, ReferenceCaps references) {
     this.out = out;
+    this.references = references;
   }
 
   public static Embedded embed(String label, Dataset data, Encoders encoders, EmbeddingCache cache) {
@@ -120,7 +128,7 @@ public final class OfflineEvaluation {
   public List<Row> run(Embedded fit, Embedded eval, int heldOutPercent, ModelSearch.Options options,
                        List<LearnedOptions> learned, boolean allPairs) {
     TrainingSet set = new TrainingSet(fit.captions()[0].length, fit.images()[0].length,
-        learned.isEmpty() ? 0 : Integer.MAX_VALUE);
+        learned.isEmpty() ? 0 : Integer.MAX_VALUE, references);
     for (int c = 0; c < fit.captions().length; c++) {
       int i = fit.captionImage()[c];
       String imageId = fit.imageIds().get(i);

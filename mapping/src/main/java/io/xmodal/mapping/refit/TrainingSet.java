@@ -3,6 +3,7 @@ package io.xmodal.mapping.refit;
 import io.xmodal.mapping.EvalSet;
 import io.xmodal.mapping.HeldOut;
 import io.xmodal.mapping.Linalg;
+import io.xmodal.mapping.ReferenceCaps;
 import io.xmodal.mapping.SufficientStats;
 import io.xmodal.mapping.Vectors;
 import java.util.ArrayList;
@@ -20,9 +21,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *   <li>training pairs as sufficient statistics (L2-normalised rows, rank-k updates in blocks of
  *       {@value #FLUSH_EVERY}; a removed pair is subtracted), never the pairs themselves;</li>
  *   <li>the held-out pairs (an image held out by {@link HeldOut#isHeldOut} with all its captions) to score on;</li>
- *   <li>the hubness reference queries: the training captions and images, at most
- *       {@link HeldOut#MAX_REFERENCE_CAPTIONS} / {@link HeldOut#MAX_REFERENCE_IMAGES} of them picked by id hash (and
- *       one and a half to twice that many kept between refits);</li>
+ *   <li>the hubness reference queries: the training captions and images, at most {@link ReferenceCaps} of them
+ *       (4,096 / 1,024 by default) picked by id hash (and one and a half to twice that many kept between refits);</li>
  *   <li>for the learned maps, a bounded sample of the training vectors ({@link TrainingRows}).</li>
  * </ul>
  * Not thread-safe; {@link #snapshot} copies what a refit on another thread needs.
@@ -40,14 +40,21 @@ public final class TrainingSet {
   /** Training pairs per training image, so an image leaves the references with its last pair. */
   private final Map<String, Integer> refImagePairs = new HashMap<>();
   private final TrainingRows rows;
+  private final ReferenceCaps caps;
 
   /**
    * @param learnedMaxPairs how many training pairs to keep as vectors for the learned maps; 0 keeps none (when the
    *                        learned maps are off)
    */
   public TrainingSet(int textDim, int imageDim, int learnedMaxPairs) {
+    this(textDim, imageDim, learnedMaxPairs, ReferenceCaps.DEFAULT);
+  }
+
+  /** @param caps how many hubness references a refit gets at most */
+  public TrainingSet(int textDim, int imageDim, int learnedMaxPairs, ReferenceCaps caps) {
     this.stats = new SufficientStats(textDim, imageDim);
     this.rows = learnedMaxPairs > 0 ? new TrainingRows(learnedMaxPairs) : null;
+    this.caps = caps;
   }
 
   /** Adds a pair (a held-out one is kept to score on; a training one joins the statistics). */
@@ -98,11 +105,11 @@ public final class TrainingSet {
       refImagePairs.merge(p.imageId(), 1, Integer::sum);
     }
     // trimmed to one and a half caps, so up to half a cap of deleted references is made up by ids kept beyond it
-    if (refText.size() > 2 * HeldOut.MAX_REFERENCE_CAPTIONS) {
-      HeldOut.keepReferences(refText, HeldOut.MAX_REFERENCE_CAPTIONS * 3 / 2);
+    if (refText.size() > 2L * caps.captions()) {
+      HeldOut.keepReferences(refText, (int) Math.min(Integer.MAX_VALUE, caps.captions() * 3L / 2));
     }
-    if (refImages.size() > 2 * HeldOut.MAX_REFERENCE_IMAGES) {
-      HeldOut.keepReferences(refImages, HeldOut.MAX_REFERENCE_IMAGES * 3 / 2);
+    if (refImages.size() > 2L * caps.images()) {
+      HeldOut.keepReferences(refImages, (int) Math.min(Integer.MAX_VALUE, caps.images() * 3L / 2));
     }
     stats.add(x, y);
     pending.clear();
@@ -124,7 +131,7 @@ public final class TrainingSet {
   public RefitInput snapshot() {
     flush();
     return new RefitInput(SufficientStats.fromBytes(stats.toBytes()), validation(),
-        references(refText, HeldOut.MAX_REFERENCE_CAPTIONS), references(refImages, HeldOut.MAX_REFERENCE_IMAGES),
+        references(refText, caps.captions()), references(refImages, caps.images()),
         rows == null ? null : rows.rows());
   }
 

@@ -3,6 +3,7 @@ package io.xmodal.mapping.refit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.xmodal.mapping.HeldOut;
+import io.xmodal.mapping.ReferenceCaps;
 import io.xmodal.mapping.SufficientStats;
 import io.xmodal.mapping.Vectors;
 import java.util.ArrayList;
@@ -89,5 +90,29 @@ class TrainingSetTest {
     long keptImages = kept.stream().filter(p -> !p.heldOut()).map(TrainingPair::imageId).distinct().count();
     assertThat(in.referenceImages().rows()).isEqualTo(keptImages);
     assertThat(in.referenceText().rows()).isEqualTo(keptTraining);
+  }
+
+  @Test
+  void shouldGiveARefitAtMostTheCappedReferencesPickedByIdHashAmongEveryTrainingItem() {
+    // Given 400 images (about 360 in training, 1,080 training captions) and caps of 100 captions and 64 images
+    List<TrainingPair> all = pairs(400, 3);
+    TrainingSet set = new TrainingSet(DX, DY, 0, new ReferenceCaps(100, 64));
+
+    all.forEach(set::add);
+    RefitInput in = set.snapshot();
+
+    // Then the refit gets exactly the caps, and the same pick as capping every training item at once
+    java.util.Map<String, float[]> captions = new java.util.TreeMap<>();
+    java.util.Map<String, float[]> images = new java.util.TreeMap<>();
+    all.stream().filter(p -> !p.heldOut()).forEach(p -> {
+      captions.put(p.captionId(), Vectors.l2(p.text()));
+      images.put(p.imageId(), Vectors.l2(p.image()));
+    });
+    assertThat(in.referenceText().rows()).isEqualTo(100);
+    assertThat(in.referenceImages().rows()).isEqualTo(64);
+    assertThat(in.referenceText().toFloatMatrix()).isEqualTo(HeldOut.capReferences(captions, 100)
+        .toArray(float[][]::new));
+    assertThat(in.referenceImages().toFloatMatrix()).isEqualTo(HeldOut.capReferences(images, 64)
+        .toArray(float[][]::new));
   }
 }
