@@ -417,6 +417,22 @@ public final class GalleryIndex {
   }
 
   /**
+   * The newest version of a mapping below {@code version} whose gallery the instance has projected, with that gallery,
+   * or null: what a task answers with while {@code version}'s gallery is projected.
+   */
+  synchronized Map.Entry<Long, ProjectedGallery> newestPrepared(String mapping, long version) {
+    Map.Entry<Long, ProjectedGallery> best = null;
+    for (Map.Entry<String, ProjectedGallery> e : projections.entrySet()) {
+      long v = versionOf(e.getKey());
+      if (mappingOf(e.getKey()).equals(mapping) && v < version && e.getValue().isPrepared()
+          && (best == null || v > best.getKey())) {
+        best = Map.entry(v, e.getValue());
+      }
+    }
+    return best;
+  }
+
+  /**
    * A mapping's version is ready and serves from now on: its older versions' projections go (replicated mode; a task
    * still searching one keeps its reference until it is done). A gallery partition (sharded mode) keeps them until
    * {@link #dropIdle} finds them unused, since a query pinned to one may still come.

@@ -27,6 +27,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  */
 public final class ProjectedGallery {
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ProjectedGallery.class);
+
   /** Rows projected at a time. */
   static final int CHUNK = 8192;
 
@@ -76,6 +78,8 @@ public final class ProjectedGallery {
   private java.util.concurrent.CompletableFuture<Boolean> preparation;
   /** Whether that first projection is done (or failed, so searches project for themselves, as before it existed). */
   private volatile boolean prepared;
+  /** First projections that failed ({@link #awaitPrepared}). */
+  private final java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
   /** Guards {@link #preparation} (not this gallery's lock, which the preparation holds while it runs). */
   private final Object preparing = new Object();
 
@@ -235,15 +239,18 @@ public final class ProjectedGallery {
 
   /**
    * Whether this gallery is ready to search without a bulk projection. The first caller starts its first projection
-   * (every row the index holds) on the JVM's projection thread and waits for it at most {@code wait}; later callers
-   * only look, so one version switch costs at most one such wait. A new mapping version (or a restart) projects the
-   * whole gallery, which for a large one takes longer than a stream thread's transaction may stay open
+   * (every row the index holds) on the JVM's projection thread and waits for it at most what is left of {@code wait}
+   * for its thread ({@link #waitBudget}); later callers only look. A new mapping version (or a restart)
+   * projects the whole gallery, which for a large one takes longer than a stream thread's transaction may stay open
    * (query-stream's is 10 s: a 50,000-item gallery against 1,024 hubness references takes about that on 2 cores);
    * the caller answers with a version that is ready meanwhile, or holds its queries back. Rows that arrive later are
-   * projected by the searches, a few at a time, as before.
+   * projected by the searches, as before.
    *
-   * @return true when a search will not project the whole gallery: the first projection is done, or it failed (then a
-   *     search projects for itself and meets the same error where it is handled)
+   * <p>A projection that fails (a store closed by a rebalance, say) is started again by the next caller; after
+   * {@link #MAX_FAILURES} failures this returns true, so searches project for themselves and meet the error where
+   * the caller handles errors, as before projections were made here.
+   *
+   * @return true when a search will not project the whole gallery: the first projection is done, or it failed for good
    */
   public boolean awaitPrepared(GalleryIndex.RawVectors vectors, java.time.Duration wait) {
     if (prepared) {
@@ -252,24 +259,87 @@ public final class ProjectedGallery {
     java.util.concurrent.CompletableFuture<Boolean> f;
     boolean started = false;
     synchronized (preparing) {
-      if (preparation == null || preparation.isDone() && !prepared && !preparation.isCompletedExceptionally()) {
-        // not started, or the index was emptied while it ran (every task let go): from what the index holds now
-        preparation = java.util.concurrent.CompletableFuture.supplyAsync(() -> prepare(vectors), PROJECTOR);
+      if (preparation == null || preparation.isDone() && !prepared) {
+        // not started; or it failed, or the index was emptied while it ran (every task let go): from what it holds now
+        preparation = java.util.concurrent.CompletableFuture.supplyAsync(() -> prepareOrCount(vectors), PROJECTOR);
         started = true;
       }
       f = preparation;
     }
+    long allowed = started ? waitBudget(Math.max(0, wait.toNanos())) : 0;
+    long from = System.nanoTime();
     try {
-      f.get(started ? Math.max(0, wait.toNanos()) : 0, java.util.concurrent.TimeUnit.NANOSECONDS);
+      f.get(allowed, java.util.concurrent.TimeUnit.NANOSECONDS);
     } catch (java.util.concurrent.TimeoutException e) {
-      return prepared;
+      // not ready yet
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return prepared;
     } catch (java.util.concurrent.ExecutionException e) {
-      prepared = true; // a search projects for itself and meets the error where it is handled
+      prepared = true; // an Error: searches project for themselves and meet it where it is handled
+    } finally {
+      if (allowed > 0) {
+        spend(System.nanoTime() - from);
+      }
     }
     return prepared;
+  }
+
+  /** Whether the first projection is done: a search projects only rows that came since. */
+  boolean isPrepared() {
+    return prepared;
+  }
+
+  /** Failed projections after which searches project for themselves ({@link #awaitPrepared}). */
+  static final int MAX_FAILURES = 3;
+
+  private boolean prepareOrCount(GalleryIndex.RawVectors vectors) {
+    try {
+      return prepare(vectors);
+    } catch (RuntimeException e) {
+      int n = failures.incrementAndGet();
+      if (n >= MAX_FAILURES) {
+        prepared = true;
+      }
+      LOG.warn("projecting the {} gallery ({} items) failed ({} of {}): {}; {}", images ? "image" : "caption",
+          index.size(), n, MAX_FAILURES, e.toString(), n >= MAX_FAILURES
+              ? "searches project for themselves from now on" : "the next query batch tries again");
+      return false;
+    }
+  }
+
+  /**
+   * How long the calling (stream) thread may still wait for projections: {@code wait} in all, whichever galleries
+   * (directions, mappings, partitions) its tasks wait for, until it has not waited for {@link #WAIT_WINDOW} (longer
+   * than any transaction), so the waits inside one transaction add up to at most one {@code wait}.
+   */
+  private static long waitBudget(long wait) {
+    long[] w = WAITED.get();
+    if (System.nanoTime() - w[0] > WAIT_WINDOW.toNanos()) {
+      w[1] = 0;
+    }
+    return Math.max(0, wait - w[1]);
+  }
+
+  private static void spend(long nanos) {
+    long[] w = WAITED.get();
+    w[0] = System.nanoTime();
+    w[1] += nanos;
+  }
+
+  /** A thread that has not waited for this long starts its budget afresh: longer than a stream thread's transaction. */
+  static final java.time.Duration WAIT_WINDOW = java.time.Duration.ofSeconds(10);
+  /** Per thread: when it last waited for a projection ({@link System#nanoTime()}), and how long in all since. */
+  private static final ThreadLocal<long[]> WAITED = ThreadLocal.withInitial(() -> new long[] {
+      System.nanoTime() - 2 * WAIT_WINDOW.toNanos(), 0});
+
+  /** How long the calling thread has waited for projections since its budget began (tests). */
+  static long waitedNanos() {
+    return WAITED.get()[1];
+  }
+
+  /** Forgets the calling thread's waits (tests, which run one topology after another on one thread). */
+  static void resetWaitBudget() {
+    WAITED.remove();
   }
 
   /** Projects every pending row (the first projection): on {@link #PROJECTOR}, holding this gallery's lock. */

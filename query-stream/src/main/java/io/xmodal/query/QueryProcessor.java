@@ -66,21 +66,10 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
   private EncoderSession<String> textSession;
   private EncoderSession<BufferedImage> imageSession;
   private final Map<String, Decoded> maps = new HashMap<>();
-  /**
-   * Per direction (0 text→image, 1 image→text), per mapping: the version this task answers with, whose gallery is
-   * projected; a newer live version takes its place once its gallery is ready.
-   */
-  private final List<Map<String, Decoded>> serving = List.of(new HashMap<>(), new HashMap<>());
-  /**
-   * Queries are held back since their mapping's gallery is being projected: until this time ({@link System#nanoTime()})
-   * no flush looks again, so they are not drained and stored again at every punctuation.
-   */
-  private boolean holding;
-  private long holdUntilNanos;
   /** The versions whose projection this task has said it waits for (logged once each). */
   private final java.util.Set<String> announced = new java.util.HashSet<>();
 
-  /** How often held-back queries look again whether their gallery is ready. */
+  /** How often queries held back for a gallery being projected look again whether it is ready. */
   static final java.time.Duration HOLD_RETRY = java.time.Duration.ofMillis(250);
   /** The instance's gallery indexes this task holds (acquired in init, released in close). */
   private final List<GalleryIndex> held = new ArrayList<>();
@@ -142,17 +131,16 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
     if (record.value() == null) {
       return;
     }
-    if (buffer.add(record.key(), record.value()) && !holding) {
+    if (buffer.add(record.key(), record.value())) {
       flush(context.currentSystemTimeMs());
     }
   }
 
   private void flush(long timestamp) {
-    if (buffer.isEmpty() || holding && System.nanoTime() - holdUntilNanos < 0) {
+    if (!buffer.ready()) {
       return;
     }
     batchStartNanos = System.nanoTime();
-    holding = false;
     List<KeyValue<String, Query>> batch = buffer.drain();
     Map<String, List<KeyValue<String, Query>>> byGroup = new LinkedHashMap<>();
     for (KeyValue<String, Query> kv : batch) {
@@ -168,8 +156,7 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
     for (List<KeyValue<String, Query>> group : byGroup.values()) {
       if (!answer(group.stream().map(kv -> kv.value).toList(), timestamp)) {
         group.forEach(kv -> buffer.add(kv.key, kv.value)); // nothing ready yet: they wait for the projection
-        holding = true;
-        holdUntilNanos = System.nanoTime() + HOLD_RETRY.toNanos();
+        buffer.hold(HOLD_RETRY);
       }
     }
   }
@@ -184,7 +171,7 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
     Decoded live = liveMapping(first.getMappingName());
     if (live == null) {
       group.forEach(q -> fail(q, "no mapping '" + q.getMappingName() + "' is published yet; the trainer publishes one "
-          + "once it has enough pairs", null, timestamp));
+          + "once it has enough pairs", (Long) null, timestamp));
       return true;
     }
     boolean textQuery = first.getModality() == Modality.TEXT;
@@ -193,18 +180,18 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
     String modelEncoder = EncoderKeys.of(textQuery ? live.model().getTextEncoder() : live.model().getImageEncoder());
     if (!queryEncoder.equals(modelEncoder)) {
       group.forEach(q -> fail(q, "mapping " + q.getMappingName() + " v" + live.version() + " was fitted for another "
-          + (textQuery ? "text" : "image") + " encoder than this query-stream runs", live, timestamp));
+          + (textQuery ? "text" : "image") + " encoder than this query-stream runs", live.version(), timestamp));
       return true;
     }
     Served served = served(first.getMappingName(), live, textQuery);
     if (served == null) {
       return false;
     }
-    Decoded d = served.mapping();
+    long version = served.version();
     long encodeStart = System.nanoTime();
     List<Query> ok = new ArrayList<>();
     List<float[]> vectors = new ArrayList<>();
-    encode(group, textQuery, ok, vectors, d, timestamp);
+    encode(group, textQuery, ok, vectors, version, timestamp);
     long encodeNanos = System.nanoTime() - encodeStart;
     if (ok.isEmpty()) {
       return true;
@@ -224,7 +211,7 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
       for (Map.Entry<String, Float> h : all.subList(0, Math.min(query.getK(), all.size()))) {
         top.add(Hit.newBuilder().setId(h.getKey()).setScore(h.getValue()).build());
       }
-      QueryResult result = result(query, top, d.version(), encodeNanos, searchNanos, null, timestamp);
+      QueryResult result = result(query, top, version, encodeNanos, searchNanos, null, timestamp);
       window.latenciesMs.add((double) Math.max(0, result.getCompletedAt().toEpochMilli()
           - query.getSentAt().toEpochMilli()));
       context.forward(new Record<>(query.getQueryId(), new Outcome.Accepted<>(result), timestamp));
@@ -233,7 +220,7 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
   }
 
   /** Encodes the group's queries (text, image bytes, or an existing item's vector), L2-normalised. */
-  private void encode(List<Query> group, boolean textQuery, List<Query> ok, List<float[]> vectors, Decoded d,
+  private void encode(List<Query> group, boolean textQuery, List<Query> ok, List<float[]> vectors, long version,
                       long timestamp) {
     List<Query> toEncode = new ArrayList<>();
     List<Object> inputs = new ArrayList<>();
@@ -242,7 +229,7 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
         float[] vector = (textQuery ? textVectors : imageVectors).vector(q.getExistingId());
         if (vector == null) {
           fail(q, "no " + (textQuery ? "caption" : "image") + " with id " + q.getExistingId()
-              + " in the embeddings topics", d, timestamp);
+              + " in the embeddings topics", version, timestamp);
         } else {
           ok.add(q);
           vectors.add(vector);
@@ -275,35 +262,30 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
   }
 
   /** A version to answer with and its projected gallery. */
-  private record Served(Decoded mapping, ProjectedGallery gallery) {}
+  private record Served(long version, ProjectedGallery gallery) {}
 
   /**
    * The version a query group is answered with: the live one once its gallery is projected (waiting for that at most
-   * {@code XMODAL_QUERY_PREPARE_WAIT}); until then the one this task answered with before, if the instance still has
-   * its gallery; null when neither is ready (the group waits). The projection goes on off the stream thread, so a
-   * large gallery never holds a transaction open past its timeout.
+   * {@code XMODAL_QUERY_PREPARE_WAIT}), the older versions' projections then dropped; until then the newest older
+   * version whose gallery the instance has projected; null when there is none (the group waits). The projection goes
+   * on off the stream thread, so a large gallery never holds a transaction open past its timeout.
    */
   private Served served(String name, Decoded live, boolean textQuery) {
-    Map<String, Decoded> mine = serving.get(textQuery ? 0 : 1);
     GalleryIndex index = textQuery ? images : texts;
     ProjectedGallery gallery = index.projection(name, live.version(), () -> new ProjectedGallery(index, live.map(),
         textQuery, EncoderKeys.of(textQuery ? live.model().getImageEncoder() : live.model().getTextEncoder()),
         textQuery ? live.references().text() : live.references().images(), live.references().mapped()));
     if (gallery.awaitPrepared(textQuery ? imageVectors : textVectors, config.prepareWait())) {
-      Decoded before = mine.put(name, live);
-      if (before == null || before.version() != live.version()) {
-        index.dropOlder(name, live.version());
-      }
-      return new Served(live, gallery);
+      index.dropOlder(name, live.version());
+      return new Served(live.version(), gallery);
     }
-    Decoded before = mine.get(name);
-    ProjectedGallery old = before == null ? null : index.existing(name, before.version());
+    Map.Entry<Long, ProjectedGallery> older = index.newestPrepared(name, live.version());
     if (announced.add(name + "\u0000" + live.version() + "\u0000" + textQuery)) {
       LOG.info("{}: mapping {} v{}: its {} gallery ({} items) is being projected off the stream thread; {}",
-          context.taskId(), name, live.version(), textQuery ? "image" : "caption", index.size(), old == null
-              ? "its queries wait until it is ready" : "answering with v" + before.version() + " meanwhile");
+          context.taskId(), name, live.version(), textQuery ? "image" : "caption", index.size(), older == null
+              ? "its queries wait until it is ready" : "answering with v" + older.getKey() + " meanwhile");
     }
-    return old == null ? null : new Served(before, old);
+    return older == null ? null : new Served(older.getKey(), older.getValue());
   }
 
   private Decoded liveMapping(String name) {
@@ -314,7 +296,7 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
     Decoded d = maps.get(name);
     if (d == null || d.version() != model.getVersion()) {
       d = new Decoded(model.getVersion(), MappingCodec.fromAvro(model), MappingCodec.references(model), model);
-      maps.put(name, d); // hot swap: the galleries' indexes drop projections of older versions as the new one is made
+      maps.put(name, d); // hot swap: served once its galleries are projected (served), the older ones dropped then
     }
     return d;
   }
@@ -333,9 +315,9 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
     window.judge(direction, rank);
   }
 
-  private void fail(Query q, String error, Decoded d, long timestamp) {
+  private void fail(Query q, String error, Long version, long timestamp) {
     window.errors++;
-    QueryResult result = result(q, List.of(), d == null ? null : d.version(), 0, 0, error, timestamp);
+    QueryResult result = result(q, List.of(), version, 0, 0, error, timestamp);
     context.forward(new Record<>(q.getQueryId(), new Outcome.Accepted<>(result), timestamp));
   }
 
@@ -358,7 +340,7 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
 
   /** A bad query: a result with the error (the caller is not left waiting) and a dead letter. */
   private void refuse(Query q, RejectReason reason, String message, long timestamp) {
-    fail(q, message, null, timestamp);
+    fail(q, message, (Long) null, timestamp);
     var source = new RejectionFactory.Source(sourceTopic, context.taskId().partition(), -1, q.getQueryId());
     context.forward(new Record<>(q.getQueryId() == null ? "" : q.getQueryId(), new Outcome.Refused<>(
         rejections.create(source, reason, message, RejectionFactory.payloadOf(q), Instant.ofEpochMilli(timestamp))),
@@ -399,7 +381,6 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
       imageSession.close();
     }
     maps.clear();
-    serving.forEach(Map::clear);
     held.forEach(GalleryIndex::release);
     held.clear();
   }

@@ -129,7 +129,7 @@ final class ShardSearchProcessor implements Processor<String, ShardRequest, Stri
   }
 
   private void flush(long now) {
-    if (buffer.isEmpty()) {
+    if (!buffer.ready()) {
       return;
     }
     Map<String, List<ShardRequest>> groups = new LinkedHashMap<>();
@@ -175,6 +175,7 @@ final class ShardSearchProcessor implements Processor<String, ShardRequest, Stri
           expired++;
         }
       }
+      buffer.hold(QueryProcessor.HOLD_RETRY);
       return;
     }
     float[][] q = new float[group.size()][];

@@ -129,6 +129,7 @@ class QueryTopologyTest {
   }
 
   void start(GalleryIndex imageGallery, GalleryIndex textGallery) {
+    ProjectedGallery.resetWaitBudget(); // each test's topology runs on this thread, as if it were a new stream thread
     TopicCatalogue topics = TopicCatalogue.create(platform.topics(), new PlainAvroSerdes());
     Properties props = config.streamsProperties(platform, topics);
     props.put("state.dir", work.resolve("state-" + System.nanoTime()).toString());
@@ -449,6 +450,9 @@ class QueryTopologyTest {
   @Test
   void shouldAnswerWithTheVersionBeforeWhileANewVersionsGalleryIsProjectedOffTheStreamThread() throws Exception {
     // Given v1 live and answering
+    driver.close();
+    GalleryIndex imageIndex = new GalleryIndex();
+    start(imageIndex, new GalleryIndex());
     fillGalleries();
     mappings.pipeInput("default", mapping(1, HubnessCorrection.NONE));
     queries.pipeInput("a", query("a").setModality(Modality.TEXT).setText("a dog").build());
@@ -480,6 +484,40 @@ class QueryTopologyTest {
     }
     assertThat(later).last().satisfies(r -> assertThat(r.getMappingVersion()).isEqualTo(2L));
     assertThat(later).allSatisfy(r -> assertThat(r.getError()).isNull());
+    // and v1's projection is gone once v2 serves: one projected image gallery, v2's
+    assertThat(imageIndex.projections()).isEqualTo(1);
+    assertThat(imageIndex.existing("default", 1)).isNull();
+    assertThat(imageIndex.existing("default", 2)).isNotNull();
+  }
+
+  @Test
+  void shouldWaitForProjectionsAtMostThePrepareWaitInAllWhicheverGalleriesABatchNeeds() throws Exception {
+    // Given v1 live and answering both ways
+    fillGalleries();
+    mappings.pipeInput("default", mapping(1, HubnessCorrection.NONE));
+    queries.pipeInput("a", query("a").setModality(Modality.TEXT).setText("a dog").build());
+    queries.pipeInput("b", query("b").setModality(Modality.IMAGE).setExistingId(imageIds.get(0)).build());
+    assertThat(answer()).hasSize(2);
+
+    // When v2 comes while the projection thread is busy, and a batch needs both its galleries
+    java.util.concurrent.CountDownLatch release = blockProjector();
+    List<QueryResult> meanwhile;
+    try {
+      mappings.pipeInput("default", mapping(2, HubnessCorrection.NONE));
+      queries.pipeInput("c", query("c").setModality(Modality.TEXT).setText("a dog").build());
+      queries.pipeInput("d", query("d").setModality(Modality.IMAGE).setExistingId(imageIds.get(0)).build());
+      ProjectedGallery.resetWaitBudget();
+      meanwhile = answer();
+    } finally {
+      release.countDown();
+    }
+
+    // Then both are answered with v1, and the stream thread waited for the two projections no longer in all than
+    // XMODAL_QUERY_PREPARE_WAIT (2 s), not that long for each
+    assertThat(meanwhile).extracting(QueryResult::getMappingVersion).containsExactly(1L, 1L);
+    assertThat(config.prepareWait()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(ProjectedGallery.waitedNanos()).isGreaterThanOrEqualTo(Duration.ofSeconds(2).toNanos())
+        .isLessThan(Duration.ofSeconds(3).toNanos());
   }
 
   @Test

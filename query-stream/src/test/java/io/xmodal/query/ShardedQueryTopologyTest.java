@@ -96,6 +96,7 @@ class ShardedQueryTopologyTest {
 
   @BeforeEach
   void start() {
+    ProjectedGallery.resetWaitBudget(); // each test's topology runs on this thread, as if it were a new stream thread
     topics = TopicCatalogue.create(platform.topics(), new PlainAvroSerdes());
     Properties props = config.streamsProperties(platform, topics);
     props.put("state.dir", work.resolve("state-" + System.nanoTime()).toString());

@@ -17,6 +17,9 @@ public final class MicroBatch<V> {
   private final KeyValueStore<String, V> store;
   private final int size;
   private long waiting;
+  /** While on, until {@link #holdUntilNanos} ({@link System#nanoTime()}): see {@link #hold}. */
+  private boolean held;
+  private long holdUntilNanos;
 
   public MicroBatch(KeyValueStore<String, V> store, int size) {
     this.store = store;
@@ -24,13 +27,35 @@ public final class MicroBatch<V> {
     this.waiting = store.approximateNumEntries();
   }
 
-  /** Adds (or replaces) a record; true when the batch is full. */
+  /** Adds (or replaces) a record; true when the batch is full (never while {@link #hold held}). */
   public boolean add(String key, V value) {
     if (store.get(key) == null) {
       waiting++;
     }
     store.put(key, value);
-    return waiting >= size;
+    return waiting >= size && !held();
+  }
+
+  /**
+   * Holds the waiting records back for at least {@code d}: until then {@link #add} never says the batch is full and
+   * {@link #ready} is false. For records put back to wait for something that is not there yet, so that they are not
+   * drained and stored again at every punctuation.
+   */
+  public void hold(java.time.Duration d) {
+    held = true;
+    holdUntilNanos = System.nanoTime() + d.toNanos();
+  }
+
+  /** Whether a flush has something to drain now: records wait and no {@link #hold} is on. */
+  public boolean ready() {
+    return waiting > 0 && !held();
+  }
+
+  private boolean held() {
+    if (held && System.nanoTime() - holdUntilNanos >= 0) {
+      held = false;
+    }
+    return held;
   }
 
   /** Drops a waiting record (its item was deleted); true if one was waiting. */
