@@ -284,6 +284,13 @@ public final class ProjectedGallery {
     return prepared;
   }
 
+  /** Whether the first projection is under way (started, not finished, neither ready nor failed yet). */
+  boolean preparing() {
+    synchronized (preparing) {
+      return !prepared && preparation != null && !preparation.isDone();
+    }
+  }
+
   /** Whether the first projection is done: a search projects only rows that came since. */
   boolean isPrepared() {
     return prepared;

@@ -69,8 +69,8 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
   /** The versions whose projection this task has said it waits for (logged once each). */
   private final java.util.Set<String> announced = new java.util.HashSet<>();
 
-  /** How often queries held back for a gallery being projected look again whether it is ready. */
-  static final java.time.Duration HOLD_RETRY = java.time.Duration.ofMillis(250);
+  /** The galleries held-back queries wait for: no flush reads the store again until one of them is done. */
+  private final AwaitedGalleries awaited = new AwaitedGalleries();
   /** The instance's gallery indexes this task holds (acquired in init, released in close). */
   private final List<GalleryIndex> held = new ArrayList<>();
   private WindowStats window = new WindowStats();
@@ -137,11 +137,11 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
   }
 
   private void flush(long timestamp) {
-    if (!buffer.ready()) {
+    if (buffer.isEmpty() || awaited.blocking()) {
       return;
     }
     batchStartNanos = System.nanoTime();
-    List<KeyValue<String, Query>> batch = buffer.drain();
+    List<KeyValue<String, Query>> batch = buffer.drain(config.batchSize());
     Map<String, List<KeyValue<String, Query>>> byGroup = new LinkedHashMap<>();
     for (KeyValue<String, Query> kv : batch) {
       Query q = kv.value;
@@ -156,7 +156,6 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
     for (List<KeyValue<String, Query>> group : byGroup.values()) {
       if (!answer(group.stream().map(kv -> kv.value).toList(), timestamp)) {
         group.forEach(kv -> buffer.add(kv.key, kv.value)); // nothing ready yet: they wait for the projection
-        buffer.hold(HOLD_RETRY);
       }
     }
   }
@@ -285,7 +284,11 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
           context.taskId(), name, live.version(), textQuery ? "image" : "caption", index.size(), older == null
               ? "its queries wait until it is ready" : "answering with v" + older.getKey() + " meanwhile");
     }
-    return older == null ? null : new Served(older.getKey(), older.getValue());
+    if (older == null) {
+      awaited.add(gallery);
+      return null;
+    }
+    return new Served(older.getKey(), older.getValue());
   }
 
   private Decoded liveMapping(String name) {

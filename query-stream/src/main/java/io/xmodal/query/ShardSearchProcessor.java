@@ -64,6 +64,8 @@ final class ShardSearchProcessor implements Processor<String, ShardRequest, Stri
   private long windowStart;
   private int versionGone;
   private int expired;
+  /** The galleries held-back requests wait for: no flush reads the store again until one of them is done. */
+  private final AwaitedGalleries awaited = new AwaitedGalleries();
 
   ShardSearchProcessor(QueryConfig config, ShardIndexes indexes, String service) {
     this.config = config;
@@ -129,7 +131,7 @@ final class ShardSearchProcessor implements Processor<String, ShardRequest, Stri
   }
 
   private void flush(long now) {
-    if (!buffer.ready()) {
+    if (buffer.isEmpty() || awaited.blocking()) {
       return;
     }
     Map<String, List<ShardRequest>> groups = new LinkedHashMap<>();
@@ -175,7 +177,7 @@ final class ShardSearchProcessor implements Processor<String, ShardRequest, Stri
           expired++;
         }
       }
-      buffer.hold(QueryProcessor.HOLD_RETRY);
+      awaited.add(gallery);
       return;
     }
     float[][] q = new float[group.size()][];

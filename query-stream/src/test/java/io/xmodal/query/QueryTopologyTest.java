@@ -524,27 +524,43 @@ class QueryTopologyTest {
   void shouldHoldQueriesWhileTheOnlyVersionsGalleryIsProjectedAndAnswerEachOnceWhenReady() throws Exception {
     // Given a version whose gallery is being projected (the projection thread busy), none ready before it
     fillGalleries();
+    var changelog = driver.createOutputTopic(config.applicationId() + "-" + QueryTopology.BUFFER_STORE + "-changelog",
+        new org.apache.kafka.common.serialization.StringDeserializer(),
+        new org.apache.kafka.common.serialization.ByteArrayDeserializer());
     java.util.concurrent.CountDownLatch release = blockProjector();
     List<QueryResult> meanwhile = new ArrayList<>();
+    List<String> ids = new ArrayList<>();
+    long storedWhileHeld;
     try {
       mappings.pipeInput("default", mapping(1, HubnessCorrection.NONE));
-      queries.pipeInput("a", query("a").setModality(Modality.TEXT).setText("a dog").build());
-      queries.pipeInput("b", query("b").setModality(Modality.TEXT).setText("a red car").build());
+      // more queries than a batch (4 here)
+      for (int i = 0; i < 10; i++) {
+        ids.add("q" + i);
+        queries.pipeInput("q" + i, query("q" + i).setModality(Modality.TEXT).setText("a dog " + i).build());
+      }
+      meanwhile.addAll(answer());
+      assertThat(changelog.readRecordsToList()).as("the store's changelog: each query stored as it came")
+          .hasSizeGreaterThanOrEqualTo(10);
 
       // When punctuations come while it is projected
       for (int i = 0; i < 5; i++) {
         meanwhile.addAll(answer());
-        Thread.sleep(300);
+        Thread.sleep(100);
       }
+      storedWhileHeld = changelog.getQueueSize();
     } finally {
       release.countDown();
     }
 
-    // Then no query is answered (nor failed) before the gallery is ready, and each is answered once after
+    // Then no query is answered (nor failed) before the gallery is ready, the held queries are not stored again
+    // meanwhile, and each is answered once after, a batch at a time
     assertThat(meanwhile).isEmpty();
+    assertThat(storedWhileHeld).isZero();
     List<QueryResult> out = new ArrayList<>(answerOnceReady());
-    out.addAll(answer());
-    assertThat(out).extracting(QueryResult::getQueryId).containsExactlyInAnyOrder("a", "b");
+    for (int i = 0; i < 5; i++) {
+      out.addAll(answer());
+    }
+    assertThat(out).extracting(QueryResult::getQueryId).containsExactlyInAnyOrderElementsOf(ids);
     assertThat(out).allSatisfy(r -> {
       assertThat(r.getMappingVersion()).isEqualTo(1L);
       assertThat(r.getError()).isNull();

@@ -17,9 +17,6 @@ public final class MicroBatch<V> {
   private final KeyValueStore<String, V> store;
   private final int size;
   private long waiting;
-  /** While on, until {@link #holdUntilNanos} ({@link System#nanoTime()}): see {@link #hold}. */
-  private boolean held;
-  private long holdUntilNanos;
 
   public MicroBatch(KeyValueStore<String, V> store, int size) {
     this.store = store;
@@ -27,35 +24,13 @@ public final class MicroBatch<V> {
     this.waiting = store.approximateNumEntries();
   }
 
-  /** Adds (or replaces) a record; true when the batch is full (never while {@link #hold held}). */
+  /** Adds (or replaces) a record; true when the batch is full. */
   public boolean add(String key, V value) {
     if (store.get(key) == null) {
       waiting++;
     }
     store.put(key, value);
-    return waiting >= size && !held();
-  }
-
-  /**
-   * Holds the waiting records back for at least {@code d}: until then {@link #add} never says the batch is full and
-   * {@link #ready} is false. For records put back to wait for something that is not there yet, so that they are not
-   * drained and stored again at every punctuation.
-   */
-  public void hold(java.time.Duration d) {
-    held = true;
-    holdUntilNanos = System.nanoTime() + d.toNanos();
-  }
-
-  /** Whether a flush has something to drain now: records wait and no {@link #hold} is on. */
-  public boolean ready() {
-    return waiting > 0 && !held();
-  }
-
-  private boolean held() {
-    if (held && System.nanoTime() - holdUntilNanos >= 0) {
-      held = false;
-    }
-    return held;
+    return waiting >= size;
   }
 
   /** Drops a waiting record (its item was deleted); true if one was waiting. */
@@ -74,17 +49,29 @@ public final class MicroBatch<V> {
 
   /** Everything waiting, removed from the store. */
   public List<KeyValue<String, V>> drain() {
+    return drain(Integer.MAX_VALUE);
+  }
+
+  /**
+   * At most {@code max} of the waiting records (the first by key), removed from the store; the others wait on. A
+   * processor that may have let many records pile up (held back, or restored after a restart) takes them a batch at a
+   * time, so no single flush outlasts its transaction.
+   */
+  public List<KeyValue<String, V>> drain(int max) {
     List<KeyValue<String, V>> batch = new ArrayList<>();
     if (waiting == 0) {
       return batch;
     }
     try (KeyValueIterator<String, V> all = store.all()) {
-      all.forEachRemaining(batch::add);
+      while (batch.size() < max && all.hasNext()) {
+        batch.add(all.next());
+      }
     }
     for (KeyValue<String, V> kv : batch) {
       store.delete(kv.key);
     }
-    waiting = 0;
+    // the count is approximate after a restart: while a drain comes back full, at least one more flush looks again
+    waiting = batch.size() < max ? 0 : Math.max(1, waiting - batch.size());
     return batch;
   }
 }
