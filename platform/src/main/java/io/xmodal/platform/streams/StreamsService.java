@@ -79,6 +79,8 @@ public final class StreamsService implements AutoCloseable {
   private final Map<Dependency, Long> downSince = new EnumMap<>(Dependency.class);
   private final Map<Dependency, Long> reportedAt = new EnumMap<>(Dependency.class);
   private Admin probeAdmin;
+  /** While it exists, this service's global stores may be open (see {@link GlobalStoresLeftOpen}); null: none. */
+  private final java.nio.file.Path globalOpenMarker;
   private HttpClient probeHttp;
 
   /** What the service waits for: a dependency (cleared once it answers) or something else; NOTHING when none. */
@@ -93,6 +95,8 @@ public final class StreamsService implements AutoCloseable {
     this.bootstrap = String.valueOf(properties.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG));
     this.registryUrl = properties.get(DeadLetterRoute.CONFIG) instanceof DeadLetterRoute route
         ? route.registryUrl().orElse(null) : null;
+    this.globalOpenMarker = topology.describe().globalStores().isEmpty() ? null
+        : GlobalStoresLeftOpen.markStarted(properties, name);
     this.streams = new KafkaStreams(topology, properties);
     streams.setStateListener((now, before) -> {
       LOG.info("{}: {} -> {}", name, before, now);
@@ -399,8 +403,11 @@ public final class StreamsService implements AutoCloseable {
     closing.countDown();
     watch.shutdownNow();
     waiting.set(Waiting.NOTHING);
-    streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
-        .withTimeout(timeout));
+    boolean closed = streams.close(CloseOptions.groupMembershipOperation(
+        CloseOptions.GroupMembershipOperation.LEAVE_GROUP).withTimeout(timeout));
+    if (closed && globalOpenMarker != null) {
+      GlobalStoresLeftOpen.markClosed(globalOpenMarker);
+    }
     synchronized (this) {
       if (probeAdmin != null) {
         probeAdmin.close(Duration.ofSeconds(5));
