@@ -10,4 +10,16 @@ record DecodedMapping(long version, CrossModalMap map, MappingCodec.References r
   static DecodedMapping of(MappingModel model) {
     return new DecodedMapping(model.getVersion(), MappingCodec.fromAvro(model), MappingCodec.references(model), model);
   }
+
+  /**
+   * This version's projection of one gallery, shared through {@code index}: made on first use.
+   *
+   * @param name   the mapping's name, as queries give it (the index keeps projections by name and version)
+   * @param images true for the image gallery (text queries search it), false for the caption gallery
+   */
+  ProjectedGallery projection(GalleryIndex index, String name, boolean images) {
+    return index.projection(name, version, () -> new ProjectedGallery(index, map, images,
+        io.xmodal.schemas.EncoderKeys.of(images ? model.getImageEncoder() : model.getTextEncoder()),
+        images ? references.text() : references.images(), references.mapped()));
+  }
 }

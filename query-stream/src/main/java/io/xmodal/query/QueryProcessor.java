@@ -5,9 +5,7 @@ import io.xmodal.encoders.EncoderSession;
 import io.xmodal.encoders.Encoders;
 import io.xmodal.encoders.EncodingException;
 import io.xmodal.encoders.image.ImageDecoder;
-import io.xmodal.mapping.CrossModalMap;
 import io.xmodal.mapping.Vectors;
-import io.xmodal.mapping.codec.MappingCodec;
 import io.xmodal.platform.streams.MetricEvents;
 import io.xmodal.platform.streams.MicroBatch;
 import io.xmodal.platform.streams.Outcome;
@@ -65,7 +63,7 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
   private GalleryIndex.RawVectors textVectors;
   private EncoderSession<String> textSession;
   private EncoderSession<BufferedImage> imageSession;
-  private final Map<String, Decoded> maps = new HashMap<>();
+  private final Map<String, DecodedMapping> maps = new HashMap<>();
   /** The versions whose projection this task has said it waits for (logged once each). */
   private final java.util.Set<String> announced = new java.util.HashSet<>();
 
@@ -78,8 +76,6 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
   private long batchStartNanos;
   private long windowStart;
 
-  /** A decoded live version. */
-  private record Decoded(long version, CrossModalMap map, MappingCodec.References references, MappingModel model) {}
 
   QueryProcessor(QueryConfig config, String bufferStore, String liveStore, GalleryIndex images, GalleryIndex texts,
                  Encoders encoders, RejectionFactory rejections, String sourceTopic) {
@@ -167,7 +163,7 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
   /** @return false when the group's mapping has no gallery ready to search yet (the group is left unanswered) */
   private boolean answer(List<Query> group, long timestamp) {
     Query first = group.get(0);
-    Decoded live = liveMapping(first.getMappingName());
+    DecodedMapping live = liveMapping(first.getMappingName());
     if (live == null) {
       group.forEach(q -> fail(q, "no mapping '" + q.getMappingName() + "' is published yet; the trainer publishes one "
           + "once it has enough pairs", (Long) null, timestamp));
@@ -269,11 +265,9 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
    * version whose gallery the instance has projected; null when there is none (the group waits). The projection goes
    * on off the stream thread, so a large gallery never holds a transaction open past its timeout.
    */
-  private Served served(String name, Decoded live, boolean textQuery) {
+  private Served served(String name, DecodedMapping live, boolean textQuery) {
     GalleryIndex index = textQuery ? images : texts;
-    ProjectedGallery gallery = index.projection(name, live.version(), () -> new ProjectedGallery(index, live.map(),
-        textQuery, EncoderKeys.of(textQuery ? live.model().getImageEncoder() : live.model().getTextEncoder()),
-        textQuery ? live.references().text() : live.references().images(), live.references().mapped()));
+    ProjectedGallery gallery = live.projection(index, name, textQuery);
     if (gallery.awaitPrepared(textQuery ? imageVectors : textVectors, config.prepareWait())) {
       index.dropOlder(name, live.version());
       return new Served(live.version(), gallery);
@@ -291,14 +285,14 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
     return new Served(older.getKey(), older.getValue());
   }
 
-  private Decoded liveMapping(String name) {
+  private DecodedMapping liveMapping(String name) {
     MappingModel model = live.get(name);
     if (model == null) {
       return null;
     }
-    Decoded d = maps.get(name);
+    DecodedMapping d = maps.get(name);
     if (d == null || d.version() != model.getVersion()) {
-      d = new Decoded(model.getVersion(), MappingCodec.fromAvro(model), MappingCodec.references(model), model);
+      d = DecodedMapping.of(model);
       maps.put(name, d); // hot swap: served once its galleries are projected (served), the older ones dropped then
     }
     return d;

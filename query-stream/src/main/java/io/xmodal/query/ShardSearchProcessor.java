@@ -3,7 +3,6 @@ package io.xmodal.query;
 import io.xmodal.platform.streams.MetricEvents;
 import io.xmodal.platform.streams.MicroBatch;
 import io.xmodal.schemas.Embedding;
-import io.xmodal.schemas.EncoderKeys;
 import io.xmodal.schemas.Hit;
 import io.xmodal.schemas.MappingModel;
 import io.xmodal.schemas.Modality;
@@ -146,37 +145,26 @@ final class ShardSearchProcessor implements Processor<String, ShardRequest, Stri
   private void search(List<ShardRequest> group, long now) {
     ShardRequest first = group.get(0);
     Pinned pinned = pinned(first.getMappingName(), first.getMappingVersion());
+    if (pinned.mapping() == null && pinned.notYet()) {
+      waitOrExpire(group, now); // this instance has not seen the version yet: wait for it
+      return;
+    }
     if (pinned.mapping() == null) {
       for (ShardRequest r : group) {
-        if (pinned.notYet() && now - r.getScatteredAt().toEpochMilli() < config.gatherTimeout().toMillis()) {
-          buffer.add(r.getQueryId(), r); // this instance has not seen the version yet: wait for it
-        } else if (pinned.notYet()) {
-          expired++;
-        } else {
-          versionGone++;
-          LOG.warn("query {}: mapping {} v{} is no longer held by {} (two newer versions came while it was in flight); "
-              + "this partition does not answer it", r.getQueryId(), r.getMappingName(), r.getMappingVersion(),
-              context.taskId());
-        }
+        versionGone++;
+        LOG.warn("query {}: mapping {} v{} is no longer held by {} (two newer versions came while it was in flight); "
+            + "this partition does not answer it", r.getQueryId(), r.getMappingName(), r.getMappingVersion(),
+            context.taskId());
       }
       return;
     }
     DecodedMapping d = pinned.mapping();
     long start = System.nanoTime();
     boolean textQuery = first.getModality() == Modality.TEXT;
-    String galleryEncoder = EncoderKeys.of(textQuery ? d.model().getImageEncoder() : d.model().getTextEncoder());
-    GalleryIndex index = textQuery ? images : texts;
-    ProjectedGallery gallery = index.projection(first.getMappingName(), d.version(), () -> new ProjectedGallery(index,
-        d.map(), textQuery, galleryEncoder, textQuery ? d.references().text() : d.references().images(), d.references().mapped()));
+    ProjectedGallery gallery = d.projection(textQuery ? images : texts, first.getMappingName(), textQuery);
     if (!gallery.awaitPrepared(textQuery ? imageVectors : textVectors, config.prepareWait())) {
       // projected off the stream thread (a large partition outlasts a transaction): the group waits for it
-      for (ShardRequest r : group) {
-        if (now - r.getScatteredAt().toEpochMilli() < config.gatherTimeout().toMillis()) {
-          buffer.add(r.getQueryId(), r);
-        } else {
-          expired++;
-        }
-      }
+      waitOrExpire(group, now);
       awaited.add(gallery);
       return;
     }
@@ -198,6 +186,17 @@ final class ShardSearchProcessor implements Processor<String, ShardRequest, Stri
       }
       context.forward(new Record<>(r.getQueryId(), (Object) partial(r, ShardPartialKind.ANSWERED, partition, top,
           micros).build(), now), ShardedQueryTopology.SHARD_PARTIALS_SINK);
+    }
+  }
+
+  /** Requests put back to wait (for a version, or its gallery) until the gather timeout, then counted expired. */
+  private void waitOrExpire(List<ShardRequest> group, long now) {
+    for (ShardRequest r : group) {
+      if (now - r.getScatteredAt().toEpochMilli() < config.gatherTimeout().toMillis()) {
+        buffer.add(r.getQueryId(), r);
+      } else {
+        expired++;
+      }
     }
   }
 
