@@ -52,7 +52,7 @@ public record TrainerConfig(String applicationId, String mappingName, int heldOu
                             Duration metricsInterval) {
 
   public static TrainerConfig from(ConfigSource source, PlatformConfig platform) {
-    return new TrainerConfig(
+    TrainerConfig c = new TrainerConfig(
         source.string("XMODAL_TRAINER_APPLICATION_ID", "xmodal-trainer"),
         source.string("XMODAL_MAPPING_NAME", "default"),
         source.integer("XMODAL_HELD_OUT_PERCENT", 10),
@@ -69,6 +69,23 @@ public record TrainerConfig(String applicationId, String mappingName, int heldOu
         source.positiveInt("XMODAL_DLQ_PAYLOAD_CAP", RejectionFactory.DEFAULT_PAYLOAD_CAP),
         platform.topics().maxMessageBytes() - 64 * 1024,
         platform.metricsInterval());
+    referencesFit(c.references(), c.search(), c.maxModelBytes());
+    return c;
+  }
+
+  /**
+   * Refuses caps whose references alone, mapped at the grid's smallest k, would not fit a version: every candidate
+   * with a hubness correction would then be passed over at each refit, found only when the first refit ends.
+   */
+  static void referencesFit(ReferenceCaps caps, ModelSearch.Options search, int maxModelBytes) {
+    int k = java.util.Arrays.stream(search.ccaDims()).min().orElse(ReferenceCaps.MIN);
+    long bytes = ((long) caps.captions() + caps.images()) * (k + 4L);
+    if (bytes > maxModelBytes) {
+      throw new ConfigException(String.format("XMODAL_TRAINER_REFERENCE_CAPTIONS (%d) and "
+          + "XMODAL_TRAINER_REFERENCE_IMAGES (%d) need %,d bytes of references even at k = %d, more than a mapping "
+          + "version may hold (%,d: XMODAL_MAX_MESSAGE_BYTES less 64 KiB); lower them or raise "
+          + "XMODAL_MAX_MESSAGE_BYTES", caps.captions(), caps.images(), bytes, k, maxModelBytes));
+    }
   }
 
   private static ReferenceCaps references(ConfigSource source) {

@@ -48,4 +48,18 @@ class TrainerConfigTest {
         .hasMessageContaining("XMODAL_TRAINER_REFERENCE_CAPTIONS and XMODAL_TRAINER_REFERENCE_IMAGES must be at "
             + "least 64").hasMessageContaining("got 10 and 1024");
   }
+
+  @Test
+  void shouldRefuseReferenceCapsNoVersionCouldHold() {
+    // 24 MiB less 64 KiB by default: 400,000 references of 68 bytes (k = 64) do not fit, 100,000 do
+    assertThat(config(Map.of("XMODAL_TRAINER_REFERENCE_CAPTIONS", "100000")).references().captions())
+        .isEqualTo(100_000);
+    assertThatThrownBy(() -> config(Map.of("XMODAL_TRAINER_REFERENCE_CAPTIONS", "400000")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("XMODAL_TRAINER_REFERENCE_CAPTIONS (400000)")
+        .hasMessageContaining("raise XMODAL_MAX_MESSAGE_BYTES");
+    // the same caps fit a larger record limit
+    assertThat(config(Map.of("XMODAL_TRAINER_REFERENCE_CAPTIONS", "400000",
+        "XMODAL_MAX_MESSAGE_BYTES", String.valueOf(64 * 1024 * 1024))).references().captions()).isEqualTo(400_000);
+  }
 }
