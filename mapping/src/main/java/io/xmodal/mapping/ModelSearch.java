@@ -21,7 +21,7 @@ public final class ModelSearch {
                         List<HubnessCorrection> hubness, boolean uncentred, List<Method> methods) {
 
     public static Options defaults() {
-      return new Options(new double[] {0.01, 0.1, 1.0}, new double[] {0.01, 0.1, 0.3},
+      return new Options(new double[] {0.01, 0.1, 1.0}, new double[] {0.1, 0.3, 1.0},
           new int[] {64, 128, 192, 256, 384},
           new double[] {0, 1, 2, 4},
           List.of(HubnessCorrection.NONE, HubnessCorrection.csls(10), HubnessCorrection.invertedSoftmax(20),
