@@ -59,10 +59,10 @@ final class DemoCommand implements Callable<Integer> {
     long t0 = System.nanoTime();
     Stack stack = Stack.start(source);
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+    io.xmodal.platform.runtime.GracefulStop.install("xmodal-demo-shutdown", () -> {
       stack.close();
       stopped.countDown();
-    }, "xmodal-demo-shutdown"));
+    });
     out.printf("xmodal demo: everything up in %.1f s (broker %s, registry %s, work %s)%n",
         (System.nanoTime() - t0) / 1e9, stack.config().requireBootstrap(), stack.config().registryRoot(),
         stack.config().workDir());

@@ -30,6 +30,8 @@ import java.util.function.Consumer;
  */
 final class Stack implements AutoCloseable {
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Stack.class);
+
   private final Optional<EmbeddedRuntime> runtime;
   private final PlatformConfig config;
   private final TopicCatalogue topics;
@@ -185,11 +187,17 @@ final class Stack implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    boolean stopped = true;
     for (int i = services.size() - 1; i >= 0; i--) {
-      services.get(i).close(Duration.ofSeconds(30));
+      stopped &= services.get(i).close(Duration.ofSeconds(30));
     }
-    for (int i = assemblies.size() - 1; i >= 0; i--) {
-      assemblies.get(i).close();
+    if (stopped) {
+      for (int i = assemblies.size() - 1; i >= 0; i--) {
+        assemblies.get(i).close();
+      }
+    } else {
+      // a stream thread still running may be inside a model: closing its native session under it crashes the JVM
+      LOG.warn("a service's stream threads did not stop: the models they hold are left to the process's exit");
     }
     runtime.ifPresent(r -> {
       r.close();

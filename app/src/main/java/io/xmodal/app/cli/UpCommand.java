@@ -70,12 +70,12 @@ final class UpCommand implements Callable<Integer> {
         waiting -> out.println(waiting.isEmpty() ? "  ready" : "  " + waiting), brokers);
     double seconds = (System.nanoTime() - t0) / 1e9;
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+    io.xmodal.platform.runtime.GracefulStop.install("xmodal-shutdown", () -> {
       out.println("\nstopping xmodal…");
       stack.close();
       out.println("stopped.");
       stopped.countDown();
-    }, "xmodal-shutdown"));
+    });
     printWhereEverythingIs(out, stack, seconds);
     // from now on, every change of a service's state or of what it waits for (a dependency that went away, a topic
     // that is missing) is one line
@@ -105,12 +105,12 @@ final class UpCommand implements Callable<Integer> {
         event -> out.printf("%s  %s%n", java.time.LocalTime.now().withNano(0), event));
     double seconds = (System.nanoTime() - t0) / 1e9;
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+    io.xmodal.platform.runtime.GracefulStop.install("xmodal-shutdown", () -> {
       out.println("\nstopping xmodal (every process)…");
       stack.close();
       out.println("stopped.");
       stopped.countDown();
-    }, "xmodal-shutdown"));
+    });
     out.printf("xmodal up in %.1f s%n", seconds);
     stack.runtime().ifPresentOrElse(
         r -> out.printf("  Kafka cluster     %s  (KRaft, %d node%s, replication factor %d%s)%n", r.bootstrapServers(),

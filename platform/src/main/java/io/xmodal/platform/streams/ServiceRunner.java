@@ -92,11 +92,11 @@ public final class ServiceRunner {
     // each write reads the service's current status, so a late write of an older change cannot win
     service.onStatusChange(changed -> status.write(service.status()));
     status.write(service.status());
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+    io.xmodal.platform.runtime.GracefulStop.install(name + "-shutdown", () -> {
       stopping.set(true);
       service.close(Duration.ofSeconds(30));
       stopped.countDown();
-    }, name + "-shutdown"));
+    });
     while (!stopping.get()) {
       try {
         service.awaitRunning(reportEvery);

@@ -397,8 +397,10 @@ public final class StreamsService implements AutoCloseable {
   /**
    * Closes and leaves the consumer group, so a restart (or the instances that stay) rebalance at once instead of
    * waiting out the session timeout of a member that is gone. A thread waiting to be replaced stops waiting.
+   *
+   * @return whether every stream thread stopped within {@code timeout}
    */
-  public void close(Duration timeout) {
+  public boolean close(Duration timeout) {
     LOG.info("{}: closing", name);
     closing.countDown();
     watch.shutdownNow();
@@ -413,5 +415,9 @@ public final class StreamsService implements AutoCloseable {
         probeAdmin.close(Duration.ofSeconds(5));
       }
     }
+    if (!closed) {
+      LOG.warn("{}: its stream threads did not stop within {} s", name, timeout.toSeconds());
+    }
+    return closed;
   }
 }
