@@ -36,9 +36,9 @@ public final class ServiceLauncher {
     C config = definition.config(source, platform);
     TopicCatalogue topics = ServiceRunner.topics(source, platform);
     SharedResources shared = new SharedResources();
-    try (ServiceAssembly assembly = definition.assemble(config, platform, topics, shared)) {
-      ServiceRunner.runUntilShutdown(definition.name(), assembly.topology(), assembly.properties(),
-          Duration.ofMinutes(2), status, onRunning);
-    }
+    // the assembly's resources (models) are closed by the stop, once the stream threads are gone
+    ServiceAssembly assembly = definition.assemble(config, platform, topics, shared);
+    ServiceRunner.runUntilShutdown(definition.name(), assembly.topology(), assembly.properties(),
+        Duration.ofMinutes(2), status, onRunning, assembly);
   }
 }

@@ -82,19 +82,43 @@ public final class ServiceRunner {
    * Starts the topology and blocks until SIGTERM/Ctrl-C, when it closes cleanly. It logs when it is RUNNING; while it
    * is not (a dependency is down, a topic is missing) it keeps waiting and says so every {@code reportEvery}. Every
    * change of its state or of what it waits for is written to {@code status} (a container's health check reads it);
-   * {@code onRunning} is called once, the first time it is RUNNING.
+   * {@code onRunning} is called once, the first time it is RUNNING. {@code resources} (the models the topology uses)
+   * are closed once its stream threads have stopped, as part of the stop, before the JVM's shutdown hooks run
+   * ({@link io.xmodal.platform.runtime.GracefulStop}); if they do not stop in time, they are left to the process's exit.
    */
   public static void runUntilShutdown(String name, Topology topology, Properties properties, Duration reportEvery,
-                                      StatusFile status, Runnable onRunning) throws InterruptedException {
+                                      StatusFile status, Runnable onRunning, AutoCloseable resources)
+      throws InterruptedException {
     CountDownLatch stopped = new CountDownLatch(1);
     AtomicBoolean stopping = new AtomicBoolean();
-    StreamsService service = StreamsService.start(name, topology, properties);
+    AtomicBoolean released = new AtomicBoolean();
+    Runnable release = () -> {
+      if (released.compareAndSet(false, true)) {
+        try {
+          resources.close();
+        } catch (Exception e) {
+          LOG.warn("{}: closing its resources failed: {}", name, e.toString());
+        }
+      }
+    };
+    StreamsService service;
+    try {
+      service = StreamsService.start(name, topology, properties);
+    } catch (RuntimeException e) {
+      release.run();
+      throw e;
+    }
     // each write reads the service's current status, so a late write of an older change cannot win
     service.onStatusChange(changed -> status.write(service.status()));
     status.write(service.status());
     io.xmodal.platform.runtime.GracefulStop.install(name + "-shutdown", () -> {
       stopping.set(true);
-      service.close(Duration.ofSeconds(30));
+      if (service.close(Duration.ofSeconds(30))) {
+        release.run();
+      } else {
+        // a stream thread still running may be inside a model: closing its native session under it crashes the JVM
+        LOG.warn("{}: the models its stream threads hold are left to the process's exit", name);
+      }
       stopped.countDown();
     });
     while (!stopping.get()) {
@@ -110,6 +134,7 @@ public final class ServiceRunner {
           break;
         }
         if (state == KafkaStreams.State.ERROR || state == KafkaStreams.State.NOT_RUNNING) {
+          release.run(); // its stream threads are gone
           throw notYet;
         }
         LOG.warn("{}", notYet.getMessage());
