@@ -40,6 +40,8 @@ public final class ChildWatchdog {
       // a broken pipe means the same as end-of-file
     }
     System.err.println("xmodal child: parent process gone, shutting down");
+    // the stop first, then the shutdown hooks (ONNX Runtime's frees its native environment)
+    GracefulStop.runAll();
     System.exit(0);
   }
 

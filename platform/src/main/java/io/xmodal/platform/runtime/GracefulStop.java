@@ -17,11 +17,15 @@ import org.slf4j.LoggerFactory;
  * first run the stop (streams closed, then the models they held), then exit with 128 + the signal's number, so the
  * hooks only find closed sessions. While the stop runs, a second signal halts at once. A signal the process was
  * started ignoring (a background job's SIGINT) stays ignored. Every other way out (System.exit, the end of main)
- * still runs the stop from a shutdown hook, which waits for a stop already under way.
+ * still runs the stop from a shutdown hook, which waits for a stop already under way; a child JVM whose parent is
+ * gone ({@link ChildWatchdog}) runs it before it exits.
  */
 public final class GracefulStop {
 
   private static final Logger LOG = LoggerFactory.getLogger(GracefulStop.class);
+
+  // what this JVM installed, for a child JVM whose parent is gone (ChildWatchdog)
+  private static final List<GracefulStop> INSTALLED = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   private final String name;
   private final FutureTask<Void> stop;
@@ -35,6 +39,7 @@ public final class GracefulStop {
   /** Runs {@code stop} once: on SIGINT or SIGTERM (then exits), or from a shutdown hook named {@code name}. */
   public static void install(String name, Runnable stop) {
     GracefulStop g = new GracefulStop(name, stop);
+    INSTALLED.add(g);
     Runtime.getRuntime().addShutdownHook(new Thread(g::runAndWait, name));
     for (String signal : List.of("INT", "TERM")) {
       g.handle(signal);
@@ -68,6 +73,13 @@ public final class GracefulStop {
     }, name + "-on-signal");
     t.setDaemon(true);
     t.start();
+  }
+
+  /** Runs every stop installed in this JVM and waits for them: before an exit that is not a signal's. */
+  static void runAll() {
+    for (GracefulStop g : INSTALLED) {
+      g.runAndWait();
+    }
   }
 
   private void runAndWait() {

@@ -55,15 +55,9 @@ class GracefulStopTest {
   @DisabledOnOs(OS.WINDOWS)
   void shouldStopBeforeTheOtherShutdownHooksRunOnSigterm(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("order.txt");
-    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-        System.getProperty("java.class.path"), Fixture.class.getName(), file.toString())
-        .redirectErrorStream(true).start();
-    try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = out.readLine()) != null && !line.equals("ready")) {
-        // the fixture's logging, if any
-      }
-      assertThat(line).isEqualTo("ready");
+    Process p = start(file, Fixture.class.getName());
+    try {
+      awaitReady(p);
       p.destroy(); // SIGTERM
       assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
     } finally {
@@ -71,5 +65,50 @@ class GracefulStopTest {
     }
     assertThat(p.exitValue()).isEqualTo(128 + 15);
     assertThat(Files.readAllLines(file)).isEqualTo(List.of("stopped", "other hook"));
+  }
+
+  @Test
+  void shouldStopBeforeTheOtherShutdownHooksRunWhenTheParentOfAChildJvmIsGone(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("order.txt");
+    Process p = start(file, ChildWatchdog.class.getName(), Fixture.class.getName());
+    try {
+      awaitReady(p);
+      p.getOutputStream().close(); // what a parent's exit does to its child's stdin
+      assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    } finally {
+      p.destroyForcibly();
+    }
+    assertThat(p.exitValue()).isZero();
+    assertThat(Files.readAllLines(file)).isEqualTo(List.of("stopped", "other hook"));
+  }
+
+  private static Process start(Path file, String... mainClasses) throws java.io.IOException {
+    List<String> command = new java.util.ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+        System.getProperty("java.class.path")));
+    command.addAll(List.of(mainClasses));
+    command.add(file.toString());
+    return new ProcessBuilder(command).redirectErrorStream(true).start();
+  }
+
+  // reads the fixture's output up to its "ready" line; a thread drains the rest so it never blocks on a full pipe
+  private static void awaitReady(Process p) throws java.io.IOException {
+    BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+    String line;
+    while ((line = out.readLine()) != null && !line.equals("ready")) {
+      // the fixture's logging, if any
+    }
+    assertThat(line).isEqualTo("ready");
+    Thread drain = new Thread(() -> {
+      try {
+        while (out.readLine() != null) {
+          // discarded
+        }
+      } catch (java.io.IOException e) {
+        // the process is gone
+      }
+    });
+    drain.setDaemon(true);
+    drain.start();
   }
 }
