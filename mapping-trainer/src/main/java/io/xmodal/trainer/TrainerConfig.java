@@ -78,7 +78,7 @@ public record TrainerConfig(String applicationId, String mappingName, int heldOu
    * with a hubness correction would then be passed over at each refit, found only when the first refit ends.
    */
   static void referencesFit(ReferenceCaps caps, ModelSearch.Options search, int maxModelBytes) {
-    int k = java.util.Arrays.stream(search.ccaDims()).min().orElse(ReferenceCaps.MIN);
+    int k = java.util.Arrays.stream(search.ccaDims()).min().orElseThrow();
     long bytes = ((long) caps.captions() + caps.images()) * (k + 4L);
     if (bytes > maxModelBytes) {
       throw new ConfigException(String.format("XMODAL_TRAINER_REFERENCE_CAPTIONS (%d) and "

@@ -30,8 +30,6 @@ import java.util.function.Consumer;
  */
 final class Stack implements AutoCloseable {
 
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Stack.class);
-
   private final Optional<EmbeddedRuntime> runtime;
   private final PlatformConfig config;
   private final TopicCatalogue topics;
@@ -187,18 +185,13 @@ final class Stack implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    boolean stopped = true;
-    for (int i = services.size() - 1; i >= 0; i--) {
-      stopped &= services.get(i).close(Duration.ofSeconds(30));
-    }
-    if (stopped) {
+    List<StreamsService> reversed = new ArrayList<>(services);
+    java.util.Collections.reverse(reversed);
+    StreamsService.closeThenRelease(reversed, Duration.ofSeconds(30), () -> {
       for (int i = assemblies.size() - 1; i >= 0; i--) {
         assemblies.get(i).close();
       }
-    } else {
-      // a stream thread still running may be inside a model: closing its native session under it crashes the JVM
-      LOG.warn("a service's stream threads did not stop: the models they hold are left to the process's exit");
-    }
+    });
     runtime.ifPresent(r -> {
       r.close();
       Endpoints.delete(config);

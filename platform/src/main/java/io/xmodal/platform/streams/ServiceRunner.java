@@ -113,12 +113,7 @@ public final class ServiceRunner {
     status.write(service.status());
     io.xmodal.platform.runtime.GracefulStop.install(name + "-shutdown", () -> {
       stopping.set(true);
-      if (service.close(Duration.ofSeconds(30))) {
-        release.run();
-      } else {
-        // a stream thread still running may be inside a model: closing its native session under it crashes the JVM
-        LOG.warn("{}: the models its stream threads hold are left to the process's exit", name);
-      }
+      StreamsService.closeThenRelease(List.of(service), Duration.ofSeconds(30), release);
       stopped.countDown();
     });
     while (!stopping.get()) {

@@ -395,6 +395,26 @@ public final class StreamsService implements AutoCloseable {
   }
 
   /**
+   * Closes {@code services} in that order, then runs {@code release} (closing the models they hold) only if every
+   * stream thread stopped: a thread still running may be inside a model, and closing its native session under it
+   * crashes the JVM, so otherwise the models are left to the process's exit.
+   *
+   * @return whether every stream thread stopped
+   */
+  public static boolean closeThenRelease(List<StreamsService> services, Duration timeout, Runnable release) {
+    boolean stopped = true;
+    for (StreamsService s : services) {
+      stopped &= s.close(timeout);
+    }
+    if (stopped) {
+      release.run();
+    } else {
+      LOG.warn("stream threads did not stop: the models they hold are left to the process's exit");
+    }
+    return stopped;
+  }
+
+  /**
    * Closes and leaves the consumer group, so a restart (or the instances that stay) rebalance at once instead of
    * waiting out the session timeout of a member that is gone. A thread waiting to be replaced stops waiting.
    *
