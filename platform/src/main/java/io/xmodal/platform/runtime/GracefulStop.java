@@ -17,8 +17,9 @@ import org.slf4j.LoggerFactory;
  * first run the stop (streams closed, then the models they held), then exit with 128 + the signal's number, so the
  * hooks only find closed sessions. While the stop runs, a second signal halts at once. A signal the process was
  * started ignoring (a background job's SIGINT) stays ignored. Every other way out (System.exit, the end of main)
- * still runs the stop from a shutdown hook, which waits for a stop already under way; a child JVM whose parent is
- * gone ({@link ChildWatchdog}) runs it before it exits.
+ * still runs the stop from a shutdown hook, which waits for a stop already under way. A child JVM ({@link
+ * ChildWatchdog}) leaves SIGTERM to its parent and runs the stop before it exits: when its parent is gone, or when
+ * the parent has not stopped it within the grace after SIGTERM.
  */
 public final class GracefulStop {
 
@@ -41,7 +42,8 @@ public final class GracefulStop {
     GracefulStop g = new GracefulStop(name, stop);
     INSTALLED.add(g);
     Runtime.getRuntime().addShutdownHook(new Thread(g::runAndWait, name));
-    for (String signal : List.of("INT", "TERM")) {
+    // a child JVM leaves SIGTERM to its parent while the parent runs (ChildWatchdog), then runs this stop itself
+    for (String signal : ChildWatchdog.supervised() ? List.of("INT") : List.of("INT", "TERM")) {
       g.handle(signal);
     }
   }

@@ -55,37 +55,92 @@ class GracefulStopTest {
   @DisabledOnOs(OS.WINDOWS)
   void shouldStopBeforeTheOtherShutdownHooksRunOnSigterm(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("order.txt");
-    Process p = start(file, Fixture.class.getName());
-    try {
-      awaitReady(p);
-      p.destroy(); // SIGTERM
-      assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    } finally {
-      p.destroyForcibly();
-    }
+    Process p = runUntilExit(file, List.of(), Process::destroy, Fixture.class.getName()); // SIGTERM
     assertThat(p.exitValue()).isEqualTo(128 + 15);
-    assertThat(Files.readAllLines(file)).isEqualTo(List.of("stopped", "other hook"));
+    assertThat(Files.readAllLines(file)).isEqualTo(STOP_FIRST);
   }
 
   @Test
   void shouldStopBeforeTheOtherShutdownHooksRunWhenTheParentOfAChildJvmIsGone(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("order.txt");
-    Process p = start(file, ChildWatchdog.class.getName(), Fixture.class.getName());
+    // what a parent's exit does to its child's stdin
+    Process p = runUntilExit(file, List.of(), c -> c.getOutputStream().close(), CHILD);
+    assertThat(p.exitValue()).isZero();
+    assertThat(Files.readAllLines(file)).isEqualTo(STOP_FIRST);
+  }
+
+  /**
+   * SIGTERM sent to a whole process group or cgroup reaches a child JVM with its parent: the child leaves the stop
+   * to its parent (which stops the services before the broker), so it is still running until its stdin closes.
+   */
+  @Test
+  @DisabledOnOs(OS.WINDOWS)
+  void shouldLeaveSigtermToItsParentWhileTheParentRuns(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("order.txt");
+    Process p = runUntilExit(file, List.of(), c -> {
+      sigterm(c); // the default grace is a minute
+      assertThat(c.waitFor(3, TimeUnit.SECONDS)).as("exited at SIGTERM with its parent running").isFalse();
+      assertThat(file).doesNotExist();
+      c.getOutputStream().close(); // the parent stops it
+    }, CHILD);
+    assertThat(p.exitValue()).isZero();
+    assertThat(Files.readAllLines(file)).isEqualTo(STOP_FIRST);
+  }
+
+  @Test
+  @DisabledOnOs(OS.WINDOWS)
+  void shouldStopOnItsOwnWhenTheParentHasNotWithinTheGraceAfterSigterm(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("order.txt");
+    Process p = runUntilExit(file, List.of("-D" + ChildWatchdog.TERM_GRACE_PROPERTY + "=500"),
+        GracefulStopTest::sigterm, CHILD);
+    assertThat(p.exitValue()).isEqualTo(128 + 15);
+    assertThat(Files.readAllLines(file)).isEqualTo(STOP_FIRST);
+  }
+
+  @Test
+  @DisabledOnOs(OS.WINDOWS)
+  void shouldStopOnItsOwnAtASecondSigterm(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("order.txt");
+    Process p = runUntilExit(file, List.of(), c -> {
+      sigterm(c);
+      assertThat(c.waitFor(1, TimeUnit.SECONDS)).isFalse();
+      sigterm(c);
+    }, CHILD);
+    assertThat(p.exitValue()).isEqualTo(128 + 15);
+    assertThat(Files.readAllLines(file)).isEqualTo(STOP_FIRST);
+  }
+
+  private static final List<String> STOP_FIRST = List.of("stopped", "other hook");
+  private static final String[] CHILD = {ChildWatchdog.class.getName(), Fixture.class.getName()};
+
+  private interface Action {
+    void on(Process p) throws Exception;
+  }
+
+  // starts the fixture, waits for it to be ready, acts on it, and waits for it to exit
+  private static Process runUntilExit(Path file, List<String> jvmArgs, Action action, String... mainClasses)
+      throws Exception {
+    Process p = start(file, jvmArgs, mainClasses);
     try {
       awaitReady(p);
-      p.getOutputStream().close(); // what a parent's exit does to its child's stdin
+      action.on(p);
       assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
     } finally {
       p.destroyForcibly();
     }
-    assertThat(p.exitValue()).isZero();
-    assertThat(Files.readAllLines(file)).isEqualTo(List.of("stopped", "other hook"));
+    return p;
   }
 
-  private static Process start(Path file, String... mainClasses) throws java.io.IOException {
+  // SIGTERM alone: Process.destroy() would also close the child's stdin, which tells a child its parent is gone
+  private static void sigterm(Process p) {
+    assertThat(p.toHandle().destroy()).isTrue();
+  }
+
+  private static Process start(Path file, List<String> jvmArgs, String... mainClasses) throws java.io.IOException {
     List<String> command = new java.util.ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-        System.getProperty("java.class.path")));
+        Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    command.addAll(jvmArgs);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path")));
     command.addAll(List.of(mainClasses));
     command.add(file.toString());
     return new ProcessBuilder(command).redirectErrorStream(true).start();
