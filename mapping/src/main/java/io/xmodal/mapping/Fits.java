@@ -69,20 +69,26 @@ public final class Fits {
   // Regularised CCA: with Cxx+rI = LxLxᵀ and Cyy+rI = LyLyᵀ (Cholesky), T = Lx⁻¹ Cxy Ly⁻ᵀ = UΣVᵀ; the canonical
   // directions A = Lx⁻ᵀU (dx×k), B = Ly⁻ᵀV (dy×k) maximise correlation; dimension j is weighted by σⱼ^power.
   public static Cca cca(SufficientStats s, double reg) {
+    return cca(s, reg, reg);
+  }
+
+  /** The same with ridge {@code reg} on the text side and {@code imageReg} on the image side. */
+  public static Cca cca(SufficientStats s, double reg, double imageReg) {
     INDArray cxx = s.cxx(true);
     INDArray cyy = s.cyy(true);
     INDArray lxi = Linalg.lowerInverse(Linalg.cholesky(cxx.add(Linalg.eye(s.textDim(), ridge(cxx, reg)))));
-    INDArray lyi = Linalg.lowerInverse(Linalg.cholesky(cyy.add(Linalg.eye(s.imageDim(), ridge(cyy, reg)))));
+    INDArray lyi = Linalg.lowerInverse(Linalg.cholesky(cyy.add(Linalg.eye(s.imageDim(), ridge(cyy, imageReg)))));
     INDArray t = lxi.mmul(s.cxy(true)).mmul(lyi.transpose());
     Linalg.Svd svd = Linalg.thinSvd(t);
     long k = Math.min(s.textDim(), s.imageDim());
     INDArray a = lxi.transpose().mmul(svd.u().get(NDArrayIndex.all(), NDArrayIndex.interval(0, k)));
     INDArray b = lyi.transpose().mmul(svd.vt().get(NDArrayIndex.interval(0, k), NDArrayIndex.all()).transpose());
-    return new Cca(reg, s.meanX(), s.meanY(), a, b, svd.s().dup());
+    return new Cca(reg, imageReg, s.meanX(), s.meanY(), a, b, svd.s().dup());
   }
 
   /** A CCA solution, from which maps of any k and weighting are cut without refitting. */
-  public record Cca(double reg, INDArray muX, INDArray muY, INDArray a, INDArray b, INDArray correlations) {
+  public record Cca(double reg, double imageReg, INDArray muX, INDArray muY, INDArray a, INDArray b,
+                    INDArray correlations) {
 
     public LinearMap map(int k, double power) {
       INDArray ak = a.get(NDArrayIndex.all(), NDArrayIndex.interval(0, k)).dup();
@@ -94,7 +100,7 @@ public final class Fits {
           w.putScalar(0, j, Math.pow(Math.max(correlations.getDouble(j), 1e-6), power));
         }
       }
-      return new LinearMap(Method.CCA, new Variant.Cca(reg, k, power), muX,
+      return new LinearMap(Method.CCA, new Variant.Cca(reg, k, power, imageReg), muX,
           muY, ak, bk, w, HubnessCorrection.NONE);
     }
   }

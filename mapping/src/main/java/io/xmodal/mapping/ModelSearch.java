@@ -16,17 +16,41 @@ public final class ModelSearch {
 
   private ModelSearch() {}
 
-  /** The grid. */
+  /**
+   * The grid. CCA is fitted for every text ridge in {@code ccaRegs} with every image ridge in {@code ccaImageRegs};
+   * an empty {@code ccaImageRegs} gives each text ridge to the image side too.
+   */
   public record Options(double[] lambdas, double[] ccaRegs, int[] ccaDims, double[] ccaPowers,
-                        List<HubnessCorrection> hubness, boolean uncentred, List<Method> methods) {
+                        List<HubnessCorrection> hubness, boolean uncentred, List<Method> methods,
+                        double[] ccaImageRegs) {
+
+    /** The same ridge on both sides of CCA. */
+    public Options(double[] lambdas, double[] ccaRegs, int[] ccaDims, double[] ccaPowers,
+                   List<HubnessCorrection> hubness, boolean uncentred, List<Method> methods) {
+      this(lambdas, ccaRegs, ccaDims, ccaPowers, hubness, uncentred, methods, new double[0]);
+    }
 
     public static Options defaults() {
-      return new Options(new double[] {0.01, 0.1, 1.0}, new double[] {0.1, 0.3, 1.0},
+      return new Options(new double[] {0.01, 0.1, 1.0}, new double[] {0.3, 1.0},
           new int[] {64, 128, 192, 256, 384},
           new double[] {0, 1, 2, 4},
           List.of(HubnessCorrection.NONE, HubnessCorrection.csls(10), HubnessCorrection.invertedSoftmax(20),
               HubnessCorrection.invertedSoftmax(40)),
-          true, List.of(Method.LEAST_SQUARES, Method.PROCRUSTES, Method.CCA));
+          true, List.of(Method.LEAST_SQUARES, Method.PROCRUSTES, Method.CCA), new double[] {1.0, 2.0});
+    }
+
+    /** The (text, image) ridge pairs CCA is fitted with. */
+    public List<double[]> ccaRidges() {
+      List<double[]> out = new ArrayList<>();
+      for (double reg : ccaRegs) {
+        if (ccaImageRegs.length == 0) {
+          out.add(new double[] {reg, reg});
+        }
+        for (double imageReg : ccaImageRegs) {
+          out.add(new double[] {reg, imageReg});
+        }
+      }
+      return out;
     }
 
     /** A small grid for tests and quick refits. */
@@ -92,7 +116,7 @@ public final class ModelSearch {
       r = p.reduction() == Variant.Procrustes.Reduction.PCA
           ? st -> Fits.procrustesPca(st, p.centred()) : st -> Fits.procrustesPad(st, p.centred());
     } else if (method == Method.CCA && variant instanceof Variant.Cca c) {
-      r = st -> Fits.cca(st, c.reg()).map(c.dims(), c.power());
+      r = st -> Fits.cca(st, c.reg(), c.imageReg()).map(c.dims(), c.power());
     }
     return java.util.Optional.ofNullable(r);
   }
@@ -137,16 +161,19 @@ public final class ModelSearch {
       }
     }
     if (o.methods().contains(Method.CCA)) {
-      for (double reg : o.ccaRegs()) {
+      for (double[] ridge : o.ccaRidges()) {
+        double reg = ridge[0];
+        double imageReg = ridge[1];
         long t0 = System.nanoTime();
-        Fits.Cca cca = Fits.cca(stats, reg);
+        Fits.Cca cca = Fits.cca(stats, reg, imageReg);
         double fit = seconds(t0);
         for (int k : o.ccaDims()) {
           if (k > Math.min(stats.textDim(), stats.imageDim())) {
             continue;
           }
           for (double power : o.ccaPowers()) {
-            score(out, cca.map(k, power), st -> Fits.cca(st, reg).map(k, power), fit, validation, referenceText,
+            score(out, cca.map(k, power), st -> Fits.cca(st, reg, imageReg).map(k, power), fit, validation,
+                referenceText,
                 referenceImages, o, log);
           }
         }

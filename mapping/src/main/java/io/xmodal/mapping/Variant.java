@@ -44,11 +44,22 @@ public sealed interface Variant {
     }
   }
 
-  /** Regularised CCA: regulariser r, the top k canonical directions, weighted by σ^power (0: unweighted). */
-  record Cca(double reg, int dims, double power) implements Variant {
+  /**
+   * Regularised CCA: ridge {@code reg} on the text side and {@code imageReg} on the image side (each relative to its
+   * covariance's mean variance; labelled {@code r=0.3/2.0}, or {@code r=1.0} when they are equal), the top k
+   * canonical directions, weighted by σ^power (0: unweighted).
+   */
+  record Cca(double reg, int dims, double power, double imageReg) implements Variant {
+
+    /** The same ridge on both sides. */
+    public Cca(double reg, int dims, double power) {
+      this(reg, dims, power, reg);
+    }
+
     @Override
     public String label() {
-      return "c+l2 r=" + reg + " k=" + dims + (power == 0 ? "" : " w=σ^" + number(power));
+      return "c+l2 r=" + reg + (imageReg == reg ? "" : "/" + imageReg) + " k=" + dims
+          + (power == 0 ? "" : " w=σ^" + number(power));
     }
 
     @Override

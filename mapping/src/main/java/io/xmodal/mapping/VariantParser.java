@@ -22,7 +22,7 @@ final class VariantParser {
 
   private static final Pattern LEAST_SQUARES = Pattern.compile("(t2i|i2t) (c\\+l2|l2) λ=(\\S+)");
   private static final Pattern PROCRUSTES = Pattern.compile("(pca|pad)\\+(c\\+l2|l2)");
-  private static final Pattern CCA = Pattern.compile("c\\+l2 r=(\\S+) k=(\\d+)(?: w=σ\\^(\\S+))?");
+  private static final Pattern CCA = Pattern.compile("c\\+l2 r=([^\\s/]+)(?:/(\\S+))? k=(\\d+)(?: w=σ\\^(\\S+))?");
   private static final Pattern GMLP = Pattern.compile("text-gmlp h=(\\d+)(?: x(\\d+))? from (.+) (\\S+)");
   private static final Pattern CONTRASTIVE = Pattern.compile("(.+) (\\S+)");
 
@@ -40,8 +40,12 @@ final class VariantParser {
 
   private static Variant cca(String label) {
     Matcher m = CCA.matcher(label);
-    return m.matches() ? new Variant.Cca(Double.parseDouble(m.group(1)), Integer.parseInt(m.group(2)),
-        m.group(3) == null ? 0 : Double.parseDouble(m.group(3))) : null;
+    if (!m.matches()) {
+      return null;
+    }
+    double reg = Double.parseDouble(m.group(1));
+    return new Variant.Cca(reg, Integer.parseInt(m.group(3)), m.group(4) == null ? 0 : Double.parseDouble(m.group(4)),
+        m.group(2) == null ? reg : Double.parseDouble(m.group(2)));
   }
 
   private static Variant gmlp(String label) {

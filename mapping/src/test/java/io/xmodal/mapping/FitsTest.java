@@ -127,6 +127,32 @@ class FitsTest {
   }
 
   @Test
+  void ccaShouldWhitenEachSideWithItsOwnRidge() {
+    float[][][] p = pairs(500, 7);
+    SufficientStats s = SufficientStats.of(p[0], p[1]);
+
+    Fits.Cca cca = Fits.cca(s, 0.3, 2.0);
+
+    // the ridge is relative to the mean variance: Aᵀ (Cxx + 0.3 τx I) A ≈ I and Bᵀ (Cyy + 2 τy I) B ≈ I
+    assertThat(maxAbsDiff(cca.a().transpose().mmul(ridged(s.cxx(true), 0.3)).mmul(cca.a()), Nd4j.eye(DX)))
+        .isLessThan(1e-3);
+    INDArray b = cca.b();
+    assertThat(maxAbsDiff(b.transpose().mmul(ridged(s.cyy(true), 2.0)).mmul(b), Nd4j.eye(b.columns())))
+        .isLessThan(1e-3);
+    assertThat(cca.map(DX, 1).variant()).isEqualTo(new Variant.Cca(0.3, DX, 1, 2.0));
+    // a ridge that differs from the text side's changes the image side
+    assertThat(maxAbsDiff(b, Fits.cca(s, 0.3).b())).isGreaterThan(1e-3);
+  }
+
+  private static INDArray ridged(INDArray c, double r) {
+    double mean = 0;
+    for (int i = 0; i < c.rows(); i++) {
+      mean += c.getDouble(i, i) / c.rows();
+    }
+    return c.add(Nd4j.eye(c.rows()).castTo(c.dataType()).mul(r * mean));
+  }
+
+  @Test
   void theMappedPairShouldRetrieveItsPartner() {
     float[][][] p = pairs(400, 8);
     SufficientStats s = SufficientStats.of(p[0], p[1]);

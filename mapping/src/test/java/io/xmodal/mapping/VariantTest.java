@@ -19,6 +19,8 @@ class VariantTest {
     assertThat(cca.label()).isEqualTo("c+l2 r=0.3 k=384 w=σ^1");
     assertThat(new Variant.Cca(0.01, 64, 0).label()).isEqualTo("c+l2 r=0.01 k=64");
     assertThat(new Variant.Cca(0.1, 128, 0.5).label()).isEqualTo("c+l2 r=0.1 k=128 w=σ^0.5");
+    assertThat(new Variant.Cca(0.3, 256, 1, 2.0).label()).isEqualTo("c+l2 r=0.3/2.0 k=256 w=σ^1");
+    assertThat(new Variant.Cca(1.0, 256, 1, 1.0)).isEqualTo(new Variant.Cca(1.0, 256, 1));
     assertThat(new Variant.Learned(Method.GMLP, 256, cca, "infonce").label())
         .isEqualTo("text-gmlp h=256 from c+l2 r=0.3 k=384 w=σ^1 infonce");
     assertThat(new Variant.Learned(Method.GMLP, 256, cca, "infonce", 3).label())
@@ -63,15 +65,17 @@ class VariantTest {
       all.add(new Variant.Procrustes(r, true));
       all.add(new Variant.Procrustes(r, false));
     }
-    for (double reg : grid.ccaRegs()) {
+    for (double[] ridge : grid.ccaRidges()) {
       for (int k : grid.ccaDims()) {
         for (double p : grid.ccaPowers()) {
-          all.add(new Variant.Cca(reg, k, p));
+          all.add(new Variant.Cca(ridge[0], k, p, ridge[1]));
         }
       }
     }
     Variant start = new Variant.Cca(0.3, 384, 1);
     all.add(new Variant.Learned(Method.GMLP, 256, start, "infonce"));
+    all.add(new Variant.Learned(Method.GMLP, 256, new Variant.Cca(0.3, 256, 1, 2.0), "infonce", 3));
+    all.add(new Variant.Learned(Method.CONTRASTIVE, 0, new Variant.Cca(0.3, 256, 1, 2.0), "infonce"));
     all.add(new Variant.Learned(Method.GMLP, 256, start, "infonce", 3));
     all.add(new Variant.Learned(Method.CONTRASTIVE, 0, start, "infonce"));
 

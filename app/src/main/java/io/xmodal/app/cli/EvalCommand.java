@@ -110,7 +110,8 @@ final class EvalCommand implements Callable<Integer> {
   Integer members;
 
   @Option(names = "--cca", paramLabel = "R,K,P",
-      description = "Fit only the weighted CCA with regulariser R, K directions and weighting power P (with the "
+      description = "Fit only the weighted CCA with ridge R (R/RI: R on the text side, RI on the image side), K "
+          + "directions and weighting power P (with the "
           + "hubness grid) instead of every closed form: a quick start for tuning the learned maps, whose held-out "
           + "rsum (on the fit split, never the evaluated one) is what to compare.")
   String cca;
@@ -197,11 +198,17 @@ final class EvalCommand implements Callable<Integer> {
       if (p.length != 3) {
         throw new NumberFormatException();
       }
-      return new ModelSearch.Options(full.lambdas(), new double[] {Double.parseDouble(p[0].trim())},
+      String[] ridge = p[0].trim().split("/", -1);
+      if (ridge.length > 2) {
+        throw new NumberFormatException();
+      }
+      return new ModelSearch.Options(full.lambdas(), new double[] {Double.parseDouble(ridge[0])},
           new int[] {Integer.parseInt(p[1].trim())}, new double[] {Double.parseDouble(p[2].trim())}, full.hubness(),
-          false, List.of(io.xmodal.mapping.Method.CCA));
+          false, List.of(io.xmodal.mapping.Method.CCA),
+          ridge.length == 2 ? new double[] {Double.parseDouble(ridge[1])} : new double[0]);
     } catch (NumberFormatException e) {
-      throw new ParameterException(spec.commandLine(), "--cca wants R,K,P (e.g. 0.3,384,1), got '" + cca + "'");
+      throw new ParameterException(spec.commandLine(), "--cca wants R,K,P or R/RI,K,P (text ridge R, image ridge RI; "
+          + "e.g. 0.3/2,256,1), got '" + cca + "'");
     }
   }
 
