@@ -39,15 +39,15 @@ public final class ModelSearch {
           true, List.of(Method.LEAST_SQUARES, Method.PROCRUSTES, Method.CCA), new double[] {1.0, 2.0});
     }
 
-    /** The (text, image) ridge pairs CCA is fitted with. */
-    public List<double[]> ccaRidges() {
-      List<double[]> out = new ArrayList<>();
+    /** The ridge pairs CCA is fitted with. */
+    public List<CcaRidge> ccaRidges() {
+      List<CcaRidge> out = new ArrayList<>();
       for (double reg : ccaRegs) {
         if (ccaImageRegs.length == 0) {
-          out.add(new double[] {reg, reg});
+          out.add(new CcaRidge(reg, reg));
         }
         for (double imageReg : ccaImageRegs) {
-          out.add(new double[] {reg, imageReg});
+          out.add(new CcaRidge(reg, imageReg));
         }
       }
       return out;
@@ -60,6 +60,9 @@ public final class ModelSearch {
           List.of(Method.LEAST_SQUARES, Method.PROCRUSTES, Method.CCA));
     }
   }
+
+  /** CCA's ridge on the text side and on the image side. */
+  public record CcaRidge(double text, double image) {}
 
   /**
    * A fitted map, its validation recall, how long its fit took, and the recipe that fits the same candidate
@@ -161,20 +164,17 @@ public final class ModelSearch {
       }
     }
     if (o.methods().contains(Method.CCA)) {
-      for (double[] ridge : o.ccaRidges()) {
-        double reg = ridge[0];
-        double imageReg = ridge[1];
+      for (CcaRidge ridge : o.ccaRidges()) {
         long t0 = System.nanoTime();
-        Fits.Cca cca = Fits.cca(stats, reg, imageReg);
+        Fits.Cca cca = Fits.cca(stats, ridge.text(), ridge.image());
         double fit = seconds(t0);
         for (int k : o.ccaDims()) {
           if (k > Math.min(stats.textDim(), stats.imageDim())) {
             continue;
           }
           for (double power : o.ccaPowers()) {
-            score(out, cca.map(k, power), st -> Fits.cca(st, reg, imageReg).map(k, power), fit, validation,
-                referenceText,
-                referenceImages, o, log);
+            score(out, cca.map(k, power), st -> Fits.cca(st, ridge.text(), ridge.image()).map(k, power), fit,
+                validation, referenceText, referenceImages, o, log);
           }
         }
       }

@@ -65,10 +65,10 @@ class VariantTest {
       all.add(new Variant.Procrustes(r, true));
       all.add(new Variant.Procrustes(r, false));
     }
-    for (double[] ridge : grid.ccaRidges()) {
+    for (ModelSearch.CcaRidge ridge : grid.ccaRidges()) {
       for (int k : grid.ccaDims()) {
         for (double p : grid.ccaPowers()) {
-          all.add(new Variant.Cca(ridge[0], k, p, ridge[1]));
+          all.add(new Variant.Cca(ridge.text(), k, p, ridge.image()));
         }
       }
     }

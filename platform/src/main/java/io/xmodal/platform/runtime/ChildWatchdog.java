@@ -66,8 +66,7 @@ public final class ChildWatchdog {
     PARENT_GONE.countDown();
     System.err.println("xmodal child: parent process gone, shutting down");
     // the stop first, then the shutdown hooks (ONNX Runtime's frees its native environment)
-    GracefulStop.runAll();
-    System.exit(0);
+    GracefulStop.runAllAndExit(0);
   }
 
   @SuppressWarnings("sunapi")
@@ -107,8 +106,7 @@ public final class ChildWatchdog {
   private static void stopOnItsOwn(String why) {
     Thread t = new Thread(() -> {
       System.err.println("xmodal child: " + why + ", shutting down");
-      GracefulStop.runAll();
-      System.exit(128 + 15);
+      GracefulStop.runAllAndExit(128 + 15);
     }, "sigterm-stop");
     t.setDaemon(true);
     t.start();

@@ -77,11 +77,12 @@ public final class GracefulStop {
     t.start();
   }
 
-  /** Runs every stop installed in this JVM and waits for them: before an exit that is not a signal's. */
-  static void runAll() {
+  /** Runs every stop installed in this JVM, waits for them, then exits with {@code status} (a child JVM's way out). */
+  static void runAllAndExit(int status) {
     for (GracefulStop g : INSTALLED) {
       g.runAndWait();
     }
+    System.exit(status);
   }
 
   private void runAndWait() {
