@@ -7,43 +7,50 @@ import io.xmodal.encoders.Encoders;
 import io.xmodal.encoders.image.ImageEncoder;
 import io.xmodal.encoders.image.ImageModelSpec;
 import java.awt.image.BufferedImage;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
  * What encode-stream encodes with, per modality: how a task opens its own session (one DJL predictor each) and the
- * identity its vectors carry; for images also the model's input size, which the decode pool resizes to. Normally
+ * identity its vectors carry; for images also the size the decode pool resizes to, when every block squashes the image
+ * to one size first. Normally
  * {@link #of(Encoders) the loaded encoders}; the encode benchmark's pipeline-ceiling mode passes near-free models of
  * the same shapes.
  *
  * @param text       the sentence encoder
  * @param image      the image encoder
- * @param imageSpec  the image model's input (size, layout) as its translator expects it
+ * @param resizeTo   the size every image block squashes an image to before cutting its views; empty when blocks
+ *                   differ (ResNet-50 flip-averaged takes 224 × 224, on five crops 288 × 288): the pool then only
+ *                   decodes, and each block's translator resizes from the decoded image, as the offline evaluation
+ *                   does, so that the vectors are the same
  */
-public record EncodeModels(Model<String> text, Model<BufferedImage> image, ImageModelSpec imageSpec) {
+public record EncodeModels(Model<String> text, Model<BufferedImage> image, Optional<Size> resizeTo) {
 
   /** One modality's encoder: its identity, and a new session per call (close it with the processor). */
   public record Model<I>(EncoderInfo info, Supplier<EncoderSession<I>> sessions) {}
 
+  /** An image size in pixels. */
+  public record Size(int width, int height) {}
+
   public static EncodeModels of(Encoders encoders) {
     return new EncodeModels(new Model<>(encoders.text().info(), encoders.text()::newSession),
-        new Model<>(encoders.image().info(), encoders.image()::newSession), inputOf(encoders.image()));
+        new Model<>(encoders.image().info(), encoders.image()::newSession), resizeOf(encoders.image()));
   }
 
   /**
-   * The input every block of {@code image} takes (a composite's blocks share one here: ResNet-50 and MobileNetV2 are
-   * both 224×224), so the pool resizes once for all of them.
+   * The size every block of {@code image} squashes an image to before cutting its views (ResNet-50 and MobileNetV2
+   * flip-averaged: both 224 × 224), so the pool resizes once for all of them; empty when the blocks differ.
    */
-  public static ImageModelSpec inputOf(Encoder<BufferedImage> image) {
-    ImageModelSpec first = null;
+  public static Optional<Size> resizeOf(Encoder<BufferedImage> image) {
+    Size common = null;
     for (Encoder<BufferedImage> block : image.blocks()) {
       ImageModelSpec spec = ((ImageEncoder) block).spec();
-      if (first != null && (spec.width() != first.width() || spec.height() != first.height())) {
-        throw new IllegalArgumentException("the image models of a composite encoder must take one input size; "
-            + first.name() + " takes " + first.width() + "x" + first.height() + ", " + spec.name() + " takes "
-            + spec.width() + "x" + spec.height() + " (XMODAL_IMAGE_ENCODER)");
+      Size size = new Size(spec.sourceWidth(), spec.sourceHeight());
+      if (common != null && !common.equals(size)) {
+        return Optional.empty();
       }
-      first = first == null ? spec : first;
+      common = size;
     }
-    return first;
+    return Optional.ofNullable(common);
   }
 }

@@ -47,7 +47,7 @@ public final class EncodeTopology {
     RejectionFactory rejections = new RejectionFactory(config.applicationId(), config.dlqPayloadCap());
     PreparePool decoders = PreparePool.of(config.decodeThreads(), config.applicationId() + "-decode");
     route(builder, topics, topics.images(), topics.imageEmbeddings(), new ImageModality(models.image(),
-        models.imageSpec().width(), models.imageSpec().height()), config, rejections, decoders);
+        models.resizeTo()), config, rejections, decoders);
     route(builder, topics, topics.captions(), topics.textEmbeddings(), new TextModality(models.text()), config,
         rejections, decoders);
     return builder.build();

@@ -8,23 +8,23 @@ import io.xmodal.schemas.EncoderIdentity;
 import io.xmodal.schemas.ImageEvent;
 import java.awt.image.BufferedImage;
 import java.nio.ByteBuffer;
+import java.util.Optional;
 
 /**
- * Images: decoded upright RGB from their bytes and resized to the model's input (on a {@link PreparePool} thread, so
- * that the translator's own resize finds nothing left to do), embedded by the image model, keyed by imageId.
+ * Images: decoded upright RGB from their bytes and, when every block of the image model squashes it to one size,
+ * resized to that size (on a {@link PreparePool} thread, so that the translator's own resize finds nothing left to
+ * do), embedded by the image model, keyed by imageId.
  */
 final class ImageModality implements Modality<ImageEvent, BufferedImage> {
 
   private final EncodeModels.Model<BufferedImage> encoder;
   private final EncoderIdentity identity;
-  private final int width;
-  private final int height;
+  private final Optional<EncodeModels.Size> resizeTo;
 
-  ImageModality(EncodeModels.Model<BufferedImage> encoder, int width, int height) {
+  ImageModality(EncodeModels.Model<BufferedImage> encoder, Optional<EncodeModels.Size> resizeTo) {
     this.encoder = encoder;
     this.identity = Identities.of(encoder.info());
-    this.width = width;
-    this.height = height;
+    this.resizeTo = resizeTo;
   }
 
   @Override
@@ -40,7 +40,8 @@ final class ImageModality implements Modality<ImageEvent, BufferedImage> {
     ByteBuffer b = event.getBytes().duplicate();
     byte[] bytes = new byte[b.remaining()];
     b.get(bytes);
-    return ImageDecoder.resize(ImageDecoder.decodeRgb(bytes), width, height);
+    BufferedImage image = ImageDecoder.decodeRgb(bytes);
+    return resizeTo.map(s -> ImageDecoder.resize(image, s.width(), s.height())).orElse(image);
   }
 
   @Override

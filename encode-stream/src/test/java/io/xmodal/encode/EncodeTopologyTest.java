@@ -131,15 +131,18 @@ class EncodeTopologyTest {
     Embedding e = img.get(0).value;
     assertThat(img.get(0).key).isEqualTo("2490687446_9d46fdf5a9.jpg");
     assertThat(e.getModality()).isEqualTo(Modality.IMAGE);
-    // the default image encoder: ResNet-50 ⊕ MobileNetV2, both flip-averaged, its identity naming both blocks
-    assertThat(io.xmodal.schemas.EmbeddingVectors.of(e)).hasSize(2048 + 1280);
+    // the default image encoder: ResNet-50 flip-averaged ⊕ ResNet-50 on five crops ⊕ MobileNetV2 flip-averaged, its
+    // identity naming every block with its view
+    assertThat(io.xmodal.schemas.EmbeddingVectors.of(e)).hasSize(2048 + 2048 + 1280);
     assertThat(e.getEncoderInfo().getName())
-        .isEqualTo("resnet50-int8-features+hflip-avg+mobilenetv2-12-int8-features+hflip-avg[l2-concat-l2]")
+        .isEqualTo("resnet50-int8-features+hflip-avg+resnet50-int8-features+crop5@288+mobilenetv2-12-int8-features+hflip-avg"
+            + "[l2-concat-l2]")
         .isEqualTo(encoders.image().info().name());
-    assertThat(e.getEncoderInfo().getDimension()).isEqualTo(3328);
+    assertThat(e.getEncoderInfo().getDimension()).isEqualTo(5376);
     assertThat(e.getEncoderInfo().getCombination()).isEqualTo("l2-concat-l2");
     assertThat(e.getEncoderInfo().getBlocks()).extracting(b -> b.getName() + "/" + b.getDimension())
-        .containsExactly("resnet50-int8-features+hflip-avg/2048", "mobilenetv2-12-int8-features+hflip-avg/1280");
+        .containsExactly("resnet50-int8-features+hflip-avg/2048", "resnet50-int8-features+crop5@288/2048",
+            "mobilenetv2-12-int8-features+hflip-avg/1280");
     assertThat(e.getEncoderInfo().getBlocks()).extracting(b -> b.getChecksum())
         .containsExactlyElementsOf(encoders.image().info().blocks().stream().map(b -> b.checksum()).toList());
     assertThat(e.getEncoderInfo().getChecksum()).isEqualTo(encoders.image().info().checksum());

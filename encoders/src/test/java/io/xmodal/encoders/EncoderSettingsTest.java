@@ -30,13 +30,14 @@ class EncoderSettingsTest {
   }
 
   @Test
-  void shouldDefaultToTheCompositeOfResNetAndFlipAveragedMobileNetAndOfMiniLmBgeAndE5() {
+  void shouldDefaultToTheCompositeOfResNetFlippedAndCroppedAndFlipAveragedMobileNetAndOfMiniLmBgeAndE5() {
     EncoderSettings s = read(Map.of());
 
     assertThat(s.textModels()).containsExactly(TextModel.MINILM_L6_V2, TextModel.BGE_SMALL_EN_V15,
         TextModel.E5_SMALL_V2);
     assertThat(s.images()).extracting(ImageModelSpec::identity)
-        .containsExactly("resnet50-int8-features+hflip-avg", "mobilenetv2-12-int8-features+hflip-avg");
+        .containsExactly("resnet50-int8-features+hflip-avg", "resnet50-int8-features+crop5@288",
+            "mobilenetv2-12-int8-features+hflip-avg");
     assertThat(s.images().get(0).file()).isEqualTo(Path.of("shared", "models", "resnet50-int8-features.onnx"));
     assertThat(s.images().get(0).mean()).containsExactly(0f, 0f, 0f);
     assertThat(s.images().get(0).std()).containsExactly(1f, 1f, 1f);
@@ -52,7 +53,19 @@ class EncoderSettingsTest {
         .containsExactly("mobilenetv2-12-int8-features", "resnet50-int8-features+hflip-avg");
     // XMODAL_IMAGE_FLIP_AVERAGE sets every named model without its own :flip/:noflip
     assertThat(read(Map.of("XMODAL_IMAGE_ENCODER", "mobilenetv2,resnet50:flip", "XMODAL_IMAGE_FLIP_AVERAGE", "false"))
-        .images()).extracting(ImageModelSpec::flipAverage).containsExactly(false, true);
+        .images()).extracting(ImageModelSpec::view).containsExactly(ImageModelSpec.View.SINGLE,
+            ImageModelSpec.View.FLIP);
+  }
+
+  @Test
+  void shouldTakeOneModelOncePerView() {
+    EncoderSettings s = read(Map.of("XMODAL_IMAGE_ENCODER", "resnet50:crops,resnet50:noflip,resnet50:flip"));
+
+    assertThat(s.images()).extracting(ImageModelSpec::view).containsExactly(ImageModelSpec.View.CROPS,
+        ImageModelSpec.View.SINGLE, ImageModelSpec.View.FLIP);
+    assertThat(s.images()).extracting(ImageModelSpec::identity).doesNotHaveDuplicates();
+    assertThatThrownBy(() -> read(Map.of("XMODAL_IMAGE_ENCODER", "resnet50:crops, resnet50:crops")))
+        .hasMessageContaining("twice with the same view");
   }
 
   @Test
@@ -63,7 +76,7 @@ class EncoderSettingsTest {
     assertThatThrownBy(() -> read(Map.of("XMODAL_TEXT_MODEL", "minilm_l6_v2,minilm_l6_v2")))
         .hasMessageContaining("twice");
     assertThatThrownBy(() -> read(Map.of("XMODAL_IMAGE_ENCODER", "resnet50:mirror")))
-        .hasMessageContaining("MODEL:noflip");
+        .hasMessageContaining("MODEL:noflip").hasMessageContaining("MODEL:crops");
     assertThatThrownBy(() -> read(Map.of("XMODAL_IMAGE_ENCODER", "resnet50,resnet50:flip")))
         .hasMessageContaining("twice");
     assertThatThrownBy(() -> read(Map.of("XMODAL_IMAGE_ENCODER", "resnet50", "XMODAL_IMAGE_MODEL", "m.onnx")))
@@ -80,7 +93,7 @@ class EncoderSettingsTest {
     assertThat(s.images()).hasSize(1);
     assertThat(s.images().get(0).name()).isEqualTo("vit");
     assertThat(s.images().get(0).dimension()).isEqualTo(768);
-    assertThat(s.images().get(0).flipAverage()).isFalse();
+    assertThat(s.images().get(0).view()).isEqualTo(ImageModelSpec.View.SINGLE);
     assertThat(List.copyOf(s.textModels())).containsExactly(TextModel.MINILM_L6_V2, TextModel.BGE_SMALL_EN_V15,
         TextModel.E5_SMALL_V2);
   }

@@ -57,7 +57,7 @@ final class NearFreeEncoders implements AutoCloseable {
     Encoder<String> textEncoder = blocks.size() == 1 ? blocks.get(0)
         : new CompositeEncoder<>(blocks, Combination.L2_CONCAT_L2);
     this.models = new EncodeModels(new EncodeModels.Model<>(textEncoder.info(), textEncoder::newSession),
-        new EncodeModels.Model<>(image.info(), image::newSession), EncodeModels.inputOf(image));
+        new EncodeModels.Model<>(image.info(), image::newSession), EncodeModels.resizeOf(image));
   }
 
   /** One near-free text block: sessions on the shared model (closed by its owner, not by the composite). */
@@ -87,7 +87,7 @@ final class NearFreeEncoders implements AutoCloseable {
           real.height(), real.dimension());
       ImageModelSpec spec = new ImageModelSpec(imageFile, "near-free-image-" + b, "input", "features",
           real.dimension(), real.width(), real.height(), real.mean(), real.std(), ImageModelSpec.Layout.NCHW,
-          real.flipAverage());
+          real.view());
       images.add(ImageEncoder.load(spec, settings.device(), settings.threads()));
     }
     Encoder<BufferedImage> image = images.size() == 1 ? images.get(0)

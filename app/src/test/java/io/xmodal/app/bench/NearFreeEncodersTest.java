@@ -38,7 +38,7 @@ class NearFreeEncodersTest {
       // Then each comes back as one finite vector of the real model's dimension, and different inputs differ
       assertThat(imageVectors).hasNumberOfRows(3);
       for (float[] v : imageVectors) {
-        assertThat(v).hasSize(2048 + 1280); // the default composite's blocks, each as a near-free model
+        assertThat(v).hasSize(2048 + 2048 + 1280); // the default composite's blocks, each as a near-free model
         assertFinite(v);
       }
       assertThat(imageVectors[0]).isNotEqualTo(imageVectors[1]);
@@ -47,8 +47,8 @@ class NearFreeEncodersTest {
         assertThat(v).hasSize(3 * 384);
         assertFinite(v);
       }
-      assertThat(nearFree.models().image().info().dimension()).isEqualTo(2048 + 1280);
-      assertThat(nearFree.models().image().info().blocks()).hasSize(2);
+      assertThat(nearFree.models().image().info().dimension()).isEqualTo(2048 + 2048 + 1280);
+      assertThat(nearFree.models().image().info().blocks()).hasSize(3);
       assertThat(nearFree.models().text().info().dimension()).isEqualTo(3 * 384);
     }
   }

@@ -94,8 +94,9 @@ class EncodeEndToEndIT {
       var textInfo = stack.encoders().orElseThrow().text().info();
       assertThat(images.values()).allSatisfy(e -> {
         assertThat(e.getModality()).isEqualTo(Modality.IMAGE);
-        // the default composite (ResNet-50 ⊕ MobileNetV2), its blocks travelling through the registry's schema
-        assertThat(io.xmodal.schemas.EmbeddingVectors.of(e)).hasSize(3328);
+        // the default composite (ResNet-50 flipped ⊕ ResNet-50 cropped ⊕ MobileNetV2), its blocks travelling through
+        // the registry's schema
+        assertThat(io.xmodal.schemas.EmbeddingVectors.of(e)).hasSize(2048 + 2048 + 1280);
         assertThat(e.getEncoderInfo().getName()).isEqualTo(imageInfo.name());
         assertThat(e.getEncoderInfo().getChecksum()).isEqualTo(imageInfo.checksum());
         assertThat(e.getEncoderInfo().getBlocks()).extracting(b -> b.getName() + "@" + b.getChecksum())

@@ -25,9 +25,9 @@ public enum ImageModel {
     this.flipDefault = flipDefault;
   }
 
-  /** Its spec under {@code modelsDir}, flip-averaged or not. */
-  public ImageModelSpec spec(Path modelsDir, boolean flipAverage) {
-    return spec.apply(modelsDir).withFlipAverage(flipAverage);
+  /** Its spec under {@code modelsDir}, encoding each image through {@code view}. */
+  public ImageModelSpec spec(Path modelsDir, ImageModelSpec.View view) {
+    return spec.apply(modelsDir).withView(view);
   }
 
   public boolean flipDefault() {

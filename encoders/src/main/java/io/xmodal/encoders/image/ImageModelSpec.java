@@ -16,19 +16,45 @@ import java.util.Objects;
  * @param mean       per-channel RGB mean, after scaling to [0,1]
  * @param std        per-channel RGB standard deviation
  * @param layout     tensor layout of the input
- * @param flipAverage test-time augmentation: each image is encoded as itself and mirrored left-right, and the two
- *                   vectors are averaged (twice the encoder work; no training involved)
+ * @param view       test-time augmentation: which views of each image are encoded and averaged into its vector (no
+ *                   training involved; each view is one more pass of the model)
  */
 public record ImageModelSpec(Path file, String name, String inputName, String outputName, int dimension, int width,
-                             int height, float[] mean, float[] std, Layout layout, boolean flipAverage) {
+                             int height, float[] mean, float[] std, Layout layout, View view) {
 
   public enum Layout { NCHW, NHWC }
+
+  /** The views of an image whose vectors are averaged into its embedding. */
+  public enum View {
+    /** The image squashed to the input size: one pass. */
+    SINGLE(1),
+    /** The image and its left-right mirror image, both squashed to the input size: two passes. */
+    FLIP(2),
+    /**
+     * Five crops of the input size, the four corners and the centre, of the image squashed to 9/7 of the input size
+     * (288 × 288 for a 224 × 224 model): five passes, each crop showing 7/9 of the image 9/7 larger than the model's
+     * fixed input would (and in more detail when the image is larger than that input).
+     */
+    CROPS(5);
+
+    private final int count;
+
+    View(int count) {
+      this.count = count;
+    }
+
+    /** Passes of the model per image. */
+    public int count() {
+      return count;
+    }
+  }
 
   public static final float[] IMAGENET_MEAN = {0.485f, 0.456f, 0.406f};
   public static final float[] IMAGENET_STD = {0.229f, 0.224f, 0.225f};
 
   public ImageModelSpec {
     Objects.requireNonNull(file, "file");
+    Objects.requireNonNull(view, "view");
     if (mean.length != 3 || std.length != 3) {
       throw new IllegalArgumentException("mean and std need 3 values (R, G, B)");
     }
@@ -45,19 +71,19 @@ public record ImageModelSpec(Path file, String name, String inputName, String ou
     return o instanceof ImageModelSpec s && file.equals(s.file) && name.equals(s.name)
         && inputName.equals(s.inputName) && outputName.equals(s.outputName) && dimension == s.dimension
         && width == s.width && height == s.height && java.util.Arrays.equals(mean, s.mean)
-        && java.util.Arrays.equals(std, s.std) && layout == s.layout && flipAverage == s.flipAverage;
+        && java.util.Arrays.equals(std, s.std) && layout == s.layout && view == s.view;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(file, name, inputName, outputName, dimension, width, height, java.util.Arrays.hashCode(mean),
-        java.util.Arrays.hashCode(std), layout, flipAverage);
+        java.util.Arrays.hashCode(std), layout, view);
   }
 
   /** MobileNetV2 (ONNX Model Zoo, int8) with its pooled 1280-d {@code features} output, from the shared models folder. */
   public static ImageModelSpec mobileNetV2Features(Path modelsDir) {
     return new ImageModelSpec(modelsDir.resolve("mobilenetv2-12-int8-features.onnx"), "mobilenetv2-12-int8-features",
-        "input", "features", 1280, 224, 224, IMAGENET_MEAN, IMAGENET_STD, Layout.NCHW, false);
+        "input", "features", 1280, 224, 224, IMAGENET_MEAN, IMAGENET_STD, Layout.NCHW, View.SINGLE);
   }
 
   /**
@@ -66,20 +92,35 @@ public record ImageModelSpec(Path file, String name, String inputName, String ou
    */
   public static ImageModelSpec resNet50Features(Path modelsDir) {
     return new ImageModelSpec(modelsDir.resolve("resnet50-int8-features.onnx"), "resnet50-int8-features",
-        "input", "features", 2048, 224, 224, new float[] {0, 0, 0}, new float[] {1, 1, 1}, Layout.NCHW, false);
+        "input", "features", 2048, 224, 224, new float[] {0, 0, 0}, new float[] {1, 1, 1}, Layout.NCHW, View.SINGLE);
   }
 
   /** The same model's classifier head ({@code output}, 1000 ImageNet logits): for checking preprocessing. */
   public ImageModelSpec withOutput(String output, int dim) {
-    return new ImageModelSpec(file, name, inputName, output, dim, width, height, mean, std, layout, flipAverage);
+    return new ImageModelSpec(file, name, inputName, output, dim, width, height, mean, std, layout, view);
   }
 
-  public ImageModelSpec withFlipAverage(boolean on) {
-    return new ImageModelSpec(file, name, inputName, outputName, dimension, width, height, mean, std, layout, on);
+  public ImageModelSpec withView(View v) {
+    return new ImageModelSpec(file, name, inputName, outputName, dimension, width, height, mean, std, layout, v);
+  }
+
+  /** Width the image is squashed to before its views are cut: the input width, 9/7 of it for {@link View#CROPS}. */
+  public int sourceWidth() {
+    return view == View.CROPS ? width * 9 / 7 : width;
+  }
+
+  /** Height the image is squashed to before its views are cut: the input height, 9/7 of it for {@link View#CROPS}. */
+  public int sourceHeight() {
+    return view == View.CROPS ? height * 9 / 7 : height;
   }
 
   /** The encoder's identity: the model name, marked when views are averaged (its vectors differ). */
   public String identity() {
-    return flipAverage ? name + "+hflip-avg" : name;
+    return switch (view) {
+      case SINGLE -> name;
+      case FLIP -> name + "+hflip-avg";
+      case CROPS -> name + "+crop5@" + (width == height ? Integer.toString(sourceWidth())
+          : sourceWidth() + "x" + sourceHeight());
+    };
   }
 }

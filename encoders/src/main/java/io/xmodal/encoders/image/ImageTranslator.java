@@ -12,8 +12,9 @@ import java.nio.FloatBuffer;
 
 /**
  * A batch of upright RGB images to one vector each: resize to the model's input size, scale to [0,1], normalise with
- * the model's mean and std, lay out as NCHW or NHWC; the chosen output is returned row by row. With flip averaging the
- * batch also holds every image mirrored left-right (second half), and each returned row is the mean of the two.
+ * the model's mean and std, lay out as NCHW or NHWC; the chosen output is returned row by row. With several views
+ * ({@link ImageModelSpec.View}) the batch holds every image's views in turn (all images' first views, then all second
+ * views, …), and each returned row is the mean of one image's views.
  */
 public final class ImageTranslator implements NoBatchifyTranslator<BufferedImage[], float[][]> {
 
@@ -32,42 +33,78 @@ public final class ImageTranslator implements NoBatchifyTranslator<BufferedImage
     int w = spec.width();
     int h = spec.height();
     int plane = w * h;
-    int views = spec.flipAverage() ? 2 : 1;
+    int views = spec.view().count();
     int count = images.length * views;
     float[] data = new float[count * 3 * plane];
     // (v / 255 - mean) / std for each of the 256 values of each channel, computed as the per-pixel formula would
-    float[] lutR = channelTable(0);
-    float[] lutG = channelTable(1);
-    float[] lutB = channelTable(2);
+    float[][] luts = {channelTable(0), channelTable(1), channelTable(2)};
     boolean nchw = spec.layout() == ImageModelSpec.Layout.NCHW;
     int[] pixels = new int[plane];
-    for (int n = 0; n < count; n++) {
-      BufferedImage img = ImageDecoder.resize(images[n % images.length], w, h);
-      readRgb(img, w, h, pixels);
-      if (n >= images.length) {
-        mirror(pixels, w, h);
-      }
-      int base = n * 3 * plane;
-      if (nchw) {
-        for (int p = 0; p < plane; p++) {
-          int rgb = pixels[p];
-          data[base + p] = lutR[(rgb >> 16) & 0xFF];
-          data[base + plane + p] = lutG[(rgb >> 8) & 0xFF];
-          data[base + 2 * plane + p] = lutB[rgb & 0xFF];
+    // view v of image i is input number v * images.length + i
+    for (int i = 0; i < images.length; i++) {
+      switch (spec.view()) {
+        case SINGLE, FLIP -> {
+          readRgb(ImageDecoder.resize(images[i], w, h), w, h, pixels);
+          write(data, i, pixels, luts, nchw);
+          if (spec.view() == ImageModelSpec.View.FLIP) {
+            mirror(pixels, w, h);
+            write(data, images.length + i, pixels, luts, nchw);
+          }
         }
-      } else {
-        for (int p = 0; p < plane; p++) {
-          int rgb = pixels[p];
-          data[base + 3 * p] = lutR[(rgb >> 16) & 0xFF];
-          data[base + 3 * p + 1] = lutG[(rgb >> 8) & 0xFF];
-          data[base + 3 * p + 2] = lutB[rgb & 0xFF];
+        case CROPS -> {
+          int sw = spec.sourceWidth();
+          int sh = spec.sourceHeight();
+          int[] source = new int[sw * sh];
+          readRgb(ImageDecoder.resize(images[i], sw, sh), sw, sh, source);
+          int[][] corners = cropCorners(sw, sh, w, h);
+          for (int c = 0; c < corners.length; c++) {
+            crop(source, sw, corners[c][0], corners[c][1], w, h, pixels);
+            write(data, c * images.length + i, pixels, luts, nchw);
+          }
         }
+        default -> throw new IllegalStateException("unknown view " + spec.view());
       }
     }
     Shape shape = nchw ? new Shape(count, 3, h, w) : new Shape(count, h, w, 3);
     NDArray input = ctx.getNDManager().create(FloatBuffer.wrap(data), shape);
     input.setName(spec.inputName());
     return new NDList(input);
+  }
+
+  /** Top-left corners of the five crops of a w×h window in an sw×sh image: the four corners, then the centre. */
+  static int[][] cropCorners(int sw, int sh, int w, int h) {
+    return new int[][] {{0, 0}, {sw - w, 0}, {0, sh - h}, {sw - w, sh - h}, {(sw - w) / 2, (sh - h) / 2}};
+  }
+
+  // the w×h window at (x0, y0) of a row-major sw-wide pixel grid
+  static void crop(int[] source, int sw, int x0, int y0, int w, int h, int[] out) {
+    for (int y = 0; y < h; y++) {
+      System.arraycopy(source, (y0 + y) * sw + x0, out, y * w, w);
+    }
+  }
+
+  // one view's pixels, normalised, as input number n
+  private void write(float[] data, int n, int[] pixels, float[][] luts, boolean nchw) {
+    int plane = pixels.length;
+    int base = n * 3 * plane;
+    float[] lutR = luts[0];
+    float[] lutG = luts[1];
+    float[] lutB = luts[2];
+    if (nchw) {
+      for (int p = 0; p < plane; p++) {
+        int rgb = pixels[p];
+        data[base + p] = lutR[(rgb >> 16) & 0xFF];
+        data[base + plane + p] = lutG[(rgb >> 8) & 0xFF];
+        data[base + 2 * plane + p] = lutB[rgb & 0xFF];
+      }
+    } else {
+      for (int p = 0; p < plane; p++) {
+        int rgb = pixels[p];
+        data[base + 3 * p] = lutR[(rgb >> 16) & 0xFF];
+        data[base + 3 * p + 1] = lutG[(rgb >> 8) & 0xFF];
+        data[base + 3 * p + 2] = lutB[rgb & 0xFF];
+      }
+    }
   }
 
   private float[] channelTable(int channel) {
@@ -111,14 +148,20 @@ public final class ImageTranslator implements NoBatchifyTranslator<BufferedImage
           + "says " + spec.dimension());
     }
     float[] flat = out.toFloatArray();
-    int images = spec.flipAverage() ? n / 2 : n;
+    int views = spec.view().count();
+    int images = n / views;
     float[][] rows = new float[images][d];
     for (int i = 0; i < images; i++) {
       System.arraycopy(flat, i * d, rows[i], 0, d);
-      if (spec.flipAverage()) {
-        int m = (images + i) * d;
+      if (views > 1) {
+        for (int v = 1; v < views; v++) {
+          int m = (v * images + i) * d;
+          for (int j = 0; j < d; j++) {
+            rows[i][j] += flat[m + j];
+          }
+        }
         for (int j = 0; j < d; j++) {
-          rows[i][j] = 0.5f * (rows[i][j] + flat[m + j]);
+          rows[i][j] /= views;
         }
       }
     }

@@ -63,7 +63,7 @@ class ImageEncoderTest {
                                                                                         Int8Kernels kernels)
       throws Exception {
     // the classifier head of the same graph, fed by the same translator: a preprocessing bug cannot hide
-    ImageModelSpec classifier = model.spec(SHARED.resolve("models"), false).withOutput("output", 1000);
+    ImageModelSpec classifier = model.spec(SHARED.resolve("models"), ImageModelSpec.View.SINGLE).withOutput("output", 1000);
     List<String> labels = Files.readAllLines(SHARED.resolve("models").resolve("imagenet_synset.txt"));
     List<String> names = new ArrayList<>(EXPECTED.keySet());
     List<BufferedImage> images = new ArrayList<>();
@@ -128,7 +128,7 @@ class ImageEncoderTest {
     b.add(ImageDecoder.decodeRgb(Files.readAllBytes(IMAGES.resolve("2290330500_e7bdaa58e1.jpg"))));
     b.add(a.get(0));
     try (ImageEncoder encoder = ImageEncoder.load(ImageModelSpec.mobileNetV2Features(SHARED.resolve("models"))
-        .withFlipAverage(true), DeviceChoice.CPU, 0); EncoderSession<BufferedImage> session = encoder.newSession()) {
+        .withView(ImageModelSpec.View.FLIP), DeviceChoice.CPU, 0); EncoderSession<BufferedImage> session = encoder.newSession()) {
       float[][] first = session.encode(a);
       float[][] other = session.encode(b);
       float[][] again = session.encode(a);
@@ -177,7 +177,7 @@ class ImageEncoderTest {
          EncoderSession<BufferedImage> session = encoder.newSession()) {
       views = session.encode(List.of(original, mirrored));
     }
-    try (ImageEncoder encoder = ImageEncoder.load(plain.withFlipAverage(true), DeviceChoice.CPU, 0);
+    try (ImageEncoder encoder = ImageEncoder.load(plain.withView(ImageModelSpec.View.FLIP), DeviceChoice.CPU, 0);
          EncoderSession<BufferedImage> session = encoder.newSession()) {
       averaged = session.encode(List.of(original))[0];
       identity = encoder.info().name();
@@ -192,6 +192,48 @@ class ImageEncoderTest {
     }
     // the two views really differ, so the average is not trivially either of them
     assertThat(differ).isGreaterThan(0.05);
+  }
+
+  @Test
+  void shouldAverageFiveCropsOfTheImageSeenAtNineSeventhsOfTheInputSizeWhenCropping() throws Exception {
+    BufferedImage image = ImageDecoder.decodeRgb(Files.readAllBytes(IMAGES.resolve("2992614450_b5a6692239.jpg")));
+    BufferedImage larger = ImageDecoder.resize(image, 288, 288);
+    List<BufferedImage> crops = new ArrayList<>();
+    for (int[] at : new int[][] {{0, 0}, {64, 0}, {0, 64}, {64, 64}, {32, 32}}) {
+      BufferedImage crop = new BufferedImage(224, 224, BufferedImage.TYPE_INT_RGB);
+      for (int y = 0; y < 224; y++) {
+        for (int x = 0; x < 224; x++) {
+          crop.setRGB(x, y, larger.getRGB(at[0] + x, at[1] + y));
+        }
+      }
+      crops.add(crop);
+    }
+    ImageModelSpec plain = ImageModelSpec.mobileNetV2Features(SHARED.resolve("models"));
+    float[][] views;
+    float[][] cropped;
+    String identity;
+    try (ImageEncoder encoder = ImageEncoder.load(plain, DeviceChoice.CPU, 0);
+         EncoderSession<BufferedImage> session = encoder.newSession()) {
+      views = session.encode(crops);
+    }
+    try (ImageEncoder encoder = ImageEncoder.load(plain.withView(ImageModelSpec.View.CROPS), DeviceChoice.CPU, 0);
+         EncoderSession<BufferedImage> session = encoder.newSession()) {
+      // a batch of two: each image's five views are averaged into its own row, not mixed with the other image's
+      cropped = session.encode(List.of(image, crops.get(4)));
+      identity = encoder.info().name();
+    }
+
+    assertThat(identity).isEqualTo("mobilenetv2-12-int8-features+crop5@288");
+    assertThat(cropped).hasNumberOfRows(2);
+    double differ = 0;
+    for (int k = 0; k < 1280; k++) {
+      float mean = (views[0][k] + views[1][k] + views[2][k] + views[3][k] + views[4][k]) / 5;
+      assertThat(cropped[0][k]).isCloseTo(mean, org.assertj.core.data.Offset.offset(1e-3f));
+      differ = Math.max(differ, Math.abs(views[0][k] - views[3][k]));
+    }
+    // opposite corners really differ, so the mean is not any one crop
+    assertThat(differ).isGreaterThan(0.05);
+    assertThat(cropped[1]).isNotEqualTo(cropped[0]);
   }
 
   static int argmax(float[] v) {
