@@ -119,8 +119,7 @@ public record EncoderSettings(DeviceChoice device, int threads, List<TextModel> 
     for (String part : value.split(",")) {
       String[] nameAndView = part.trim().split(":", -1);
       ImageModel model = parse("XMODAL_IMAGE_ENCODER", ImageModel.class, nameAndView[0]);
-      ImageModelSpec.View view = flipAll.orElse(model.flipDefault()) ? ImageModelSpec.View.FLIP
-          : ImageModelSpec.View.SINGLE;
+      ImageModelSpec.View view = ImageModelSpec.View.flipped(flipAll.orElse(model.flipDefault()));
       if (nameAndView.length > 2) {
         throw new IllegalArgumentException("XMODAL_IMAGE_ENCODER: '" + part + "' is not " + BLOCK_FORMS);
       } else if (nameAndView.length == 2) {
@@ -153,8 +152,7 @@ public record EncoderSettings(DeviceChoice device, int threads, List<TextModel> 
         floats(setting, "XMODAL_IMAGE_MEAN", defaults.mean()),
         floats(setting, "XMODAL_IMAGE_STD", defaults.std()),
         choice(setting, "XMODAL_IMAGE_LAYOUT", ImageModelSpec.Layout.class, defaults.layout()),
-        bool(setting, "XMODAL_IMAGE_FLIP_AVERAGE", FLIP_AVERAGE_DEFAULT) ? ImageModelSpec.View.FLIP
-            : ImageModelSpec.View.SINGLE);
+        ImageModelSpec.View.flipped(bool(setting, "XMODAL_IMAGE_FLIP_AVERAGE", FLIP_AVERAGE_DEFAULT)));
   }
 
   private static String stem(Path file) {

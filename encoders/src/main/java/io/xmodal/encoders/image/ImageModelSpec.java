@@ -47,6 +47,11 @@ public record ImageModelSpec(Path file, String name, String inputName, String ou
     public int count() {
       return count;
     }
+
+    /** {@link #FLIP} when flip averaging is on, {@link #SINGLE} otherwise (XMODAL_IMAGE_FLIP_AVERAGE). */
+    public static View flipped(boolean flipAverage) {
+      return flipAverage ? FLIP : SINGLE;
+    }
   }
 
   public static final float[] IMAGENET_MEAN = {0.485f, 0.456f, 0.406f};
@@ -106,12 +111,16 @@ public record ImageModelSpec(Path file, String name, String inputName, String ou
 
   /** Width the image is squashed to before its views are cut: the input width, 9/7 of it for {@link View#CROPS}. */
   public int sourceWidth() {
-    return view == View.CROPS ? width * 9 / 7 : width;
+    return view == View.CROPS ? cropSource(width) : width;
   }
 
   /** Height the image is squashed to before its views are cut: the input height, 9/7 of it for {@link View#CROPS}. */
   public int sourceHeight() {
-    return view == View.CROPS ? height * 9 / 7 : height;
+    return view == View.CROPS ? cropSource(height) : height;
+  }
+
+  private static int cropSource(int input) {
+    return input * 9 / 7;
   }
 
   /** The encoder's identity: the model name, marked when views are averaged (its vectors differ). */

@@ -40,29 +40,27 @@ public final class ImageTranslator implements NoBatchifyTranslator<BufferedImage
     float[][] luts = {channelTable(0), channelTable(1), channelTable(2)};
     boolean nchw = spec.layout() == ImageModelSpec.Layout.NCHW;
     int[] pixels = new int[plane];
+    int sw = spec.sourceWidth();
+    int sh = spec.sourceHeight();
+    boolean crops = spec.view() == ImageModelSpec.View.CROPS;
+    // the squashed image the crops are cut from, and where: one buffer for the batch
+    int[] source = crops ? new int[sw * sh] : null;
+    int[][] corners = crops ? cropCorners(sw, sh, w, h) : null;
     // view v of image i is input number v * images.length + i
     for (int i = 0; i < images.length; i++) {
-      switch (spec.view()) {
-        case SINGLE, FLIP -> {
-          readRgb(ImageDecoder.resize(images[i], w, h), w, h, pixels);
-          write(data, i, pixels, luts, nchw);
-          if (spec.view() == ImageModelSpec.View.FLIP) {
-            mirror(pixels, w, h);
-            write(data, images.length + i, pixels, luts, nchw);
-          }
+      if (crops) {
+        readRgb(ImageDecoder.resize(images[i], sw, sh), sw, sh, source);
+        for (int c = 0; c < corners.length; c++) {
+          crop(source, sw, corners[c][0], corners[c][1], w, h, pixels);
+          write(data, c * images.length + i, pixels, luts, nchw);
         }
-        case CROPS -> {
-          int sw = spec.sourceWidth();
-          int sh = spec.sourceHeight();
-          int[] source = new int[sw * sh];
-          readRgb(ImageDecoder.resize(images[i], sw, sh), sw, sh, source);
-          int[][] corners = cropCorners(sw, sh, w, h);
-          for (int c = 0; c < corners.length; c++) {
-            crop(source, sw, corners[c][0], corners[c][1], w, h, pixels);
-            write(data, c * images.length + i, pixels, luts, nchw);
-          }
+      } else {
+        readRgb(ImageDecoder.resize(images[i], w, h), w, h, pixels);
+        write(data, i, pixels, luts, nchw);
+        if (spec.view() == ImageModelSpec.View.FLIP) {
+          mirror(pixels, w, h);
+          write(data, images.length + i, pixels, luts, nchw);
         }
-        default -> throw new IllegalStateException("unknown view " + spec.view());
       }
     }
     Shape shape = nchw ? new Shape(count, 3, h, w) : new Shape(count, h, w, 3);
