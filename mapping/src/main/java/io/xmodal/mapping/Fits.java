@@ -19,32 +19,36 @@ public final class Fits {
 
   // Ridge: W = argmin ‖XW − Y‖² + λ‖W‖² = (XᵀX + λI)⁻¹XᵀY (dx×dy) for T2I; (YᵀY + λI)⁻¹YᵀX (dy×dx) for I2T.
   public static LinearMap leastSquares(SufficientStats s, double lambda, boolean centred, Direction direction) {
-    INDArray cxx = s.cxx(centred);
-    INDArray cyy = s.cyy(centred);
-    INDArray cxy = s.cxy(centred);
     Variant variant = new Variant.LeastSquares(direction, centred, lambda);
-    if (direction == Direction.T2I) {
-      INDArray w = Linalg.spdInverse(cxx.add(Linalg.eye(s.textDim(), ridge(cxx, lambda)))).mmul(cxy);
-      return new LinearMap(Method.LEAST_SQUARES, variant, centred ? s.meanX() : null, centred ? s.meanY() : null, w,
-          null, null, HubnessCorrection.NONE);
-    }
-    INDArray w = Linalg.spdInverse(cyy.add(Linalg.eye(s.imageDim(), ridge(cyy, lambda)))).mmul(cxy.transpose());
-    return new LinearMap(Method.LEAST_SQUARES, variant, centred ? s.meanX() : null, centred ? s.meanY() : null, null,
-        w, null, HubnessCorrection.NONE);
+    INDArray cxy = s.cxy(centred);
+    INDArray gram = direction == Direction.T2I ? s.cxx(centred) : s.cyy(centred);
+    INDArray ridged = Linalg.plusRidge(gram, ridge(gram, lambda));
+    INDArray inverse = Linalg.spdInverse(ridged);
+    INDArray w = direction == Direction.T2I ? inverse.mmul(cxy) : inverse.mmul(cxy.transpose());
+    Linalg.release(cxy, gram, ridged, inverse);
+    INDArray muX = centred ? s.meanX() : null;
+    INDArray muY = centred ? s.meanY() : null;
+    return direction == Direction.T2I
+        ? new LinearMap(Method.LEAST_SQUARES, variant, muX, muY, w, null, null, HubnessCorrection.NONE)
+        : new LinearMap(Method.LEAST_SQUARES, variant, muX, muY, null, w, null, HubnessCorrection.NONE);
   }
 
   // Procrustes after PCA: P = top-dx eigenvectors of Cyy (dy×dx); R = UVᵀ with UΣVᵀ = SVD(Cxy P) minimises
   // ‖XR − YP‖ over orthogonal R (dx×dx); text maps by R, images by P.
   public static LinearMap procrustesPca(SufficientStats s, boolean centred) {
     int dx = s.textDim();
-    Linalg.Eigen eig = Linalg.symmetricEigen(s.cyy(centred));
+    INDArray cyy = s.cyy(centred);
+    Linalg.Eigen eig = Linalg.symmetricEigen(cyy);
     long dy = s.imageDim();
     // syev sorts ascending: the last dx columns, largest first
     INDArray p = Nd4j.zeros(DataType.DOUBLE, dy, dx);
     for (int j = 0; j < dx; j++) {
       p.putColumn(j, eig.vectors().getColumn(dy - 1 - j));
     }
-    INDArray r = orthogonal(s.cxy(centred).mmul(p));
+    INDArray cxy = s.cxy(centred);
+    INDArray cxyP = cxy.mmul(p);
+    INDArray r = orthogonal(cxyP);
+    Linalg.release(cyy, eig.values(), eig.vectors(), cxy, cxyP);
     return new LinearMap(Method.PROCRUSTES, new Variant.Procrustes(Variant.Procrustes.Reduction.PCA, centred), centred ? s.meanX() : null,
         centred ? s.meanY() : null, r, p, null, HubnessCorrection.NONE);
   }
@@ -52,7 +56,9 @@ public final class Fits {
   // Procrustes with zero-padding: the text side padded to dy dimensions; R = UVᵀ (dx×dy, RRᵀ = I) with UΣVᵀ =
   // SVD(Cxy) minimises ‖XR − Y‖ over semi-orthogonal R; images stay in their own space.
   public static LinearMap procrustesPad(SufficientStats s, boolean centred) {
-    INDArray r = orthogonal(s.cxy(centred));
+    INDArray cxy = s.cxy(centred);
+    INDArray r = orthogonal(cxy);
+    Linalg.release(cxy);
     return new LinearMap(Method.PROCRUSTES, new Variant.Procrustes(Variant.Procrustes.Reduction.PAD, centred), centred ? s.meanX() : null,
         centred ? s.meanY() : null, r, null, null, HubnessCorrection.NONE);
   }
@@ -63,7 +69,9 @@ public final class Fits {
     long k = Math.min(m.rows(), m.columns());
     INDArray u = svd.u().get(NDArrayIndex.all(), NDArrayIndex.interval(0, k));
     INDArray vt = svd.vt().get(NDArrayIndex.interval(0, k), NDArrayIndex.all());
-    return u.mmul(vt);
+    INDArray orthogonal = u.mmul(vt);
+    Linalg.release(svd.u(), svd.s(), svd.vt());
+    return orthogonal;
   }
 
   // Regularised CCA: with Cxx+rI = LxLxᵀ and Cyy+rI = LyLyᵀ (Cholesky), T = Lx⁻¹ Cxy Ly⁻ᵀ = UΣVᵀ; the canonical
@@ -74,16 +82,30 @@ public final class Fits {
 
   /** The same with ridge {@code reg} on the text side and {@code imageReg} on the image side. */
   public static Cca cca(SufficientStats s, double reg, double imageReg) {
-    INDArray cxx = s.cxx(true);
-    INDArray cyy = s.cyy(true);
-    INDArray lxi = Linalg.lowerInverse(Linalg.cholesky(cxx.add(Linalg.eye(s.textDim(), ridge(cxx, reg)))));
-    INDArray lyi = Linalg.lowerInverse(Linalg.cholesky(cyy.add(Linalg.eye(s.imageDim(), ridge(cyy, imageReg)))));
-    INDArray t = lxi.mmul(s.cxy(true)).mmul(lyi.transpose());
+    INDArray lxi = whitener(s.cxx(true), reg);
+    INDArray lyi = whitener(s.cyy(true), imageReg);
+    INDArray cxy = s.cxy(true);
+    INDArray left = lxi.mmul(cxy);
+    INDArray lyiT = lyi.transpose();
+    INDArray t = left.mmul(lyiT);
+    Linalg.release(cxy, left);
     Linalg.Svd svd = Linalg.thinSvd(t);
+    Linalg.release(t);
     long k = Math.min(s.textDim(), s.imageDim());
     INDArray a = lxi.transpose().mmul(svd.u().get(NDArrayIndex.all(), NDArrayIndex.interval(0, k)));
-    INDArray b = lyi.transpose().mmul(svd.vt().get(NDArrayIndex.interval(0, k), NDArrayIndex.all()).transpose());
-    return new Cca(reg, imageReg, s.meanX(), s.meanY(), a, b, svd.s().dup());
+    INDArray b = lyiT.mmul(svd.vt().get(NDArrayIndex.interval(0, k), NDArrayIndex.all()).transpose());
+    INDArray correlations = svd.s().dup();
+    Linalg.release(lxi, lyi, svd.u(), svd.s(), svd.vt());
+    return new Cca(reg, imageReg, s.meanX(), s.meanY(), a, b, correlations);
+  }
+
+  // L⁻¹ with C + rI = LLᵀ (the ridge r relative to C's trace); C is consumed (freed).
+  private static INDArray whitener(INDArray c, double reg) {
+    INDArray ridged = Linalg.plusRidge(c, ridge(c, reg));
+    INDArray l = Linalg.cholesky(ridged);
+    INDArray inverse = Linalg.lowerInverse(l);
+    Linalg.release(c, ridged, l);
+    return inverse;
   }
 
   /** A CCA solution, from which maps of any k and weighting are cut without refitting. */

@@ -43,13 +43,42 @@ public final class Linalg {
 
   /** The identity, scaled: λI (d×d). */
   public static INDArray eye(long d, double lambda) {
-    return Nd4j.eye(d).castTo(DataType.DOUBLE).muli(lambda);
+    INDArray eye = Nd4j.eye(d);
+    INDArray scaled = eye.castTo(DataType.DOUBLE).muli(lambda);
+    if (scaled != eye) {
+      release(eye);
+    }
+    return scaled;
+  }
+
+  /** {@code a + λI} for square {@code a}, in a fresh array ({@code a} is left as it is). */
+  public static INDArray plusRidge(INDArray a, double lambda) {
+    INDArray eye = eye(a.rows(), lambda);
+    INDArray sum = a.add(eye);
+    release(eye);
+    return sum;
+  }
+
+  /**
+   * Frees the off-heap buffers of arrays no longer needed, now instead of at a later garbage collection (the
+   * collector sees only the small Java objects, so a few d×d float64 temporaries of a 5,376-d image side, 231 MB each,
+   * pile up to gigabytes between collections). Views and null are skipped.
+   */
+  public static void release(INDArray... arrays) {
+    for (INDArray a : arrays) {
+      if (a != null && a.closeable()) {
+        a.close();
+      }
+    }
   }
 
   // A⁻¹ for symmetric positive-definite A = LLᵀ: A⁻¹ = L⁻ᵀL⁻¹ (Cholesky via LAPACK potrf, then a triangular inverse).
   public static INDArray spdInverse(INDArray a) {
-    INDArray li = lowerInverse(cholesky(a));
-    return li.transpose().mmul(li);
+    INDArray l = cholesky(a);
+    INDArray li = lowerInverse(l);
+    INDArray inverse = li.transpose().mmul(li);
+    release(l, li);
+    return inverse;
   }
 
   // L⁻¹ for lower-triangular L (d×d) by forward substitution, row by row: row i of X = L⁻¹ is
@@ -111,8 +140,10 @@ public final class Linalg {
     INDArray info = Nd4j.create(DataType.INT, 1, 1);
     ((org.nd4j.linalg.cpu.nativecpu.blas.CpuLapack) Nd4j.getBlasWrapper().lapack())
         .dgesvd((byte) 'S', (byte) 'S', rows, cols, a, s, u, vt, info);
-    if (info.getInt(0) != 0) {
-      throw new ArithmeticException("gesvd did not converge (info " + info.getInt(0) + ")");
+    int code = info.getInt(0);
+    release(a, info);
+    if (code != 0) {
+      throw new ArithmeticException("gesvd did not converge (info " + code + ")");
     }
     return new Svd(u, s, vt);
   }

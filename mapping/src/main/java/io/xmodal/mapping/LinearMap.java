@@ -50,25 +50,36 @@ public record LinearMap(Method method, Variant variant, INDArray muX, INDArray m
     return project(y, muY, b);
   }
 
+  // each step's result is fresh, so the one before it is freed at once (the caller's rows are never freed): a
+  // model search projects its validation rows once per candidate, tens of MB off the Java heap each time
   private INDArray project(INDArray rows, INDArray mu, INDArray p) {
     INDArray z = rows.castTo(DataType.FLOAT);
     if (mu != null) {
-      z = z.subRowVector(mu);
+      z = replaced(rows, z, z.subRowVector(mu));
     }
     if (p != null) {
-      z = z.mmul(p);
+      z = replaced(rows, z, z.mmul(p));
     }
     if (weights != null) {
-      z = z.mulRowVector(weights);
+      z = replaced(rows, z, z.mulRowVector(weights));
     }
-    return normalizeRows(z);
+    return replaced(rows, z, normalizeRows(z));
   }
 
-  /** Each row divided by its L2 norm (rows of zeros stay zero). */
+  private static INDArray replaced(INDArray input, INDArray previous, INDArray next) {
+    if (previous != input && previous != next) {
+      Linalg.release(previous);
+    }
+    return next;
+  }
+
+  /** Each row divided by its L2 norm (rows of zeros stay zero), in a fresh array. */
   public static INDArray normalizeRows(INDArray z) {
     INDArray norms = z.norm2(1).reshape(z.rows(), 1);
-    norms = Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.scalar.ScalarMax(norms, 1e-12));
-    return z.divColumnVector(norms);
+    INDArray floored = Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.scalar.ScalarMax(norms, 1e-12));
+    INDArray normalised = z.divColumnVector(floored);
+    Linalg.release(norms, floored);
+    return normalised;
   }
 
   /** Dimension of the comparison space. */

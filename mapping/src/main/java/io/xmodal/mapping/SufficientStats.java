@@ -68,12 +68,16 @@ public final class SufficientStats {
     }
     INDArray xk = Linalg.matrix(x);
     INDArray yk = Linalg.matrix(y);
-    INDArray xt = xk.transpose();
-    sx.addi(xk.sum(0).reshape(1, dx).muli(sign));
-    sy.addi(yk.sum(0).reshape(1, dy).muli(sign));
-    xx.addi(xt.mmul(xk).muli(sign));
-    yy.addi(yk.transpose().mmul(yk).muli(sign));
-    xy.addi(xt.mmul(yk).muli(sign));
+    INDArray xs = xk.sum(0);
+    INDArray ys = yk.sum(0);
+    sx.addi(xs.reshape(1, dx).muli(sign));
+    sy.addi(ys.reshape(1, dy).muli(sign));
+    // accumulated in place (C = sign·AᵀB + C): a product held apart would be another dy × dy float64 per batch,
+    // off the Java heap, left for a collection that the small Java objects rarely trigger
+    Nd4j.gemm(xk, xk, xx, true, false, sign, 1.0);
+    Nd4j.gemm(yk, yk, yy, true, false, sign, 1.0);
+    Nd4j.gemm(xk, yk, xy, true, false, sign, 1.0);
+    Linalg.release(xk, yk, xs, ys);
     n += sign > 0 ? x.length : -x.length;
   }
 
@@ -113,7 +117,14 @@ public final class SufficientStats {
 
   private INDArray moment(INDArray raw, INDArray mu1, INDArray mu2, boolean centred) {
     INDArray m = raw.div(Math.max(n, 1));
-    return centred ? m.subi(mu1.transpose().mmul(mu2)) : m;
+    if (centred) {
+      INDArray outer = mu1.transpose().mmul(mu2);
+      m.subi(outer);
+      Linalg.release(outer, mu1, mu2);
+    } else {
+      Linalg.release(mu1, mu2);
+    }
+    return m;
   }
 
   /** Raw sums, for tests and snapshots. */
