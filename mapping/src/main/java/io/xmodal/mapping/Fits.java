@@ -28,9 +28,9 @@ public final class Fits {
     Linalg.release(cxy, gram, ridged, inverse);
     INDArray muX = centred ? s.meanX() : null;
     INDArray muY = centred ? s.meanY() : null;
-    return direction == Direction.T2I
+    return kept(direction == Direction.T2I
         ? new LinearMap(Method.LEAST_SQUARES, variant, muX, muY, w, null, null, HubnessCorrection.NONE)
-        : new LinearMap(Method.LEAST_SQUARES, variant, muX, muY, null, w, null, HubnessCorrection.NONE);
+        : new LinearMap(Method.LEAST_SQUARES, variant, muX, muY, null, w, null, HubnessCorrection.NONE), muX, muY, w);
   }
 
   // Procrustes after PCA: P = top-dx eigenvectors of Cyy (dy×dx); R = UVᵀ with UΣVᵀ = SVD(Cxy P) minimises
@@ -49,8 +49,10 @@ public final class Fits {
     INDArray cxyP = cxy.mmul(p);
     INDArray r = orthogonal(cxyP);
     Linalg.release(cyy, eig.values(), eig.vectors(), cxy, cxyP);
-    return new LinearMap(Method.PROCRUSTES, new Variant.Procrustes(Variant.Procrustes.Reduction.PCA, centred), centred ? s.meanX() : null,
-        centred ? s.meanY() : null, r, p, null, HubnessCorrection.NONE);
+    INDArray muX = centred ? s.meanX() : null;
+    INDArray muY = centred ? s.meanY() : null;
+    return kept(new LinearMap(Method.PROCRUSTES, new Variant.Procrustes(Variant.Procrustes.Reduction.PCA, centred),
+        muX, muY, r, p, null, HubnessCorrection.NONE), muX, muY, r, p);
   }
 
   // Procrustes with zero-padding: the text side padded to dy dimensions; R = UVᵀ (dx×dy, RRᵀ = I) with UΣVᵀ =
@@ -59,8 +61,10 @@ public final class Fits {
     INDArray cxy = s.cxy(centred);
     INDArray r = orthogonal(cxy);
     Linalg.release(cxy);
-    return new LinearMap(Method.PROCRUSTES, new Variant.Procrustes(Variant.Procrustes.Reduction.PAD, centred), centred ? s.meanX() : null,
-        centred ? s.meanY() : null, r, null, null, HubnessCorrection.NONE);
+    INDArray muX = centred ? s.meanX() : null;
+    INDArray muY = centred ? s.meanY() : null;
+    return kept(new LinearMap(Method.PROCRUSTES, new Variant.Procrustes(Variant.Procrustes.Reduction.PAD, centred),
+        muX, muY, r, null, null, HubnessCorrection.NONE), muX, muY, r);
   }
 
   /** U Vᵀ over the leading min(m, n) singular directions of M (m×n): the nearest (semi-)orthogonal matrix. */
@@ -113,8 +117,9 @@ public final class Fits {
                     INDArray correlations) {
 
     public LinearMap map(int k, double power) {
-      INDArray ak = a.get(NDArrayIndex.all(), NDArrayIndex.interval(0, k)).dup();
-      INDArray bk = b.get(NDArrayIndex.all(), NDArrayIndex.interval(0, k)).dup();
+      // views: the map keeps float32 copies of them
+      INDArray ak = a.get(NDArrayIndex.all(), NDArrayIndex.interval(0, k));
+      INDArray bk = b.get(NDArrayIndex.all(), NDArrayIndex.interval(0, k));
       INDArray w = null;
       if (power != 0) {
         w = Nd4j.create(DataType.DOUBLE, 1, k);
@@ -122,9 +127,19 @@ public final class Fits {
           w.putScalar(0, j, Math.pow(Math.max(correlations.getDouble(j), 1e-6), power));
         }
       }
-      return new LinearMap(Method.CCA, new Variant.Cca(reg, k, power, imageReg), muX,
-          muY, ak, bk, w, HubnessCorrection.NONE);
+      return kept(new LinearMap(Method.CCA, new Variant.Cca(reg, k, power, imageReg), muX,
+          muY, ak, bk, w, HubnessCorrection.NONE), w);
     }
+  }
+
+  // a map keeps float32 copies of its float64 parts: those made for it alone are freed here, not at a collection
+  private static LinearMap kept(LinearMap map, INDArray... float64) {
+    for (INDArray m : float64) {
+      if (m != null && m != map.muX() && m != map.muY() && m != map.a() && m != map.b() && m != map.weights()) {
+        Linalg.release(m);
+      }
+    }
+    return map;
   }
 
   private static double ridge(INDArray c, double lambda) {

@@ -62,7 +62,8 @@ public final class Linalg {
   /**
    * Frees the off-heap buffers of arrays no longer needed, now instead of at a later garbage collection (the
    * collector sees only the small Java objects, so a few d×d float64 temporaries of a 5,376-d image side, 231 MB each,
-   * pile up to gigabytes between collections). Views and null are skipped.
+   * pile up to gigabytes between collections). Null is skipped, and so is an array already freed. Never pass a
+   * view that shares a buffer another array still uses: a transpose or reshape counts as closeable and would free it.
    */
   public static void release(INDArray... arrays) {
     for (INDArray a : arrays) {
