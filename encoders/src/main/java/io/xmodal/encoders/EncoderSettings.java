@@ -34,7 +34,8 @@ import java.util.function.Function;
  *                   XMODAL_IMAGE_MODEL} (path) with {@code XMODAL_IMAGE_NAME}, {@code XMODAL_IMAGE_INPUT},
  *                   {@code XMODAL_IMAGE_OUTPUT}, {@code XMODAL_IMAGE_DIM}, {@code XMODAL_IMAGE_SIZE},
  *                   {@code XMODAL_IMAGE_MEAN}, {@code XMODAL_IMAGE_STD}, {@code XMODAL_IMAGE_LAYOUT},
- *                   {@code XMODAL_IMAGE_FLIP_AVERAGE} (defaults: MobileNetV2's)
+ *                   {@code XMODAL_IMAGE_FLIP_AVERAGE} or {@code XMODAL_IMAGE_VIEW} (flip, noflip or crops; defaults:
+ *                   MobileNetV2's)
  * @param modelCache where model files extracted from jars are kept ({@code <work>/models})
  * @param int8Kernels {@code XMODAL_INT8_KERNELS}: auto (default: an int8 image model's convolutions in float on an
  *                   x86 CPU without VNNI, whose int8 kernels saturate), native or float; see {@link Int8Kernels}
@@ -59,7 +60,7 @@ public record EncoderSettings(DeviceChoice device, int threads, List<TextModel> 
   /** Settings that only describe a custom model file (XMODAL_IMAGE_MODEL). */
   private static final List<String> CUSTOM_ONLY = List.of("XMODAL_IMAGE_NAME", "XMODAL_IMAGE_INPUT",
       "XMODAL_IMAGE_OUTPUT", "XMODAL_IMAGE_DIM", "XMODAL_IMAGE_SIZE", "XMODAL_IMAGE_MEAN", "XMODAL_IMAGE_STD",
-      "XMODAL_IMAGE_LAYOUT");
+      "XMODAL_IMAGE_LAYOUT", "XMODAL_IMAGE_VIEW");
 
   public EncoderSettings {
     textModels = List.copyOf(textModels);
@@ -123,12 +124,8 @@ public record EncoderSettings(DeviceChoice device, int threads, List<TextModel> 
       if (nameAndView.length > 2) {
         throw new IllegalArgumentException("XMODAL_IMAGE_ENCODER: '" + part + "' is not " + BLOCK_FORMS);
       } else if (nameAndView.length == 2) {
-        view = switch (nameAndView[1].trim().toLowerCase(Locale.ROOT)) {
-          case "flip" -> ImageModelSpec.View.FLIP;
-          case "noflip" -> ImageModelSpec.View.SINGLE;
-          case "crops" -> ImageModelSpec.View.CROPS;
-          default -> throw new IllegalArgumentException("XMODAL_IMAGE_ENCODER: '" + part + "' is not " + BLOCK_FORMS);
-        };
+        view = view(nameAndView[1]).orElseThrow(() -> new IllegalArgumentException("XMODAL_IMAGE_ENCODER: '" + part
+            + "' is not " + BLOCK_FORMS));
       }
       ImageModelSpec spec = model.spec(models, view);
       if (!seen.add(spec.identity())) {
@@ -140,8 +137,27 @@ public record EncoderSettings(DeviceChoice device, int threads, List<TextModel> 
     return out;
   }
 
+  // a block's view by its name in the settings: flip, noflip or crops
+  private static Optional<ImageModelSpec.View> view(String name) {
+    return switch (name.trim().toLowerCase(Locale.ROOT)) {
+      case "flip" -> Optional.of(ImageModelSpec.View.FLIP);
+      case "noflip" -> Optional.of(ImageModelSpec.View.SINGLE);
+      case "crops" -> Optional.of(ImageModelSpec.View.CROPS);
+      default -> Optional.empty();
+    };
+  }
+
   private static ImageModelSpec customImage(Function<String, Optional<String>> setting, Path file,
                                             ImageModelSpec defaults) {
+    Optional<String> named = setting.apply("XMODAL_IMAGE_VIEW");
+    if (named.isPresent() && setting.apply("XMODAL_IMAGE_FLIP_AVERAGE").isPresent()) {
+      throw new IllegalArgumentException("set XMODAL_IMAGE_VIEW or XMODAL_IMAGE_FLIP_AVERAGE, not both "
+          + "(XMODAL_IMAGE_VIEW=flip is XMODAL_IMAGE_FLIP_AVERAGE=true, noflip is false)");
+    }
+    ImageModelSpec.View view = named.isPresent()
+        ? view(named.get()).orElseThrow(() -> new IllegalArgumentException("XMODAL_IMAGE_VIEW must be flip, "
+            + "noflip or crops, got '" + named.get().trim() + "'"))
+        : ImageModelSpec.View.flipped(bool(setting, "XMODAL_IMAGE_FLIP_AVERAGE", FLIP_AVERAGE_DEFAULT));
     int size = integer(setting, "XMODAL_IMAGE_SIZE", defaults.width());
     return new ImageModelSpec(file,
         setting.apply("XMODAL_IMAGE_NAME").orElse(file.equals(defaults.file()) ? defaults.name() : stem(file)),
@@ -152,7 +168,7 @@ public record EncoderSettings(DeviceChoice device, int threads, List<TextModel> 
         floats(setting, "XMODAL_IMAGE_MEAN", defaults.mean()),
         floats(setting, "XMODAL_IMAGE_STD", defaults.std()),
         choice(setting, "XMODAL_IMAGE_LAYOUT", ImageModelSpec.Layout.class, defaults.layout()),
-        ImageModelSpec.View.flipped(bool(setting, "XMODAL_IMAGE_FLIP_AVERAGE", FLIP_AVERAGE_DEFAULT)));
+        view);
   }
 
   private static String stem(Path file) {

@@ -97,4 +97,22 @@ class EncoderSettingsTest {
     assertThat(List.copyOf(s.textModels())).containsExactly(TextModel.MINILM_L6_V2, TextModel.BGE_SMALL_EN_V15,
         TextModel.E5_SMALL_V2);
   }
+
+  @Test
+  void shouldTakeACustomModelsViewFromXmodalImageView() {
+    EncoderSettings crops = read(Map.of("XMODAL_IMAGE_MODEL", "/m/vit.onnx", "XMODAL_IMAGE_VIEW", "crops",
+        "XMODAL_IMAGE_SIZE", "224"));
+    assertThat(crops.images().get(0).view()).isEqualTo(ImageModelSpec.View.CROPS);
+    assertThat(crops.images().get(0).identity()).endsWith("+crop5@288");
+    assertThat(read(Map.of("XMODAL_IMAGE_MODEL", "/m/vit.onnx", "XMODAL_IMAGE_VIEW", " NoFlip ")).images().get(0)
+        .view()).isEqualTo(ImageModelSpec.View.SINGLE);
+
+    assertThatThrownBy(() -> read(Map.of("XMODAL_IMAGE_MODEL", "/m/vit.onnx", "XMODAL_IMAGE_VIEW", "crop")))
+        .hasMessage("XMODAL_IMAGE_VIEW must be flip, noflip or crops, got 'crop'");
+    assertThatThrownBy(() -> read(Map.of("XMODAL_IMAGE_MODEL", "/m/vit.onnx", "XMODAL_IMAGE_VIEW", "crops",
+        "XMODAL_IMAGE_FLIP_AVERAGE", "true"))).hasMessageContaining("not both");
+    // like the other settings of a model file, it means nothing to the named models
+    assertThatThrownBy(() -> read(Map.of("XMODAL_IMAGE_ENCODER", "resnet50", "XMODAL_IMAGE_VIEW", "crops")))
+        .hasMessageContaining("XMODAL_IMAGE_VIEW describes a model given by XMODAL_IMAGE_MODEL");
+  }
 }
