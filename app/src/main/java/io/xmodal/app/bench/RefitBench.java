@@ -9,8 +9,10 @@ import java.util.Random;
 import java.util.function.Function;
 
 /**
- * Refit time per method against the number of pairs, on synthetic 384-d text / 1280-d image vectors (beyond the
- * dataset's 30k pairs), and the per-pair cost of the incremental statistics update (rank-256 updates).
+ * Refit time per method against the number of pairs, on synthetic text / image vectors (384-d / 1280-d by default;
+ * beyond the dataset's 30k pairs), the per-pair cost of the incremental statistics update (rank-256 updates), and the
+ * JVM's resident set after each size's fits with its high-water mark (from /proc/self/status, where there is one):
+ * the fits' float64 temporaries live off the Java heap, so the heap's figures would not show them.
  */
 public final class RefitBench {
 
@@ -31,7 +33,7 @@ public final class RefitBench {
         dx, dy);
     out.printf("%8s %14s", "pairs", "update µs/pair");
     methods.keySet().forEach(m -> out.printf(" %18s", m + " s"));
-    out.println();
+    out.printf(" %8s %8s%n", "RSS GiB", "peak GiB");
     Random r = new Random(1);
     SufficientStats stats = new SufficientStats(dx, dy);
     long updateNanos = 0;
@@ -60,8 +62,22 @@ public final class RefitBench {
         fit.apply(stats);
         out.printf(" %18.2f", (System.nanoTime() - t0) / 1e9);
       }
-      out.println();
+      out.printf(" %8s %8s%n", gigabytes("VmRSS"), gigabytes("VmHWM"));
       out.flush();
     }
+  }
+
+  // a /proc/self/status line's kB as GiB, "-" where there is none (not Linux)
+  static String gigabytes(String field) {
+    try {
+      for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+        if (line.startsWith(field + ":")) {
+          return String.format("%.2f", Long.parseLong(line.replaceAll("\\D", "")) / 1048576.0);
+        }
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      return "-";
+    }
+    return "-";
   }
 }

@@ -66,17 +66,29 @@ final class BenchCommand {
   }
 
   @Command(name = "refit", mixinStandardHelpOptions = true,
-      description = "Refit time per closed-form method vs number of pairs (10k, 30k, 100k synthetic), and the per-pair "
-          + "cost of the incremental statistics update.")
+      description = "Refit time per closed-form method vs number of pairs (10k, 30k, 100k synthetic), the per-pair "
+          + "cost of the incremental statistics update, and the JVM's resident memory after each size's fits.")
   static final class Refit implements Callable<Integer> {
 
     @Option(names = "--sizes", split = ",", defaultValue = "10000,30000,100000", paramLabel = "N,N,…",
         description = "Pair counts (default ${DEFAULT-VALUE}).")
     int[] sizes;
 
+    @Option(names = "--text-dim", defaultValue = "384", paramLabel = "D",
+        description = "Text vector size (default ${DEFAULT-VALUE}, one MiniLM block; the default composite is 1152).")
+    int textDim;
+
+    @Option(names = "--image-dim", defaultValue = "1280", paramLabel = "D",
+        description = "Image vector size (default ${DEFAULT-VALUE}, MobileNetV2; the default composite is 5376).")
+    int imageDim;
+
     @Override
     public Integer call() {
-      new io.xmodal.app.bench.RefitBench(System.out).run(sizes, 384, 1280);
+      if (textDim < 1 || imageDim < 1) {
+        throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+            "--text-dim and --image-dim must be positive, got " + textDim + " and " + imageDim);
+      }
+      new io.xmodal.app.bench.RefitBench(System.out).run(sizes, textDim, imageDim);
       return 0;
     }
   }
