@@ -26,11 +26,9 @@ public final class Fits {
     INDArray inverse = Linalg.spdInverse(ridged);
     INDArray w = direction == Direction.T2I ? inverse.mmul(cxy) : inverse.mmul(cxy.transpose());
     Linalg.release(cxy, gram, ridged, inverse);
-    INDArray muX = centred ? s.meanX() : null;
-    INDArray muY = centred ? s.meanY() : null;
-    return kept(direction == Direction.T2I
-        ? new LinearMap(Method.LEAST_SQUARES, variant, muX, muY, w, null, null, HubnessCorrection.NONE)
-        : new LinearMap(Method.LEAST_SQUARES, variant, muX, muY, null, w, null, HubnessCorrection.NONE), muX, muY, w);
+    return direction == Direction.T2I
+        ? map(Method.LEAST_SQUARES, variant, s, centred, w, null)
+        : map(Method.LEAST_SQUARES, variant, s, centred, null, w);
   }
 
   // Procrustes after PCA: P = top-dx eigenvectors of Cyy (dy×dx); R = UVᵀ with UΣVᵀ = SVD(Cxy P) minimises
@@ -49,10 +47,7 @@ public final class Fits {
     INDArray cxyP = cxy.mmul(p);
     INDArray r = orthogonal(cxyP);
     Linalg.release(cyy, eig.values(), eig.vectors(), cxy, cxyP);
-    INDArray muX = centred ? s.meanX() : null;
-    INDArray muY = centred ? s.meanY() : null;
-    return kept(new LinearMap(Method.PROCRUSTES, new Variant.Procrustes(Variant.Procrustes.Reduction.PCA, centred),
-        muX, muY, r, p, null, HubnessCorrection.NONE), muX, muY, r, p);
+    return map(Method.PROCRUSTES, new Variant.Procrustes(Variant.Procrustes.Reduction.PCA, centred), s, centred, r, p);
   }
 
   // Procrustes with zero-padding: the text side padded to dy dimensions; R = UVᵀ (dx×dy, RRᵀ = I) with UΣVᵀ =
@@ -61,10 +56,8 @@ public final class Fits {
     INDArray cxy = s.cxy(centred);
     INDArray r = orthogonal(cxy);
     Linalg.release(cxy);
-    INDArray muX = centred ? s.meanX() : null;
-    INDArray muY = centred ? s.meanY() : null;
-    return kept(new LinearMap(Method.PROCRUSTES, new Variant.Procrustes(Variant.Procrustes.Reduction.PAD, centred),
-        muX, muY, r, null, null, HubnessCorrection.NONE), muX, muY, r);
+    return map(Method.PROCRUSTES, new Variant.Procrustes(Variant.Procrustes.Reduction.PAD, centred), s, centred, r,
+        null);
   }
 
   /** U Vᵀ over the leading min(m, n) singular directions of M (m×n): the nearest (semi-)orthogonal matrix. */
@@ -130,6 +123,14 @@ public final class Fits {
       return kept(new LinearMap(Method.CCA, new Variant.Cca(reg, k, power, imageReg), muX,
           muY, ak, bk, w, HubnessCorrection.NONE), w);
     }
+  }
+
+  // an unweighted map from projections made for it alone, centred on the statistics' means or not
+  private static LinearMap map(Method method, Variant variant, SufficientStats s, boolean centred, INDArray a,
+                               INDArray b) {
+    INDArray muX = centred ? s.meanX() : null;
+    INDArray muY = centred ? s.meanY() : null;
+    return kept(new LinearMap(method, variant, muX, muY, a, b, null, HubnessCorrection.NONE), muX, muY, a, b);
   }
 
   // a map keeps float32 copies of its float64 parts: those made for it alone are freed here, not at a collection

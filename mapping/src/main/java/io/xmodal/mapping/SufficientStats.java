@@ -120,10 +120,9 @@ public final class SufficientStats {
     if (centred) {
       INDArray outer = mu1.transpose().mmul(mu2);
       m.subi(outer);
-      Linalg.release(outer, mu1, mu2);
-    } else {
-      Linalg.release(mu1, mu2);
+      Linalg.release(outer);
     }
+    Linalg.release(mu1, mu2);
     return m;
   }
 

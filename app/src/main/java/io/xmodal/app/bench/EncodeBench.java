@@ -385,25 +385,12 @@ public final class EncodeBench {
         r.raw().get(modality).get(r.streamBatch()).cpuMsPerItem(), run.jvmMsPerItem(), run.brokerMsPerItem(),
         run.cpuMsPerItem(), run.cpu().registry() / 1e6 / run.items(), r.cpuRatio(modality)));
     out.printf("peak RSS: bench JVM %s (encoders, streams, clients); broker %s; registry %s%n",
-        Rss.format(peakRss()), Rss.format(runtime.broker().process().rssBytes()),
+        Rss.format(Rss.peakSelf()), Rss.format(runtime.broker().process().rssBytes()),
         Rss.format(runtime.registry().process().rssBytes()));
     double lowerCpu = r.stream().keySet().stream().mapToDouble(r::cpuRatio).min().orElse(0);
     out.printf("stream/raw cpu-per-item ratio: %.2f%n", lowerCpu);
     double lower = r.stream().keySet().stream().mapToDouble(r::ratio).min().orElse(0);
     out.printf("stream/raw throughput ratio: %.2f%n", lower);
-  }
-
-  private static java.util.OptionalLong peakRss() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith("VmHWM:")) {
-          return java.util.OptionalLong.of(Long.parseLong(line.substring(6).trim().split("\\s+")[0]) * 1024);
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      return java.util.OptionalLong.empty();
-    }
-    return java.util.OptionalLong.empty();
   }
 
   private static byte[] read(Path file) {

@@ -2,6 +2,7 @@ package io.xmodal.app.bench;
 
 import io.xmodal.mapping.Fits;
 import io.xmodal.mapping.SufficientStats;
+import io.xmodal.platform.runtime.Rss;
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -62,22 +63,13 @@ public final class RefitBench {
         fit.apply(stats);
         out.printf(" %18.2f", (System.nanoTime() - t0) / 1e9);
       }
-      out.printf(" %8s %8s%n", gigabytes("VmRSS"), gigabytes("VmHWM"));
+      out.printf(" %8s %8s%n", gibibytes(Rss.self()), gibibytes(Rss.peakSelf()));
       out.flush();
     }
   }
 
-  // a /proc/self/status line's kB as GiB, "-" where there is none (not Linux)
-  static String gigabytes(String field) {
-    try {
-      for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
-        if (line.startsWith(field + ":")) {
-          return String.format("%.2f", Long.parseLong(line.replaceAll("\\D", "")) / 1048576.0);
-        }
-      }
-    } catch (java.io.IOException | RuntimeException e) {
-      return "-";
-    }
-    return "-";
+  // bytes as GiB, "-" where unknown (not Linux)
+  private static String gibibytes(java.util.OptionalLong bytes) {
+    return bytes.isPresent() ? String.format("%.2f", bytes.getAsLong() / 1073741824.0) : "-";
   }
 }

@@ -11,11 +11,25 @@ public final class Rss {
   private Rss() {}
 
   public static OptionalLong of(long pid) {
+    return field(pid, "VmRSS:");
+  }
+
+  public static OptionalLong self() {
+    return of(ProcessHandle.current().pid());
+  }
+
+  /** This process's peak resident set size so far (its high-water mark, VmHWM). */
+  public static OptionalLong peakSelf() {
+    return field(ProcessHandle.current().pid(), "VmHWM:");
+  }
+
+  // a "Name:  N kB" line of /proc/<pid>/status, in bytes
+  private static OptionalLong field(long pid, String name) {
     Path status = Path.of("/proc", Long.toString(pid), "status");
     try {
       for (String line : Files.readAllLines(status)) {
-        if (line.startsWith("VmRSS:")) {
-          String kb = line.substring(6).trim().split("\\s+")[0];
+        if (line.startsWith(name)) {
+          String kb = line.substring(name.length()).trim().split("\\s+")[0];
           return OptionalLong.of(Long.parseLong(kb) * 1024);
         }
       }
@@ -23,10 +37,6 @@ public final class Rss {
       return OptionalLong.empty();
     }
     return OptionalLong.empty();
-  }
-
-  public static OptionalLong self() {
-    return of(ProcessHandle.current().pid());
   }
 
   public static String format(OptionalLong bytes) {
