@@ -57,16 +57,16 @@ public record GmlpMap(Variant variant, INDArray muX, INDArray muY, INDArray a, I
       this.w2 = f(w2);
       this.b2 = f(b2);
       this.h = (int) this.wg.rows();
-      this.w1a = vec(this.w1);
-      this.wga = vec(this.wg);
-      this.w2a = vec(this.w2);
-      this.ln1g = vec(this.ln1Gamma);
-      this.ln1b = vec(this.ln1Beta);
-      this.b1v = vec(this.b1);
-      this.ln2g = vec(this.ln2Gamma);
-      this.ln2b = vec(this.ln2Beta);
-      this.bgv = vec(this.bg);
-      this.b2v = vec(this.b2);
+      this.w1a = rowMajor(this.w1);
+      this.wga = rowMajor(this.wg);
+      this.w2a = rowMajor(this.w2);
+      this.ln1g = rowMajor(this.ln1Gamma);
+      this.ln1b = rowMajor(this.ln1Beta);
+      this.b1v = rowMajor(this.b1);
+      this.ln2g = rowMajor(this.ln2Gamma);
+      this.ln2b = rowMajor(this.ln2Beta);
+      this.bgv = rowMajor(this.bg);
+      this.b2v = rowMajor(this.b2);
     }
 
     /** A block of dimension k and hidden size h with Gaussian weights (std {@code std}; tests and benchmarks). */
@@ -137,7 +137,7 @@ public record GmlpMap(Variant variant, INDArray muX, INDArray muY, INDArray a, I
     INDArray apply(INDArray z) {
       int n = (int) z.rows();
       int k = w1a.length / (2 * h);
-      float[] x = z.castTo(DataType.FLOAT).dup('c').data().asFloat();
+      float[] x = rowMajor(z);
       layerNormRows(x, n, k, ln1g, ln1b);
       float[] uv = mm(x, n, k, w1, w1a, b1, b1v);
       for (int i = 0; i < uv.length; i++) {
@@ -169,7 +169,19 @@ public record GmlpMap(Variant variant, INDArray muX, INDArray muY, INDArray a, I
         return matmul(rows, n, d, wa, ba);
       }
       INDArray x = org.nd4j.linalg.factory.Nd4j.create(rows, new long[] {n, d}, 'c');
-      return x.mmul(w).addiRowVector(b).dup('c').data().asFloat();
+      INDArray product = x.mmul(w).addiRowVector(b);
+      float[] values = rowMajor(product);
+      Linalg.release(x, product);
+      return values;
+    }
+
+    // z's values in row-major order as float32, through copies that are freed at once
+    private static float[] rowMajor(INDArray z) {
+      INDArray cast = z.castTo(DataType.FLOAT);
+      INDArray copy = cast.dup('c');
+      float[] values = copy.data().asFloat();
+      Linalg.release(copy, cast == z ? null : cast);
+      return values;
     }
 
     // rows (n×d) · w (d×cols) + b, all row-major
@@ -220,10 +232,6 @@ public record GmlpMap(Variant variant, INDArray muX, INDArray muY, INDArray a, I
     private static float gelu(float x) {
       return (float) (0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x))));
     }
-
-    private static float[] vec(INDArray a) {
-      return a.dup('c').data().asFloat();
-    }
   }
 
   public GmlpMap {
@@ -260,20 +268,25 @@ public record GmlpMap(Variant variant, INDArray muX, INDArray muY, INDArray a, I
 
   @Override
   public INDArray projectText(INDArray x) {
-    INDArray z = x.castTo(DataType.FLOAT).subRowVector(muX).mmul(a);
+    INDArray z = LinearMap.affine(x, muX, a, null);
     INDArray residual = blocks.get(0).apply(z);
     for (int i = 1; i < blocks.size(); i++) {
-      residual.addi(blocks.get(i).apply(z));
+      INDArray next = blocks.get(i).apply(z);
+      residual.addi(next);
+      Linalg.release(next);
     }
     if (blocks.size() > 1) {
       residual.divi(blocks.size());
     }
-    return LinearMap.normalizeRows(z.add(residual));
+    INDArray sum = LinearMap.replaced(x, z, z.add(residual));
+    Linalg.release(residual);
+    return LinearMap.replaced(x, sum, LinearMap.normalizeRows(sum));
   }
 
   @Override
   public INDArray projectImages(INDArray y) {
-    return LinearMap.normalizeRows(y.castTo(DataType.FLOAT).subRowVector(muY).mmul(b));
+    INDArray z = LinearMap.affine(y, muY, b, null);
+    return LinearMap.replaced(y, z, LinearMap.normalizeRows(z));
   }
 
   private static INDArray f(INDArray m) {

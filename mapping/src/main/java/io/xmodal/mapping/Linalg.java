@@ -73,6 +73,16 @@ public final class Linalg {
     }
   }
 
+  // a fresh float64 column-major copy of m, for LAPACK to overwrite; a float32 m's cast copy is freed at once
+  private static INDArray doubleColumnMajorCopy(INDArray m) {
+    INDArray cast = m.castTo(DataType.DOUBLE);
+    INDArray copy = cast.dup('f');
+    if (cast != m) {
+      release(cast);
+    }
+    return copy;
+  }
+
   // A⁻¹ for symmetric positive-definite A = LLᵀ: A⁻¹ = L⁻ᵀL⁻¹ (Cholesky via LAPACK potrf, then a triangular inverse).
   public static INDArray spdInverse(INDArray a) {
     INDArray l = cholesky(a);
@@ -134,7 +144,7 @@ public final class Linalg {
     int rows = (int) m.rows();
     int cols = (int) m.columns();
     int k = Math.min(rows, cols);
-    INDArray a = m.castTo(DataType.DOUBLE).dup('f');
+    INDArray a = doubleColumnMajorCopy(m);
     INDArray s = Nd4j.create(DataType.DOUBLE, k);
     INDArray u = Nd4j.create(DataType.DOUBLE, new long[] {rows, k}, 'f');
     INDArray vt = Nd4j.create(DataType.DOUBLE, new long[] {k, cols}, 'f');
@@ -151,7 +161,7 @@ public final class Linalg {
 
   // C = L Lᵀ for symmetric positive-definite C: the lower factor L, via LAPACK potrf.
   public static INDArray cholesky(INDArray c) {
-    INDArray a = c.castTo(DataType.DOUBLE).dup('f');
+    INDArray a = doubleColumnMajorCopy(c);
     Nd4j.getBlasWrapper().lapack().potrf(a, true);
     // LAPACK leaves the other triangle untouched: clear it
     long d = a.rows();

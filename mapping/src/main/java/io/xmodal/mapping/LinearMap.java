@@ -53,6 +53,15 @@ public record LinearMap(Method method, Variant variant, INDArray muX, INDArray m
   // each step's result is fresh, so the one before it is freed at once (the caller's rows are never freed): a
   // model search projects its validation rows once per candidate, tens of MB off the Java heap each time
   private INDArray project(INDArray rows, INDArray mu, INDArray p) {
+    INDArray z = affine(rows, mu, p, weights);
+    return replaced(rows, z, normalizeRows(z));
+  }
+
+  /**
+   * ((rows − μ) P) ⊙ w in float32, each of μ, P and w skipped where null; every intermediate step is freed, and the
+   * result is {@code rows} itself only when nothing applies to rows already in float32.
+   */
+  static INDArray affine(INDArray rows, INDArray mu, INDArray p, INDArray w) {
     INDArray z = rows.castTo(DataType.FLOAT);
     if (mu != null) {
       z = replaced(rows, z, z.subRowVector(mu));
@@ -60,13 +69,14 @@ public record LinearMap(Method method, Variant variant, INDArray muX, INDArray m
     if (p != null) {
       z = replaced(rows, z, z.mmul(p));
     }
-    if (weights != null) {
-      z = replaced(rows, z, z.mulRowVector(weights));
+    if (w != null) {
+      z = replaced(rows, z, z.mulRowVector(w));
     }
-    return replaced(rows, z, normalizeRows(z));
+    return z;
   }
 
-  private static INDArray replaced(INDArray input, INDArray previous, INDArray next) {
+  /** {@code next}, having freed {@code previous} unless it is the caller's {@code input} (or {@code next} itself). */
+  static INDArray replaced(INDArray input, INDArray previous, INDArray next) {
     if (previous != input && previous != next) {
       Linalg.release(previous);
     }
