@@ -37,7 +37,7 @@ import java.util.List;
  *                         training pairs, a deterministic sample by caption id hash kept in memory (default 50000)
  * @param references       {@code XMODAL_TRAINER_REFERENCE_CAPTIONS} / {@code XMODAL_TRAINER_REFERENCE_IMAGES}: the
  *                         most hubness reference queries a version carries, picked among the training captions and
- *                         images by id hash (defaults 4096 / 1024; every one costs k + 4 bytes in the version and
+ *                         images by id hash (defaults 16384 / 1024; every one costs k + 4 bytes in the version and
  *                         is compared with every gallery item at each new version)
  * @param dlqPayloadCap    bytes of a refused record kept in its dead letter
  * @param maxModelBytes    largest MappingModel the trainer publishes ({@code XMODAL_MAX_MESSAGE_BYTES} less 64 KiB of

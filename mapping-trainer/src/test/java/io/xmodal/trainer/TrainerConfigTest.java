@@ -40,9 +40,9 @@ class TrainerConfigTest {
 
   @Test
   void shouldCapTheHubnessReferencesAtTheDefaultsUnlessToldAndRefuseTooFew() {
-    assertThat(config(Map.of()).references()).isEqualTo(new ReferenceCaps(4096, 1024));
+    assertThat(config(Map.of()).references()).isEqualTo(new ReferenceCaps(16384, 1024));
     assertThat(config(Map.of("XMODAL_TRAINER_REFERENCE_IMAGES", "6144")).references())
-        .isEqualTo(new ReferenceCaps(4096, 6144));
+        .isEqualTo(new ReferenceCaps(16384, 6144));
     assertThatThrownBy(() -> config(Map.of("XMODAL_TRAINER_REFERENCE_CAPTIONS", "10")))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("XMODAL_TRAINER_REFERENCE_CAPTIONS and XMODAL_TRAINER_REFERENCE_IMAGES must be at "

@@ -89,7 +89,7 @@ final class EvalCommand implements Callable<Integer> {
   Integer batch;
 
   @Option(names = "--reference-captions", paramLabel = "N", description = "Most hubness reference captions, as "
-      + "XMODAL_TRAINER_REFERENCE_CAPTIONS in the trainer (default 4096).")
+      + "XMODAL_TRAINER_REFERENCE_CAPTIONS in the trainer (default 16384).")
   Integer referenceCaptions;
 
   @Option(names = "--reference-images", paramLabel = "N", description = "Most hubness reference images, as "
