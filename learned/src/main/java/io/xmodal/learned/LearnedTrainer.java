@@ -14,6 +14,7 @@ import io.xmodal.mapping.CrossModalMap;
 import io.xmodal.mapping.EvalSet;
 import io.xmodal.mapping.GmlpMap;
 import io.xmodal.mapping.HubnessCorrection;
+import io.xmodal.mapping.Linalg;
 import io.xmodal.mapping.LinearMap;
 import io.xmodal.mapping.Method;
 import io.xmodal.mapping.Recall;
@@ -92,8 +93,8 @@ public final class LearnedTrainer {
     int n = x.length;
     int dx = x[0].length;
     int dy = y[0].length;
-    float[] muX = start.muX().dup('c').data().asFloat();
-    float[] muY = start.muY().dup('c').data().asFloat();
+    float[] muX = Linalg.rowMajorFloats(start.muX());
+    float[] muY = Linalg.rowMajorFloats(start.muY());
     INDArray a0 = start.a();
     INDArray b0 = start.b();
     if (start.weights() != null) {
@@ -118,10 +119,10 @@ public final class LearnedTrainer {
       NDArray muy = manager.create(muY, new Shape(1, dy));
       List<NDArray> params = new ArrayList<>();
       // frozen: constants without gradients, outside what Adam updates
-      NDArray a = o.freezeStart() ? manager.create(a0.dup('c').data().asFloat(), new Shape(dx, k))
-          : param(manager, a0.dup('c').data().asFloat(), new Shape(dx, k), params);
-      NDArray b = o.freezeStart() ? manager.create(b0.dup('c').data().asFloat(), new Shape(dy, k))
-          : param(manager, b0.dup('c').data().asFloat(), new Shape(dy, k), params);
+      NDArray a = o.freezeStart() ? manager.create(Linalg.rowMajorFloats(a0), new Shape(dx, k))
+          : param(manager, Linalg.rowMajorFloats(a0), new Shape(dx, k), params);
+      NDArray b = o.freezeStart() ? manager.create(Linalg.rowMajorFloats(b0), new Shape(dy, k))
+          : param(manager, Linalg.rowMajorFloats(b0), new Shape(dy, k), params);
       NDArray logScale = param(manager, new float[] {(float) Math.log(20)}, new Shape(1), params);
       Block block = o.kind() == io.xmodal.mapping.Method.GMLP ? new Block(manager, k, o.hidden(), random, params) : null;
       Adam adam = new Adam(manager, params, o.learningRate());

@@ -57,16 +57,16 @@ public record GmlpMap(Variant variant, INDArray muX, INDArray muY, INDArray a, I
       this.w2 = f(w2);
       this.b2 = f(b2);
       this.h = (int) this.wg.rows();
-      this.w1a = rowMajor(this.w1);
-      this.wga = rowMajor(this.wg);
-      this.w2a = rowMajor(this.w2);
-      this.ln1g = rowMajor(this.ln1Gamma);
-      this.ln1b = rowMajor(this.ln1Beta);
-      this.b1v = rowMajor(this.b1);
-      this.ln2g = rowMajor(this.ln2Gamma);
-      this.ln2b = rowMajor(this.ln2Beta);
-      this.bgv = rowMajor(this.bg);
-      this.b2v = rowMajor(this.b2);
+      this.w1a = Linalg.rowMajorFloats(this.w1);
+      this.wga = Linalg.rowMajorFloats(this.wg);
+      this.w2a = Linalg.rowMajorFloats(this.w2);
+      this.ln1g = Linalg.rowMajorFloats(this.ln1Gamma);
+      this.ln1b = Linalg.rowMajorFloats(this.ln1Beta);
+      this.b1v = Linalg.rowMajorFloats(this.b1);
+      this.ln2g = Linalg.rowMajorFloats(this.ln2Gamma);
+      this.ln2b = Linalg.rowMajorFloats(this.ln2Beta);
+      this.bgv = Linalg.rowMajorFloats(this.bg);
+      this.b2v = Linalg.rowMajorFloats(this.b2);
     }
 
     /** A block of dimension k and hidden size h with Gaussian weights (std {@code std}; tests and benchmarks). */
@@ -137,7 +137,7 @@ public record GmlpMap(Variant variant, INDArray muX, INDArray muY, INDArray a, I
     INDArray apply(INDArray z) {
       int n = (int) z.rows();
       int k = w1a.length / (2 * h);
-      float[] x = rowMajor(z);
+      float[] x = Linalg.rowMajorFloats(z);
       layerNormRows(x, n, k, ln1g, ln1b);
       float[] uv = mm(x, n, k, w1, w1a, b1, b1v);
       for (int i = 0; i < uv.length; i++) {
@@ -170,17 +170,8 @@ public record GmlpMap(Variant variant, INDArray muX, INDArray muY, INDArray a, I
       }
       INDArray x = org.nd4j.linalg.factory.Nd4j.create(rows, new long[] {n, d}, 'c');
       INDArray product = x.mmul(w).addiRowVector(b);
-      float[] values = rowMajor(product);
+      float[] values = Linalg.rowMajorFloats(product);
       Linalg.release(x, product);
-      return values;
-    }
-
-    // z's values in row-major order as float32, through copies that are freed at once
-    private static float[] rowMajor(INDArray z) {
-      INDArray cast = z.castTo(DataType.FLOAT);
-      INDArray copy = cast.dup('c');
-      float[] values = copy.data().asFloat();
-      Linalg.release(copy, cast == z ? null : cast);
       return values;
     }
 

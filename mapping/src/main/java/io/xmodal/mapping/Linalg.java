@@ -73,6 +73,15 @@ public final class Linalg {
     }
   }
 
+  /** m's values as float32 in row-major order, on the Java heap; the cast and the copy made for it are freed at once. */
+  public static float[] rowMajorFloats(INDArray m) {
+    INDArray cast = m.castTo(DataType.FLOAT);
+    INDArray copy = cast.dup('c');
+    float[] values = copy.data().asFloat();
+    release(copy, cast == m ? null : cast);
+    return values;
+  }
+
   // a fresh float64 column-major copy of m, for LAPACK to overwrite; a float32 m's cast copy is freed at once
   private static INDArray doubleColumnMajorCopy(INDArray m) {
     INDArray cast = m.castTo(DataType.DOUBLE);
@@ -123,7 +132,7 @@ public final class Linalg {
   // S = V diag(w) Vᵀ for symmetric S (d×d): returns w ascending and V (columns), via LAPACK syev.
   public static Eigen symmetricEigen(INDArray s) {
     long d = s.rows();
-    INDArray v = s.castTo(DataType.DOUBLE).dup('f');
+    INDArray v = doubleColumnMajorCopy(s);
     INDArray w = Nd4j.create(DataType.DOUBLE, d);
     int info = Nd4j.getBlasWrapper().lapack().syev('V', 'U', v, w);
     if (info != 0) {

@@ -4,6 +4,7 @@ import io.xmodal.mapping.CrossModalMap;
 import io.xmodal.mapping.GmlpMap;
 import io.xmodal.mapping.HubnessCorrection;
 import io.xmodal.mapping.Int8Rows;
+import io.xmodal.mapping.Linalg;
 import io.xmodal.mapping.LinearMap;
 import io.xmodal.mapping.Method;
 import io.xmodal.mapping.Variant;
@@ -237,7 +238,7 @@ public final class MappingCodec {
     if (a == null) {
       return;
     }
-    float[] data = a.castTo(DataType.FLOAT).dup('c').data().asFloat();
+    float[] data = Linalg.rowMajorFloats(a);
     ByteBuffer b = ByteBuffer.allocate(data.length * 4).order(ByteOrder.LITTLE_ENDIAN);
     b.asFloatBuffer().put(data);
     List<Integer> shape = new ArrayList<>();
