@@ -66,7 +66,9 @@ public record HubnessCorrection(Kind kind, int k, double beta) {
 
   /**
    * The penalties of each correction of {@code corrections} (one row each, one penalty per gallery row), from one
-   * pass over the gallery-to-reference similarities: a grid of corrections costs one product, not one each.
+   * pass over the gallery-to-reference similarities: a grid of corrections costs one product, not one each. The rows
+   * are shared between the cores; an inverted softmax at twice another's β reuses its exponentials (exp(2βs) is
+   * exp(βs)²).
    */
   public static float[][] penalties(java.util.List<HubnessCorrection> corrections, INDArray gallery,
                                     INDArray reference) {
@@ -75,42 +77,81 @@ public record HubnessCorrection(Kind kind, int k, double beta) {
     if (reference == null || reference.rows() == 0 || corrections.stream().allMatch(c -> c.kind == Kind.NONE)) {
       return out;
     }
-    // sims: r×g, in column chunks of at most 2,048 rows and 8 M similarities (32 MB), whatever the references' count
-    int chunk = (int) Math.max(1, Math.min(2048, (8L << 20) / reference.rows()));
+    int r = (int) reference.rows();
+    // sims: g×r, in row chunks of at most 2,048 rows and 8 M similarities (32 MB), whatever the references' count
+    int chunk = (int) Math.max(1, Math.min(2048, (8L << 20) / r));
+    INDArray galleryFloat = gallery.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
+    INDArray referenceFloat = reference.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
     for (int start = 0; start < g; start += chunk) {
       int end = Math.min(g, start + chunk);
-      INDArray part = gallery.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(start, end),
+      INDArray part = galleryFloat.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(start, end),
           org.nd4j.linalg.indexing.NDArrayIndex.all());
-      float[][] sims = reference.mmul(part.transpose()).transpose().toFloatMatrix();
-      for (int c = 0; c < out.length; c++) {
-        HubnessCorrection h = corrections.get(c);
-        for (int j = 0; j < sims.length && h.kind != Kind.NONE; j++) {
-          out[c][start + j] = h.kind == Kind.CSLS ? h.cslsPenalty(sims[j]) : h.isPenalty(sims[j]);
-        }
-      }
+      INDArray product = org.nd4j.linalg.factory.Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT,
+          new long[] {end - start, r}, 'c');
+      org.nd4j.linalg.factory.Nd4j.gemm(part, referenceFloat, product, false, true, 1.0, 0.0);
+      float[] sims = product.data().asFloat();
+      Linalg.release(product);
+      int offset = start;
+      java.util.stream.IntStream.range(0, end - start).parallel()
+          .forEach(j -> rowPenalties(corrections, sims, j * r, r, out, offset + j));
+    }
+    if (galleryFloat != gallery) {
+      Linalg.release(galleryFloat);
+    }
+    if (referenceFloat != reference) {
+      Linalg.release(referenceFloat);
     }
     return out;
   }
 
-  private float cslsPenalty(float[] sims) {
-    int kk = Math.min(k, sims.length);
-    float[] top = TopK.largest(sims, kk);
+  // every correction's penalty for one gallery row, from its similarities sims[from, from + n)
+  private static void rowPenalties(java.util.List<HubnessCorrection> corrections, float[] sims, int from, int n,
+                                   float[][] out, int row) {
+    float max = Float.NEGATIVE_INFINITY;
+    for (int i = from; i < from + n; i++) {
+      max = Math.max(max, sims[i]);
+    }
+    double[] sums = new double[corrections.size()];
+    boolean[] done = new boolean[corrections.size()];
+    for (int c = 0; c < corrections.size(); c++) {
+      HubnessCorrection h = corrections.get(c);
+      if (h.kind == Kind.NONE || done[c]) {
+        continue;
+      }
+      if (h.kind == Kind.CSLS) {
+        out[c][row] = h.cslsPenalty(sims, from, n);
+        continue;
+      }
+      int twice = -1;
+      for (int o = 0; o < corrections.size(); o++) {
+        HubnessCorrection d = corrections.get(o);
+        if (!done[o] && d.kind == Kind.INVERTED_SOFTMAX && d.beta == 2 * h.beta && o != c) {
+          twice = o;
+        }
+      }
+      double sum = 0;
+      double sumSquares = 0;
+      for (int i = from; i < from + n; i++) {
+        double e = Math.exp(h.beta * ((double) sims[i] - max));
+        sum += e;
+        sumSquares += e * e;
+      }
+      out[c][row] = (float) (max + Math.log(sum) / h.beta);
+      done[c] = true;
+      if (twice >= 0) {
+        out[twice][row] = (float) (max + Math.log(sumSquares) / (2 * h.beta));
+        done[twice] = true;
+      }
+    }
+  }
+
+  private float cslsPenalty(float[] sims, int from, int n) {
+    int kk = Math.min(k, n);
+    float[] top = TopK.largest(sims, from, from + n, kk);
     double sum = 0;
     for (float v : top) {
       sum += v;
     }
     return (float) (0.5 * sum / kk);
-  }
-
-  private float isPenalty(float[] sims) {
-    double max = Double.NEGATIVE_INFINITY;
-    for (float v : sims) {
-      max = Math.max(max, beta * v);
-    }
-    double sum = 0;
-    for (float v : sims) {
-      sum += Math.exp(beta * v - max);
-    }
-    return (float) ((max + Math.log(sum)) / beta);
   }
 }

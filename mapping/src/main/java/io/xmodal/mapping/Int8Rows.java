@@ -58,10 +58,25 @@ public final class Int8Rows {
     return Nd4j.create(out, new long[] {rows, cols}, DataType.FLOAT);
   }
 
-  /** {@code m} as a reader of its {@link #encode encoding} sees it. */
+  /**
+   * {@code m} as a reader of its {@link #encode encoding} sees it: the same rounding and the same products as encoding
+   * and decoding, without the bytes in between.
+   */
   public static INDArray roundTrip(INDArray m) {
-    long[] shape = m.shape();
-    return decode(ByteBuffer.wrap(encode(m)), (int) shape[0], (int) shape[1]);
+    int rows = (int) m.rows();
+    int cols = (int) m.columns();
+    float[] values = Linalg.rowMajorFloats(m);
+    java.util.stream.IntStream.range(0, rows).parallel().forEach(i -> {
+      float max = 0f;
+      for (int j = i * cols; j < (i + 1) * cols; j++) {
+        max = Math.max(max, Math.abs(values[j]));
+      }
+      float scale = max == 0f ? 1f : max / 127f;
+      for (int j = i * cols; j < (i + 1) * cols; j++) {
+        values[j] = quantize(values[j], scale) * scale;
+      }
+    });
+    return Nd4j.create(values, new long[] {rows, cols}, DataType.FLOAT);
   }
 
   private static float scale(float[] row) {

@@ -2,11 +2,15 @@ package io.xmodal.mapping;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.openblas.global.openblas;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The few dense linear-algebra operations the maps need, on float64 ND4J arrays, through LAPACK (ND4J's own
- * {@code svd} op can hang; {@code gesvd} and {@code syev} are the LAPACK routines).
+ * The few dense linear-algebra operations the maps need, on float64 ND4J arrays, through BLAS and LAPACK (OpenBLAS,
+ * the library ND4J itself runs on): factorisations and solves, never explicit inverses (ND4J's own {@code svd} op can
+ * hang; {@code gesvd}, {@code syev}, {@code syevr}, {@code potrf}, {@code potrs} and {@code trsm} are the routines).
  */
 public final class Linalg {
 
@@ -41,22 +45,12 @@ public final class Linalg {
     return Nd4j.create(flat, new long[] {n, d}, DataType.FLOAT);
   }
 
-  /** The identity, scaled: λI (d×d). */
-  public static INDArray eye(long d, double lambda) {
-    INDArray eye = Nd4j.eye(d);
-    INDArray scaled = eye.castTo(DataType.DOUBLE).muli(lambda);
-    if (scaled != eye) {
-      release(eye);
+  /** Adds {@code lambda} to the diagonal of square {@code a}, in place. */
+  public static void addToDiagonal(INDArray a, double lambda) {
+    long d = a.rows();
+    for (long i = 0; i < d; i++) {
+      a.putScalar(i, i, a.getDouble(i, i) + lambda);
     }
-    return scaled;
-  }
-
-  /** {@code a + λI} for square {@code a}, in a fresh array ({@code a} is left as it is). */
-  public static INDArray plusRidge(INDArray a, double lambda) {
-    INDArray eye = eye(a.rows(), lambda);
-    INDArray sum = a.add(eye);
-    release(eye);
-    return sum;
   }
 
   /**
@@ -92,56 +86,100 @@ public final class Linalg {
     return copy;
   }
 
-  // A⁻¹ for symmetric positive-definite A = LLᵀ: A⁻¹ = L⁻ᵀL⁻¹ (Cholesky via LAPACK potrf, then a triangular inverse).
-  public static INDArray spdInverse(INDArray a) {
-    INDArray l = cholesky(a);
-    INDArray li = lowerInverse(l);
-    INDArray inverse = li.transpose().mmul(li);
-    release(l, li);
-    return inverse;
-  }
-
-  // L⁻¹ for lower-triangular L (d×d) by forward substitution, row by row: row i of X = L⁻¹ is
-  // (eᵢ − Σ_{k<i} L[i][k]·X[k]) / L[i][i], so the inner loop is a row update over contiguous memory: O(d³/6).
-  public static INDArray lowerInverse(INDArray lower) {
-    int d = (int) lower.rows();
-    double[][] l = lower.castTo(DataType.DOUBLE).toDoubleMatrix();
-    double[][] inv = new double[d][d];
-    for (int i = 0; i < d; i++) {
-      double[] xi = inv[i];
-      double[] li = l[i];
-      xi[i] = 1.0;
-      for (int k = 0; k < i; k++) {
-        double c = li[k];
-        if (c == 0) {
-          continue;
-        }
-        double[] xk = inv[k];
-        for (int j = 0; j <= k; j++) {
-          xi[j] -= c * xk[j];
-        }
-      }
-      double scale = 1.0 / li[i];
-      for (int j = 0; j <= i; j++) {
-        xi[j] *= scale;
-      }
-    }
-    return Nd4j.create(inv).castTo(DataType.DOUBLE);
-  }
-
-  // S = V diag(w) Vᵀ for symmetric S (d×d): returns w ascending and V (columns), via LAPACK syev.
-  public static Eigen symmetricEigen(INDArray s) {
-    long d = s.rows();
-    INDArray v = doubleColumnMajorCopy(s);
-    INDArray w = Nd4j.create(DataType.DOUBLE, d);
-    int info = Nd4j.getBlasWrapper().lapack().syev('V', 'U', v, w);
+  // X = A⁻¹B for symmetric positive-definite A (d×d) and B (d×m): A = LLᵀ (LAPACK potrf), then two triangular solves
+  // (potrs), never an explicit inverse. A and B are left as they are; X is fresh (column-major).
+  public static INDArray spdSolve(INDArray a, INDArray b) {
+    INDArray l = choleskyLower(a);
+    INDArray x = doubleColumnMajorCopy(b);
+    int d = (int) a.rows();
+    int m = (int) x.columns();
+    int info = openblas.LAPACKE_dpotrs(openblas.LAPACK_COL_MAJOR, (byte) 'L', d, m, pointer(l), d, pointer(x), d);
+    release(l);
     if (info != 0) {
-      throw new ArithmeticException("syev did not converge (info " + info + ")");
+      release(x);
+      throw new ArithmeticException("potrs failed (info " + info + ")");
     }
-    return new Eigen(w, v);
+    return x;
   }
 
-  /** Eigenvalues ascending, eigenvectors as columns. */
+  /**
+   * The lower factor L of C = LLᵀ (symmetric positive-definite, d×d) by LAPACK potrf, column-major; its strictly upper
+   * triangle holds C's values (the solves below read the lower one only). C is left as it is.
+   */
+  public static INDArray choleskyLower(INDArray c) {
+    INDArray a = doubleColumnMajorCopy(c);
+    int d = (int) a.rows();
+    int info = openblas.LAPACKE_dpotrf(openblas.LAPACK_COL_MAJOR, (byte) 'L', d, pointer(a), d);
+    if (info != 0) {
+      release(a);
+      throw new ArithmeticException("potrf: the matrix is not positive definite (info " + info + "); raise the ridge");
+    }
+    return a;
+  }
+
+  // X = L⁻¹B, or L⁻ᵀB when transposed, for the lower factor L (d×d) of choleskyLower and B (d×m): one triangular
+  // solve (BLAS trsm) into a fresh column-major X; L and B are left as they are.
+  public static INDArray solveLower(INDArray lower, INDArray b, boolean transposed) {
+    INDArray x = doubleColumnMajorCopy(b);
+    int d = (int) lower.rows();
+    openblas.cblas_dtrsm(openblas.CblasColMajor, openblas.CblasLeft, openblas.CblasLower,
+        transposed ? openblas.CblasTrans : openblas.CblasNoTrans, openblas.CblasNonUnit, d, (int) x.columns(), 1.0,
+        pointer(lower), d, pointer(x), d);
+    return x;
+  }
+
+  // X = B L⁻ᵀ for B (m×d) and the lower factor L (d×d): X Lᵀ = B solved by one trsm from the right, fresh X.
+  public static INDArray solveLowerTransposedRight(INDArray b, INDArray lower) {
+    INDArray x = doubleColumnMajorCopy(b);
+    int d = (int) lower.rows();
+    int m = (int) x.rows();
+    openblas.cblas_dtrsm(openblas.CblasColMajor, openblas.CblasRight, openblas.CblasLower, openblas.CblasTrans,
+        openblas.CblasNonUnit, m, d, 1.0, pointer(lower), d, pointer(x), m);
+    return x;
+  }
+
+  // S V = V diag(w) for symmetric S (d×d): the k largest eigenvalues (descending) and their eigenvectors (d×k
+  // columns), by LAPACK syevr on that index range only (the full syev of a 5,376² matrix takes minutes).
+  public static Eigen topEigen(INDArray s, int k) {
+    int d = (int) s.rows();
+    if (k < 1 || k > d) {
+      throw new IllegalArgumentException("top " + k + " eigenpairs of a " + d + "×" + d + " matrix");
+    }
+    INDArray a = doubleColumnMajorCopy(s);
+    INDArray w = Nd4j.create(DataType.DOUBLE, d);
+    INDArray z = Nd4j.create(DataType.DOUBLE, new long[] {d, k}, 'f');
+    int found;
+    int info;
+    try (IntPointer count = new IntPointer(1L); IntPointer support = new IntPointer(2L * k)) {
+      info = openblas.LAPACKE_dsyevr(openblas.LAPACK_COL_MAJOR, (byte) 'V', (byte) 'I', (byte) 'L', d, pointer(a), d,
+          0, 0, d - k + 1, d, 0, count, pointer(w), pointer(z), d, support);
+      found = count.get();
+    }
+    release(a);
+    if (info != 0 || found != k) {
+      release(w, z);
+      throw new ArithmeticException("syevr did not converge (info " + info + ", " + found + " of " + k + ")");
+    }
+    // ascending: reversed to descending, values and columns alike
+    INDArray values = Nd4j.create(DataType.DOUBLE, k);
+    INDArray vectors = Nd4j.create(DataType.DOUBLE, new long[] {d, k}, 'f');
+    for (int j = 0; j < k; j++) {
+      values.putScalar(j, w.getDouble(k - 1 - j));
+      vectors.putColumn(j, z.getColumn(k - 1 - j));
+    }
+    release(w, z);
+    return new Eigen(values, vectors);
+  }
+
+  // the address of a fresh (unshared, offset 0) float64 array's values, for BLAS and LAPACK
+  private static DoublePointer pointer(INDArray m) {
+    if (m.dataType() != DataType.DOUBLE || m.isView() || m.offset() != 0) {
+      throw new IllegalArgumentException("BLAS and LAPACK take whole float64 arrays, not views");
+    }
+    return (DoublePointer) m.data().addressPointer();
+  }
+
+  /** Eigenvalues (descending for {@link #topEigen}), eigenvectors as columns. */
   public record Eigen(INDArray values, INDArray vectors) {}
 
   /** Singular values descending. */
@@ -166,19 +204,5 @@ public final class Linalg {
       throw new ArithmeticException("gesvd did not converge (info " + code + ")");
     }
     return new Svd(u, s, vt);
-  }
-
-  // C = L Lᵀ for symmetric positive-definite C: the lower factor L, via LAPACK potrf.
-  public static INDArray cholesky(INDArray c) {
-    INDArray a = doubleColumnMajorCopy(c);
-    Nd4j.getBlasWrapper().lapack().potrf(a, true);
-    // LAPACK leaves the other triangle untouched: clear it
-    long d = a.rows();
-    for (int i = 0; i < d; i++) {
-      for (int j = i + 1; j < d; j++) {
-        a.putScalar(i, j, 0.0);
-      }
-    }
-    return a;
   }
 }

@@ -22,12 +22,28 @@ public final class ModelSearch {
    */
   public record Options(double[] lambdas, double[] ccaRegs, int[] ccaDims, double[] ccaPowers,
                         List<HubnessCorrection> hubness, boolean uncentred, List<Method> methods,
-                        double[] ccaImageRegs) {
+                        double[] ccaImageRegs, long maxVersionBytes) {
 
     /** The same ridge on both sides of CCA. */
     public Options(double[] lambdas, double[] ccaRegs, int[] ccaDims, double[] ccaPowers,
                    List<HubnessCorrection> hubness, boolean uncentred, List<Method> methods) {
       this(lambdas, ccaRegs, ccaDims, ccaPowers, hubness, uncentred, methods, new double[0]);
+    }
+
+    /** No limit on a version's size. */
+    public Options(double[] lambdas, double[] ccaRegs, int[] ccaDims, double[] ccaPowers,
+                   List<HubnessCorrection> hubness, boolean uncentred, List<Method> methods,
+                   double[] ccaImageRegs) {
+      this(lambdas, ccaRegs, ccaDims, ccaPowers, hubness, uncentred, methods, ccaImageRegs, Long.MAX_VALUE);
+    }
+
+    /**
+     * The same grid for versions of at most {@code bytes} (the trainer's record limit): a candidate that could not
+     * be published even without references is not fitted, and one that could not with its references is scored
+     * without a hubness correction only.
+     */
+    public Options withMaxVersionBytes(long bytes) {
+      return new Options(lambdas, ccaRegs, ccaDims, ccaPowers, hubness, uncentred, methods, ccaImageRegs, bytes);
     }
 
     public static Options defaults() {
@@ -119,80 +135,269 @@ public final class ModelSearch {
       r = p.reduction() == Variant.Procrustes.Reduction.PCA
           ? st -> Fits.procrustesPca(st, p.centred()) : st -> Fits.procrustesPad(st, p.centred());
     } else if (method == Method.CCA && variant instanceof Variant.Cca c) {
-      r = st -> Fits.cca(st, c.reg(), c.imageReg()).map(c.dims(), c.power());
+      r = st -> ccaCut(st, c.reg(), c.imageReg(), c.dims(), c.power());
     }
     return java.util.Optional.ofNullable(r);
   }
 
-  /** The best candidate of every family, in a stable order. */
-  public static List<Candidate> bestPerFamily(SufficientStats stats, EvalSet validation, INDArray referenceText,
-                                              INDArray referenceImages, Options options, Consumer<String> log) {
-    Map<String, Candidate> best = new LinkedHashMap<>();
-    for (Candidate c : all(stats, validation, referenceText, referenceImages, options, log)) {
-      best.merge(c.family(), c, (a, b) -> b.validation().rsum() > a.validation().rsum() ? b : a);
-    }
-    return new ArrayList<>(best.values());
+  // a CCA map of k directions fitted for itself: only its k directions are computed
+  private static LinearMap ccaCut(SufficientStats st, double reg, double imageReg, int k, double power) {
+    Fits.Cca cca = Fits.cca(st, reg, imageReg, k);
+    LinearMap map = cca.map(k, power);
+    cca.release();
+    return map;
   }
 
-  /** Every candidate of the grid, scored. */
+  /**
+   * The best candidate of every family, in a stable order. The maps that are not (or are no longer) a family's best
+   * are freed as the search goes, so it holds about one map per family, not the whole grid.
+   */
+  public static List<Candidate> bestPerFamily(SufficientStats stats, EvalSet validation, INDArray referenceText,
+                                              INDArray referenceImages, Options options, Consumer<String> log) {
+    BestPerFamily best = new BestPerFamily();
+    search(stats, validation, referenceText, referenceImages, options, log, best);
+    return best.candidates();
+  }
+
+  /** Every candidate of the grid, scored (every map is held: for tests and small grids). */
   public static List<Candidate> all(SufficientStats stats, EvalSet validation, INDArray referenceText,
                                     INDArray referenceImages, Options o, Consumer<String> log) {
     List<Candidate> out = new ArrayList<>();
+    search(stats, validation, referenceText, referenceImages, o, log, (base, scored) -> out.addAll(scored));
+    return out;
+  }
+
+  /** Where the search puts each fitted map's scored candidates (one per hubness correction it was scored with). */
+  private interface Sink {
+    void accept(LinearMap base, List<Candidate> scored);
+  }
+
+  /** Keeps each family's best and frees every map none of them holds. */
+  private static final class BestPerFamily implements Sink {
+    private final Map<String, Candidate> best = new LinkedHashMap<>();
+    private final Map<Candidate, LinearMap> baseOf = new java.util.IdentityHashMap<>();
+    private final Map<LinearMap, Integer> holders = new java.util.IdentityHashMap<>();
+
+    @Override
+    public void accept(LinearMap base, List<Candidate> scored) {
+      for (Candidate c : scored) {
+        Candidate previous = best.get(c.family());
+        if (previous == null || c.validation().rsum() > previous.validation().rsum()) {
+          best.put(c.family(), c);
+          baseOf.put(c, base);
+          holders.merge(base, 1, Integer::sum);
+          if (previous != null) {
+            drop(previous);
+          }
+        }
+      }
+      if (!holders.containsKey(base)) {
+        free(base);
+      }
+    }
+
+    private void drop(Candidate c) {
+      LinearMap base = baseOf.remove(c);
+      if (holders.merge(base, -1, Integer::sum) == 0) {
+        holders.remove(base);
+        free(base);
+      }
+    }
+
+    private static void free(LinearMap m) {
+      Linalg.release(m.muX(), m.muY(), m.a(), m.b(), m.weights());
+    }
+
+    List<Candidate> candidates() {
+      return new ArrayList<>(best.values());
+    }
+  }
+
+  /**
+   * The grid fitted and scored. Least squares by factorisation and solves; Procrustes-pca from the top eigenpairs
+   * only; CCA factored once per ridge and solved for the most directions any cut takes, its held-out rows and
+   * references projected once per ridge and every (k, weighting) cut from that projection. A candidate too large to
+   * be published (see {@link Options#withMaxVersionBytes}) is not fitted, or is scored without references.
+   */
+  private static void search(SufficientStats stats, EvalSet v, INDArray refText, INDArray refImages, Options o,
+                             Consumer<String> log, Sink sink) {
+    int dx = stats.textDim();
+    int dy = stats.imageDim();
     List<Boolean> centring = o.uncentred() ? List.of(true, false) : List.of(true);
     if (o.methods().contains(Method.LEAST_SQUARES)) {
       for (boolean centred : centring) {
         for (Fits.Direction d : Fits.Direction.values()) {
+          long parameters = VersionSize.parameters((long) dx * dy, centred ? dx + dy : 0);
           for (double lambda : o.lambdas()) {
+            String label = Method.LEAST_SQUARES + " " + new Variant.LeastSquares(d, centred, lambda).label();
+            if (tooLarge(label, parameters, o, log)) {
+              continue;
+            }
             long t0 = System.nanoTime();
             LinearMap map = Fits.leastSquares(stats, lambda, centred, d);
-            score(out, map, st -> Fits.leastSquares(st, lambda, centred, d), seconds(t0), validation, referenceText,
-                referenceImages, o, log);
+            score(sink, map, st -> Fits.leastSquares(st, lambda, centred, d), seconds(t0), v, refText, refImages,
+                o, log, parameters, d == Fits.Direction.T2I ? dy : dx);
           }
         }
       }
     }
     if (o.methods().contains(Method.PROCRUSTES)) {
       for (boolean centred : centring) {
-        long t0 = System.nanoTime();
-        LinearMap pca = Fits.procrustesPca(stats, centred);
-        score(out, pca, st -> Fits.procrustesPca(st, centred), seconds(t0), validation, referenceText,
-            referenceImages, o, log);
-        t0 = System.nanoTime();
-        LinearMap pad = Fits.procrustesPad(stats, centred);
-        score(out, pad, st -> Fits.procrustesPad(st, centred), seconds(t0), validation, referenceText,
-            referenceImages, o, log);
-      }
-    }
-    if (o.methods().contains(Method.CCA)) {
-      for (CcaRidge ridge : o.ccaRidges()) {
-        long t0 = System.nanoTime();
-        Fits.Cca cca = Fits.cca(stats, ridge.text(), ridge.image());
-        double fit = seconds(t0);
-        for (int k : o.ccaDims()) {
-          if (k > Math.min(stats.textDim(), stats.imageDim())) {
-            continue;
-          }
-          for (double power : o.ccaPowers()) {
-            score(out, cca.map(k, power), st -> Fits.cca(st, ridge.text(), ridge.image()).map(k, power), fit,
-                validation, referenceText, referenceImages, o, log);
-          }
+        long means = centred ? dx + dy : 0;
+        long pcaParameters = VersionSize.parameters((long) dx * dx, (long) dy * dx, means);
+        String pcaLabel = Method.PROCRUSTES + " " + new Variant.Procrustes(Variant.Procrustes.Reduction.PCA, centred)
+            .label();
+        if (dx > dy) {
+          log.accept(String.format("%-48s not fitted: PCA of the image side needs text dimensions (%d) ≤ image "
+              + "dimensions (%d)", pcaLabel, dx, dy));
+        } else if (!tooLarge(pcaLabel, pcaParameters, o, log)) {
+          long t0 = System.nanoTime();
+          LinearMap pca = Fits.procrustesPca(stats, centred);
+          score(sink, pca, st -> Fits.procrustesPca(st, centred), seconds(t0), v, refText, refImages, o, log,
+              pcaParameters, dx);
+        }
+        long padParameters = VersionSize.parameters((long) dx * dy, means);
+        String padLabel = Method.PROCRUSTES + " " + new Variant.Procrustes(Variant.Procrustes.Reduction.PAD, centred)
+            .label();
+        if (!tooLarge(padLabel, padParameters, o, log)) {
+          long t0 = System.nanoTime();
+          LinearMap pad = Fits.procrustesPad(stats, centred);
+          score(sink, pad, st -> Fits.procrustesPad(st, centred), seconds(t0), v, refText, refImages, o, log,
+              padParameters, dy);
         }
       }
     }
-    return out;
+    if (o.methods().contains(Method.CCA)) {
+      int most = Math.min(dx, dy);
+      int kMax = java.util.Arrays.stream(o.ccaDims()).filter(k -> k <= most).max().orElse(0);
+      if (kMax == 0) {
+        return;
+      }
+      // image ridge by image ridge: the large side is factored once for each
+      List<CcaRidge> ridges = new ArrayList<>(o.ccaRidges());
+      ridges.sort(java.util.Comparator.comparingDouble(CcaRidge::image));
+      try (Fits.CcaFactors factors = new Fits.CcaFactors(stats)) {
+        for (CcaRidge ridge : ridges) {
+          long t0 = System.nanoTime();
+          Fits.Cca cca = factors.cca(ridge.text(), ridge.image(), kMax);
+          double fit = seconds(t0);
+          scoreCuts(sink, cca, ridge, fit, v, refText, refImages, o, log);
+          cca.release();
+        }
+      }
+    }
   }
 
-  private static void score(List<Candidate> out, CrossModalMap map,
-                            java.util.function.Function<SufficientStats, ? extends CrossModalMap> recipe,
-                            double fitSeconds,
-                            EvalSet v, INDArray refText, INDArray refImages, Options o, Consumer<String> log) {
-    List<Recall.Result> each = Recall.evaluateEach(map, o.hubness(), v.captions(), v.captionImage(), v.images(),
-        refText, refImages);
-    for (int i = 0; i < each.size(); i++) {
-      CrossModalMap m = map.withHubness(o.hubness().get(i));
-      out.add(new Candidate(m, each.get(i), fitSeconds, recipe));
-      log.accept(String.format("%-48s rsum %6.1f", m.label(), each.get(i).rsum()));
+  // whether a version of this candidate could not be published even without references; logged when so
+  private static boolean tooLarge(String label, long parameterBytes, Options o, Consumer<String> log) {
+    if (parameterBytes <= o.maxVersionBytes()) {
+      return false;
     }
+    log.accept(String.format("%-48s not fitted: a version would weigh at least %.1f MB, above the %.1f MB a mapping "
+        + "record may hold", label, parameterBytes / 1e6, o.maxVersionBytes() / 1e6));
+    return true;
+  }
+
+  // the corrections a map of this size may be published with: all of them if its references fit beside its
+  // parameters, otherwise none but plain cosine (logged)
+  private static List<HubnessCorrection> publishable(String label, long parameterBytes, long dimension, INDArray refText,
+                                                     INDArray refImages, Options o, Consumer<String> log) {
+    long references = VersionSize.references(refText == null ? 0 : refText.rows(),
+        refImages == null ? 0 : refImages.rows(), dimension);
+    if (parameterBytes + references <= o.maxVersionBytes()) {
+      return o.hubness();
+    }
+    List<HubnessCorrection> plain = o.hubness().stream().filter(h -> h.kind() == HubnessCorrection.Kind.NONE)
+        .toList();
+    if (plain.size() < o.hubness().size()) {
+      log.accept(String.format("%-48s hubness corrections not scored: with its references a version would weigh at "
+          + "least %.1f MB, above the %.1f MB a mapping record may hold", label,
+          (parameterBytes + references) / 1e6, o.maxVersionBytes() / 1e6));
+    }
+    return plain;
+  }
+
+  private static void score(Sink sink, LinearMap map,
+                            java.util.function.Function<SufficientStats, ? extends CrossModalMap> recipe,
+                            double fitSeconds, EvalSet v, INDArray refText, INDArray refImages, Options o,
+                            Consumer<String> log, long parameterBytes, long dimension) {
+    List<HubnessCorrection> corrections = publishable(map.label(), parameterBytes, dimension, refText, refImages, o,
+        log);
+    List<Candidate> scored = new ArrayList<>();
+    if (!corrections.isEmpty()) {
+      List<Recall.Result> each = Recall.evaluateEach(map, corrections, v.captions(), v.captionImage(), v.images(),
+          refText, refImages);
+      for (int i = 0; i < each.size(); i++) {
+        scored.add(candidate(map.withHubness(corrections.get(i)), each.get(i), fitSeconds, recipe, log));
+      }
+    }
+    sink.accept(map, scored);
+  }
+
+  /**
+   * Every (k, weighting) cut of one CCA solution: the held-out rows and the references projected once onto its
+   * directions (unweighted, not normalised), each cut then the first k columns of that projection, weighted and
+   * normalised, the references rounded as a version carries them; what {@code Recall.evaluateEach} would give for
+   * each cut's map, without projecting anything again.
+   */
+  private static void scoreCuts(Sink sink, Fits.Cca cca, CcaRidge ridge, double fitSeconds, EvalSet v,
+                                INDArray refText, INDArray refImages, Options o, Consumer<String> log) {
+    int kMax = (int) cca.a().columns();
+    LinearMap full = cca.map(kMax, 0);
+    INDArray[] projected = {
+        LinearMap.affine(v.captions(), full.muX(), full.a(), null),
+        LinearMap.affine(v.images(), full.muY(), full.b(), null),
+        refText == null ? null : LinearMap.affine(refText, full.muX(), full.a(), null),
+        refImages == null ? null : LinearMap.affine(refImages, full.muY(), full.b(), null)};
+    for (int k : o.ccaDims()) {
+      if (k > kMax) {
+        continue;
+      }
+      for (double power : o.ccaPowers()) {
+        LinearMap map = cca.map(k, power);
+        long parameters = VersionSize.parameters(map);
+        List<HubnessCorrection> corrections = publishable(map.label(), parameters, k, refText, refImages, o, log);
+        boolean penalised = corrections.stream().anyMatch(h -> h.kind() != HubnessCorrection.Kind.NONE);
+        INDArray zt = cut(projected[0], k, map.weights());
+        INDArray zi = cut(projected[1], k, map.weights());
+        INDArray rt = penalised && refText != null ? rounded(cut(projected[2], k, map.weights())) : null;
+        INDArray ri = penalised && refImages != null ? rounded(cut(projected[3], k, map.weights())) : null;
+        List<Recall.Result> each = corrections.isEmpty() ? List.of()
+            : Recall.evaluateProjected(zt, zi, v.captionImage(), corrections, rt, ri);
+        Linalg.release(zt, zi, rt, ri);
+        List<Candidate> scored = new ArrayList<>();
+        for (int i = 0; i < each.size(); i++) {
+          scored.add(candidate(map.withHubness(corrections.get(i)), each.get(i), fitSeconds,
+              st -> ccaCut(st, ridge.text(), ridge.image(), k, power), log));
+        }
+        sink.accept(map, scored);
+      }
+    }
+    Linalg.release(projected);
+    Linalg.release(full.muX(), full.muY(), full.a(), full.b());
+  }
+
+  // the first k columns of a projection, weighted (w may be null) and normalised, in a fresh array
+  private static INDArray cut(INDArray projected, int k, INDArray w) {
+    INDArray view = projected.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
+        org.nd4j.linalg.indexing.NDArrayIndex.interval(0, k));
+    INDArray weighted = w == null ? view.dup('c') : view.mulRowVector(w);
+    INDArray normalised = LinearMap.normalizeRows(weighted);
+    Linalg.release(weighted);
+    return normalised;
+  }
+
+  private static INDArray rounded(INDArray m) {
+    INDArray r = Int8Rows.roundTrip(m);
+    Linalg.release(m);
+    return r;
+  }
+
+  private static Candidate candidate(CrossModalMap m, Recall.Result r, double fitSeconds,
+                                     java.util.function.Function<SufficientStats, ? extends CrossModalMap> recipe,
+                                     Consumer<String> log) {
+    log.accept(String.format("%-48s rsum %6.1f", m.label(), r.rsum()));
+    return new Candidate(m, r, fitSeconds, recipe);
   }
 
   private static double seconds(long t0) {

@@ -88,7 +88,23 @@ public final class Recall {
                                              INDArray mappedReferenceText, INDArray mappedReferenceImages) {
     INDArray zt = map.projectText(captions);
     INDArray zi = map.projectImages(images);
-    float[][] sims = zt.mmul(zi.transpose()).toFloatMatrix();
+    List<Result> out = evaluateProjected(zt, zi, captionImage, corrections, mappedReferenceText,
+        mappedReferenceImages);
+    Linalg.release(zt == captions ? null : zt, zi == images ? null : zi);
+    return out;
+  }
+
+  /**
+   * Recall under each of {@code corrections} of captions and images already in a map's comparison space (unit
+   * length), with the references mapped (and rounded) as a version carries them: the step the model search shares
+   * between the cuts of one CCA solution.
+   */
+  public static List<Result> evaluateProjected(INDArray zt, INDArray zi, int[] captionImage,
+                                               List<HubnessCorrection> corrections, INDArray mappedReferenceText,
+                                               INDArray mappedReferenceImages) {
+    INDArray product = zt.mmul(zi.transpose());
+    float[][] sims = product.toFloatMatrix();
+    Linalg.release(product);
     float[][] imagePenalty = HubnessCorrection.penalties(corrections, zi, mappedReferenceText);
     float[][] captionPenalty = HubnessCorrection.penalties(corrections, zt, mappedReferenceImages);
     List<Result> out = new ArrayList<>();
@@ -103,13 +119,13 @@ public final class Recall {
     int nc = sims.length;
     int ni = nc == 0 ? 0 : sims[0].length;
     int[] t2iRank = new int[nc];
-    for (int c = 0; c < nc; c++) {
+    java.util.stream.IntStream.range(0, nc).parallel().forEach(c -> {
       float[] row = sims[c];
       int target = captionImage[c];
       float s = row[target] - imagePenalty[target];
       if (!Float.isFinite(s)) {
         t2iRank[c] = Integer.MAX_VALUE; // a broken map (NaN or infinite scores) finds nothing, it never wins a comparison
-        continue;
+        return;
       }
       int better = 0;
       for (int j = 0; j < ni; j++) {
@@ -118,7 +134,7 @@ public final class Recall {
         }
       }
       t2iRank[c] = better;
-    }
+    });
     Map<Integer, List<Integer>> captionsOf = new HashMap<>();
     for (int c = 0; c < nc; c++) {
       captionsOf.computeIfAbsent(captionImage[c], k -> new ArrayList<>()).add(c);

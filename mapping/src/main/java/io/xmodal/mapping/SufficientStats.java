@@ -139,6 +139,16 @@ public final class SufficientStats {
     return xy;
   }
 
+  /** An independent copy (off-heap, one array each: no byte round trip), for a refit that runs beside updates. */
+  public SufficientStats copy() {
+    return new SufficientStats(dx, dy, n, sx.dup(), sy.dup(), xx.dup(), yy.dup(), xy.dup());
+  }
+
+  /** Frees the arrays now instead of at a later collection; the statistics cannot be used afterwards. */
+  public void release() {
+    Linalg.release(sx, sy, xx, yy, xy);
+  }
+
   /** A snapshot: dx, dy, n, then Σx, Σy, XᵀX, YᵀY, XᵀY as float64 little-endian. */
   public byte[] toBytes() {
     long doubles = (long) dx + dy + (long) dx * dx + (long) dy * dy + (long) dx * dy;

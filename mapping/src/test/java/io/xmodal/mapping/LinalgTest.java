@@ -43,17 +43,70 @@ class LinalgTest {
     }
   }
 
+  static INDArray spd(int d, long seed) {
+    INDArray a = random(d, d, seed);
+    return a.mmul(a.transpose()).add(Nd4j.eye(d).castTo(DataType.DOUBLE));
+  }
+
+  static double maxAbs(INDArray m) {
+    return m.amaxNumber().doubleValue();
+  }
+
   @Test
-  void shouldInvertALowerTriangularMatrix() {
-    INDArray a = random(40, 40, 3);
-    INDArray spd = a.mmul(a.transpose()).add(Nd4j.eye(40).castTo(DataType.DOUBLE));
-    INDArray lower = Linalg.cholesky(spd);
+  void shouldSolveASymmetricPositiveDefiniteSystemWithoutAnInverse() {
+    INDArray a = spd(40, 3);
+    INDArray b = random(40, 7, 4);
 
-    INDArray inv = Linalg.lowerInverse(lower);
+    INDArray x = Linalg.spdSolve(a, b);
 
-    assertThat(inv.mmul(lower).sub(Nd4j.eye(40).castTo(DataType.DOUBLE)).amaxNumber().doubleValue())
-        .isLessThan(1e-9);
-    assertThat(Linalg.spdInverse(spd).mmul(spd).sub(Nd4j.eye(40).castTo(DataType.DOUBLE)).amaxNumber()
-        .doubleValue()).isLessThan(1e-8);
+    assertThat(maxAbs(a.mmul(x).sub(b))).isLessThan(1e-9);
+    assertThat(maxAbs(Linalg.spdSolve(a, b.transpose().transpose()).sub(x))).isLessThan(1e-12);
+  }
+
+  @Test
+  void shouldSolveWithTheCholeskyFactorFromEitherSide() {
+    INDArray c = spd(30, 5);
+    INDArray l = Linalg.choleskyLower(c);
+    INDArray lower = l.dup();
+    for (int i = 0; i < 30; i++) {
+      for (int j = i + 1; j < 30; j++) {
+        lower.putScalar(i, j, 0.0);
+      }
+    }
+    assertThat(maxAbs(lower.mmul(lower.transpose()).sub(c))).isLessThan(1e-9);
+    INDArray b = random(30, 6, 6);
+    INDArray left = random(8, 30, 7);
+
+    assertThat(maxAbs(lower.mmul(Linalg.solveLower(l, b, false)).sub(b))).isLessThan(1e-9);
+    assertThat(maxAbs(lower.transpose().mmul(Linalg.solveLower(l, b, true)).sub(b))).isLessThan(1e-9);
+    assertThat(maxAbs(Linalg.solveLowerTransposedRight(left, l).mmul(lower.transpose()).sub(left))).isLessThan(1e-9);
+  }
+
+  @Test
+  void shouldRefuseAMatrixThatIsNotPositiveDefinite() {
+    INDArray c = spd(10, 8).neg();
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> Linalg.choleskyLower(c))
+        .isInstanceOf(ArithmeticException.class).hasMessageContaining("ridge");
+  }
+
+  @Test
+  void shouldFindTheLargestEigenpairsOnly() {
+    INDArray s = spd(25, 9);
+
+    Linalg.Eigen top = Linalg.topEigen(s, 4);
+
+    assertThat(top.vectors().shape()).containsExactly(25, 4);
+    for (int j = 0; j < 4; j++) {
+      INDArray v = top.vectors().getColumn(j).reshape(25, 1);
+      assertThat(maxAbs(s.mmul(v).sub(v.mul(top.values().getDouble(j))))).isLessThan(1e-9);
+      if (j > 0) {
+        assertThat(top.values().getDouble(j)).isLessThanOrEqualTo(top.values().getDouble(j - 1));
+      }
+    }
+    // the largest: no eigenvalue of the full problem exceeds the first, and the fourth is the fourth largest
+    Linalg.Eigen all = Linalg.topEigen(s, 25);
+    assertThat(all.values().getDouble(0)).isCloseTo(top.values().getDouble(0), org.assertj.core.api.Assertions.within(1e-9));
+    assertThat(all.values().getDouble(3)).isCloseTo(top.values().getDouble(3), org.assertj.core.api.Assertions.within(1e-9));
   }
 }

@@ -168,7 +168,7 @@ public final class OfflineEvaluation {
     if (allPairs) {
       // every closed form's chosen hyperparameters refitted on every pair, the held-out tenth included; a recipe
       // several families share (the same fit with another hubness correction) is fitted once
-      SufficientStats all = SufficientStats.fromBytes(input.stats().toBytes());
+      SufficientStats all = input.stats().copy();
       List<float[]> hx = new ArrayList<>();
       List<float[]> hy = new ArrayList<>();
       for (int c = 0; c < fit.captions().length; c++) {

@@ -192,7 +192,7 @@ public final class Refit {
     }
     long t0 = System.nanoTime();
     EvalSet v = in.validation();
-    SufficientStats all = SufficientStats.fromBytes(in.stats().toBytes());
+    SufficientStats all = in.stats().copy();
     float[][] x = v.captions().toFloatMatrix();
     float[][] images = v.images().toFloatMatrix();
     float[][] y = new float[x.length][];
@@ -201,14 +201,18 @@ public final class Refit {
     }
     all.add(x, y);
     CrossModalMap map;
-    if (best.recipe() != null) {
-      map = best.refit(all);
-    } else {
-      float[][][] rows = in.learnedRows();
-      map = learned.onAllPairs(best, all, concat(rows[0], x), concat(rows[1], y), log);
-      if (map == null) {
-        return null;
+    try {
+      if (best.recipe() != null) {
+        map = best.refit(all);
+      } else {
+        float[][][] rows = in.learnedRows();
+        map = learned.onAllPairs(best, all, concat(rows[0], x), concat(rows[1], y), log);
       }
+    } finally {
+      all.release();
+    }
+    if (map == null) {
+      return null;
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
     log.accept(String.format("%s fitted again on all %d pairs (%d held out) in %.1f s", map.label(), all.count(),

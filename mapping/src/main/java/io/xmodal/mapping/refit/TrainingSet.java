@@ -130,7 +130,7 @@ public final class TrainingSet {
   /** What a refit needs, copied, so it can run on another thread while pairs keep arriving. */
   public RefitInput snapshot() {
     flush();
-    return new RefitInput(SufficientStats.fromBytes(stats.toBytes()), validation(),
+    return new RefitInput(stats.copy(), validation(),
         references(refText, caps.captions()), references(refImages, caps.images()),
         rows == null ? null : rows.rows());
   }
