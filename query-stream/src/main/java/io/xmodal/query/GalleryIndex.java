@@ -31,6 +31,11 @@ import java.util.function.Supplier;
  * is trimmed past it) and rebuilds from every live slot, so memory stays proportional to the gallery, not to the
  * number of updates; readers are held weakly, so one that is dropped holds nothing back once it is collected.
  *
+ * <p>It also finds an item by content ({@link #withContent}): a query whose text or image has the content hash of an
+ * item encoded by the same encoder is answered with that item's stored vector instead of being encoded again. A
+ * {@link ContentTable} keeps that (about 16 bytes per item that carries a content hash; none in a gallery partition,
+ * whose queries the scatter encodes).
+ *
  * <p>One per query-stream instance (built with its topology), held by the query tasks that run there: the first task
  * to {@link #acquire} it fills it from the global store; while no task holds it, it is empty and ignores updates (the
  * global store on disk stays complete), so an instance without query tasks, or one that has closed, keeps no vectors
@@ -125,18 +130,25 @@ public final class GalleryIndex {
   private final Map<String, Long> lastUsed = new HashMap<>();
   /** Sharded mode: a newer version does not drop the older ones at once (a query pinned to one may still come). */
   private final boolean keepsOlderVersions;
+  /** Content and encoder → slot, of the items that carry a content hash; null in a gallery partition (sharded mode). */
+  private final ContentTable contents;
 
-  /** An index whose projections of a mapping's older versions go as soon as a newer one is made (replicated mode). */
+  /**
+   * An index of a whole gallery (replicated mode): projections of a mapping's older versions go as soon as a newer one
+   * is made, and items are found by content ({@link #withContent}).
+   */
   public GalleryIndex() {
     this(false);
   }
 
   /**
-   * @param keepsOlderVersions true for a gallery partition (sharded mode): an older version's projection stays until
-   *                           {@link #dropIdle} finds it unused, so a query pinned to it is still answered with it
+   * @param partition true for a gallery partition (sharded mode): an older version's projection stays until
+   *                  {@link #dropIdle} finds it unused, so a query pinned to it is still answered with it; and no item
+   *                  is found by content (the scatter, which encodes the queries, holds no gallery)
    */
-  GalleryIndex(boolean keepsOlderVersions) {
-    this.keepsOlderVersions = keepsOlderVersions;
+  GalleryIndex(boolean partition) {
+    this.keepsOlderVersions = partition;
+    this.contents = partition ? null : new ContentTable();
   }
 
   /**
@@ -165,6 +177,9 @@ public final class GalleryIndex {
       kindNumbers.clear();
       projections.clear();
       lastUsed.clear();
+      if (contents != null) {
+        contents.reset();
+      }
       base = logEnd();
       log = new int[MIN_LOG];
       logHead = 0;
@@ -216,6 +231,9 @@ public final class GalleryIndex {
       return kinds.size() - 1;
     });
     createdAt[slot] = created;
+    if (contents != null) {
+      contents.set(slot, e.getContentHash() == null ? 0 : ContentTable.key(e.getContentHash(), kind.encoderKey()));
+    }
     logged(slot);
   }
 
@@ -228,6 +246,9 @@ public final class GalleryIndex {
     size--;
     kindOf[slot] = REMOVED;
     createdAt[slot] = logEnd();
+    if (contents != null) {
+      contents.clear(slot);
+    }
     if (retiredTail == retired.length) {
       int live = retiredTail - retiredHead;
       int n = 2 * live >= retired.length ? IdTable.grown(retired.length) : retired.length;
@@ -472,6 +493,27 @@ public final class GalleryIndex {
   /** Projected galleries kept now. */
   synchronized int projections() {
     return projections.size();
+  }
+
+  /**
+   * The id of an item whose embedding carries {@code contentHash} and was made by {@code encoderKey}'s encoder, or null
+   * (none, or none known: see {@link ContentTable}). The index keeps a 64-bit key of the two, so the caller checks
+   * the stored embedding's own hash and encoder before using its vector.
+   */
+  synchronized String withContent(String contentHash, String encoderKey) {
+    if (contents == null) {
+      return null;
+    }
+    int slot = contents.slotOf(ContentTable.key(contentHash, encoderKey));
+    if (slot < 0 || kindOf[slot] == REMOVED || !kinds.get(kindOf[slot]).encoderKey().equals(encoderKey)) {
+      return null;
+    }
+    return ids.id(slot);
+  }
+
+  /** Items found by content ({@link #withContent}): those that carry a content hash. */
+  synchronized int withContents() {
+    return contents == null ? 0 : contents.size();
   }
 
   /** What the index holds for {@code id}, or null. */

@@ -10,6 +10,10 @@ import io.xmodal.platform.streams.MetricEvents;
 import io.xmodal.platform.streams.MicroBatch;
 import io.xmodal.platform.streams.Outcome;
 import io.xmodal.platform.streams.RejectionFactory;
+import io.xmodal.schemas.CaptionEvent;
+import io.xmodal.schemas.ContentHash;
+import io.xmodal.schemas.Embedding;
+import io.xmodal.schemas.EmbeddingVectors;
 import io.xmodal.schemas.EncoderKeys;
 import io.xmodal.schemas.Hit;
 import io.xmodal.schemas.MappingModel;
@@ -40,11 +44,18 @@ import org.nd4j.linalg.factory.Nd4j;
  * crash) until {@code batchSize} wait or the wall-clock punctuation fires. A batch is encoded with this task's
  * predictors, mapped with the live version of its mapping (read per batch from the global mappings store, so a new
  * version is picked up without a restart), and searched against the other modality's gallery by one matrix product.
+ * A query whose text or image is already in the embeddings topics (the same content hash, encoded by the same encoder)
+ * is not encoded again: the item's stored vector is the one the encoder gave, and answers it (its result names the
+ * item in {@code reusedId}), unless the query asks for {@code forceEncode}.
  * A query that cannot be answered gets a result with an error and, if its input is bad, a dead letter.
  */
 final class QueryProcessor implements Processor<String, Query, String, Outcome<QueryResult>> {
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(QueryProcessor.class);
+
+  /** A query's text is taken as a free-text caption (no image) in the captions' default language, for its hash. */
+  private static final String QUERY_LANGUAGE =
+      String.valueOf(CaptionEvent.getClassSchema().getField("language").defaultVal());
 
   private final QueryConfig config;
   private final String bufferStore;
@@ -58,7 +69,9 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
   private ProcessorContext<String, Outcome<QueryResult>> context;
   private MicroBatch<Query> buffer;
   private KeyValueStore<String, MappingModel> live;
-  /** The raw vectors of the two galleries, read from the global stores. */
+  /** The two galleries' embeddings (the global stores), and their raw vectors read from them. */
+  private KeyValueStore<String, Embedding> imageStore;
+  private KeyValueStore<String, Embedding> textStore;
   private GalleryIndex.RawVectors imageVectors;
   private GalleryIndex.RawVectors textVectors;
   private EncoderSession<String> textSession;
@@ -95,9 +108,11 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
     KeyValueStore<String, Query> store = context.getStateStore(bufferStore);
     this.buffer = new MicroBatch<>(store, config.batchSize());
     this.live = context.getStateStore(liveStore);
-    imageVectors = acquire(context, QueryTopology.IMAGE_STORE, images);
+    imageStore = acquire(context, QueryTopology.IMAGE_STORE, images);
+    imageVectors = GalleryIndex.RawVectors.of(imageStore::get);
     held.add(images);
-    textVectors = acquire(context, QueryTopology.TEXT_STORE, texts);
+    textStore = acquire(context, QueryTopology.TEXT_STORE, texts);
+    textVectors = GalleryIndex.RawVectors.of(textStore::get);
     held.add(texts);
     this.textSession = encoders.text().newSession();
     this.imageSession = encoders.image().newSession();
@@ -110,16 +125,17 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
    * This task holds the instance's index while it runs (released in {@link #close()}); the first holder fills it from
    * the global store, since a restored global store does not replay what it already had through its processor.
    *
-   * @return the store's raw vectors, which the projected galleries read
+   * @return the store, whose raw vectors the projected galleries read
    */
-  private static GalleryIndex.RawVectors acquire(ProcessorContext<?, ?> context, String store, GalleryIndex index) {
-    KeyValueStore<String, io.xmodal.schemas.Embedding> s = context.getStateStore(store);
+  private static KeyValueStore<String, Embedding> acquire(ProcessorContext<?, ?> context, String store,
+                                                          GalleryIndex index) {
+    KeyValueStore<String, Embedding> s = context.getStateStore(store);
     index.acquire(each -> {
-      try (KeyValueIterator<String, io.xmodal.schemas.Embedding> all = s.all()) {
+      try (KeyValueIterator<String, Embedding> all = s.all()) {
         all.forEachRemaining(kv -> each.accept(kv.value));
       }
     });
-    return GalleryIndex.RawVectors.of(s::get);
+    return s;
   }
 
   @Override
@@ -183,30 +199,29 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
       return false;
     }
     long version = served.version();
-    long encodeStart = System.nanoTime();
-    List<Query> ok = new ArrayList<>();
-    List<float[]> vectors = new ArrayList<>();
-    encode(group, textQuery, ok, vectors, version, timestamp);
-    long encodeNanos = System.nanoTime() - encodeStart;
+    GroupVectors got = vectors(group, textQuery, queryEncoder, version, timestamp);
+    List<Vectored> ok = got.vectored();
     if (ok.isEmpty()) {
       return true;
     }
     long searchStart = System.nanoTime();
     ProjectedGallery gallery = served.gallery();
-    int k = ok.stream().mapToInt(Query::getK).max().orElse(10);
-    INDArray q = Nd4j.create(vectors.toArray(float[][]::new));
+    int k = ok.stream().mapToInt(v -> v.query().getK()).max().orElse(10);
+    INDArray q = Nd4j.create(ok.stream().map(Vectored::vector).toArray(float[][]::new));
     List<List<Map.Entry<String, Float>>> hits = gallery.search(q, Math.max(k, 10), first.getGallery(),
         textQuery ? imageVectors : textVectors);
     long searchNanos = System.nanoTime() - searchStart;
     for (int i = 0; i < ok.size(); i++) {
-      Query query = ok.get(i);
+      Query query = ok.get(i).query();
+      long encodeNanos = ok.get(i).encoded() ? got.encodeNanos() : got.lookupNanos();
       List<Map.Entry<String, Float>> all = hits.get(i);
       judge(query, textQuery ? 0 : 1, all);
       List<Hit> top = new ArrayList<>();
       for (Map.Entry<String, Float> h : all.subList(0, Math.min(query.getK(), all.size()))) {
         top.add(Hit.newBuilder().setId(h.getKey()).setScore(h.getValue()).build());
       }
-      QueryResult result = result(query, top, version, encodeNanos, searchNanos, null, timestamp);
+      QueryResult result = result(query, top, version, encodeNanos, searchNanos, ok.get(i).reusedId(), null,
+          timestamp);
       window.latenciesMs.add((double) Math.max(0, result.getCompletedAt().toEpochMilli()
           - query.getSentAt().toEpochMilli()));
       context.forward(new Record<>(query.getQueryId(), new Outcome.Accepted<>(result), timestamp));
@@ -214,46 +229,91 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
     return true;
   }
 
-  /** Encodes the group's queries (text, image bytes, or an existing item's vector), L2-normalised. */
-  private void encode(List<Query> group, boolean textQuery, List<Query> ok, List<float[]> vectors, long version,
-                      long timestamp) {
+  /** A query with its L2-normalised vector, and how it got it: encoded, or else the stored vector of an item. */
+  private record Vectored(Query query, float[] vector, boolean encoded, String reusedId) {}
+
+  /**
+   * A group's queries that have their vectors, and the time it took: {@code lookupNanos} for the stored vectors read
+   * (existing ids, and content already encoded), {@code encodeNanos} for decoding and encoding the rest.
+   */
+  private record GroupVectors(List<Vectored> vectored, long lookupNanos, long encodeNanos) {}
+
+  /**
+   * The group's queries' vectors: an existing item's, or the stored vector of an item with the query's content and
+   * this encoder ({@link #stored}), or else encoded (text, or image bytes decoded), all in one encoder call.
+   */
+  private GroupVectors vectors(List<Query> group, boolean textQuery, String encoderKey, long version,
+                               long timestamp) {
+    long start = System.nanoTime();
+    long lookupNanos = 0;
+    List<Vectored> out = new ArrayList<>();
     List<Query> toEncode = new ArrayList<>();
     List<Object> inputs = new ArrayList<>();
     for (Query q : group) {
+      long lookupStart = System.nanoTime();
       if (q.getExistingId() != null) {
         float[] vector = (textQuery ? textVectors : imageVectors).vector(q.getExistingId());
+        lookupNanos += System.nanoTime() - lookupStart;
         if (vector == null) {
           fail(q, "no " + (textQuery ? "caption" : "image") + " with id " + q.getExistingId()
               + " in the embeddings topics", version, timestamp);
         } else {
-          ok.add(q);
-          vectors.add(vector);
+          out.add(new Vectored(q, vector, false, null));
         }
         continue;
       }
+      byte[] image = textQuery ? null : Buffers.bytes(q.getImageBytes());
+      if (!q.getForceEncode()) {
+        Vectored reused = stored(q, textQuery ? ContentHash.ofCaption(null, QUERY_LANGUAGE, q.getText())
+            : ContentHash.ofImage(image), textQuery, encoderKey);
+        lookupNanos += System.nanoTime() - lookupStart;
+        if (reused != null) {
+          out.add(reused);
+          window.reused++;
+          continue;
+        }
+      }
       try {
-        inputs.add(textQuery ? q.getText() : ImageDecoder.decodeRgb(Buffers.bytes(q.getImageBytes())));
+        inputs.add(textQuery ? q.getText() : ImageDecoder.decodeRgb(image));
         toEncode.add(q);
       } catch (EncodingException e) {
         refuse(q, RejectReason.ENCODING_FAILED, "the query image cannot be decoded: " + e.getMessage(), timestamp);
       }
     }
-    if (toEncode.isEmpty()) {
-      return;
+    if (!toEncode.isEmpty()) {
+      try {
+        float[][] encoded = textQuery
+            ? textSession.encode(inputs.stream().map(String.class::cast).toList())
+            : imageSession.encode(inputs.stream().map(BufferedImage.class::cast).toList());
+        for (int i = 0; i < toEncode.size(); i++) {
+          out.add(new Vectored(toEncode.get(i), Vectors.l2(encoded[i]), true, null));
+        }
+        window.encoded += toEncode.size();
+      } catch (EncodingException e) {
+        toEncode.forEach(q -> refuse(q, RejectReason.ENCODING_FAILED, e.getMessage(), timestamp));
+      }
     }
-    float[][] encoded;
-    try {
-      encoded = textQuery
-          ? textSession.encode(inputs.stream().map(String.class::cast).toList())
-          : imageSession.encode(inputs.stream().map(BufferedImage.class::cast).toList());
-    } catch (EncodingException e) {
-      toEncode.forEach(q -> refuse(q, RejectReason.ENCODING_FAILED, e.getMessage(), timestamp));
-      return;
+    return new GroupVectors(out, lookupNanos, System.nanoTime() - start - lookupNanos);
+  }
+
+  /**
+   * The query with the stored vector of an item whose content has {@code contentHash} and that this encoder
+   * ({@code encoderKey}) encoded, or null when there is none: the vector the encoder would give the query, as it gave
+   * it to the item. The item is found through the gallery index, and its stored embedding's own hash and encoder are
+   * checked (the index keeps 64-bit keys, and the store may have changed since).
+   */
+  private Vectored stored(Query q, String contentHash, boolean textQuery, String encoderKey) {
+    String id = (textQuery ? texts : images).withContent(contentHash, encoderKey);
+    if (id == null) {
+      return null;
     }
-    for (int i = 0; i < toEncode.size(); i++) {
-      ok.add(toEncode.get(i));
-      vectors.add(Vectors.l2(encoded[i]));
+    Embedding e = (textQuery ? textStore : imageStore).get(id);
+    if (e == null || !contentHash.equals(e.getContentHash())
+        || !encoderKey.equals(EncoderKeys.of(e.getEncoderInfo()))) {
+      return null;
     }
+    float[] v = EmbeddingVectors.of(e);
+    return Vectors.usable(v) ? new Vectored(q, Vectors.l2(v), false, id) : null;
   }
 
   /** A version to answer with and its projected gallery. */
@@ -314,24 +374,26 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
 
   private void fail(Query q, String error, Long version, long timestamp) {
     window.errors++;
-    QueryResult result = result(q, List.of(), version, 0, 0, error, timestamp);
+    QueryResult result = result(q, List.of(), version, 0, 0, null, error, timestamp);
     context.forward(new Record<>(q.getQueryId(), new Outcome.Accepted<>(result), timestamp));
   }
 
   /**
    * A result, timed as {@code QueryResult.avsc} defines its fields, on this JVM's monotonic clock: total from the start
-   * of the batch's processing to now (this result), encode and search the spans of its group's shared encode and
-   * search calls inside it, each counted whole for every query of the group; so encode + search ≤ total. Truncating
+   * of the batch's processing to now (this result), encode and search spans of its group inside it: encode the
+   * group's look-ups of stored vectors for a query answered with one, else its decoding and encoder call; search the
+   * group's search; each counted whole for every query it served; so encode + search ≤ total. Truncating
    * each to whole µs keeps that. {@code completedAt} is the batch's wall-clock time plus the total.
    *
+   * @param reusedId       the item whose stored vector answered the query in place of encoding it, or null
    * @param batchTimestamp the wall-clock time the batch started (the punctuation's, or the record's arrival)
    */
-  private QueryResult result(Query q, List<Hit> hits, Long version, long encodeNanos, long searchNanos, String error,
-                             long batchTimestamp) {
+  private QueryResult result(Query q, List<Hit> hits, Long version, long encodeNanos, long searchNanos,
+                             String reusedId, String error, long batchTimestamp) {
     long totalNanos = System.nanoTime() - batchStartNanos;
     return QueryResult.newBuilder().setQueryId(q.getQueryId()).setHits(hits).setMappingName(q.getMappingName())
         .setMappingVersion(version).setEncodeMicros(encodeNanos / 1000).setSearchMicros(searchNanos / 1000)
-        .setTotalMicros(totalNanos / 1000).setError(error)
+        .setTotalMicros(totalNanos / 1000).setError(error).setReusedId(reusedId)
         .setCompletedAt(Instant.ofEpochMilli(batchTimestamp + totalNanos / 1_000_000)).build();
   }
 
@@ -350,6 +412,8 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
     double seconds = Math.max(1e-3, (timestamp - windowStart) / 1000.0);
     Map<String, String> tags = Map.of("service", rejections.service(), "task", context.taskId().toString());
     w.publish(seconds, (name, value, unit) -> metric(name, value, unit, tags, timestamp));
+    metric("query.encode.encoded", w.encoded, "queries", tags, timestamp);
+    metric("query.encode.reused", w.reused, "queries", tags, timestamp);
     metric("gallery.images", images.size(), "items", tags, timestamp);
     metric("gallery.texts", texts.size(), "items", tags, timestamp);
     maps.forEach((name, d) -> {

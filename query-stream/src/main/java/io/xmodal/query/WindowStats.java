@@ -12,6 +12,9 @@ final class WindowStats {
   final int[][] hits = new int[2][3];
   final int[] judged = new int[2];
   int errors;
+  /** Queries whose text or image was encoded, and those answered with a stored vector of the same content instead. */
+  int encoded;
+  int reused;
 
   static final int[] KS = {1, 5, 10};
 

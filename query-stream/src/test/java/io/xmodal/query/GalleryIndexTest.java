@@ -498,6 +498,51 @@ class GalleryIndexTest {
     assertThat(index.ids(reader, changes.slots())).containsExactly("b");
   }
 
+  static Embedding withContent(Embedding e, String contentHash) {
+    return Embedding.newBuilder(e).setContentHash(contentHash).build();
+  }
+
+  @Test
+  void shouldFindAnItemByItsContentHashOnlyForTheEncoderThatEncodedIt() {
+    // Given an index with images that carry the content hash of their bytes, and one that carries none
+    Random r = new Random(11);
+    GalleryIndex index = new GalleryIndex();
+    index.acquire(each -> { });
+    index.put(withContent(image("a", 0, r), "hash-a"));
+    index.put(withContent(image("b", 0, r), "hash-b"));
+    index.put(image("c", 0, r));
+    EncoderIdentity other = EncoderIdentity.newBuilder(IMAGE).setChecksum("cccc").build();
+    index.put(Embedding.newBuilder(withContent(image("d", 0, r), "hash-d")).setEncoderInfo(other).build());
+
+    // Then each is found by its content and its own encoder, and by nothing else
+    assertThat(index.withContent("hash-a", IMAGE_KEY)).isEqualTo("a");
+    assertThat(index.withContent("hash-b", IMAGE_KEY)).isEqualTo("b");
+    assertThat(index.withContent("hash-d", io.xmodal.schemas.EncoderKeys.of(other))).isEqualTo("d");
+    assertThat(index.withContent("hash-d", IMAGE_KEY)).isNull();
+    assertThat(index.withContent("hash-a", io.xmodal.schemas.EncoderKeys.of(other))).isNull();
+    assertThat(index.withContent("hash-c", IMAGE_KEY)).isNull();
+    assertThat(index.withContents()).isEqualTo(3);
+
+    // When a is re-encoded from other content, b deleted, and e added with a's old content
+    index.put(withContent(image("a", 1, r), "hash-a2"));
+    index.remove("b");
+    index.put(withContent(image("e", 1, r), "hash-a"));
+
+    // Then the index follows
+    assertThat(index.withContent("hash-a2", IMAGE_KEY)).isEqualTo("a");
+    assertThat(index.withContent("hash-a", IMAGE_KEY)).isEqualTo("e");
+    assertThat(index.withContent("hash-b", IMAGE_KEY)).isNull();
+
+    // and a gallery partition (sharded mode) finds nothing by content, and an emptied index nothing either
+    GalleryIndex partition = new GalleryIndex(true);
+    partition.acquire(each -> { });
+    partition.put(withContent(image("a", 0, r), "hash-a"));
+    assertThat(partition.withContent("hash-a", IMAGE_KEY)).isNull();
+    index.release();
+    assertThat(index.withContent("hash-a", IMAGE_KEY)).isNull();
+    assertThat(index.withContents()).isZero();
+  }
+
   @Test
   void shouldReplaceAnItemOnlyByANewerVersionAndKeepItsSlot() {
     Random r = new Random(10);

@@ -2,6 +2,7 @@ package io.xmodal.query;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.xmodal.encoders.Encoder;
 import io.xmodal.encoders.EncoderInfo;
 import io.xmodal.encoders.EncoderSession;
 import io.xmodal.encoders.Encoders;
@@ -17,6 +18,7 @@ import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
 import io.xmodal.platform.serde.PlainAvroSerdes;
 import io.xmodal.platform.topics.TopicCatalogue;
+import io.xmodal.schemas.ContentHash;
 import io.xmodal.schemas.Embedding;
 import io.xmodal.schemas.EncoderIdentity;
 import io.xmodal.schemas.MappingModel;
@@ -129,11 +131,15 @@ class QueryTopologyTest {
   }
 
   void start(GalleryIndex imageGallery, GalleryIndex textGallery) {
+    start(imageGallery, textGallery, encoders);
+  }
+
+  void start(GalleryIndex imageGallery, GalleryIndex textGallery, Encoders with) {
     ProjectedGallery.resetWaitBudget(); // each test's topology runs on this thread, as if it were a new stream thread
     TopicCatalogue topics = TopicCatalogue.create(platform.topics(), new PlainAvroSerdes());
     Properties props = config.streamsProperties(platform, topics);
     props.put("state.dir", work.resolve("state-" + System.nanoTime()).toString());
-    driver = new TopologyTestDriver(QueryTopology.buildTopology(config, topics, encoders, imageGallery, textGallery),
+    driver = new TopologyTestDriver(QueryTopology.buildTopology(config, topics, with, imageGallery, textGallery),
         props, T0);
     images = driver.createInputTopic(topics.imageEmbeddings().name(), new StringSerializer(),
         topics.imageEmbeddings().valueSerde().serializer());
@@ -241,6 +247,181 @@ class QueryTopologyTest {
         .contains(imageIds.get(1));
     assertThat(byId.get("e1").getHits()).extracting(h -> h.getId()).contains(captionImage.get(7));
     assertThat(rejected.isEmpty()).isTrue();
+  }
+
+  /**
+   * An encoder that counts what its sessions encode, and encodes it with {@code real} (whose identity it has): a
+   * session's predictor stands in front of the real encoder's session.
+   */
+  static final class Counting<I> implements Encoder<I> {
+    final Encoder<I> real;
+    final java.util.function.IntFunction<I[]> arrays;
+    final java.util.concurrent.atomic.AtomicInteger encoded = new java.util.concurrent.atomic.AtomicInteger();
+    final ai.djl.Model model = ai.djl.Model.newInstance("counting", ai.djl.Device.cpu(), "OnnxRuntime");
+
+    Counting(Encoder<I> real, java.util.function.IntFunction<I[]> arrays) {
+      this.real = real;
+      this.arrays = arrays;
+    }
+
+    @Override
+    public EncoderInfo info() {
+      return real.info();
+    }
+
+    @Override
+    public ai.djl.Device device() {
+      return real.device();
+    }
+
+    @Override
+    public EncoderSession<I> newSession() {
+      EncoderSession<I> session = real.newSession();
+      return new EncoderSession<>(new ai.djl.inference.Predictor<I[], float[][]>(model, null, ai.djl.Device.cpu(),
+          false) {
+        @Override
+        public float[][] predict(I[] inputs) {
+          encoded.addAndGet(inputs.length);
+          return session.encode(List.of(inputs));
+        }
+
+        @Override
+        public void close() {
+          session.close();
+          super.close();
+        }
+      }, arrays);
+    }
+
+    @Override
+    public void close() {
+      model.close(); // the real encoder is closed with the test class
+    }
+  }
+
+  /** The galleries as encode-stream now writes them: each item with its event's content hash (captions free text). */
+  void fillGalleriesWithContentHashes(EncoderInfo textEncoder) throws Exception {
+    for (int i = 0; i < imageIds.size(); i++) {
+      images.pipeInput(imageIds.get(i), Embedding.newBuilder(embedding(imageIds.get(i), Modality.IMAGE,
+          encoders.image().info(), imageVectors.get(i), "dev")).setContentHash(ContentHash.ofImage(imageBytes(i)))
+          .build());
+    }
+    for (int i = 0; i < captionIds.size(); i++) {
+      texts.pipeInput(captionIds.get(i), Embedding.newBuilder(embedding(captionIds.get(i), Modality.TEXT,
+          textEncoder, captionVectors.get(i), "dev")).setContentHash(ContentHash.ofCaption(null, "en",
+          captionTexts.get(i))).build());
+    }
+  }
+
+  static byte[] imageBytes(int i) throws java.io.IOException {
+    return Files.readAllBytes(FLICKR.resolve("images").resolve(imageIds.get(i)));
+  }
+
+  @Test
+  void shouldAnswerAQueryWhoseContentIsInTheGalleryWithItsStoredVectorWithoutEncodingAndTheSameHits()
+      throws Exception {
+    // Given galleries whose items carry their content hashes, and encoders that count what they encode
+    driver.close();
+    Counting<String> text = new Counting<>(encoders.text(), String[]::new);
+    Counting<java.awt.image.BufferedImage> image = new Counting<>(encoders.image(),
+        java.awt.image.BufferedImage[]::new);
+    start(new GalleryIndex(), new GalleryIndex(), new Encoders(text, image));
+    try {
+      fillGalleriesWithContentHashes(encoders.text().info());
+      mappings.pipeInput("default", mapping(3, HubnessCorrection.invertedSoftmax(30)));
+      int caption = 10;
+      int picture = 3;
+
+      // When a caption's text and an image's bytes are asked for as they are in the gallery
+      queries.pipeInput("t", query("t").setModality(Modality.TEXT).setText(captionTexts.get(caption)).setK(10)
+          .build());
+      queries.pipeInput("i", query("i").setModality(Modality.IMAGE).setImageBytes(ByteBuffer.wrap(
+          imageBytes(picture))).setK(10).build());
+      Map<String, QueryResult> reused = byId(answer());
+
+      // Then neither is encoded: each is answered with its item's stored vector, and says which
+      assertThat(text.encoded.get() + image.encoded.get()).isZero();
+      assertThat(reused).containsOnlyKeys("t", "i");
+      assertThat(captionTexts.get(captionIds.indexOf(reused.get("t").getReusedId())))
+          .isEqualTo(captionTexts.get(caption)); // the caption, or another with the very same text
+      assertThat(reused.get("i").getReusedId()).isEqualTo(imageIds.get(picture));
+
+      // When the same two are asked for with forceEncode
+      queries.pipeInput("t-enc", query("t-enc").setModality(Modality.TEXT).setText(captionTexts.get(caption))
+          .setK(10).setForceEncode(true).build());
+      queries.pipeInput("i-enc", query("i-enc").setModality(Modality.IMAGE).setImageBytes(ByteBuffer.wrap(
+          imageBytes(picture))).setK(10).setForceEncode(true).build());
+      Map<String, QueryResult> encoded = byId(answer());
+
+      // Then both are encoded, and the hits are the same items in the same order with the same scores
+      assertThat(text.encoded.get()).isEqualTo(1);
+      assertThat(image.encoded.get()).isEqualTo(1);
+      for (String q : List.of("t", "i")) {
+        QueryResult a = reused.get(q);
+        QueryResult b = encoded.get(q + "-enc");
+        assertThat(a.getError()).isNull();
+        assertThat(b.getError()).isNull();
+        assertThat(b.getReusedId()).isNull();
+        assertThat(a.getHits()).hasSize(10);
+        assertThat(a.getHits()).extracting(h -> h.getId()).containsExactlyElementsOf(
+            b.getHits().stream().map(h -> h.getId()).toList());
+        for (int k = 0; k < 10; k++) {
+          assertThat(a.getHits().get(k).getScore()).isCloseTo(b.getHits().get(k).getScore(),
+              org.assertj.core.data.Offset.offset(1e-4f));
+        }
+      }
+      // and the metrics count two reused and two encoded
+      driver.advanceWallClockTime(Duration.ofSeconds(10));
+      Map<String, Double> m = new HashMap<>();
+      metrics.readValuesToList().forEach(e -> m.merge(e.getName(), e.getValue(), Double::sum));
+      assertThat(m).containsEntry("query.encode.reused", 2.0).containsEntry("query.encode.encoded", 2.0);
+      assertThat(rejected.isEmpty()).isTrue();
+    } finally {
+      text.close();
+      image.close();
+    }
+  }
+
+  @Test
+  void shouldEncodeAQueryWhoseContentIsUnknownOrWasEncodedByAnotherEncoder() throws Exception {
+    // Given galleries whose items carry their content hashes, but the first caption encoded by another text encoder
+    // (another checksum) and no other caption with its text; encoders that count what they encode
+    driver.close();
+    Counting<String> text = new Counting<>(encoders.text(), String[]::new);
+    Counting<java.awt.image.BufferedImage> image = new Counting<>(encoders.image(),
+        java.awt.image.BufferedImage[]::new);
+    start(new GalleryIndex(), new GalleryIndex(), new Encoders(text, image));
+    try {
+      fillGalleriesWithContentHashes(encoders.text().info());
+      EncoderInfo mine = encoders.text().info();
+      EncoderInfo another = new EncoderInfo(mine.name(), mine.version(), mine.dimension(), "another");
+      texts.pipeInput(captionIds.get(0), Embedding.newBuilder(embedding(captionIds.get(0), Modality.TEXT, another,
+          captionVectors.get(0), "dev")).setContentHash(ContentHash.ofCaption(null, "en", captionTexts.get(0)))
+          .build());
+      assertThat(captionTexts.subList(1, captionTexts.size())).doesNotContain(captionTexts.get(0));
+      mappings.pipeInput("default", mapping(3, HubnessCorrection.NONE));
+
+      // When a caption's text is asked for (its item is another encoder's), and an image whose bytes no item has
+      queries.pipeInput("t", query("t").setModality(Modality.TEXT).setText(captionTexts.get(0)).build());
+      byte[] changed = imageBytes(1);
+      byte[] padded = java.util.Arrays.copyOf(changed, changed.length + 1); // a byte after the JPEG's end
+      queries.pipeInput("i", query("i").setModality(Modality.IMAGE).setImageBytes(ByteBuffer.wrap(padded)).build());
+      queries.pipeInput("u", query("u").setModality(Modality.TEXT).setText("a kangaroo plays the cello").build());
+      Map<String, QueryResult> out = byId(answer());
+
+      // Then each is encoded
+      assertThat(out).containsOnlyKeys("t", "i", "u");
+      assertThat(out.values()).allSatisfy(r -> {
+        assertThat(r.getError()).isNull();
+        assertThat(r.getReusedId()).isNull();
+        assertThat(r.getHits()).hasSize(5);
+      });
+      assertThat(text.encoded.get()).isEqualTo(2);
+      assertThat(image.encoded.get()).isEqualTo(1);
+    } finally {
+      text.close();
+      image.close();
+    }
   }
 
   @Test
