@@ -1,6 +1,7 @@
 package io.xmodal.app.cli;
 
 import io.xmodal.platform.config.ConfigSource;
+import io.xmodal.platform.config.JvmLimits;
 import io.xmodal.platform.config.PlatformConfig;
 import io.xmodal.platform.health.Dependencies;
 import io.xmodal.platform.runtime.ChildProcess;
@@ -177,18 +178,21 @@ final class ProcessStack implements AutoCloseable {
     env.put("XMODAL_SHARED_DIR", config.sharedDir().toString());
     env.put("XMODAL_REPLICATION_FACTOR", Short.toString(config.topics().replication()));
     env.put("XMODAL_CREATE_TOPICS", "false");
+    env.putAll(JvmLimits.of(JvmLimits.Role.SERVICE, source).environment());
     return ChildProcess.start(role, serviceJvm(source), System.getProperty("java.class.path"), XmodalCli.class.getName(),
         List.of("service", service.name()), env, dir, config.workDir().resolve("logs").resolve(role + ".log"),
         line -> line.startsWith(ServiceLauncher.READY));
   }
 
   /**
-   * A service instance's JVM options: {@code XMODAL_SERVICE_HEAP} (1g), headless, DJL offline, then {@code
-   * XMODAL_SERVICE_JAVA_OPTS} split on whitespace (e.g. a smaller JIT where many JVMs start on few cores).
+   * A service instance's JVM options: its memory limits ({@link JvmLimits.Role#SERVICE}: {@code XMODAL_SERVICE_HEAP},
+   * 1g, {@code XMODAL_SERVICE_DIRECT_MEMORY}, 512m, and JavaCPP's), headless, DJL offline, then {@code
+   * XMODAL_SERVICE_JAVA_OPTS} split on whitespace (e.g. a smaller JIT where many JVMs start on few cores), which
+   * override any of them.
    */
   static List<String> serviceJvm(ConfigSource source) {
-    List<String> jvm = new ArrayList<>(List.of("-Xmx" + source.string("XMODAL_SERVICE_HEAP", "1g"),
-        "-Djava.awt.headless=true", "-Dai.djl.offline=true"));
+    List<String> jvm = new ArrayList<>(JvmLimits.of(JvmLimits.Role.SERVICE, source).jvmOptions());
+    jvm.addAll(List.of("-Djava.awt.headless=true", "-Dai.djl.offline=true"));
     String extra = source.string("XMODAL_SERVICE_JAVA_OPTS", "").strip();
     if (!extra.isEmpty()) {
       jvm.addAll(List.of(extra.split("\\s+")));

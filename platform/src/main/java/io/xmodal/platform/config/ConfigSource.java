@@ -98,6 +98,12 @@ public final class ConfigSource {
         .orElse(fallback);
   }
 
+  /** A size as the JVM writes it ({@code 512m}, {@code 2g}, {@code 65536}): {@link ByteSize}. */
+  public ByteSize byteSize(String name, ByteSize fallback) {
+    return get(name).map(v -> parse(name, v, "a size such as 512m or 2g (k, m, g: powers of 1024)", ByteSize::parse))
+        .orElse(fallback);
+  }
+
   public Path path(String name, Path fallback) {
     return get(name).map(Path::of).orElse(fallback);
   }

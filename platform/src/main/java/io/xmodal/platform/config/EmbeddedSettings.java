@@ -9,14 +9,16 @@ import java.util.Optional;
  * @param brokerPort     Kafka client port ({@code XMODAL_BROKER_PORT}, default 29092)
  * @param controllerPort KRaft controller port ({@code XMODAL_CONTROLLER_PORT}, default 29093)
  * @param registryPort   schema registry HTTP port ({@code XMODAL_REGISTRY_PORT}, default 28081)
- * @param brokerHeap     heap of the broker JVM ({@code XMODAL_BROKER_HEAP}, default 512m)
- * @param registryHeap   heap of the registry JVM ({@code XMODAL_REGISTRY_HEAP}, default 256m)
+ * @param broker         memory limits of each broker JVM ({@link JvmLimits.Role#BROKER}: {@code XMODAL_BROKER_HEAP},
+ *                       default 512m, and {@code XMODAL_BROKER_DIRECT_MEMORY}, default 512m)
+ * @param registry       memory limits of the registry JVM ({@link JvmLimits.Role#REGISTRY}: {@code
+ *                       XMODAL_REGISTRY_HEAP}, default 256m, and {@code XMODAL_REGISTRY_DIRECT_MEMORY}, default 256m)
  * @param sasl           {@code XMODAL_EMBEDDED_SASL_USER} and {@code XMODAL_EMBEDDED_SASL_PASSWORD}: when set, the
  *                       broker's only client listener is SASL_PLAINTEXT with SCRAM-SHA-256 and this one user;
  *                       unset (the default), a PLAINTEXT listener
  */
 public record EmbeddedSettings(String bindHost, int brokerPort, int controllerPort, int registryPort,
-                               String brokerHeap, String registryHeap, Optional<Credentials> sasl) {
+                               JvmLimits broker, JvmLimits registry, Optional<Credentials> sasl) {
 
   public static final String BROKER_PORT = "XMODAL_BROKER_PORT";
   public static final String CONTROLLER_PORT = "XMODAL_CONTROLLER_PORT";
@@ -30,12 +32,12 @@ public record EmbeddedSettings(String bindHost, int brokerPort, int controllerPo
         source.positiveInt(BROKER_PORT, 29092),
         source.positiveInt(CONTROLLER_PORT, 29093),
         source.positiveInt(REGISTRY_PORT, 28081),
-        source.string("XMODAL_BROKER_HEAP", "512m"),
-        source.string("XMODAL_REGISTRY_HEAP", "256m"),
+        JvmLimits.of(JvmLimits.Role.BROKER, source),
+        JvmLimits.of(JvmLimits.Role.REGISTRY, source),
         Credentials.from(source, SASL_USER, SASL_PASSWORD));
   }
 
-  public EmbeddedSettings withPorts(int broker, int controller, int registry) {
-    return new EmbeddedSettings(bindHost, broker, controller, registry, brokerHeap, registryHeap, sasl);
+  public EmbeddedSettings withPorts(int brokerPort, int controllerPort, int registryPort) {
+    return new EmbeddedSettings(bindHost, brokerPort, controllerPort, registryPort, broker, registry, sasl);
   }
 }

@@ -19,10 +19,13 @@ import java.util.Optional;
  * @param workDir           {@code XMODAL_WORK_DIR}: broker data, registry database, streams state, logs
  * @param sharedDir         {@code XMODAL_SHARED_DIR}: datasets and models (read-only), default {@code ../shared}
  * @param metricsInterval   {@code XMODAL_METRICS_INTERVAL}: how often services publish metric events
+ * @param rocksDbMemory     {@code XMODAL_ROCKSDB_MEMORY} (default 64m): the one block cache, memtables included, that
+ *                          all RocksDB state stores of a JVM share
  */
 public record PlatformConfig(Optional<String> bootstrapServers, Map<String, String> kafkaClient,
                              Optional<String> registryUrl, Optional<Credentials> registryAuth, TopicSettings topics,
-                             EmbeddedSettings embedded, Path workDir, Path sharedDir, Duration metricsInterval) {
+                             EmbeddedSettings embedded, Path workDir, Path sharedDir, Duration metricsInterval,
+                             ByteSize rocksDbMemory) {
 
   public static final String REGISTRY_USER = "XMODAL_REGISTRY_USER";
   public static final String REGISTRY_PASSWORD = "XMODAL_REGISTRY_PASSWORD";
@@ -44,13 +47,14 @@ public record PlatformConfig(Optional<String> bootstrapServers, Map<String, Stri
         source.path("XMODAL_WORK_DIR", Path.of("work")).toAbsolutePath().normalize(),
         source.path("XMODAL_SHARED_DIR", Path.of(System.getProperty("xmodal.shared.dir", "../shared")))
             .toAbsolutePath().normalize(),
-        source.duration("XMODAL_METRICS_INTERVAL", Duration.ofSeconds(10)));
+        source.duration("XMODAL_METRICS_INTERVAL", Duration.ofSeconds(10)),
+        source.byteSize("XMODAL_ROCKSDB_MEMORY", ByteSize.parse("64m")));
   }
 
   /** The same config pointed at running endpoints (what the launcher does after starting the embedded ones). */
   public PlatformConfig withEndpoints(String bootstrap, String registry) {
     return new PlatformConfig(Optional.of(bootstrap), kafkaClient, Optional.of(normaliseRegistryUrl(registry)),
-        registryAuth, topics, embedded, workDir, sharedDir, metricsInterval);
+        registryAuth, topics, embedded, workDir, sharedDir, metricsInterval, rocksDbMemory);
   }
 
   /** As the record would print itself, with the secret Kafka settings ({@code sasl.jaas.config}, …) masked. */
@@ -58,7 +62,8 @@ public record PlatformConfig(Optional<String> bootstrapServers, Map<String, Stri
   public String toString() {
     return "PlatformConfig[bootstrapServers=" + bootstrapServers + ", kafkaClient=" + Secrets.masked(kafkaClient)
         + ", registryUrl=" + registryUrl + ", registryAuth=" + registryAuth + ", topics=" + topics + ", embedded="
-        + embedded + ", workDir=" + workDir + ", sharedDir=" + sharedDir + ", metricsInterval=" + metricsInterval + "]";
+        + embedded + ", workDir=" + workDir + ", sharedDir=" + sharedDir + ", metricsInterval=" + metricsInterval
+        + ", rocksDbMemory=" + rocksDbMemory + "]";
   }
 
   public String requireBootstrap() {

@@ -85,12 +85,14 @@ public final class EmbeddedBroker implements AutoCloseable {
           "read and deleted by the broker on start");
       args.add(users.toString());
     }
-    List<String> jvm = new ArrayList<>(List.of("-Xmx" + settings.brokerHeap(), "-Xms128m", "-XX:+UseG1GC",
-        "-Djava.awt.headless=true", "-Dlogback.configurationFile=xmodal-child-logback.xml"));
+    List<String> jvm = new ArrayList<>(settings.broker().jvmOptions());
+    jvm.addAll(List.of("-Xms128m", "-XX:+UseG1GC", "-Djava.awt.headless=true",
+        "-Dlogback.configurationFile=xmodal-child-logback.xml"));
     cluster.clusterId().ifPresent(id -> jvm.add("-D" + CLUSTER_ID_PROPERTY + "=" + id));
     String name = cluster.nodes().size() == 1 ? "kafka-broker" : "kafka-broker-" + node.id();
     ChildProcess child = ChildProcess.start(name, jvm, System.getProperty("java.class.path"),
-        BrokerMain.class.getName(), args, dir, node.logFile(), line -> line.startsWith(BrokerMain.READY));
+        BrokerMain.class.getName(), args, settings.broker().environment(), dir, node.logFile(),
+        line -> line.startsWith(BrokerMain.READY));
     return new EmbeddedBroker(node, child, settings.bindHost() + ":" + node.brokerPort());
   }
 

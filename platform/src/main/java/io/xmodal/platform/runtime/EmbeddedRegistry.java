@@ -12,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
@@ -43,15 +44,15 @@ public final class EmbeddedRegistry implements AutoCloseable {
     Path runner = runnerJar(dist);
     String classpath = ownCodeLocation() + java.io.File.pathSeparator + runner;
     String db = "jdbc:h2:file:" + dir.resolve("db").resolve("registry").toAbsolutePath();
-    ChildProcess child = ChildProcess.start("schema-registry",
-        List.of("-Xmx" + settings.registryHeap(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-            "-Djava.awt.headless=true",
-            "-Dquarkus.http.host=" + settings.bindHost(),
-            "-Dquarkus.http.port=" + settings.registryPort(),
-            "-Dquarkus.log.console.color=false",
-            "-DREGISTRY_DATASOURCE_URL=" + db),
-        classpath, "io.quarkus.runner.GeneratedMain", List.of(), dir, logFile,
-        line -> line.contains("Listening on:"));
+    List<String> jvm = new ArrayList<>(settings.registry().jvmOptions());
+    jvm.addAll(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        "-Djava.awt.headless=true",
+        "-Dquarkus.http.host=" + settings.bindHost(),
+        "-Dquarkus.http.port=" + settings.registryPort(),
+        "-Dquarkus.log.console.color=false",
+        "-DREGISTRY_DATASOURCE_URL=" + db));
+    ChildProcess child = ChildProcess.start("schema-registry", jvm, classpath, "io.quarkus.runner.GeneratedMain",
+        List.of(), settings.registry().environment(), dir, logFile, line -> line.contains("Listening on:"));
     return new EmbeddedRegistry(child, "http://" + settings.bindHost() + ":" + settings.registryPort());
   }
 

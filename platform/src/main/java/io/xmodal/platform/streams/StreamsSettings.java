@@ -30,7 +30,8 @@ public final class StreamsSettings {
   public static final Duration MODEL_TRANSACTION_TIMEOUT = Duration.ofSeconds(60);
 
   /**
-   * Exactly-once v2, explicit internal names required, dead-letter handlers, state under the work directory;
+   * Exactly-once v2, explicit internal names required, dead-letter handlers, state under the work directory, RocksDB
+   * in one memory budget per JVM ({@link BoundedRocksDbMemory});
    * every {@code KAFKA_…} variable applied last, so an operator can override any of it.
    */
   public static Properties properties(PlatformConfig config, String applicationId, TopicCatalogue topics,
@@ -67,6 +68,9 @@ public final class StreamsSettings {
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 15_000);
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG),
         config.topics().maxMessageBytes());
+    // every RocksDB store of this JVM in one block cache, memtables charged to it (XMODAL_ROCKSDB_MEMORY)
+    p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbMemory.class);
+    p.put(BoundedRocksDbMemory.BYTES_CONFIG, config.rocksDbMemory().bytes());
     p.putAll(serviceDefaults);
     p.putAll(config.kafkaClient());
     return p;

@@ -1,0 +1,23 @@
+package io.xmodal.platform.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.xmodal.platform.config.ConfigSource;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class LauncherLimitsTest {
+
+  @Test
+  void shouldPrintTheEnvironmentThenTheJvmOptionsOfTheLauncherJvm() {
+    assertThat(LauncherLimits.lines(ConfigSource.of(Map.of("XMODAL_HEAP", "3g"))))
+        .containsExactly("MALLOC_ARENA_MAX=2", "-Xmx3g", "-XX:MaxDirectMemorySize=1g",
+            "-Dorg.bytedeco.javacpp.maxbytes=1g", "-Dorg.bytedeco.javacpp.maxphysicalbytes=6g");
+  }
+
+  @Test
+  void shouldPrintOnlyOptionsWhenGlibcKeepsItsDefault() {
+    assertThat(LauncherLimits.lines(ConfigSource.of(Map.of("XMODAL_MALLOC_ARENA_MAX", "0"))))
+        .allMatch(line -> line.startsWith("-"));
+  }
+}
