@@ -57,6 +57,6 @@ final class ImageModality implements Modality<ImageEvent, BufferedImage> {
   @Override
   public Embedding.Builder describe(ImageEvent event) {
     return Embedding.newBuilder().setId(event.getImageId()).setModality(io.xmodal.schemas.Modality.IMAGE)
-        .setEncoderInfo(identity).setSource(event.getSource());
+        .setEncoderInfo(identity).setSource(event.getSource()).setContentHash(event.getContentHash());
   }
 }

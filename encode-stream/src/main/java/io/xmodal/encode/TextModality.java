@@ -43,6 +43,7 @@ final class TextModality implements Modality<CaptionEvent, String> {
   @Override
   public Embedding.Builder describe(CaptionEvent event) {
     return Embedding.newBuilder().setId(event.getCaptionId()).setModality(io.xmodal.schemas.Modality.TEXT)
-        .setEncoderInfo(identity).setPairedImageId(event.getImageId()).setSource(event.getSource());
+        .setEncoderInfo(identity).setPairedImageId(event.getImageId()).setSource(event.getSource())
+        .setContentHash(event.getContentHash());
   }
 }

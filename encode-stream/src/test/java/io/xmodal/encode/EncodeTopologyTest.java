@@ -103,12 +103,12 @@ class EncodeTopologyTest {
 
   static ImageEvent image(String id, byte[] bytes) {
     return ImageEvent.newBuilder().setImageId(id).setBytes(ByteBuffer.wrap(bytes)).setSource("t").setProducedAt(T0)
-        .build();
+        .setContentHash(io.xmodal.schemas.ContentHash.ofImage(bytes)).build();
   }
 
   static CaptionEvent caption(String id, String imageId, String text) {
     return CaptionEvent.newBuilder().setCaptionId(id).setImageId(imageId).setText(text).setSource("t")
-        .setProducedAt(T0).build();
+        .setProducedAt(T0).setContentHash(io.xmodal.schemas.ContentHash.ofCaption(imageId, null, text)).build();
   }
 
   private void assertNothingElseCameOut() {
@@ -131,6 +131,8 @@ class EncodeTopologyTest {
     Embedding e = img.get(0).value;
     assertThat(img.get(0).key).isEqualTo("2490687446_9d46fdf5a9.jpg");
     assertThat(e.getModality()).isEqualTo(Modality.IMAGE);
+    // the event's content hash travels with its embedding (query-stream finds a stored vector by it)
+    assertThat(e.getContentHash()).isEqualTo(io.xmodal.schemas.ContentHash.ofImage(jpeg("2490687446_9d46fdf5a9.jpg")));
     // the default image encoder: ResNet-50 flip-averaged ⊕ ResNet-50 on five crops ⊕ MobileNetV2 flip-averaged, its
     // identity naming every block with its view
     assertThat(io.xmodal.schemas.EmbeddingVectors.of(e)).hasSize(2048 + 2048 + 1280);
@@ -153,6 +155,7 @@ class EncodeTopologyTest {
       assertThat(kv.value.getModality()).isEqualTo(Modality.TEXT);
       assertThat(io.xmodal.schemas.EmbeddingVectors.of(kv.value)).hasSize(1152);
       assertThat(kv.value.getPairedImageId()).isEqualTo("2490687446_9d46fdf5a9.jpg");
+      assertThat(kv.value.getContentHash()).hasSize(64);
       assertThat(kv.value.getEncoderInfo().getName()).isEqualTo(
           "all-MiniLM-L6-v2+bge-small-en-v1.5+e5-small-v2[l2-concat-l2]");
       assertThat(kv.value.getEncoderInfo().getBlocks()).extracting(b -> b.getName())

@@ -1,5 +1,6 @@
 package io.xmodal.ingest;
 
+import io.xmodal.schemas.ContentHash;
 import io.xmodal.schemas.CaptionEvent;
 import io.xmodal.schemas.RejectReason;
 import java.time.Instant;
@@ -57,7 +58,7 @@ public final class CaptionRules implements ValidationRules<CaptionEvent> {
       return Verdict.refuse(RejectReason.CAPTION_TOO_LONG, "caption " + id + " has " + length
           + " characters, over the limit of " + maxChars + " (XMODAL_INGEST_MAX_CAPTION_CHARS)");
     }
-    String hash = ContentHash.ofStrings(caption.getImageId(), caption.getLanguage(), text);
+    String hash = ContentHash.ofCaption(caption.getImageId(), caption.getLanguage(), text);
     CaptionEvent accepted = CaptionEvent.newBuilder(caption).setContentHash(hash).setIngestedAt(now).build();
     return new Verdict.Accepted<>(accepted, hash);
   }

@@ -1,5 +1,6 @@
 package io.xmodal.ingest;
 
+import io.xmodal.schemas.ContentHash;
 import io.xmodal.schemas.ImageEvent;
 import io.xmodal.schemas.RejectReason;
 import java.io.IOException;
@@ -74,7 +75,7 @@ public final class ImageRules implements ValidationRules<ImageEvent> {
       return Verdict.refuse(bad.reason(), "image " + id + ": " + bad.message());
     }
     ImageInspector.Ok ok = (ImageInspector.Ok) result;
-    String hash = ContentHash.of(bytes);
+    String hash = ContentHash.ofImage(bytes);
     ImageEvent accepted = ImageEvent.newBuilder(image)
         .setBytes(ByteBuffer.wrap(bytes))
         .setContentType(ok.format().contentType())

@@ -1,5 +1,6 @@
 package io.xmodal.ingest;
 
+import io.xmodal.schemas.ContentHash;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.xmodal.platform.config.ConfigSource;
@@ -134,7 +135,7 @@ class IngestTopologyTest {
       assertThat(accepted.getContentType()).isEqualTo("image/jpeg");
       assertThat(accepted.getWidth()).isEqualTo(224);
       assertThat(accepted.getHeight()).isEqualTo(224);
-      assertThat(accepted.getContentHash()).isEqualTo(ContentHash.of(jpeg));
+      assertThat(accepted.getContentHash()).isEqualTo(ContentHash.ofImage(jpeg));
       assertThat(accepted.getIngestedAt()).isEqualTo(T0);
       assertThat(accepted.getBytes()).isEqualTo(ByteBuffer.wrap(jpeg));
       assertNothingElseCameOut();
