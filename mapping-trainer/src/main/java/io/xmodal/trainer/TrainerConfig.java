@@ -60,14 +60,15 @@ public record TrainerConfig(String applicationId, String mappingName, int heldOu
         source.duration("XMODAL_TRAINER_REFIT_INTERVAL", Duration.ofMinutes(10)),
         source.positiveInt("XMODAL_TRAINER_MIN_PAIRS", 1000),
         source.positiveInt("XMODAL_TRAINER_MIN_HELD_OUT", 50),
-        source.string("XMODAL_TRAINER_GRID", "full").equalsIgnoreCase("quick")
-            ? ModelSearch.Options.quick() : ModelSearch.Options.defaults(),
+        (source.string("XMODAL_TRAINER_GRID", "full").equalsIgnoreCase("quick")
+            ? ModelSearch.Options.quick() : ModelSearch.Options.defaults())
+            .withMaxVersionBytes(platform.topics().maxMappingBytes()),
         learned(source),
         source.bool("XMODAL_TRAINER_ALL_PAIRS", true),
         source.positiveInt("XMODAL_TRAINER_LEARNED_MAX_PAIRS", 50_000),
         references(source),
         source.positiveInt("XMODAL_DLQ_PAYLOAD_CAP", RejectionFactory.DEFAULT_PAYLOAD_CAP),
-        platform.topics().maxMessageBytes() - 64 * 1024,
+        platform.topics().maxMappingBytes(),
         platform.metricsInterval());
     referencesFit(c.references(), c.search(), c.maxModelBytes());
     return c;

@@ -154,9 +154,18 @@ public final class ModelSearch {
    */
   public static List<Candidate> bestPerFamily(SufficientStats stats, EvalSet validation, INDArray referenceText,
                                               INDArray referenceImages, Options options, Consumer<String> log) {
+    return search(stats, validation, referenceText, referenceImages, options, log).best();
+  }
+
+  /** What a search found: each family's best, and how many candidates it scored (maps × hubness corrections). */
+  public record Found(List<Candidate> best, int scored) {}
+
+  /** As {@link #bestPerFamily}, with the count of candidates scored. */
+  public static Found search(SufficientStats stats, EvalSet validation, INDArray referenceText,
+                             INDArray referenceImages, Options options, Consumer<String> log) {
     BestPerFamily best = new BestPerFamily();
     search(stats, validation, referenceText, referenceImages, options, log, best);
-    return best.candidates();
+    return new Found(best.candidates(), best.scored);
   }
 
   /** Every candidate of the grid, scored (every map is held: for tests and small grids). */
@@ -177,9 +186,11 @@ public final class ModelSearch {
     private final Map<String, Candidate> best = new LinkedHashMap<>();
     private final Map<Candidate, LinearMap> baseOf = new java.util.IdentityHashMap<>();
     private final Map<LinearMap, Integer> holders = new java.util.IdentityHashMap<>();
+    private int scored;
 
     @Override
     public void accept(LinearMap base, List<Candidate> scored) {
+      this.scored += scored.size();
       for (Candidate c : scored) {
         Candidate previous = best.get(c.family());
         if (previous == null || c.validation().rsum() > previous.validation().rsum()) {

@@ -68,6 +68,55 @@ public final class RefitBench {
     }
   }
 
+  /**
+   * The trainer's own refit on a dataset's pairs (its grid, learned maps, references and all-pairs step, from the
+   * trainer's settings), on embeddings the evaluation cached: each phase's time, the chosen candidate, and last
+   * exactly {@code refit: pairs N dims T×I candidates C search S s learned L s total W s peak-rss M MB}.
+   */
+  public void runDataset(io.xmodal.app.eval.OfflineEvaluation.Embedded fit, io.xmodal.trainer.TrainerConfig trainer) {
+    int dx = fit.captions()[0].length;
+    int dy = fit.images()[0].length;
+    io.xmodal.mapping.refit.TrainingSet set = new io.xmodal.mapping.refit.TrainingSet(dx, dy,
+        trainer.learned().isEmpty() ? 0 : trainer.learnedMaxPairs(), trainer.references());
+    for (int c = 0; c < fit.captions().length; c++) {
+      int i = fit.captionImage()[c];
+      String imageId = fit.imageIds().get(i);
+      set.add(new io.xmodal.mapping.refit.TrainingPair(fit.captionIds().get(c), imageId,
+          io.xmodal.mapping.HeldOut.isHeldOut(imageId, trainer.heldOutPercent()), fit.captions()[c], fit.images()[i]));
+    }
+    io.xmodal.mapping.refit.RefitInput in = set.snapshot();
+    out.printf("refit benchmark: the trainer's refit on %d training pairs (%d × %d), scored on %d held-out images "
+            + "(%d captions); references %d captions, %d images; learned: %s; all pairs: %s%n", in.stats().count(),
+        dx, dy, in.validation().imageCount(), in.validation().captionCount(), rows(in.referenceText()),
+        rows(in.referenceImages()), trainer.learned().stream().map(o -> o.kind().name()).toList(),
+        trainer.allPairs() ? "yes" : "no");
+    out.flush();
+    long t0 = System.nanoTime();
+    io.xmodal.mapping.refit.Refit.Result r = io.xmodal.mapping.refit.Refit.run(in, trainer.search(),
+        io.xmodal.learned.LearnedSearch.step(trainer.learned()), null, trainer.allPairs(), line -> {
+          if (!line.startsWith("candidate ") || line.contains("not fitted") || line.contains("not scored")) {
+            out.printf("%6.1f s  %s%n", (System.nanoTime() - t0) / 1e9, line);
+            out.flush();
+          }
+        });
+    r.learned().forEach(o -> out.println(o.summary()));
+    io.xmodal.mapping.ModelSearch.Candidate best = r.candidates().stream()
+        .max(java.util.Comparator.comparingDouble(c -> c.validation().rsum())).orElseThrow();
+    out.printf("chosen: %s, held-out rsum %.1f%s%n", r.served(best).label(), best.validation().rsum(),
+        r.allPairs() != null && r.allPairs().of() == best ? ", served as fitted again on all " + r.allPairs().pairs()
+            + " pairs" : "");
+    io.xmodal.mapping.refit.Refit.Timing t = r.timing();
+    java.util.OptionalLong peak = Rss.peakSelf();
+    out.printf("refit: pairs %d dims %d×%d candidates %d search %.1f s learned %.1f s total %.1f s peak-rss %s MB%n",
+        in.stats().count(), dx, dy, t.scored(), t.searchSeconds(), t.learnedSeconds(), r.seconds(),
+        peak.isPresent() ? Long.toString(peak.getAsLong() >> 20) : "-");
+    out.flush();
+  }
+
+  private static long rows(org.nd4j.linalg.api.ndarray.INDArray m) {
+    return m == null ? 0 : m.rows();
+  }
+
   // bytes as GiB, "-" where unknown (not Linux)
   private static String gibibytes(java.util.OptionalLong bytes) {
     return bytes.isPresent() ? String.format("%.2f", bytes.getAsLong() / 1073741824.0) : "-";

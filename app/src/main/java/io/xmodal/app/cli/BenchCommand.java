@@ -7,6 +7,7 @@ import io.xmodal.app.dataset.Split;
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -66,9 +67,21 @@ final class BenchCommand {
   }
 
   @Command(name = "refit", mixinStandardHelpOptions = true,
-      description = "Refit time per closed-form method vs number of pairs (10k, 30k, 100k synthetic), the per-pair "
-          + "cost of the incremental statistics update, and the JVM's resident memory after each size's fits.")
+      description = {"With --dataset: the trainer's own refit (its grid, learned maps, hubness references and all-pairs "
+          + "step, from the XMODAL_TRAINER_* settings) on the dataset's training pairs, with the default encoders' "
+          + "embeddings from the evaluation's cache (encoded first if missing); it prints each phase and, last, "
+          + "'refit: pairs N dims T×I candidates C search S s learned L s total W s peak-rss M MB'.",
+          "Without it: refit time per closed-form method vs number of pairs (10k, 30k, 100k synthetic), the per-pair "
+          + "cost of the incremental statistics update, and the JVM's resident memory after each size's fits."})
   static final class Refit implements Callable<Integer> {
+
+    @Option(names = "--dataset", paramLabel = "NAME",
+        description = "Run the trainer's refit on this dataset's train split instead (flickr8k).")
+    String dataset;
+
+    @Option(names = "--path", paramLabel = "DIR",
+        description = "With --dataset: the dataset folder (default XMODAL_SHARED_DIR/datasets/flickr8k).")
+    java.nio.file.Path path;
 
     @Option(names = "--sizes", split = ",", defaultValue = "10000,30000,100000", paramLabel = "N,N,…",
         description = "Pair counts (default ${DEFAULT-VALUE}).")
@@ -87,6 +100,19 @@ final class BenchCommand {
       if (textDim < 1 || imageDim < 1) {
         throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
             "--text-dim and --image-dim must be positive, got " + textDim + " and " + imageDim);
+      }
+      if (dataset != null) {
+        if (!dataset.equalsIgnoreCase("flickr8k")) {
+          throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+              "--dataset: only flickr8k is known, got '" + dataset + "'");
+        }
+        io.xmodal.platform.config.ConfigSource source = io.xmodal.platform.config.ConfigSource.fromEnvironment();
+        io.xmodal.platform.config.PlatformConfig platform = io.xmodal.platform.config.PlatformConfig.from(source);
+        io.xmodal.app.eval.OfflineEvaluation.Embedded fit = EvalCommand.embed(source, path,
+            List.of(io.xmodal.app.dataset.Split.TRAIN), System.out)[0];
+        new io.xmodal.app.bench.RefitBench(System.out).runDataset(fit,
+            io.xmodal.trainer.TrainerConfig.from(source, platform));
+        return 0;
       }
       new io.xmodal.app.bench.RefitBench(System.out).run(sizes, textDim, imageDim);
       return 0;

@@ -160,7 +160,7 @@ final class EvalCommand implements Callable<Integer> {
             .map(o -> members != null && o.kind() == io.xmodal.mapping.Method.GMLP ? o.withMembers(members) : o)
             .toList();
     List<OfflineEvaluation.Row> rows = new ArrayList<>(new OfflineEvaluation(out, references).run(fitEmb, evalEmb, heldOut,
-        grid(), kinds, allPairs));
+        grid(platform), kinds, allPairs));
     rows.sort(Comparator.comparing(OfflineEvaluation.Row::method));
     print(out, rows);
     OfflineEvaluation.choice(rows).ifPresent(c -> out.printf("trainer's choice: %s: T2I R@10 %.1f, I2T R@10 %.1f, "
@@ -188,8 +188,10 @@ final class EvalCommand implements Callable<Integer> {
     return embedded;
   }
 
-  private ModelSearch.Options grid() {
-    ModelSearch.Options full = ModelSearch.Options.defaults();
+  // the trainer's grid, for versions the trainer could publish (XMODAL_MAX_MESSAGE_BYTES)
+  private ModelSearch.Options grid(PlatformConfig platform) {
+    ModelSearch.Options full = ModelSearch.Options.defaults()
+        .withMaxVersionBytes(platform.topics().maxMappingBytes());
     if (cca == null) {
       return full;
     }
@@ -205,7 +207,8 @@ final class EvalCommand implements Callable<Integer> {
       return new ModelSearch.Options(full.lambdas(), new double[] {Double.parseDouble(ridge[0])},
           new int[] {Integer.parseInt(p[1].trim())}, new double[] {Double.parseDouble(p[2].trim())}, full.hubness(),
           false, List.of(io.xmodal.mapping.Method.CCA),
-          ridge.length == 2 ? new double[] {Double.parseDouble(ridge[1])} : new double[0]);
+          ridge.length == 2 ? new double[] {Double.parseDouble(ridge[1])} : new double[0])
+          .withMaxVersionBytes(full.maxVersionBytes());
     } catch (NumberFormatException e) {
       throw new ParameterException(spec.commandLine(), "--cca wants R,K,P or R/RI,K,P (text ridge R, image ridge RI; "
           + "e.g. 0.3/2,256,1), got '" + cca + "'");

@@ -185,4 +185,25 @@ class MappingCodecTest {
     org.assertj.core.api.Assertions.assertThat(io.xmodal.schemas.MappingMethod.values())
         .hasSameSizeAs(io.xmodal.mapping.Method.values());
   }
+
+  @Test
+  void shouldWeighAtLeastWhatTheModelSearchReckonsBeforeScoringAndLittleMore() throws Exception {
+    INDArray refText = Nd4j.rand(400, 4);
+    INDArray refImages = Nd4j.rand(300, 6);
+    for (LinearMap plain : List.of(Fits.cca(stats(), 0.01).map(3, 1), Fits.leastSquares(stats(), 0.1, true,
+        Fits.Direction.I2T), Fits.procrustesPca(stats(), false))) {
+      for (HubnessCorrection h : List.of(HubnessCorrection.NONE, HubnessCorrection.csls(10))) {
+        LinearMap map = plain.withHubness(h);
+        MappingModel event = MappingCodec.toAvro(map, new MappingCodec.Meta("default", 2, id("t", 4), id("i", 6),
+            200, Map.of("rsum", 1.0), Instant.EPOCH, null, refText, refImages));
+
+        long reckoned = io.xmodal.mapping.VersionSize.parameters(map)
+            + (h.kind() == HubnessCorrection.Kind.NONE ? 0
+            : io.xmodal.mapping.VersionSize.references(400, 300, map.dimension()));
+        long bytes = event.toByteBuffer().remaining();
+
+        assertThat(bytes).as(map.label()).isGreaterThanOrEqualTo(reckoned).isLessThan(reckoned + 2048);
+      }
+    }
+  }
 }

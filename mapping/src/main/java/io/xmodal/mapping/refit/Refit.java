@@ -61,7 +61,7 @@ public final class Refit {
    */
   public record Result(List<ModelSearch.Candidate> candidates, Recall.Result liveRecall, long pairsUsed,
                        int heldOutImages, int heldOutCaptions, INDArray referenceText, INDArray referenceImages,
-                       double seconds, List<LearnedOutcome> learned, AllPairs allPairs) {
+                       double seconds, List<LearnedOutcome> learned, AllPairs allPairs, Timing timing) {
 
     /** What {@code c} is served as: its all-pairs refit when it has one, else its own map. */
     public CrossModalMap served(ModelSearch.Candidate c) {
@@ -73,6 +73,12 @@ public final class Refit {
       return allPairs != null && allPairs.of() == c ? allPairs.pairs() : pairsUsed;
     }
   }
+
+  /**
+   * Where a refit's time went: the closed-form search (with the count of candidates it scored), the learned maps,
+   * and the best candidate's refit on every pair (0 when there was none).
+   */
+  public record Timing(int scored, double searchSeconds, double learnedSeconds, double allPairsSeconds) {}
 
   /**
    * A candidate's recipe (method, hyperparameters, hubness correction, all chosen on the held-out pairs) fitted again
@@ -118,8 +124,10 @@ public final class Refit {
                            boolean allPairs, Consumer<String> log) {
     long t0 = System.nanoTime();
     EvalSet v = in.validation();
-    List<ModelSearch.Candidate> candidates = new ArrayList<>(ModelSearch.bestPerFamily(in.stats(), v,
-        in.referenceText(), in.referenceImages(), options, line -> log.accept("candidate " + line)));
+    ModelSearch.Found found = ModelSearch.search(in.stats(), v, in.referenceText(), in.referenceImages(), options,
+        line -> log.accept("candidate " + line));
+    List<ModelSearch.Candidate> candidates = new ArrayList<>(found.best());
+    double search = seconds(t0);
     float[][][] rows = in.learnedRows();
     List<LearnedOutcome> outcomes = rows == null || rows[0].length == 0 ? List.of()
         : learned.train(rows[0], rows[1], candidates, v, in.referenceText(), in.referenceImages(),
@@ -127,10 +135,12 @@ public final class Refit {
     for (LearnedOutcome o : outcomes) {
       candidates.addAll(o.candidates());
     }
+    double learnedSeconds = seconds(t0) - search;
     Recall.Result liveRecall = live == null ? null : liveRecall(live, in, candidates, log);
     AllPairs all = allPairs ? allPairs(in, candidates, learned, log) : null;
     return new Result(candidates, liveRecall, in.stats().count(), v.imageCount(), v.captionCount(),
-        in.referenceText(), in.referenceImages(), (System.nanoTime() - t0) / 1e9, outcomes, all);
+        in.referenceText(), in.referenceImages(), seconds(t0), outcomes, all,
+        new Timing(found.scored(), search, learnedSeconds, all == null ? 0 : all.seconds()));
   }
 
   private static Recall.Result liveRecall(Live live, RefitInput in, List<ModelSearch.Candidate> candidates,
@@ -218,6 +228,10 @@ public final class Refit {
     log.accept(String.format("%s fitted again on all %d pairs (%d held out) in %.1f s", map.label(), all.count(),
         x.length, seconds));
     return new AllPairs(best, map, all.count(), seconds);
+  }
+
+  private static double seconds(long t0) {
+    return (System.nanoTime() - t0) / 1e9;
   }
 
   private static float[][] concat(float[][] a, float[][] b) {

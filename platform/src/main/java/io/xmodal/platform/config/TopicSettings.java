@@ -13,6 +13,12 @@ package io.xmodal.platform.config;
  */
 public record TopicSettings(String prefix, int partitions, short replication, int maxMessageBytes) {
 
+  /** The largest mapping version the trainer publishes: a record less 64 KiB of headroom for its framing. */
+  public int maxMappingBytes() {
+    return maxMessageBytes - 64 * 1024;
+  }
+
+
   /** 24 MiB. */
   public static final int DEFAULT_MAX_MESSAGE_BYTES = 24 * 1024 * 1024;
 
