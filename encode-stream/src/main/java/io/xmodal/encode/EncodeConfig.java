@@ -29,20 +29,34 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param decodeThreads   {@code XMODAL_ENCODE_DECODE_THREADS}: threads that decode and resize images while the stream
  *                        thread encodes, shared by the instance's tasks; default one per core but one (at least 1);
  *                        0 decodes on the stream thread
+ * @param streamThreads   {@code XMODAL_ENCODE_STREAM_THREADS}: stream threads of an instance, each encoding its own
+ *                        tasks' batches with one intra-op thread per model (so no thread spin-waits for another);
+ *                        default one per core, which on 2 cores encodes about twice as fast as one
+ *                        (docs/performance.md); {@code KAFKA_NUM_STREAM_THREADS} still wins
  */
 public record EncodeConfig(String applicationId, int batchSize, Duration maxWait, EncoderSettings encoders,
-                           int dlqPayloadCap, Duration metricsInterval, Duration commitInterval, int decodeThreads) {
+                           int dlqPayloadCap, Duration metricsInterval, Duration commitInterval, int decodeThreads,
+                           int streamThreads) {
 
   public EncodeConfig {
     if (decodeThreads < 0) {
       throw new ConfigException("XMODAL_ENCODE_DECODE_THREADS must be 0 or more, got " + decodeThreads);
+    }
+    if (streamThreads < 1) {
+      throw new ConfigException("XMODAL_ENCODE_STREAM_THREADS must be at least 1, got " + streamThreads);
     }
   }
 
   /** The same settings under another application id (the benchmark runs each phase under its own). */
   public EncodeConfig withApplicationId(String id) {
     return new EncodeConfig(id, batchSize, maxWait, encoders, dlqPayloadCap, metricsInterval, commitInterval,
-        decodeThreads);
+        decodeThreads, streamThreads);
+  }
+
+  /** The same settings with {@code n} stream threads (the benchmark's one-core phase). */
+  public EncodeConfig withStreamThreads(int n) {
+    return new EncodeConfig(applicationId, batchSize, maxWait, encoders, dlqPayloadCap, metricsInterval,
+        commitInterval, decodeThreads, n);
   }
 
   public static EncodeConfig from(ConfigSource source, PlatformConfig platform) {
@@ -60,7 +74,8 @@ public record EncodeConfig(String applicationId, int batchSize, Duration maxWait
         source.positiveInt("XMODAL_DLQ_PAYLOAD_CAP", RejectionFactory.DEFAULT_PAYLOAD_CAP),
         platform.metricsInterval(),
         source.duration("XMODAL_ENCODE_COMMIT_INTERVAL", Duration.ofSeconds(1)),
-        source.integer("XMODAL_ENCODE_DECODE_THREADS", PreparePool.defaultThreads()));
+        source.integer("XMODAL_ENCODE_DECODE_THREADS", PreparePool.defaultThreads()),
+        source.positiveInt("XMODAL_ENCODE_STREAM_THREADS", Runtime.getRuntime().availableProcessors()));
   }
 
   /**
@@ -70,6 +85,7 @@ public record EncodeConfig(String applicationId, int batchSize, Duration maxWait
   public Properties streamsProperties(PlatformConfig platform, TopicCatalogue topics) {
     return StreamsSettings.properties(platform, applicationId, topics, dlqPayloadCap,
         Map.of(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitInterval.toMillis(),
-            ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) StreamsSettings.MODEL_TRANSACTION_TIMEOUT.toMillis()));
+            ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) StreamsSettings.MODEL_TRANSACTION_TIMEOUT.toMillis(),
+            StreamsConfig.NUM_STREAM_THREADS_CONFIG, streamThreads));
   }
 }

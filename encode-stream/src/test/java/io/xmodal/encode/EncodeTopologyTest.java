@@ -251,7 +251,8 @@ class EncodeTopologyTest {
     // Given encode-stream with no decode threads
     driver.close();
     EncodeConfig noPool = new EncodeConfig(config.applicationId(), config.batchSize(), config.maxWait(),
-        config.encoders(), config.dlqPayloadCap(), config.metricsInterval(), config.commitInterval(), 0);
+        config.encoders(), config.dlqPayloadCap(), config.metricsInterval(), config.commitInterval(), 0,
+        config.streamThreads());
     TopicCatalogue topics = TopicCatalogue.create(platform.topics(), new PlainAvroSerdes());
     Properties props = StreamsSettings.properties(platform, config.applicationId(), topics, config.dlqPayloadCap());
     props.put("state.dir", work.resolve("state-" + System.nanoTime()).toString());

@@ -96,11 +96,24 @@ public final class EncodeBench {
     }
   }
 
-  public record Result(Map<String, Map<Integer, Run>> raw, Map<String, Run> stream, int streamBatch) {
+  /**
+   * @param raw         one raw loop per batch size
+   * @param rawCores    {@code streamThreads} raw loops side by side at the stream's batch (each its own session and
+   *                    share of the items): what the encoders give on that many cores
+   * @param stream      encode-stream with its configured stream threads
+   * @param oneThread   encode-stream with one stream thread (only measured when more are configured)
+   */
+  public record Result(Map<String, Map<Integer, Run>> raw, Map<String, Run> rawCores, Map<String, Run> stream,
+                       Map<String, Run> oneThread, int streamBatch, int streamThreads) {
 
-    /** Stream over raw items per second of wall time. */
+    /** Stream over raw items per second of wall time, on the same number of cores. */
     double ratio(String modality) {
-      return stream.get(modality).rate() / raw.get(modality).get(streamBatch).rate();
+      return stream.get(modality).rate() / rawCores.get(modality).rate();
+    }
+
+    /** The configured stream threads' rate over one stream thread's. */
+    double speedup(String modality) {
+      return oneThread.containsKey(modality) ? stream.get(modality).rate() / oneThread.get(modality).rate() : 1.0;
     }
 
     /**
@@ -170,8 +183,9 @@ public final class EncodeBench {
     }
     List<String> texts = data.captions().stream().map(Dataset.Caption::text).toList();
     out.printf("encode benchmark: %d images, %d captions from %s; device %s; stream batch %d, max wait %d ms, "
-            + "decode threads %d%n", imageBytes.size(), texts.size(), data.name(), config.encoders().device(),
-        config.batchSize(), config.maxWait().toMillis(), config.decodeThreads());
+            + "decode threads %d, stream threads %d%n", imageBytes.size(), texts.size(), data.name(),
+        config.encoders().device(), config.batchSize(), config.maxWait().toMillis(), config.decodeThreads(),
+        config.streamThreads());
 
     SharedResources shared = new SharedResources();
     try (SharedResources.Handle<Encoders> held = shared.acquire(config.encoders(),
@@ -185,6 +199,13 @@ public final class EncodeBench {
       raw.put("text", rawThroughput("text", encoders.text().newSession(), texts, Function.identity(), batches));
       raw.put("image", rawThroughput("image", encoders.image().newSession(), imageBytes, ImageDecoder::decodeRgb,
           batches));
+      int cores = config.streamThreads();
+      Map<String, Run> rawCores = new LinkedHashMap<>();
+      rawCores.put("text", cores == 1 ? raw.get("text").get(config.batchSize())
+          : rawSideBySide("text", encoders.text()::newSession, texts, Function.identity(), config.batchSize(), cores));
+      rawCores.put("image", cores == 1 ? raw.get("image").get(config.batchSize())
+          : rawSideBySide("image", encoders.image()::newSession, imageBytes, ImageDecoder::decodeRgb,
+              config.batchSize(), cores));
 
       Map<String, Run> stream = new LinkedHashMap<>();
       try (EmbeddedRuntime runtime = EmbeddedRuntime.start(platform, benchSource.get("XMODAL_REGISTRY_DIST"),
@@ -194,7 +215,13 @@ public final class EncodeBench {
         Assembler assembler = (c, topics) -> new EncodeService().assemble(c, live, topics, shared);
         stream.put("text", streamThroughput(live, config, assembler, "bench-text", data, false, clock));
         stream.put("image", streamThroughput(live, config, assembler, "bench-image", data, true, clock));
-        Result result = new Result(raw, stream, config.batchSize());
+        Map<String, Run> oneThread = new LinkedHashMap<>();
+        if (cores > 1) {
+          EncodeConfig single = config.withStreamThreads(1);
+          oneThread.put("text", streamThroughput(live, single, assembler, "bench-text-1", data, false, clock));
+          oneThread.put("image", streamThroughput(live, single, assembler, "bench-image-1", data, true, clock));
+        }
+        Result result = new Result(raw, rawCores, stream, oneThread, config.batchSize(), cores);
         report(result, runtime);
         return result;
       }
@@ -224,6 +251,51 @@ public final class EncodeBench {
       }
     }
     return perBatch;
+  }
+
+  // n raw loops at once, each with its own session over its own share of the items, timed together
+  private <I, V> Run rawSideBySide(String modality, java.util.function.Supplier<EncoderSession<I>> sessions,
+                                   List<V> items, Function<V, I> prepare, int batch, int n) throws Exception {
+    CpuClock clock = CpuClock.jvmOnly();
+    List<EncoderSession<I>> opened = new ArrayList<>();
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(n);
+    try {
+      for (int t = 0; t < n; t++) {
+        EncoderSession<I> session = sessions.get();
+        opened.add(session);
+        session.encode(items.subList(0, Math.min(16, items.size())).stream().map(prepare).toList());
+      }
+      Progress progress = new Progress("raw " + modality + " batch " + batch + " on " + n + " threads", items.size(),
+          out);
+      CpuClock.Sample cpu0 = clock.now();
+      long t0 = System.nanoTime();
+      List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < n; t++) {
+        EncoderSession<I> session = opened.get(t);
+        List<V> share = items.subList(items.size() * t / n, items.size() * (t + 1) / n);
+        done.add(pool.submit(() -> {
+          for (int i = 0; i < share.size(); i += batch) {
+            List<I> inputs = share.subList(i, Math.min(share.size(), i + batch)).stream().map(prepare).toList();
+            session.encode(inputs);
+            synchronized (progress) {
+              progress.advance(inputs.size());
+            }
+          }
+        }));
+      }
+      for (java.util.concurrent.Future<?> f : done) {
+        f.get();
+      }
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      CpuClock.Sample cpu = clock.now().minus(cpu0);
+      progress.finish();
+      return new Run(items.size() / seconds, cpu, items.size());
+    } finally {
+      pool.shutdownNow();
+      for (EncoderSession<I> s : opened) {
+        s.close();
+      }
+    }
   }
 
   private Run streamThroughput(PlatformConfig live, EncodeConfig config, Assembler assembler, String prefix,
@@ -373,10 +445,14 @@ public final class EncodeBench {
     out.printf("  %-8s %10s %10s %10s%n", "", "batch 1", "batch 8", "batch 32");
     r.raw().forEach((modality, perBatch) -> out.printf("  %-8s %10.1f %10.1f %10.1f%n", modality,
         perBatch.get(1).rate(), perBatch.get(8).rate(), perBatch.get(32).rate()));
-    out.printf("encode-stream end to end through the embedded broker (batch %d, exactly-once), items/s:%n",
-        r.streamBatch());
-    r.stream().forEach((modality, run) -> out.printf("  %-8s %10.1f   ratio to raw at batch %d: %.2f%n", modality,
-        run.rate(), r.streamBatch(), r.ratio(modality)));
+    out.printf("on %d cores, items/s: %d raw loops side by side at batch %d, and encode-stream end to end through "
+            + "the embedded broker (exactly-once) with %d stream threads and with one:%n", r.streamThreads(),
+        r.streamThreads(), r.streamBatch(), r.streamThreads());
+    out.printf("  %-8s %12s %12s %12s %12s %12s%n", "", "raw", "stream", "stream, 1", "stream/raw", "speed-up");
+    r.stream().forEach((modality, run) -> out.printf("  %-8s %12.1f %12.1f %12s %12.2f %12.2f%n", modality,
+        r.rawCores().get(modality).rate(), run.rate(), r.oneThread().containsKey(modality)
+            ? String.format("%.1f", r.oneThread().get(modality).rate()) : "-", r.ratio(modality),
+        r.speedup(modality)));
     out.printf("CPU per item, ms (process CPU time, every thread; raw: this JVM, at batch %d; stream: this JVM + the "
         + "broker child, from RUNNING to the last embedding read):%n", r.streamBatch());
     out.printf("  %-8s %10s %10s %10s %10s %12s %10s%n", "", "raw", "stream JVM", "broker", "stream", "registry",
