@@ -69,16 +69,32 @@ final class DemoCommand implements Callable<Integer> {
     TrainerConfig trainer = TrainerConfig.from(source, stack.config());
     Demo.Outcome outcome = new Demo(stack.config(), stack.topics(), out).run(train, eval, trainer.heldOutPercent(),
         trainer.mappingName(), timeout);
+    java.util.OptionalLong peak = peakRss(stack);
     if (!exit) {
-      Demo.print(out, outcome);
+      Demo.print(out, outcome, (System.nanoTime() - t0) / 1e9, peak);
       out.println("xmodal demo stays up: try ./xmodal query --text \"a dog runs through the snow\" -k 5 "
           + "--gallery " + eval.name() + "   (Ctrl-C stops everything)");
       stopped.await();
       return 0;
     }
     stack.close();
-    Demo.print(out, outcome);
+    Demo.print(out, outcome, (System.nanoTime() - t0) / 1e9, peak);
     return 0;
+  }
+
+  // the high-water marks of this JVM, the broker and the registry added (each process's own peak; empty off Linux)
+  private static java.util.OptionalLong peakRss(Stack stack) {
+    java.util.OptionalLong self = io.xmodal.platform.runtime.Rss.peakSelf();
+    if (self.isEmpty()) {
+      return self;
+    }
+    long total = self.getAsLong();
+    if (stack.runtime().isPresent()) {
+      io.xmodal.platform.runtime.EmbeddedRuntime r = stack.runtime().get();
+      total += io.xmodal.platform.runtime.Rss.peak(r.broker().process().pid()).orElse(0)
+          + io.xmodal.platform.runtime.Rss.peak(r.registry().process().pid()).orElse(0);
+    }
+    return java.util.OptionalLong.of(total);
   }
 
   /**

@@ -74,7 +74,8 @@ public final class Demo {
   /** What the demo measured. */
   public record Outcome(Recall.Result online, Recall.Result offline, MappingModel mapping, int queries,
                         double queriesPerSecond, double p50Ms, double p95Ms, double p99Ms, double serviceP50Ms,
-                        double serviceP99Ms, double seconds, Encoding encoding) {
+                        double serviceP99Ms, double seconds, Encoding encoding, double encodeSeconds,
+                        double refitSeconds) {
     /** The demo's last line. */
     public String line() {
       return String.format("T2I R@1 %.1f R@5 %.1f R@10 %.1f | I2T R@1 %.1f R@5 %.1f R@10 %.1f", online.t2iR1(),
@@ -119,9 +120,12 @@ public final class Demo {
           + timeout + "; see the logs under " + config.workDir().resolve("logs"));
     }
 
+    double encodeSeconds = (System.nanoTime() - t0) / 1e9;
     long pairs = trainingPairs(train, heldOutPercent);
     out.printf("== 3/4 train: waiting for a mapping version fitted on all %d training pairs%n", pairs);
+    long r0 = System.nanoTime();
     MappingModel live = awaitMapping(mappingName, pairs, timeout);
+    double refitSeconds = (System.nanoTime() - r0) / 1e9;
     CrossModalMap map = MappingCodec.fromAvro(live);
     out.printf("live: %s v%d, %s, fitted on %d pairs%s, held-out rsum %.1f%n", live.getName(), live.getVersion(),
         map.label(), live.getPairsUsed(), MappingCodec.fittedOnAllPairs(live) ? " (chosen and scored on "
@@ -151,7 +155,7 @@ public final class Demo {
     Recall.Result offline = offlineRecall(map, MappingCodec.references(live), eval, vectors);
     return new Outcome(online, offline, live, sent.size(), sent.size() / querySeconds, pct(latencies, 50),
         pct(latencies, 95), pct(latencies, 99), pct(service, 50), pct(service, 99), (System.nanoTime() - t0) / 1e9,
-        encoding(sent, results, sampleSeconds));
+        encoding(sent, results, sampleSeconds), encodeSeconds, refitSeconds);
   }
 
   /** Sends a burst of queries and waits for their results (adding both to the maps); the seconds that took. */
@@ -307,8 +311,13 @@ public final class Demo {
     }
   }
 
-  /** Prints the report; the last line is the recall line. */
-  public static void print(PrintStream out, Outcome o) {
+  /**
+   * Prints the report; before the last line the demo's cost, exactly {@code demo: wall W s encode E s refit R s
+   * queries Q/s peak-rss M MB} (wall: the whole command; encode: from the first record sent to the last embedding;
+   * refit: from then to the version fitted on every pair; peak-rss: the launcher's, the broker's and the registry's
+   * high-water marks added, an upper bound of the process tree's peak), and last the recall line.
+   */
+  public static void print(PrintStream out, Outcome o, double wallSeconds, java.util.OptionalLong peakRssBytes) {
     out.println();
     out.printf("%-34s %6s %6s %6s | %6s %6s %6s | %6s%n", "recall on the evaluation split", "T2I@1", "@5", "@10",
         "I2T@1", "@5", "@10", "rsum");
@@ -324,6 +333,9 @@ public final class Demo {
         o.serviceP99Ms());
     out.printf("mapping: %s v%d (%s %s), demo wall time %.0f s%n", o.mapping().getName(), o.mapping().getVersion(),
         o.mapping().getMethod(), o.mapping().getVariant(), o.seconds());
+    out.printf("demo: wall %.0f s encode %.0f s refit %.0f s queries %.1f/s peak-rss %s MB%n", wallSeconds,
+        o.encodeSeconds(), o.refitSeconds(), o.queriesPerSecond(),
+        peakRssBytes.isPresent() ? Long.toString(peakRssBytes.getAsLong() >> 20) : "-");
     out.println(o.line());
   }
 

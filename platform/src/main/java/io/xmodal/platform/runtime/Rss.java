@@ -23,6 +23,11 @@ public final class Rss {
     return field(ProcessHandle.current().pid(), "VmHWM:");
   }
 
+  /** A process's peak resident set size so far (VmHWM), while it runs. */
+  public static OptionalLong peak(long pid) {
+    return field(pid, "VmHWM:");
+  }
+
   // a "Name:  N kB" line of /proc/<pid>/status, in bytes
   private static OptionalLong field(long pid, String name) {
     Path status = Path.of("/proc", Long.toString(pid), "status");
