@@ -68,7 +68,7 @@ final class BenchCommand {
 
   @Command(name = "refit", mixinStandardHelpOptions = true,
       description = {"With --dataset: the trainer's own refit (its grid, learned maps, hubness references and all-pairs "
-          + "step, from the XMODAL_TRAINER_* settings) on the dataset's training pairs, with the default encoders' "
+          + "step, from the trainer's settings) on the dataset's training pairs, with the default encoders' "
           + "embeddings from the evaluation's cache (encoded first if missing); it prints each phase and, last, "
           + "'refit: pairs N dims T×I candidates C search S s learned L s total W s peak-rss M MB'.",
           "Without it: refit time per closed-form method vs number of pairs (10k, 30k, 100k synthetic), the per-pair "
