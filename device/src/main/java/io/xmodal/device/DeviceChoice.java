@@ -15,6 +15,9 @@ public enum DeviceChoice {
 
   private static final Logger LOG = LoggerFactory.getLogger(DeviceChoice.class);
 
+  // what was logged already: one line per engine and outcome in a process, not one per model loaded
+  private static final java.util.Set<String> ANNOUNCED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   /** The device for {@code engineName}, given how many GPUs it sees. */
   public Device resolve(String engineName, int gpuCount) {
     return switch (this) {
@@ -29,10 +32,14 @@ public enum DeviceChoice {
       }
       case AUTO -> {
         if (gpuCount > 0) {
-          LOG.info("{}: {} GPU(s) found, running on {}", engineName, gpuCount, Device.gpu());
+          if (ANNOUNCED.add(engineName + " gpu")) {
+            LOG.info("{}: {} GPU(s) found, running on {} (XMODAL_DEVICE=auto)", engineName, gpuCount, Device.gpu());
+          }
           yield Device.gpu();
         }
-        LOG.info("{}: no GPU found, running on the CPU", engineName);
+        if (ANNOUNCED.add(engineName + " cpu")) {
+          LOG.info("{}: no GPU found, running on the CPU (XMODAL_DEVICE=auto)", engineName);
+        }
         yield Device.cpu();
       }
     };
