@@ -102,6 +102,10 @@ public final class RefitBench {
     r.learned().forEach(o -> out.println(o.summary()));
     io.xmodal.mapping.ModelSearch.Candidate best = r.candidates().stream()
         .max(java.util.Comparator.comparingDouble(c -> c.validation().rsum())).orElseThrow();
+    out.println("each family's best on the held-out pairs:");
+    for (io.xmodal.mapping.ModelSearch.Candidate c : r.candidates()) {
+      out.printf("  %-30s %-72s rsum %6.1f%n", c.family(), c.map().label(), c.validation().rsum());
+    }
     out.printf("chosen: %s, held-out rsum %.1f%s%n", r.served(best).label(), best.validation().rsum(),
         r.allPairs() != null && r.allPairs().of() == best ? ", served as fitted again on all " + r.allPairs().pairs()
             + " pairs" : "");
