@@ -70,7 +70,11 @@ public record LearnedOptions(Method kind, Loss loss, int maxEpochs, int patience
         : new LearnedOptions(kind, Loss.INFONCE, 30, 4, 1024, 1e-4, 0.3, 256, 17, DeviceChoice.AUTO);
   }
 
-  /** Every kind with its defaults, at most {@code epochs} epochs, trained on {@code device}. */
+  /**
+   * Every kind with its defaults, at most {@code epochs} epochs, trained on {@code device}. A refit's learned step
+   * trains CONTRASTIVE only when GMLP does not beat the start, unless it is asked for every kind
+   * ({@link LearnedSearch.Scope}).
+   */
   public static java.util.List<LearnedOptions> all(int epochs, DeviceChoice device) {
     return Method.learnedMethods().stream().map(k -> defaults(k).withEpochs(epochs).withDevice(device)).toList();
   }

@@ -19,8 +19,13 @@ import io.xmodal.mapping.LinearMap;
 import io.xmodal.mapping.Method;
 import io.xmodal.mapping.Recall;
 import io.xmodal.mapping.Variant;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.function.Consumer;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -67,7 +72,15 @@ public final class LearnedTrainer {
    */
   public static Result train(float[][] x, float[][] y, LinearMap start, EvalSet validation, INDArray refText,
                              INDArray refImages, HubnessCorrection scoring, LearnedOptions o, Consumer<String> log) {
-    return run(x, y, start, validation, refText, refImages, scoring, o, log);
+    return train(Start.scored(x, y, start, scoring, validation, refText, refImages, null), o, log);
+  }
+
+  /** As above, from a prepared start (which several trainings may share: see {@link Start}). */
+  static Result train(Start start, LearnedOptions o, Consumer<String> log) {
+    if (start.heldOut == null) {
+      throw new IllegalArgumentException("a start without held-out pairs can only be trained for fixed epochs");
+    }
+    return run(start, o, true, log);
   }
 
   /**
@@ -77,36 +90,36 @@ public final class LearnedTrainer {
    */
   public static Result trainFixed(float[][] x, float[][] y, LinearMap start, HubnessCorrection scoring,
                                   LearnedOptions o, int epochs, Consumer<String> log) {
+    return trainFixed(Start.unscored(x, y, start, scoring), o, epochs, log);
+  }
+
+  /** As above, from a prepared start (its held-out pairs, if it has any, unused). */
+  static Result trainFixed(Start start, LearnedOptions o, int epochs, Consumer<String> log) {
     if (epochs < 1) {
       throw new IllegalArgumentException("epochs must be at least 1, got " + epochs);
     }
-    return run(x, y, start, null, null, null, scoring, o.withEpochs(epochs), log);
+    return run(start, o.withEpochs(epochs), false, log);
   }
 
-  private static Result run(float[][] x, float[][] y, LinearMap start, EvalSet validation, INDArray refText,
-                            INDArray refImages, HubnessCorrection scoring, LearnedOptions o, Consumer<String> log) {
+  /** @param scored whether epochs are scored on the start's held-out pairs (and the best kept) or all run */
+  private static Result run(Start s, LearnedOptions o, boolean scored, Consumer<String> log) {
     long t0 = System.nanoTime();
     Engine engine = Engine.getEngine("PyTorch");
     engine.setRandomSeed((int) o.seed());
     Device device = o.device().resolve("PyTorch");
     Random random = new Random(o.seed());
+    float[][] x = s.x;
+    float[][] y = s.y;
     int n = x.length;
-    int dx = x[0].length;
-    int dy = y[0].length;
-    float[] muX = Linalg.rowMajorFloats(start.muX());
-    float[] muY = Linalg.rowMajorFloats(start.muY());
-    INDArray a0 = start.a();
-    INDArray b0 = start.b();
-    if (start.weights() != null) {
-      a0 = a0.mulRowVector(start.weights());
-      b0 = b0.mulRowVector(start.weights());
-    }
-    int k = (int) a0.columns();
-    boolean fixed = validation == null;
-    Recall.Result startRecall = fixed ? null : Recall.evaluate(start.withHubness(scoring), validation.captions(),
-        validation.captionImage(), validation.images(), refText, refImages);
+    int dx = s.muX.length;
+    int dy = s.muY.length;
+    int k = s.k;
+    int batch = o.batchSize();
+    boolean fixed = !scored;
+    LinearMap start = s.map;
+    Recall.Result startRecall = fixed ? null : s.recall;
 
-    CrossModalMap best = start.withHubness(scoring);
+    CrossModalMap best = start.withHubness(s.scoring);
     Recall.Result bestRecall = startRecall;
     int bestEpoch = 0;
     int epoch = 0;
@@ -115,17 +128,20 @@ public final class LearnedTrainer {
     boolean gradMode = JniUtils.isGradMode();
     JniUtils.setGradMode(false);
     try (NDManager manager = engine.newBaseManager(device)) {
-      NDArray mux = manager.create(muX, new Shape(1, dx));
-      NDArray muy = manager.create(muY, new Shape(1, dy));
       List<NDArray> params = new ArrayList<>();
-      // frozen: constants without gradients, outside what Adam updates
-      NDArray a = o.freezeStart() ? manager.create(Linalg.rowMajorFloats(a0), new Shape(dx, k))
-          : param(manager, Linalg.rowMajorFloats(a0), new Shape(dx, k), params);
-      NDArray b = o.freezeStart() ? manager.create(Linalg.rowMajorFloats(b0), new Shape(dy, k))
-          : param(manager, Linalg.rowMajorFloats(b0), new Shape(dy, k), params);
+      // frozen: constants without gradients, outside what Adam updates; the image side is then applied to every
+      // training image row once (the start's projection), and a step reads its batch's rows of that
+      NDArray a = o.freezeStart() ? manager.create(s.a, new Shape(dx, k))
+          : param(manager, s.a, new Shape(dx, k), params);
+      NDArray b = o.freezeStart() ? null : param(manager, s.b, new Shape(dy, k), params);
+      NDArray muy = o.freezeStart() ? null : manager.create(s.muY, new Shape(1, dy));
+      float[] projected = o.freezeStart() ? s.projectedImages(manager, batch) : null;
       NDArray logScale = param(manager, new float[] {(float) Math.log(20)}, new Shape(1), params);
       Block block = o.kind() == io.xmodal.mapping.Method.GMLP ? new Block(manager, k, o.hidden(), random, params) : null;
       Adam adam = new Adam(manager, params, o.learningRate());
+      // a step's inputs, in buffers reused from step to step
+      Rows textRows = new Rows(batch, dx);
+      Rows imageRows = new Rows(batch, projected != null ? k : dy);
 
       int since = 0;
       int[] order = new int[n];
@@ -141,25 +157,24 @@ public final class LearnedTrainer {
         shuffle(order, random);
         double lossSum = 0;
         int steps = 0;
-        for (int from = 0; from + o.batchSize() <= n; from += o.batchSize()) {
+        for (int from = 0; from + batch <= n; from += batch) {
           try (NDManager step = manager.newSubManager()) {
-            NDArray xb = step.create(rows(x, order, from, o.batchSize()), new Shape(o.batchSize(), dx));
-            NDArray yb = step.create(rows(y, order, from, o.batchSize()), new Shape(o.batchSize(), dy));
-            NDArray mask = step.create(dropoutMask(o.batchSize() * dx, o.inputDropout(), random),
-                new Shape(o.batchSize(), dx));
+            // (x − μx) ⊙ dropout mask, made on the host (the same float32 products PyTorch made of the two)
+            NDArray xin = textRows.centredDropped(step, x, s.muX, order, from, o.inputDropout(), random);
+            NDArray images = projected != null ? imageRows.gather(step, projected, order, from)
+                : imageRows.gather(step, y, order, from);
             float value = Float.NaN;
             boolean finite = false;
             for (int attempt = 1; attempt <= STEP_ATTEMPTS && !finite; attempt++) {
               try (GradientCollector gc = engine.newGradientCollector()) {
-                NDArray xin = xb.sub(mux).mul(mask);
                 NDArray zt = xin.matMul(a);
                 if (block != null) {
                   zt = zt.add(block.forward(zt));
                 }
-                NDArray zi = yb.sub(muy).matMul(b);
+                NDArray zi = projected != null ? images : images.sub(muy).matMul(b);
                 NDArray loss = o.loss() == LearnedOptions.Loss.INFONCE
                     ? infoNce(unit(zt), unit(zi), logScale, step)
-                    : unit(zt).sub(unit(zi)).pow(2).sum().div((float) o.batchSize());
+                    : unit(zt).sub(unit(zi)).pow(2).sum().div((float) batch);
                 value = loss.getFloat();
                 if (!Float.isFinite(value)) {
                   break;
@@ -189,7 +204,7 @@ public final class LearnedTrainer {
         }
         CrossModalMap current;
         try {
-          current = export(o, start, a, b, block, scoring);
+          current = export(o, start, nd4j(a), b == null ? s.frozenB() : nd4j(b), block, s.scoring);
         } catch (ArithmeticException e) {
           log.accept(String.format("%s epoch %d: %s; training stops at the best epoch so far", o.kind(), epoch,
               e.getMessage()));
@@ -202,8 +217,7 @@ public final class LearnedTrainer {
           bestEpoch = epoch;
           continue;
         }
-        Recall.Result r = Recall.evaluate(current, validation.captions(), validation.captionImage(),
-            validation.images(), refText, refImages);
+        Recall.Result r = s.heldOut.score(current, o.freezeStart());
         log.accept(String.format("%s epoch %d: loss %.4f, held-out rsum %.1f (best %.1f)", o.kind(), epoch,
             lossSum / Math.max(1, steps), r.rsum(), bestRecall.rsum()));
         if (r.rsum() > bestRecall.rsum()) {
@@ -257,10 +271,8 @@ public final class LearnedTrainer {
   }
 
   /** The map as it stands, for scoring and publishing (weights copied out to ND4J). */
-  private static CrossModalMap export(LearnedOptions o, LinearMap start, NDArray a, NDArray b, Block block,
+  private static CrossModalMap export(LearnedOptions o, LinearMap start, INDArray ja, INDArray jb, Block block,
                                       HubnessCorrection scoring) {
-    INDArray ja = nd4j(a);
-    INDArray jb = nd4j(b);
     String loss = o.loss().name().toLowerCase(java.util.Locale.ROOT);
     if (block == null) {
       return new LinearMap(Method.CONTRASTIVE, new Variant.Learned(Method.CONTRASTIVE, 0, start.variant(), loss),
@@ -288,30 +300,240 @@ public final class LearnedTrainer {
     return p;
   }
 
-  private static float[] rows(float[][] data, int[] order, int from, int count) {
-    int d = data[0].length;
-    float[] out = new float[count * d];
-    for (int i = 0; i < count; i++) {
-      System.arraycopy(data[order[from + i]], 0, out, i * d, d);
-    }
-    return out;
-  }
-
-  private static float[] dropoutMask(int size, double p, Random random) {
-    float keep = (float) (1.0 / (1.0 - p));
-    float[] mask = new float[size];
-    for (int i = 0; i < size; i++) {
-      mask[i] = random.nextDouble() < p ? 0f : keep;
-    }
-    return mask;
-  }
-
   private static void shuffle(int[] a, Random r) {
     for (int i = a.length - 1; i > 0; i--) {
       int j = r.nextInt(i + 1);
       int t = a[i];
       a[i] = a[j];
       a[j] = t;
+    }
+  }
+
+  /**
+   * One start on one set of training pairs, prepared once for every map trained from it (a refit's kinds, an
+   * ensemble's blocks, each block trained again on every pair): its means and projections as float32 rows, its
+   * dimension weights folded in; with held-out pairs, its own held-out recall and the scorer of the epochs; and, made
+   * the first time a frozen-start training asks, its image side applied to every training image row. For one thread.
+   */
+  static final class Start {
+    final float[][] x;
+    final float[][] y;
+    final LinearMap map;
+    /** The hubness correction epochs are scored with (the start's). */
+    final HubnessCorrection scoring;
+    final float[] muX;
+    final float[] muY;
+    /** A and B (dx×k and dy×k, row-major), the dimension weights folded in. */
+    final float[] a;
+    final float[] b;
+    final int k;
+    /** The held-out pairs' scorer; null when there are none. */
+    final HeldOut heldOut;
+    /** The start's held-out recall under {@link #scoring}; null when there are no held-out pairs. */
+    final Recall.Result recall;
+    private float[] projectedImages;
+
+    private Start(float[][] x, float[][] y, LinearMap start, HubnessCorrection scoring, HeldOut heldOut,
+                  Recall.Result recall) {
+      this.x = x;
+      this.y = y;
+      this.map = start;
+      this.scoring = scoring;
+      muX = Linalg.rowMajorFloats(start.muX());
+      muY = Linalg.rowMajorFloats(start.muY());
+      INDArray a0 = start.a();
+      INDArray b0 = start.b();
+      if (start.weights() != null) {
+        a0 = a0.mulRowVector(start.weights());
+        b0 = b0.mulRowVector(start.weights());
+      }
+      k = (int) a0.columns();
+      a = Linalg.rowMajorFloats(a0);
+      b = Linalg.rowMajorFloats(b0);
+      this.heldOut = heldOut;
+      this.recall = heldOut == null ? null
+          : recall != null ? recall : heldOut.score(start.withHubness(scoring), false);
+    }
+
+    /**
+     * @param x      training text rows (L2-normalised), paired row by row with {@code y} (image rows)
+     * @param recall the start's held-out recall under {@code scoring} on these held-out pairs and references when it
+     *               is known (a closed-form candidate's: the same pairs, references and correction), else null to
+     *               score it here
+     */
+    static Start scored(float[][] x, float[][] y, LinearMap start, HubnessCorrection scoring, EvalSet validation,
+                        INDArray refText, INDArray refImages, Recall.Result recall) {
+      return new Start(x, y, start, scoring, new HeldOut(validation, refText, refImages), recall);
+    }
+
+    /** With no held-out pairs: for training a fixed number of epochs. */
+    static Start unscored(float[][] x, float[][] y, LinearMap start, HubnessCorrection scoring) {
+      return new Start(x, y, start, scoring, null, null);
+    }
+
+    /**
+     * (y − μy)·B of every training image row (n×k, row-major): the frozen image side that a frozen-start step would
+     * otherwise compute for its batch at every step of every epoch of every block. Made once, by the same PyTorch
+     * product in batches of {@code chunk} rows on {@code manager}'s device, and read back to the host.
+     */
+    float[] projectedImages(NDManager manager, int chunk) {
+      if (projectedImages == null) {
+        int n = y.length;
+        int dy = muY.length;
+        float[] out = new float[Math.multiplyExact(n, k)];
+        Rows rows = new Rows(Math.max(1, Math.min(chunk, n)), dy);
+        try (NDManager m = manager.newSubManager()) {
+          NDArray muy = m.create(muY, new Shape(1, dy));
+          NDArray bm = m.create(b, new Shape(dy, k));
+          for (int from = 0; from < n; from += chunk) {
+            int count = Math.min(chunk, n - from);
+            try (NDManager step = m.newSubManager()) {
+              float[] z = rows.slice(step, y, from, count).sub(muy).matMul(bm).toFloatArray();
+              System.arraycopy(z, 0, out, from * k, z.length);
+            }
+          }
+        }
+        projectedImages = out;
+      }
+      return projectedImages;
+    }
+
+    /** B as a frozen-start map exports it (the values PyTorch held as the frozen constant). */
+    INDArray frozenB() {
+      return Nd4j.create(b, new long[] {muY.length, k}, org.nd4j.linalg.api.buffer.DataType.FLOAT);
+    }
+  }
+
+  /**
+   * Scores maps on the held-out pairs, as {@link Recall#evaluate} does. Every map trained from one frozen start has
+   * that start's image side (its μy and B exactly), so for those the held-out images and the reference images are
+   * projected once, by the first of them, and reused.
+   */
+  static final class HeldOut {
+    private final EvalSet validation;
+    private final INDArray refText;
+    private final INDArray refImages;
+    private final Map<INDArray, INDArray> frozenImages = new IdentityHashMap<>();
+
+    HeldOut(EvalSet validation, INDArray refText, INDArray refImages) {
+      this.validation = validation;
+      this.refText = refText;
+      this.refImages = refImages;
+    }
+
+    /** @param frozenImageSide whether {@code map}'s image side is the frozen start's */
+    Recall.Result score(CrossModalMap map, boolean frozenImageSide) {
+      CrossModalMap scored = frozenImageSide ? new FrozenImageSide(map, frozenImages) : map;
+      return Recall.evaluate(scored, validation.captions(), validation.captionImage(), validation.images(), refText,
+          refImages);
+    }
+  }
+
+  /**
+   * {@code map} with the image projections it shares with the other maps of one frozen start, kept by the rows they
+   * project (the held-out images, the reference images); a copy of each is handed out, so a caller may free it.
+   */
+  private record FrozenImageSide(CrossModalMap map, Map<INDArray, INDArray> projected) implements CrossModalMap {
+    @Override
+    public Method method() {
+      return map.method();
+    }
+
+    @Override
+    public Variant variant() {
+      return map.variant();
+    }
+
+    @Override
+    public HubnessCorrection hubness() {
+      return map.hubness();
+    }
+
+    @Override
+    public CrossModalMap withHubness(HubnessCorrection h) {
+      return new FrozenImageSide(map.withHubness(h), projected);
+    }
+
+    @Override
+    public INDArray projectText(INDArray x) {
+      return map.projectText(x);
+    }
+
+    @Override
+    public INDArray projectImages(INDArray y) {
+      return projected.computeIfAbsent(y, map::projectImages).dup();
+    }
+  }
+
+  /**
+   * A step's input rows in one direct buffer, reused from step to step: a CPU tensor made from it reads it in place
+   * (a GPU one is a copy), so it is refilled only once the step that read it is closed. The buffer starts on a
+   * 64-byte boundary, as PyTorch's own CPU tensors do: the BLAS product of rows at another alignment can round
+   * differently, which made the same seed train a different map from run to run.
+   */
+  private static final class Rows {
+    private static final int ALIGNMENT = 64;
+    private final ByteBuffer bytes;
+    private final FloatBuffer floats;
+    private final int rows;
+    private final int d;
+
+    Rows(int rows, int d) {
+      this.rows = rows;
+      this.d = d;
+      int size = Math.multiplyExact(Math.multiplyExact(rows, d), Float.BYTES);
+      bytes = ByteBuffer.allocateDirect(Math.addExact(size, 2 * ALIGNMENT)).alignedSlice(ALIGNMENT)
+          .order(ByteOrder.nativeOrder());
+      floats = bytes.asFloatBuffer();
+    }
+
+    /** Rows {@code order[from]}, {@code order[from + 1]}, … of {@code data}, as many as this holds. */
+    NDArray gather(NDManager m, float[][] data, int[] order, int from) {
+      floats.clear();
+      for (int i = 0; i < rows; i++) {
+        floats.put(data[order[from + i]]);
+      }
+      return array(m, rows);
+    }
+
+    /** The same of row-major {@code data} ({@code d} values a row). */
+    NDArray gather(NDManager m, float[] data, int[] order, int from) {
+      floats.clear();
+      for (int i = 0; i < rows; i++) {
+        floats.put(data, order[from + i] * d, d);
+      }
+      return array(m, rows);
+    }
+
+    /** Rows {@code from} to {@code from + count − 1} of {@code data}; at most as many as this holds. */
+    NDArray slice(NDManager m, float[][] data, int from, int count) {
+      floats.clear();
+      for (int i = 0; i < count; i++) {
+        floats.put(data[from + i]);
+      }
+      return array(m, count);
+    }
+
+    /**
+     * (x − μ) ⊙ mask of rows {@code order[from]}, … of {@code x} (as many as this holds), the mask drawn value by
+     * value in row-major order: 0 with probability {@code p}, else 1/(1 − p). Each value is the same float32
+     * difference and product PyTorch made when it was given the rows and the mask.
+     */
+    NDArray centredDropped(NDManager m, float[][] x, float[] mu, int[] order, int from, double p, Random random) {
+      float keep = (float) (1.0 / (1.0 - p));
+      floats.clear();
+      for (int i = 0; i < rows; i++) {
+        float[] row = x[order[from + i]];
+        for (int j = 0; j < d; j++) {
+          floats.put((row[j] - mu[j]) * (random.nextDouble() < p ? 0f : keep));
+        }
+      }
+      return array(m, rows);
+    }
+
+    private NDArray array(NDManager m, int count) {
+      bytes.clear().limit(count * d * Float.BYTES);
+      return m.create(bytes, new Shape(count, d), DataType.FLOAT32);
     }
   }
 

@@ -114,11 +114,12 @@ class LearnedTrainerTest {
 
   @Test
   void shouldAverageAnEnsembleOfBlocksOnOneFrozenStartAndTrainEachAgainOnEveryPair() {
-    // Given the non-linear pairs, a CCA start with its recipe, and a frozen-start gMLP of three blocks
+    // Given the non-linear pairs, a CCA start with its recipe, and a frozen-start gMLP of three blocks (seeds 8 to 10)
     Data d = data(1, 4.0);
     io.xmodal.mapping.ModelSearch.Candidate cca = ccaCandidate(d);
     LinearMap start = (LinearMap) cca.map();
-    LearnedOptions three = options(io.xmodal.mapping.Method.GMLP, 1e-2).withFrozenStart(true).withMembers(3);
+    LearnedOptions three = options(io.xmodal.mapping.Method.GMLP, 1e-2).withFrozenStart(true).withSeed(8)
+        .withMembers(3);
     var step = LearnedSearch.step(List.of(three));
     List<String> log = new ArrayList<>();
 
@@ -126,9 +127,9 @@ class LearnedTrainerTest {
     var outcome = step.train(d.x(), d.y(), List.of(cca), d.validation(), null, null, List.of(HubnessCorrection.NONE),
         log::add).get(0);
 
-    // Then its map averages the blocks (seeds 3, 4, 5) that beat the start (here seeds 3 and 4: seed 5's four epochs
-    // never do, and a block that learned nothing would only dilute the others), shares the start's projections, and
-    // reports the ensemble's own held-out recall
+    // Then its map averages the blocks that beat the start (here seeds 8 and 9: seed 10's four epochs never do, and a
+    // block that learned nothing would only dilute the others), shares the start's projections, and reports the
+    // ensemble's own held-out recall
     assertThat(outcome.error()).isNull();
     io.xmodal.mapping.ModelSearch.Candidate chosen = outcome.candidates().get(0);
     GmlpMap g = (GmlpMap) chosen.map();
@@ -147,7 +148,7 @@ class LearnedTrainerTest {
     SufficientStats all = SufficientStats.of(allX, allY);
     GmlpMap again = (GmlpMap) step.onAllPairs(chosen, all, allX, allY, log::add);
     assertThat(again.blocks()).hasSize(2);
-    assertThat(log).anyMatch(l -> l.equals("GMLP from CCA c+l2 r=0.1 k=16 w=σ^1: 4 epochs on 1200 pairs"))
+    assertThat(log).anyMatch(l -> l.equals("GMLP from CCA c+l2 r=0.1 k=16 w=σ^1: 2 epochs on 1200 pairs"))
         .anyMatch(l -> l.equals("GMLP from CCA c+l2 r=0.1 k=16 w=σ^1: 1 epochs on 1200 pairs"));
     LinearMap refitted = Fits.cca(all, 0.1).map(DX, 1);
     assertThat(again.a().toFloatMatrix()).isDeepEqualTo(refitted.a().mulRowVector(refitted.weights()).toFloatMatrix());
@@ -160,10 +161,10 @@ class LearnedTrainerTest {
 
   @Test
   void shouldServeTheOneBlockThatBeatTheStartTrainedAgainWithItsOwnSeed() {
-    // Given an ensemble of two blocks, seeds 5 and 6, of which only the second's, seed 6, beats the start
+    // Given an ensemble of two blocks, seeds 10 and 11, of which only the second's, seed 11, beats the start
     Data d = data(1, 4.0);
     io.xmodal.mapping.ModelSearch.Candidate cca = ccaCandidate(d);
-    LearnedOptions two = options(io.xmodal.mapping.Method.GMLP, 1e-2).withFrozenStart(true).withSeed(5)
+    LearnedOptions two = options(io.xmodal.mapping.Method.GMLP, 1e-2).withFrozenStart(true).withSeed(10)
         .withMembers(2);
     var step = LearnedSearch.step(List.of(two));
     List<String> log = new ArrayList<>();
@@ -178,20 +179,20 @@ class LearnedTrainerTest {
     assertThat(log).contains("GMLP: 1 of 2 blocks beat the start; it stands alone");
     assertThat(outcome.figures()).containsEntry("epochs", 8.0).containsEntry("members", 1.0);
 
-    // and trained again on every pair it is seed 6's block for its epochs, not a block of the options' seed 5
+    // and trained again on every pair it is seed 11's block for its epochs, not a block of the options' seed 10
     float[][] allX = concat(d.x(), d.validation().captions());
     float[][] allY = concat(d.y(), d.validation().images());
     SufficientStats all = SufficientStats.of(allX, allY);
     GmlpMap again = (GmlpMap) step.onAllPairs(outcome.candidates().get(0), all, allX, allY, log::add);
     int epochs = outcome.figures().get("best_epoch").intValue();
-    LearnedTrainer.Result seed6 = LearnedTrainer.trainFixed(allX, allY, Fits.cca(all, 0.1).map(DX, 1),
-        HubnessCorrection.NONE, two.withMembers(1).withSeed(6), epochs, l -> { });
-    LearnedTrainer.Result seed5 = LearnedTrainer.trainFixed(allX, allY, Fits.cca(all, 0.1).map(DX, 1),
+    LearnedTrainer.Result seed11 = LearnedTrainer.trainFixed(allX, allY, Fits.cca(all, 0.1).map(DX, 1),
+        HubnessCorrection.NONE, two.withMembers(1).withSeed(11), epochs, l -> { });
+    LearnedTrainer.Result seed10 = LearnedTrainer.trainFixed(allX, allY, Fits.cca(all, 0.1).map(DX, 1),
         HubnessCorrection.NONE, two.withMembers(1), epochs, l -> { });
     INDArray q = d.validation().captions();
-    assertThat(again.projectText(q).sub(seed6.map().projectText(q)).amaxNumber().doubleValue()).isLessThan(1e-6);
+    assertThat(again.projectText(q).sub(seed11.map().projectText(q)).amaxNumber().doubleValue()).isLessThan(1e-6);
     // (a block of another seed is another map: the comparison above can tell them apart)
-    assertThat(seed5.map().projectText(q).sub(seed6.map().projectText(q)).amaxNumber().doubleValue())
+    assertThat(seed10.map().projectText(q).sub(seed11.map().projectText(q)).amaxNumber().doubleValue())
         .isGreaterThan(1e-4);
   }
 
@@ -233,6 +234,99 @@ class LearnedTrainerTest {
     // and a contrastive map, which is nothing but its projections, cannot be asked to freeze them
     assertThatThrownBy(() -> options(io.xmodal.mapping.Method.CONTRASTIVE).withFrozenStart(true))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cannot be frozen");
+  }
+
+  @Test
+  void shouldProjectTheFrozenImageSideOnceAsEveryStepWouldHave() {
+    // Given a weighted CCA start and its 1,000 training pairs (in batches of 128 the last one is short)
+    Data d = data(1, 4.0);
+    LinearMap start = Fits.cca(SufficientStats.of(d.x(), d.y()), 0.1).map(DX, 1);
+    LearnedTrainer.Start s = LearnedTrainer.Start.unscored(d.x(), d.y(), start, HubnessCorrection.NONE);
+    int k = s.k;
+    try (NDManager m = Engine.getEngine("PyTorch").newBaseManager()) {
+      // When its image side is applied to every training image row once
+      float[] once = s.projectedImages(m, 128);
+
+      // Then each row is what a step computed for a shuffled batch of its own, (y − μy)·B in PyTorch
+      int[] batch = new Random(7).ints(0, d.y().length).distinct().limit(128).toArray();
+      float[] rows = new float[batch.length * DY];
+      for (int i = 0; i < batch.length; i++) {
+        System.arraycopy(d.y()[batch[i]], 0, rows, i * DY, DY);
+      }
+      float[] step = m.create(rows, new Shape(batch.length, DY)).sub(m.create(s.muY, new Shape(1, DY)))
+          .matMul(m.create(s.b, new Shape(DY, k))).toFloatArray();
+      for (int i = 0; i < batch.length; i++) {
+        for (int j = 0; j < k; j++) {
+          assertThat(once[batch[i] * k + j]).isCloseTo(step[i * k + j], org.assertj.core.data.Offset.offset(1e-6f));
+        }
+      }
+      // and the start's own image side before its normalisation, ((y − μy)·B) ⊙ w, in float64
+      org.nd4j.linalg.api.buffer.DataType f64 = org.nd4j.linalg.api.buffer.DataType.DOUBLE;
+      double[][] exact = Linalg.matrix(d.y()).castTo(f64).subRowVector(start.muY().castTo(f64))
+          .mmul(start.b().castTo(f64)).mulRowVector(start.weights().castTo(f64)).toDoubleMatrix();
+      for (int i = 0; i < exact.length; i++) {
+        for (int j = 0; j < k; j++) {
+          assertThat((double) once[i * k + j]).isCloseTo(exact[i][j], org.assertj.core.data.Offset.offset(1e-5));
+        }
+      }
+      // and asked again, by a training of another batch size, it is that projection, not a new one
+      assertThat(s.projectedImages(m, 64)).isSameAs(once);
+    }
+  }
+
+  @Test
+  void shouldTrainTheSameFrozenStartMapsFromOneSharedStartAsWhenEachProjectedItsOwnRows() {
+    // Given a frozen-start gMLP scored with CSLS against reference rows, and one start prepared for two seeds, as an
+    // ensemble's blocks share it (the second training reuses the image rows, held-out images and references the first
+    // projected)
+    Data d = data(1, 4.0);
+    LinearMap start = Fits.cca(SufficientStats.of(d.x(), d.y()), 0.1).map(DX, 1);
+    INDArray refText = Linalg.matrix(java.util.Arrays.copyOf(d.x(), 300));
+    INDArray refImages = Linalg.matrix(java.util.Arrays.copyOf(d.y(), 300));
+    HubnessCorrection csls = HubnessCorrection.csls(10);
+    LearnedOptions frozen = options(io.xmodal.mapping.Method.GMLP, 1e-2).withFrozenStart(true);
+    LearnedTrainer.Start shared = LearnedTrainer.Start.scored(d.x(), d.y(), start, csls, d.validation(), refText,
+        refImages, null);
+    EvalSet v = d.validation();
+    for (long seed : new long[] {3, 4}) {
+      // When each seed trains from the shared start and from a start of its own
+      LearnedTrainer.Result a = LearnedTrainer.train(shared, frozen.withSeed(seed), line -> { });
+      LearnedTrainer.Result b = LearnedTrainer.train(d.x(), d.y(), start, v, refText, refImages, csls,
+          frozen.withSeed(seed), line -> { });
+
+      // Then the two are the same trained map, chosen at the same epoch with the same held-out recall, and that recall
+      // is the map's scored from scratch (every projection made again)
+      assertThat(a.improved()).isTrue();
+      assertThat(a.epochs()).isEqualTo(b.epochs());
+      assertThat(a.bestEpoch()).isEqualTo(b.bestEpoch());
+      assertThat(a.validation()).isEqualTo(b.validation())
+          .isEqualTo(Recall.evaluate(a.map(), v.captions(), v.captionImage(), v.images(), refText, refImages));
+      assertThat(a.map().projectText(v.captions()).data().asFloat())
+          .containsExactly(b.map().projectText(v.captions()).data().asFloat());
+      assertThat(a.map().projectImages(v.images()).data().asFloat())
+          .containsExactly(b.map().projectImages(v.images()).data().asFloat());
+    }
+  }
+
+  @Test
+  void shouldTakeTheStartsHeldOutRecallAsGivenInsteadOfScoringItAgain() {
+    // Given a start whose held-out recall is given (as a refit gives its closed-form candidate's), here a perfect one
+    Data d = data(1, 4.0);
+    LinearMap start = Fits.cca(SufficientStats.of(d.x(), d.y()), 0.1).map(DX, 1);
+    Recall.Result perfect = new Recall.Result(100, 100, 100, 100, 100, 100);
+    LearnedTrainer.Start s = LearnedTrainer.Start.scored(d.x(), d.y(), start, HubnessCorrection.NONE, d.validation(),
+        null, null, perfect);
+    List<String> log = new ArrayList<>();
+
+    // When a gMLP that beats the start's real recall (216.5) trains from it
+    LearnedTrainer.Result r = LearnedTrainer.train(s, options(io.xmodal.mapping.Method.GMLP, 1e-2)
+        .withFrozenStart(true), log::add);
+
+    // Then the given recall is the start's: no epoch beats it, so the start stands with that recall
+    assertThat(r.start()).isSameAs(perfect);
+    assertThat(r.improved()).isFalse();
+    assertThat(r.validation()).isSameAs(perfect);
+    assertThat(log.get(0)).endsWith("held-out rsum 600.0 at the start (its projections frozen, the block trained)");
   }
 
   @Test
