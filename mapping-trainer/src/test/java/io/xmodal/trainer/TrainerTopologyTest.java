@@ -283,9 +283,10 @@ class TrainerTopologyTest {
     MappingModel v1 = mappings.readValuesToList().get(0);
     List<MetricEvent> rsums = metrics.readValuesToList().stream()
         .filter(e -> e.getName().equals("mapping.heldout.rsum")).toList();
-    // both learned kinds were trained, scored on the held-out pairs and reported, like every closed form
+    // GMLP was trained, scored on the held-out pairs and reported like every closed form; having beaten its start,
+    // it left CONTRASTIVE (its fallback) untrained
     assertThat(rsums).extracting(e -> e.getTags().get("method"))
-        .contains("CCA", "LEAST_SQUARES", "PROCRUSTES", "CONTRASTIVE", "GMLP");
+        .contains("CCA", "LEAST_SQUARES", "PROCRUSTES", "GMLP").doesNotContain("CONTRASTIVE");
     // the published version is the best candidate, whichever family it came from
     double best = rsums.stream().mapToDouble(MetricEvent::getValue).max().orElseThrow();
     assertThat(v1.getHeldOutMetrics().get("rsum")).isEqualTo(best);

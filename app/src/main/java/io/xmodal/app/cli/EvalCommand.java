@@ -63,6 +63,10 @@ final class EvalCommand implements Callable<Integer> {
           + "--no-learned: closed forms only.")
   boolean learned;
 
+  @Option(names = "--every-learned", description = "Train every learned kind (CONTRASTIVE too); by default, as the "
+      + "trainer does, GMLP first and CONTRASTIVE only when GMLP fails or does not beat its start.")
+  boolean everyLearned;
+
   @Option(names = "--epochs", defaultValue = "30", description = "Most epochs per learned map (default ${DEFAULT-VALUE}).")
   int epochs;
 
@@ -160,7 +164,8 @@ final class EvalCommand implements Callable<Integer> {
             .map(o -> members != null && o.kind() == io.xmodal.mapping.Method.GMLP ? o.withMembers(members) : o)
             .toList();
     List<OfflineEvaluation.Row> rows = new ArrayList<>(new OfflineEvaluation(out, references).run(fitEmb, evalEmb, heldOut,
-        grid(platform), kinds, allPairs));
+        grid(platform), kinds, allPairs, everyLearned ? io.xmodal.learned.LearnedSearch.Scope.EVERY_KIND
+            : io.xmodal.learned.LearnedSearch.Scope.GMLP_FIRST));
     rows.sort(Comparator.comparing(OfflineEvaluation.Row::method));
     print(out, rows);
     OfflineEvaluation.choice(rows).ifPresent(c -> out.printf("trainer's choice: %s: T2I R@10 %.1f, I2T R@10 %.1f, "

@@ -127,6 +127,12 @@ public final class OfflineEvaluation {
    */
   public List<Row> run(Embedded fit, Embedded eval, int heldOutPercent, ModelSearch.Options options,
                        List<LearnedOptions> learned, boolean allPairs) {
+    return run(fit, eval, heldOutPercent, options, learned, allPairs, LearnedSearch.Scope.GMLP_FIRST);
+  }
+
+  /** As above, the learned kinds trained as {@code scope} says (the trainer's GMLP first, or every kind). */
+  public List<Row> run(Embedded fit, Embedded eval, int heldOutPercent, ModelSearch.Options options,
+                       List<LearnedOptions> learned, boolean allPairs, LearnedSearch.Scope scope) {
     TrainingSet set = new TrainingSet(fit.captions()[0].length, fit.images()[0].length,
         learned.isEmpty() ? 0 : Integer.MAX_VALUE, references);
     for (int c = 0; c < fit.captions().length; c++) {
@@ -141,7 +147,7 @@ public final class OfflineEvaluation {
             + "the trainer does; hubness references: %d captions, %d images%n", input.stats().count(),
         fit.imageIds().size() - validation.imageCount(), validation.imageCount(), validation.captionCount(),
         rows(input.referenceText()), rows(input.referenceImages()));
-    Refit.Result refit = Refit.run(input, options, LearnedSearch.step(learned), null, true, line -> {
+    Refit.Result refit = Refit.run(input, options, LearnedSearch.step(learned, scope), null, true, line -> {
       if (!line.startsWith("candidate ")) {
         out.println(line);
       }
