@@ -28,14 +28,18 @@ public final class CaptionRules implements ValidationRules<CaptionEvent> {
   }
 
   @Override
+  public String contentHash(CaptionEvent accepted) {
+    return accepted.getContentHash();
+  }
+
+  @Override
   public Verdict<CaptionEvent> validate(String key, CaptionEvent caption, Instant now) {
     String id = caption.getCaptionId();
     if (id == null || id.isBlank()) {
       return Verdict.refuse(RejectReason.MISSING_ID, "captionId is missing or blank; every caption needs a stable id");
     }
     if (!id.equals(key)) {
-      return Verdict.refuse(RejectReason.KEY_MISMATCH, "the record key " + (key == null ? "is null" : "'" + key + "'")
-          + " but captionId is '" + id + "'; producers must key captions by captionId");
+      return Verdict.refuse(RejectReason.KEY_MISMATCH, RecordKeys.mismatch("captionId", "caption", key, id));
     }
     if (caption.getImageId() != null && caption.getImageId().isBlank()) {
       return Verdict.refuse(RejectReason.MISSING_ID, "caption " + id

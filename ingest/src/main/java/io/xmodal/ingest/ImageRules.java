@@ -40,14 +40,18 @@ public final class ImageRules implements ValidationRules<ImageEvent> {
   }
 
   @Override
+  public String contentHash(ImageEvent accepted) {
+    return accepted.getContentHash();
+  }
+
+  @Override
   public Verdict<ImageEvent> validate(String key, ImageEvent image, Instant now) {
     String id = image.getImageId();
     if (id == null || id.isBlank()) {
       return Verdict.refuse(RejectReason.MISSING_ID, "imageId is missing or blank; every image needs a stable id");
     }
     if (!id.equals(key)) {
-      return Verdict.refuse(RejectReason.KEY_MISMATCH, "the record key " + (key == null ? "is null" : "'" + key + "'")
-          + " but imageId is '" + id + "'; producers must key images by imageId");
+      return Verdict.refuse(RejectReason.KEY_MISMATCH, RecordKeys.mismatch("imageId", "image", key, id));
     }
     byte[] bytes;
     boolean fromFile = false;

@@ -10,4 +10,7 @@ public interface ValidationRules<V> {
 
   /** Validates a raw event keyed by {@code key}; an accepted one comes back enriched (hash, time, …). */
   Verdict<V> validate(String key, V value, Instant now);
+
+  /** The content hash of an event {@link #validate} accepted (it carries it): what a duplicate repeats. */
+  String contentHash(V accepted);
 }

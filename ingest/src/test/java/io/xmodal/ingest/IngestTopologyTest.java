@@ -232,6 +232,29 @@ class IngestTopologyTest {
     }
 
     @Test
+    void shouldTellAProducerWhatAKeyMustBeWhenItIsNotAUtf8String() {
+      TestInputTopic<byte[], ImageEvent> binaryKeys = driver.createInputTopic(topics.imagesRaw().name(),
+          new ByteArraySerializer(), topics.imagesRaw().valueSerde().serializer());
+      // "k" as a registry/Avro serializer writes it: magic byte 0, schema id 7, Avro string (zigzag length 1, 'k')
+      byte[] avroKey = {0, 0, 0, 0, 7, 2, 'k'};
+      byte[] longKey = ByteBuffer.allocate(8).putLong(42L).array();
+
+      binaryKeys.pipeInput(avroKey, image("k", IngestTestImages.png(8, 8)));
+      binaryKeys.pipeInput(longKey, image("42", IngestTestImages.png(8, 8)));
+      binaryKeys.pipeInput(new byte[] {(byte) 0xC3, 0x28}, image("x", IngestTestImages.png(8, 8)));
+
+      List<Rejection> refused = rejected.readValuesToList();
+      assertThat(refused).extracting(Rejection::getReason).containsOnly(RejectReason.KEY_MISMATCH).hasSize(3);
+      assertThat(refused).allSatisfy(r -> assertThat(r.getMessage())
+          .contains("must be its imageId itself, as a plain UTF-8 string").contains("not Avro, JSON or a number"));
+      assertThat(refused.get(0).getMessage()).contains("'\\u0000\\u0000\\u0000\\u0000\\u0007\\u0002k'")
+          .contains("starts with a zero byte").contains("registry/Avro serializer").contains("imageId is 'k'");
+      assertThat(refused.get(1).getMessage()).contains("starts with a zero byte").contains("imageId is '42'");
+      assertThat(refused.get(2).getMessage()).contains("is not valid UTF-8");
+      assertNothingElseCameOut();
+    }
+
+    @Test
     void shouldDropAnExactResendButEmitChangedContent() {
       byte[] first = IngestTestImages.png(8, 8);
       byte[] second = IngestTestImages.png(9, 9);
@@ -487,6 +510,26 @@ class IngestTopologyTest {
     description.subtopologies().forEach(sub -> sub.nodes().forEach(node ->
         assertThat(node.name()).doesNotContain("KSTREAM-").doesNotContain("KTABLE-")));
     assertThat(description.toString())
-        .contains("ingest-images-seen", "ingest-images-counters", "ingest-captions-seen", "ingest-captions-counters");
+        .contains("ingest-images-seen", "ingest-images-counters", "ingest-captions-seen", "ingest-captions-counters",
+            "ingest-images-validate-counters", "ingest-captions-validate-counters");
+  }
+
+  @Test
+  void shouldKeepTheDedupStateOnlyAfterTheRepartitionById() {
+    // the producer's partitioner decides only where a record is validated; the per-id state reads the repartition
+    Topology topology = IngestTopology.buildTopology(
+        IngestConfig.from(ConfigSource.of(Map.of()), PlatformConfig.from(ConfigSource.of(Map.of()))), topics);
+
+    for (String kind : List.of("images", "captions")) {
+      TopologyDescription.Subtopology dedup = topology.describe().subtopologies().stream()
+          .filter(sub -> sub.nodes().stream().anyMatch(n -> n.name().equals(kind + "-dedup")))
+          .findFirst().orElseThrow();
+      List<String> sources = dedup.nodes().stream().filter(n -> n instanceof TopologyDescription.Source)
+          .flatMap(n -> ((TopologyDescription.Source) n).topicSet().stream()).toList();
+      assertThat(sources).containsExactly(kind + "-by-id-repartition");
+      TopologyDescription.Processor processor = (TopologyDescription.Processor) dedup.nodes().stream()
+          .filter(n -> n.name().equals(kind + "-dedup")).findFirst().orElseThrow();
+      assertThat(processor.stores()).containsExactlyInAnyOrder("ingest-" + kind + "-seen", "ingest-" + kind + "-counters");
+    }
   }
 }

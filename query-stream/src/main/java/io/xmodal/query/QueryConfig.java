@@ -19,6 +19,9 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param batchSize       {@code XMODAL_QUERY_BATCH_SIZE}: answer when this many queries wait, default 16
  * @param maxWait         {@code XMODAL_QUERY_MAX_WAIT}: or when the oldest has waited this long, default 20ms
  * @param maxK            largest k a query may ask for ({@code XMODAL_QUERY_MAX_K}, default 100)
+ * @param maxTextChars    {@code XMODAL_QUERY_MAX_TEXT_CHARS}: the longest query text, in Unicode code points, default
+ *                        1000 (as a caption's); a longer one is refused before it is encoded (a 2 MB text slowed
+ *                        its whole batch fourfold)
  * @param encoders        the same encoders as encode-stream (a query is encoded like the gallery was)
  * @param dlqPayloadCap   bytes of a refused query kept in its dead letter
  * @param metricsInterval {@code XMODAL_METRICS_INTERVAL}: the window of QPS, latency percentiles and online recall
@@ -33,7 +36,8 @@ import org.apache.kafka.streams.StreamsConfig;
  *                        version before (replicated) or held back until the new one is ready; default 2s, at most 5s
  *                        (the stream thread's transaction must end within Streams' 10 s)
  */
-public record QueryConfig(String applicationId, int batchSize, Duration maxWait, int maxK, EncoderSettings encoders,
+public record QueryConfig(String applicationId, int batchSize, Duration maxWait, int maxK, int maxTextChars,
+                          EncoderSettings encoders,
                           int dlqPayloadCap, Duration metricsInterval, QueryMode mode, Duration gatherTimeout,
                           int standbyReplicas, Duration prepareWait) {
 
@@ -52,6 +56,7 @@ public record QueryConfig(String applicationId, int batchSize, Duration maxWait,
         source.positiveInt("XMODAL_QUERY_BATCH_SIZE", 16),
         source.duration("XMODAL_QUERY_MAX_WAIT", Duration.ofMillis(20)),
         source.positiveInt("XMODAL_QUERY_MAX_K", 100),
+        source.positiveInt("XMODAL_QUERY_MAX_TEXT_CHARS", 1000),
         encoders,
         source.positiveInt("XMODAL_DLQ_PAYLOAD_CAP", RejectionFactory.DEFAULT_PAYLOAD_CAP),
         platform.metricsInterval(),
@@ -79,7 +84,8 @@ public record QueryConfig(String applicationId, int batchSize, Duration maxWait,
 
   /** The same settings in another mode (tests, the benchmark). */
   public QueryConfig withMode(QueryMode m, Duration timeout) {
-    return new QueryConfig(applicationId, batchSize, maxWait, maxK, encoders, dlqPayloadCap, metricsInterval, m,
+    return new QueryConfig(applicationId, batchSize, maxWait, maxK, maxTextChars, encoders, dlqPayloadCap,
+        metricsInterval, m,
         timeout, standbyReplicas, prepareWait);
   }
 

@@ -173,7 +173,7 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
   }
 
   private String validate(Query q) {
-    return QueryChecks.problem(q, config.maxK());
+    return QueryChecks.problem(q, config.maxK(), config.maxTextChars());
   }
 
   /** @return false when the group's mapping has no gallery ready to search yet (the group is left unanswered) */
@@ -181,8 +181,8 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
     Query first = group.get(0);
     DecodedMapping live = liveMapping(first.getMappingName());
     if (live == null) {
-      group.forEach(q -> fail(q, "no mapping '" + q.getMappingName() + "' is published yet; the trainer publishes one "
-          + "once it has enough pairs", (Long) null, timestamp));
+      String why = QueryChecks.noMapping(first.getMappingName(), this.live);
+      group.forEach(q -> fail(q, why, (Long) null, timestamp));
       return true;
     }
     boolean textQuery = first.getModality() == Modality.TEXT;

@@ -91,7 +91,7 @@ final class ScatterProcessor implements Processor<String, Query, String, Object>
     Map<String, List<Query>> byGroup = new LinkedHashMap<>();
     for (KeyValue<String, Query> kv : buffer.drain()) {
       Query q = kv.value;
-      String problem = QueryChecks.problem(q, config.maxK());
+      String problem = QueryChecks.problem(q, config.maxK(), config.maxTextChars());
       if (problem != null) {
         refuse(q, RejectReason.OTHER, problem, timestamp);
         continue;
@@ -105,8 +105,8 @@ final class ScatterProcessor implements Processor<String, Query, String, Object>
     Query first = group.get(0);
     DecodedMapping d = liveMapping(first.getMappingName());
     if (d == null) {
-      group.forEach(q -> fail(q, "no mapping '" + q.getMappingName() + "' is published yet; the trainer publishes one "
-          + "once it has enough pairs", null, timestamp));
+      String why = QueryChecks.noMapping(first.getMappingName(), live);
+      group.forEach(q -> fail(q, why, null, timestamp));
       return;
     }
     boolean textQuery = first.getModality() == Modality.TEXT;

@@ -1,19 +1,18 @@
 package io.xmodal.query;
 
+import io.xmodal.platform.topics.IdPartitioner;
 import io.xmodal.schemas.ShardRequest;
-import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.StreamPartitioner;
 
 /**
  * Where a {@link ShardRequest} goes on {@code xmodal.query.shards}: an encoded query to every partition (multicast),
- * a query for an existing item only to the partition that holds the item: the one the embeddings topics' default
- * partitioner gives its id (murmur2 of the UTF-8 key, as every Kafka producer does). The topic must have as many
+ * a query for an existing item only to the partition that holds the item: the one xmodal's {@link IdPartitioner} gives
+ * its id (murmur2 of the UTF-8 key, what encode-stream's sinks write the embeddings with). The topic must have as many
  * partitions as the request was scattered to (the embeddings topics'): otherwise a shard would be missed or searched
  * twice, so it refuses to send.
  */
@@ -31,8 +30,8 @@ public final class ShardPartitioner implements StreamPartitioner<String, ShardRe
     return Optional.of(IntStream.range(0, numPartitions).boxed().collect(Collectors.toSet()));
   }
 
-  /** The partition a producer's default partitioner gives a String key. */
+  /** The partition of an id on the embeddings topics. */
   public static int partitionOf(String id, int partitions) {
-    return Utils.toPositive(Utils.murmur2(id.getBytes(StandardCharsets.UTF_8))) % partitions;
+    return IdPartitioner.partitionOf(id, partitions);
   }
 }

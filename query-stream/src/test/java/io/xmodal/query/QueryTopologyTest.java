@@ -756,9 +756,39 @@ class QueryTopologyTest {
 
     assertThat(answer()).singleElement().satisfies(r -> {
       assertThat(r.getHits()).isEmpty();
-      assertThat(r.getError()).contains("no mapping 'default' is published yet");
+      assertThat(r.getError()).contains("no mapping named 'default'").contains("none is published yet");
     });
     assertThat(rejected.isEmpty()).isTrue();
+  }
+
+  @Test
+  void shouldAnswerAQueryForAnUnknownMappingWithTheNamesThatExist() {
+    fillGalleries();
+    mappings.pipeInput("default", mapping(1, HubnessCorrection.NONE));
+    queries.pipeInput("x", query("x").setModality(Modality.TEXT).setText("a dog").setMappingName("nope").build());
+
+    assertThat(answer()).singleElement().satisfies(r -> {
+      assertThat(r.getHits()).isEmpty();
+      assertThat(r.getError()).startsWith("no mapping named 'nope'").contains("published are: default")
+          .doesNotContain("published yet");
+    });
+  }
+
+  @Test
+  void shouldRefuseAnEmptyImageAndATextOverTheLimitByName() {
+    fillGalleries();
+    mappings.pipeInput("default", mapping(1, HubnessCorrection.NONE));
+    queries.pipeInput("empty", query("empty").setModality(Modality.IMAGE)
+        .setImageBytes(java.nio.ByteBuffer.wrap(new byte[0])).build());
+    queries.pipeInput("long", query("long").setModality(Modality.TEXT).setText("a dog ".repeat(200) + "x").build());
+
+    Map<String, String> errors = new HashMap<>();
+    answer().forEach(r -> errors.put(r.getQueryId(), r.getError()));
+    assertThat(errors).containsOnlyKeys("empty", "long");
+    assertThat(errors.get("empty")).startsWith("empty image");
+    assertThat(errors.get("long")).contains("1201 characters").contains("limit of 1000")
+        .contains("XMODAL_QUERY_MAX_TEXT_CHARS");
+    assertThat(rejected.readValuesToList()).extracting(Rejection::getKey).containsExactlyInAnyOrder("empty", "long");
   }
 
   @Test

@@ -48,6 +48,54 @@ class SchemaCompatibilityTest {
   }
 
   @TestFactory
+  Stream<DynamicTest> everyAvscShouldBeUsableOnItsOwnByAStandardClient() throws IOException {
+    // a producer hands one file to its client's parser (Python's fastavro, Confluent's serializers): no other file
+    List<Path> files;
+    try (Stream<Path> all = Files.list(CURRENT)) {
+      files = all.filter(p -> p.toString().endsWith(".avsc")).sorted().toList();
+    }
+    Map<String, Schema> consolidated = new java.util.HashMap<>();
+    SchemaDirectory.parse(CURRENT).values().forEach(s -> collectNamed(s, consolidated));
+    return files.stream().map(file -> DynamicTest.dynamicTest(file.getFileName().toString(), () -> {
+      Schema alone = new Schema.Parser().parse(Files.readString(file));
+      // and every named type it defines inline is the very definition the other files give it
+      Map<String, Schema> named = new java.util.HashMap<>();
+      collectNamed(alone, named);
+      named.forEach((name, schema) -> assertThat(SchemaNormalization.toParsingForm(schema))
+          .as("%s as defined in %s", name, file.getFileName())
+          .isEqualTo(SchemaNormalization.toParsingForm(consolidated.get(name))));
+    }));
+  }
+
+  @Test
+  void theDocumentedTextOfEveryEventIsTheAvscFileByteForByte() throws Exception {
+    for (Class<?> type : List.of(ImageEvent.class, CaptionEvent.class, Rejection.class, Embedding.class,
+        MappingModel.class, Query.class, QueryResult.class, MetricEvent.class, ShardRequest.class, ShardPartial.class)) {
+      DocumentedSchemas.Documented documented = DocumentedSchemas.of(type).orElseThrow();
+      assertThat(documented.text()).isEqualTo(Files.readString(CURRENT.resolve(type.getSimpleName() + ".avsc")));
+      assertThat(documented.text()).doesNotContain("avro.java.string");
+      assertThat(SchemaNormalization.toParsingForm(documented.schema()))
+          .isEqualTo(SchemaNormalization.toParsingForm(
+              (Schema) type.getField("SCHEMA$").get(null)));
+    }
+  }
+
+  private static void collectNamed(Schema s, Map<String, Schema> out) {
+    switch (s.getType()) {
+      case RECORD -> {
+        if (out.putIfAbsent(s.getFullName(), s) == null) {
+          s.getFields().forEach(f -> collectNamed(f.schema(), out));
+        }
+      }
+      case ENUM, FIXED -> out.putIfAbsent(s.getFullName(), s);
+      case ARRAY -> collectNamed(s.getElementType(), out);
+      case MAP -> collectNamed(s.getValueType(), out);
+      case UNION -> s.getTypes().forEach(t -> collectNamed(t, out));
+      default -> { }
+    }
+  }
+
+  @TestFactory
   Stream<DynamicTest> currentSchemasShouldReadEveryReleasedVersion() throws IOException {
     Map<String, Schema> current = SchemaDirectory.parse(CURRENT);
     List<Path> versions;

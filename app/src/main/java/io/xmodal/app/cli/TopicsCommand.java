@@ -20,8 +20,10 @@ final class TopicsCommand {
   @Command(name = "create", mixinStandardHelpOptions = true,
       description = {
           "Wait for the broker and the schema registry, create every xmodal topic that does not exist yet "
-              + "(XMODAL_TOPIC_PREFIX, XMODAL_PARTITIONS, XMODAL_REPLICATION_FACTOR), register the event schemas, "
-              + "then exit 0. Existing topics are left as they are, so it is safe to run again.",
+              + "(XMODAL_TOPIC_PREFIX, XMODAL_PARTITIONS, XMODAL_REPLICATION_FACTOR), register the event schemas "
+              + "(their documented .avsc text), set the FULL_TRANSITIVE compatibility rule on the subjects producers "
+              + "write (docs/producers.md), then exit 0. Existing topics are left as they are, so it is safe to run "
+              + "again.",
           "A deployment's topic-init step: the services then start with XMODAL_CREATE_TOPICS=false."})
   static final class Create implements Callable<Integer> {
 

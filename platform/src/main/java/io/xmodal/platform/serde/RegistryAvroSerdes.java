@@ -20,7 +20,9 @@ import org.apache.kafka.common.serialization.Serdes;
  * big-endian schema id (Apicurio's contentId, which is the id the registry's Confluent-compatible API
  * {@code /apis/ccompat/v7/schemas/ids/{id}} serves), then the Avro binary body; no headers. Any
  * Confluent-compatible consumer, in any language, pointed at {@code …/apis/ccompat/v7}, reads these topics.
- * Schemas register themselves on first use under the subject {@code <topic>-value}. With registry credentials
+ * Schemas register themselves on first use under the subject {@code <topic>-value}, as their documented {@code .avsc}
+ * text ({@link DocumentedAvroSerializer}); a record whose writer schema xmodal's reader cannot resolve fails with an
+ * {@link IncompatibleSchemaException} ({@link CachingAvroDatumProvider}). With registry credentials
  * ({@code XMODAL_REGISTRY_USER}, {@code XMODAL_REGISTRY_PASSWORD}) every request carries HTTP basic auth.
  */
 public final class RegistryAvroSerdes implements AvroSerdes {
@@ -82,7 +84,7 @@ public final class RegistryAvroSerdes implements AvroSerdes {
 
   @Override
   public <T extends SpecificRecord> Serde<T> valueSerde(Class<T> type) {
-    AvroKafkaSerializer<T> serializer = new AvroKafkaSerializer<>();
+    AvroKafkaSerializer<T> serializer = new DocumentedAvroSerializer<>();
     serializer.configure(config, false);
     AvroKafkaDeserializer<Object> reader = new AvroKafkaDeserializer<>();
     reader.configure(config, false);

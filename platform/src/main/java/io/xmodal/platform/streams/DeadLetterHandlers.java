@@ -3,6 +3,7 @@ package io.xmodal.platform.streams;
 import io.xmodal.platform.health.DependencyFailures;
 import io.xmodal.platform.health.DependencyUnavailableException;
 import io.xmodal.platform.logging.LogLimiter;
+import io.xmodal.platform.serde.IncompatibleSchemaException;
 import io.xmodal.platform.serde.WrongTypeException;
 import io.xmodal.schemas.RejectReason;
 import io.xmodal.schemas.Rejection;
@@ -165,6 +166,11 @@ public final class DeadLetterHandlers {
         return Response.resume(sink.deadLetter(context, record.key(), record.value(), RejectReason.WRONG_TYPE,
             wrongType.getMessage()));
       }
+      IncompatibleSchemaException incompatible = find(exception, IncompatibleSchemaException.class);
+      if (incompatible != null) {
+        return Response.resume(sink.deadLetter(context, record.key(), record.value(), RejectReason.INCOMPATIBLE_SCHEMA,
+            incompatibleMessage(incompatible, record.value())));
+      }
       if (sink.outage(context, "cannot deserialise", exception).isPresent()) {
         return Response.fail();
       }
@@ -180,6 +186,23 @@ public final class DeadLetterHandlers {
       String message = what + " (" + rootMessage(exception) + "); producers must write Avro with a registry "
           + "serializer in the Confluent wire format: magic byte 0, 4-byte schema id, Avro body";
       return Response.resume(sink.deadLetter(context, record.key(), record.value(), reason, message));
+    }
+
+    /**
+     * The message of an INCOMPATIBLE_SCHEMA dead letter: the writer schema's id (from the record's header), what
+     * xmodal's reader cannot resolve and which fields, and what a producer may change instead.
+     */
+    static String incompatibleMessage(IncompatibleSchemaException e, byte[] value) {
+      String id = value != null && value.length >= 5 && value[0] == 0
+          ? Integer.toString(java.nio.ByteBuffer.wrap(value, 1, 4).getInt()) : "unknown";
+      List<String> fields = e.fields();
+      return "the record is Avro written with registered schema id " + id + " (" + e.writerName() + "), which xmodal's "
+          + e.readerName() + " reader cannot resolve" + (fields.isEmpty() ? "" : " (fields: " + String.join(", ", fields)
+          + ")") + ": " + e.problems().stream().map(p -> p.kind() + (p.field().isEmpty() ? "" : " " + p.field())
+              + " at " + p.location() + (p.detail() == null || p.detail().isBlank() ? "" : " (" + p.detail() + ")"))
+          .collect(java.util.stream.Collectors.joining("; "))
+          + "; the wire format is right, the schema is not: evolve it only as docs/producers.md allows (add optional "
+          + "fields with defaults; never remove or retype a field xmodal requires) and write with that version";
     }
 
     static boolean isUnknownSchema(Throwable e) {

@@ -6,6 +6,7 @@ import io.xmodal.platform.health.Dependencies;
 import io.xmodal.platform.health.DependencyFailures;
 import io.xmodal.platform.serde.RegistryAvroSerdes;
 import io.xmodal.platform.topics.SerdeWarmup;
+import io.xmodal.platform.topics.SubjectRules;
 import io.xmodal.platform.topics.TopicAdmin;
 import io.xmodal.platform.topics.TopicCatalogue;
 import io.xmodal.platform.topics.TopicSpec;
@@ -49,7 +50,8 @@ public final class ServiceRunner {
   /**
    * Waits until the broker and the registry answer, creates the missing topics (or, if {@code createTopics} is false,
    * waits until they exist), then serialises one record of every topic's type with the catalogue's serdes so their
-   * schema ids are cached before any outage: a Rejection or a MetricEvent can be written while the registry is down.
+   * schema ids are cached before any outage: a Rejection or a MetricEvent can be written while the registry is down;
+   * and sets the compatibility rule of the subjects producers write ({@link SubjectRules}).
    */
   public static Prepared prepare(PlatformConfig platform, boolean createTopics, Dependencies.Wait wait)
       throws InterruptedException {
@@ -68,6 +70,7 @@ public final class ServiceRunner {
     while (true) {
       try {
         SerdeWarmup.warm(topics);
+        SubjectRules.apply(platform, topics);
         return new Prepared(topics, created);
       } catch (RuntimeException e) {
         if (!DependencyFailures.isRegistryOutage(e)) {

@@ -174,4 +174,25 @@ class DeadLetterHandlersTest {
         org.apache.kafka.streams.errors.ProductionExceptionHandler.Result.FAIL);
     assertThat(response.deadLetterQueueRecords()).isEmpty();
   }
+
+  @Test
+  void shouldTellAProducerWhoseRegisteredSchemaTheReaderCannotResolveThatTheSchemaIsTheProblem() {
+    byte[] value = ByteBuffer.allocate(9).put((byte) 0).putInt(31).putInt(0x02020202).array();
+    DeadLetterHandlers.OnDeserialization handler = new DeadLetterHandlers.OnDeserialization();
+    handler.configure(configs);
+    var incompatible = new io.xmodal.platform.serde.IncompatibleSchemaException("io.xmodal.schemas.ImageEvent",
+        "io.xmodal.schemas.ImageEvent", List.of(new io.xmodal.platform.serde.IncompatibleSchemaException.Problem(
+            "READER_FIELD_MISSING_DEFAULT_VALUE", "/fields/0", "imageId", "imageId")),
+        new org.apache.avro.AvroTypeException("missing required field imageId"));
+
+    DeserializationExceptionHandler.Response response = handler.handleError(context(null, value),
+        new ConsumerRecord<>("xmodal.images.raw", 2, 41, null, value),
+        new IllegalStateException(new java.io.UncheckedIOException(new java.io.IOException(incompatible))));
+
+    Rejection r = rejections.deserializer().deserialize("xmodal.rejected",
+        response.deadLetterQueueRecords().get(0).value());
+    assertThat(r.getReason()).isEqualTo(RejectReason.INCOMPATIBLE_SCHEMA);
+    assertThat(r.getMessage()).contains("registered schema id 31").contains("fields: imageId")
+        .contains("READER_FIELD_MISSING_DEFAULT_VALUE").doesNotContain("Confluent wire format");
+  }
 }
