@@ -2,6 +2,8 @@ package io.xmodal.platform.topics;
 
 import io.xmodal.platform.config.Credentials;
 import io.xmodal.platform.config.PlatformConfig;
+import io.xmodal.platform.health.Dependency;
+import io.xmodal.platform.health.DependencyUnavailableException;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -46,8 +48,9 @@ public final class SubjectRules {
 
   /**
    * Sets {@value #PRODUCER_RULE} on every producer subject (their schemas must be registered already: the serde
-   * warm-up registers them). Idempotent; throws {@link IllegalStateException} naming the subject and the registry's
-   * answer if one cannot be set.
+   * warm-up registers them). Idempotent; throws {@link DependencyUnavailableException} when the registry cannot be
+   * reached (the caller waits for it), {@link IllegalStateException} naming the subject and the registry's answer when
+   * it refuses.
    */
   public static void apply(PlatformConfig config, TopicCatalogue topics) throws InterruptedException {
     HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
@@ -72,14 +75,19 @@ public final class SubjectRules {
               HttpResponse.BodyHandlers.ofString())
           : http.send(request(rules, auth).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
               HttpResponse.BodyHandlers.ofString());
+      if (set.statusCode() >= 500 || set.statusCode() == 429) {
+        throw new DependencyUnavailableException(Dependency.REGISTRY, api, "HTTP " + set.statusCode(),
+            DependencyUnavailableException.externalAdvice(Dependency.REGISTRY));
+      }
       if (set.statusCode() / 100 != 2) {
         throw new IllegalStateException("cannot set the " + rule + " compatibility rule of subject " + subject
             + " at " + api + ": HTTP " + set.statusCode() + " " + set.body());
       }
       LOG.info("schema subject {}: compatibility {}", subject, rule);
     } catch (IOException e) {
-      throw new IllegalStateException("cannot set the " + rule + " compatibility rule of subject " + subject + " at "
-          + api + ": " + e.getMessage(), e);
+      // an outage, not a refusal: the caller waits for the registry and tries again
+      throw new DependencyUnavailableException(Dependency.REGISTRY, api, e.getClass().getSimpleName(),
+          DependencyUnavailableException.externalAdvice(Dependency.REGISTRY));
     }
   }
 
