@@ -107,7 +107,7 @@ public final class LearnedTrainer {
     Engine engine = Engine.getEngine("PyTorch");
     engine.setRandomSeed((int) o.seed());
     Device device = o.device().resolve("PyTorch");
-    Random random = new Random(o.seed());
+    Random random = new SequentialRandom(o.seed());
     float[][] x = s.x;
     float[][] y = s.y;
     int n = x.length;
@@ -475,6 +475,7 @@ public final class LearnedTrainer {
     private static final int ALIGNMENT = 64;
     private final ByteBuffer bytes;
     private final FloatBuffer floats;
+    private final float[] line;
     private final int rows;
     private final int d;
 
@@ -485,6 +486,7 @@ public final class LearnedTrainer {
       bytes = ByteBuffer.allocateDirect(Math.addExact(size, 2 * ALIGNMENT)).alignedSlice(ALIGNMENT)
           .order(ByteOrder.nativeOrder());
       floats = bytes.asFloatBuffer();
+      line = new float[d];
     }
 
     /** Rows {@code order[from]}, {@code order[from + 1]}, … of {@code data}, as many as this holds. */
@@ -525,8 +527,9 @@ public final class LearnedTrainer {
       for (int i = 0; i < rows; i++) {
         float[] row = x[order[from + i]];
         for (int j = 0; j < d; j++) {
-          floats.put((row[j] - mu[j]) * (random.nextDouble() < p ? 0f : keep));
+          line[j] = (row[j] - mu[j]) * (random.nextDouble() < p ? 0f : keep);
         }
+        floats.put(line, 0, d);
       }
       return array(m, rows);
     }
