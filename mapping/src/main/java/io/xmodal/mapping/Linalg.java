@@ -185,8 +185,9 @@ public final class Linalg {
   /** Singular values descending. */
   public record Svd(INDArray u, INDArray s, INDArray vt) {}
 
-  // M = U diag(s) Vᵀ for M (m×n), thin: U (m×k), Vᵀ (k×n), k = min(m, n), via LAPACK gesvd with jobu = jobvt = 'S'
-  // (a composite image encoder makes n = 3,328: the full Vᵀ would be n×n, most of the cost and none of the use).
+  // M = U diag(s) Vᵀ for M (m×n), thin: U (m×k), Vᵀ (k×n), k = min(m, n), via LAPACK gesdd (divide and conquer,
+  // several times faster than gesvd at 1,152 × 5,376), gesvd with jobu = jobvt = 'S' should it not converge (the full
+  // Vᵀ of a composite encoder's n would be n×n, most of the cost and none of the use).
   public static Svd thinSvd(INDArray m) {
     int rows = (int) m.rows();
     int cols = (int) m.columns();
@@ -195,14 +196,22 @@ public final class Linalg {
     INDArray s = Nd4j.create(DataType.DOUBLE, k);
     INDArray u = Nd4j.create(DataType.DOUBLE, new long[] {rows, k}, 'f');
     INDArray vt = Nd4j.create(DataType.DOUBLE, new long[] {k, cols}, 'f');
+    int code = openblas.LAPACKE_dgesdd(openblas.LAPACK_COL_MAJOR, (byte) 'S', rows, cols, pointer(a), rows, pointer(s),
+        pointer(u), rows, pointer(vt), k);
+    release(a);
+    if (code == 0) {
+      return new Svd(u, s, vt);
+    }
+    a = doubleColumnMajorCopy(m);
     INDArray info = Nd4j.create(DataType.INT, 1, 1);
     ((org.nd4j.linalg.cpu.nativecpu.blas.CpuLapack) Nd4j.getBlasWrapper().lapack())
         .dgesvd((byte) 'S', (byte) 'S', rows, cols, a, s, u, vt, info);
-    int code = info.getInt(0);
+    code = info.getInt(0);
     release(a, info);
     if (code != 0) {
-      throw new ArithmeticException("gesvd did not converge (info " + code + ")");
+      throw new ArithmeticException("gesdd and gesvd did not converge (info " + code + ")");
     }
     return new Svd(u, s, vt);
   }
+
 }
