@@ -2,8 +2,6 @@ package io.xmodal.encoders.image;
 
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
-import ai.djl.repository.zoo.Criteria;
-import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
@@ -18,7 +16,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -66,35 +63,23 @@ public final class ImageEncoder implements Encoder<BufferedImage> {
     try {
       String sha256 = ModelFiles.sha256(spec.file());
       Path file = spec.file();
-      Map<String, Object> arguments = new HashMap<>();
-      if (threads > 0) {
-        arguments.put("intraOpNumThreads", Integer.toString(threads));
-        arguments.put("interOpNumThreads", "1");
-      }
+      options = io.xmodal.encoders.onnx.OrtLoading.sessionOptions();
       if (kernels.floatOn(device)) {
         file = floatModel(spec.file(), sha256, cacheDir);
-        options = new OrtSession.SessionOptions();
         // QDQ models (DequantizeLinear → Conv → QuantizeLinear) stay in float instead of being fused into int8
         // kernels
         options.addConfigEntry("session.disable_quant_qdq", "1");
-        arguments.put("sessionOptions", options);
       }
       LOG.info("{}: {}", spec.identity(), kernels.reason(device));
-      Criteria.Builder<BufferedImage[], float[][]> criteria = Criteria.builder()
-          .setTypes(BufferedImage[].class, float[][].class)
-          .optModelPath(file)
-          .optEngine("OnnxRuntime")
-          .optDevice(device)
-          .optTranslator(ImageTranslator.of(spec));
-      arguments.forEach(criteria::optArgument);
-      ZooModel<BufferedImage[], float[][]> model = criteria.build().loadModel();
+      ZooModel<BufferedImage[], float[][]> model = io.xmodal.encoders.onnx.OrtLoading.load(file, spec.identity(),
+          device, ImageTranslator.of(spec), options, threads);
       EncoderInfo info = new EncoderInfo(spec.identity(), spec.file().getFileName().toString(), spec.dimension(),
           sha256);
       return new ImageEncoder(model, info, spec, device, options);
     } catch (IOException e) {
       close(options);
       throw new UncheckedIOException("cannot load " + spec.file(), e);
-    } catch (ModelNotFoundException | MalformedModelException | OrtException e) {
+    } catch (MalformedModelException | OrtException | RuntimeException e) {
       close(options);
       throw new IllegalStateException("cannot load " + spec.file() + ": " + e.getMessage(), e);
     }

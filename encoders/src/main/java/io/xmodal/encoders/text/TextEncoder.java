@@ -3,8 +3,6 @@ package io.xmodal.encoders.text;
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import ai.djl.repository.zoo.Criteria;
-import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
 import io.xmodal.device.DeviceChoice;
 import io.xmodal.encoders.Encoder;
@@ -29,13 +27,15 @@ public final class TextEncoder implements Encoder<String> {
   private final HuggingFaceTokenizer tokenizer;
   private final EncoderInfo info;
   private final Device device;
+  private final ai.onnxruntime.OrtSession.SessionOptions options;
 
   private TextEncoder(ZooModel<String[], float[][]> model, HuggingFaceTokenizer tokenizer, EncoderInfo info,
-                      Device device) {
+                      Device device, ai.onnxruntime.OrtSession.SessionOptions options) {
     this.model = model;
     this.tokenizer = tokenizer;
     this.info = info;
     this.device = device;
+    this.options = options;
   }
 
   /**
@@ -47,29 +47,36 @@ public final class TextEncoder implements Encoder<String> {
     Path onnx = ModelFiles.extract(which.onnxResource(), cacheDir);
     Path tokenizerJson = ModelFiles.extract(which.tokenizerResource(), cacheDir);
     Device device = choice.resolve("OnnxRuntime");
+    ai.onnxruntime.OrtSession.SessionOptions options = null;
+    HuggingFaceTokenizer tokenizer = null;
     try {
-      HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.builder()
+      tokenizer = HuggingFaceTokenizer.builder()
           .optTokenizerPath(tokenizerJson)
           .optPadding(true)
           .optTruncation(true)
           .optMaxLength(maxTokens)
           .build();
-      Criteria.Builder<String[], float[][]> criteria = Criteria.builder()
-          .setTypes(String[].class, float[][].class)
-          .optModelPath(onnx)
-          .optEngine("OnnxRuntime")
-          .optDevice(device)
-          .optTranslator(PoolingTranslator.builder(tokenizer).pooling(which.pooling()).prefix(which.prefix()).build());
-      if (threads > 0) {
-        criteria.optArguments(Map.of("intraOpNumThreads", Integer.toString(threads), "interOpNumThreads", "1"));
-      }
-      ZooModel<String[], float[][]> model = criteria.build().loadModel();
+      options = io.xmodal.encoders.onnx.OrtLoading.sessionOptions();
+      ZooModel<String[], float[][]> model = io.xmodal.encoders.onnx.OrtLoading.load(onnx, which.displayName(), device,
+          PoolingTranslator.builder(tokenizer).pooling(which.pooling()).prefix(which.prefix()).build(), options,
+          threads);
       EncoderInfo info = new EncoderInfo(which.displayName(), which.version(), 384, ModelFiles.sha256(onnx));
-      return new TextEncoder(model, tokenizer, info, device);
+      return new TextEncoder(model, tokenizer, info, device, options);
     } catch (IOException e) {
+      closeAll(tokenizer, options);
       throw new UncheckedIOException("cannot load " + which.displayName() + " from " + onnx, e);
-    } catch (ModelNotFoundException | MalformedModelException e) {
+    } catch (MalformedModelException | RuntimeException e) {
+      closeAll(tokenizer, options);
       throw new IllegalStateException("cannot load " + which.displayName() + " from " + onnx + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void closeAll(HuggingFaceTokenizer tokenizer, ai.onnxruntime.OrtSession.SessionOptions options) {
+    if (tokenizer != null) {
+      tokenizer.close();
+    }
+    if (options != null) {
+      options.close();
     }
   }
 
@@ -93,5 +100,6 @@ public final class TextEncoder implements Encoder<String> {
   public void close() {
     model.close();
     tokenizer.close();
+    options.close();
   }
 }
