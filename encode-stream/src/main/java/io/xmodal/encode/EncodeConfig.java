@@ -30,9 +30,10 @@ import org.apache.kafka.streams.StreamsConfig;
  *                        thread encodes, shared by the instance's tasks; default one per core but one (at least 1);
  *                        0 decodes on the stream thread
  * @param streamThreads   {@code XMODAL_ENCODE_STREAM_THREADS}: stream threads of an instance, each encoding its own
- *                        tasks' batches with one intra-op thread per model (so no thread spin-waits for another);
- *                        default one per core, which on 2 cores encodes about twice as fast as one
- *                        (docs/performance.md); {@code KAFKA_NUM_STREAM_THREADS} still wins
+ *                        tasks' batches; default 1: the models already use every core within a batch
+ *                        ({@code XMODAL_ENCODE_THREADS}), which measured faster on 2 cores than two stream threads of one
+ *                        core each, whose tasks (three partitions) do not split evenly (docs/performance.md);
+ *                        {@code KAFKA_NUM_STREAM_THREADS} still wins
  */
 public record EncodeConfig(String applicationId, int batchSize, Duration maxWait, EncoderSettings encoders,
                            int dlqPayloadCap, Duration metricsInterval, Duration commitInterval, int decodeThreads,
@@ -75,7 +76,7 @@ public record EncodeConfig(String applicationId, int batchSize, Duration maxWait
         platform.metricsInterval(),
         source.duration("XMODAL_ENCODE_COMMIT_INTERVAL", Duration.ofSeconds(1)),
         source.integer("XMODAL_ENCODE_DECODE_THREADS", PreparePool.defaultThreads()),
-        source.positiveInt("XMODAL_ENCODE_STREAM_THREADS", Runtime.getRuntime().availableProcessors()));
+        source.positiveInt("XMODAL_ENCODE_STREAM_THREADS", 1));
   }
 
   /**

@@ -19,8 +19,9 @@ import java.util.function.Function;
  * Which encoders to load and how, read from {@code XMODAL_*} settings (any lookup: environment, properties).
  *
  * @param device     {@code XMODAL_DEVICE}: auto (GPU when there is one), cpu or gpu
- * @param threads    {@code XMODAL_ENCODE_THREADS}: ONNX Runtime intra-op threads per session, default 1 (on 2 cores
- *                   more threads spin-wait against the stream thread and the broker and run slower; 0 = one per core)
+ * @param threads    {@code XMODAL_ENCODE_THREADS}: ONNX Runtime intra-op threads per session, default 0 = one per
+ *                   core (the workers do not spin between operators, so they leave the cores to the stream thread and
+ *                   the broker when idle; on 2 cores a batch encodes 1.9× as fast as on one thread: docs/performance.md)
  * @param textModels {@code XMODAL_TEXT_MODEL}: one text model or several joined by commas (a composite encoder):
  *                   minilm_l6_v2, minilm_l6_v2_q (int8), bge_small_en_v15, bge_small_en_v15_q (int8),
  *                   e5_small_v2; default {@link #TEXT_DEFAULT}
@@ -92,7 +93,7 @@ public record EncoderSettings(DeviceChoice device, int threads, List<TextModel> 
     }
     return new EncoderSettings(
         choice(setting, "XMODAL_DEVICE", DeviceChoice.class, DeviceChoice.AUTO),
-        integer(setting, "XMODAL_ENCODE_THREADS", 1),
+        integer(setting, "XMODAL_ENCODE_THREADS", 0),
         textList(setting.apply("XMODAL_TEXT_MODEL").orElse(TEXT_DEFAULT)),
         integer(setting, "XMODAL_TEXT_MAX_TOKENS", TextEncoder.DEFAULT_MAX_TOKENS),
         images,
