@@ -33,7 +33,7 @@ public record JvmLimits(ByteSize heap, ByteSize directMemory, Optional<JavaCpp> 
   /**
    * The JVMs xmodal runs, each with the settings that size its heap and direct memory and their defaults (the
    * reasons for each figure: docs/operations.md#memory). A JVM that runs services also gets the {@link JavaCpp}
-   * limits ({@value #JAVACPP_MAX_BYTES}, default 1g; {@value #JAVACPP_MAX_PHYSICAL_BYTES}, default 6g).
+   * limits ({@value #JAVACPP_MAX_BYTES}, default 1g; {@value #JAVACPP_MAX_PHYSICAL_BYTES}, default 16g).
    */
   public enum Role {
     /** The JVM of {@code ./xmodal}: every command, and in {@code demo} and {@code up} the four services at once. */
@@ -79,7 +79,7 @@ public record JvmLimits(ByteSize heap, ByteSize directMemory, Optional<JavaCpp> 
    *                         memory JavaCPP allocated itself, which does not include ND4J's arrays (measured: with
    *                         4 GB of them, {@code Pointer.totalBytes()} stayed 0), so it bounds only small pointers
    * @param maxPhysicalBytes {@code org.bytedeco.javacpp.maxphysicalbytes} ({@value #JAVACPP_MAX_PHYSICAL_BYTES},
-   *                         default 6g): the resident set of the whole process (heap, ND4J's arrays, ONNX Runtime,
+   *                         default 16g): the resident set of the whole process (heap, ND4J's arrays, ONNX Runtime,
    *                         PyTorch, RocksDB); what bounds ND4J's garbage (measured: 21 unreferenced 200-MB arrays
    *                         peaked at 4.1 GB without it, at 1.45 GB with 1500m). Live memory above it is an
    *                         OutOfMemoryError, so it must stay above the JVM's real need; JavaCPP's own default is
@@ -101,7 +101,7 @@ public record JvmLimits(ByteSize heap, ByteSize directMemory, Optional<JavaCpp> 
   public static JvmLimits of(Role role, ConfigSource source) {
     Optional<JavaCpp> javacpp = role.runsServices
         ? Optional.of(new JavaCpp(source.byteSize(JAVACPP_MAX_BYTES, ByteSize.parse("1g")),
-            source.byteSize(JAVACPP_MAX_PHYSICAL_BYTES, ByteSize.parse("6g"))))
+            source.byteSize(JAVACPP_MAX_PHYSICAL_BYTES, ByteSize.parse("16g"))))
         : Optional.empty();
     return new JvmLimits(source.byteSize(role.heapSetting, role.heapDefault),
         source.byteSize(role.directSetting, role.directDefault), javacpp, source.integer(MALLOC_ARENA_MAX, 2));

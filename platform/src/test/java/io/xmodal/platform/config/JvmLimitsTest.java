@@ -16,7 +16,7 @@ class JvmLimitsTest {
     JvmLimits limits = JvmLimits.of(Role.LAUNCHER, DEFAULTS);
 
     assertThat(limits.jvmOptions()).containsExactly("-Xmx2g", "-XX:MaxDirectMemorySize=1g",
-        "-Dorg.bytedeco.javacpp.maxbytes=1g", "-Dorg.bytedeco.javacpp.maxphysicalbytes=6g");
+        "-Dorg.bytedeco.javacpp.maxbytes=1g", "-Dorg.bytedeco.javacpp.maxphysicalbytes=16g");
     assertThat(limits.environment()).containsExactlyEntriesOf(Map.of("MALLOC_ARENA_MAX", "2"));
   }
 
@@ -24,7 +24,7 @@ class JvmLimitsTest {
   void shouldGiveEachRoleItsOwnDefaults() {
     assertThat(JvmLimits.of(Role.SERVICE, DEFAULTS).jvmOptions()).containsExactly("-Xmx1g",
         "-XX:MaxDirectMemorySize=512m", "-Dorg.bytedeco.javacpp.maxbytes=1g",
-        "-Dorg.bytedeco.javacpp.maxphysicalbytes=6g");
+        "-Dorg.bytedeco.javacpp.maxphysicalbytes=16g");
     assertThat(JvmLimits.of(Role.BROKER, DEFAULTS).jvmOptions())
         .containsExactly("-Xmx512m", "-XX:MaxDirectMemorySize=512m");
     assertThat(JvmLimits.of(Role.REGISTRY, DEFAULTS).jvmOptions())
@@ -66,10 +66,10 @@ class JvmLimitsTest {
         .isInstanceOf(ConfigException.class).hasMessageStartingWith("XMODAL_HEAP must be a size such as 512m");
     assertThatThrownBy(() -> JvmLimits.of(Role.LAUNCHER, ConfigSource.of(Map.of("XMODAL_MALLOC_ARENA_MAX", "-1"))))
         .isInstanceOf(ConfigException.class).hasMessageStartingWith("XMODAL_MALLOC_ARENA_MAX must be 0");
-    assertThatThrownBy(() -> JvmLimits.of(Role.LAUNCHER, ConfigSource.of(Map.of("XMODAL_HEAP", "6g"))))
+    assertThatThrownBy(() -> JvmLimits.of(Role.LAUNCHER, ConfigSource.of(Map.of("XMODAL_HEAP", "16g"))))
         .as("the physical limit counts the heap too: a heap as large fails at the first ND4J operation")
         .isInstanceOf(ConfigException.class)
-        .hasMessage("XMODAL_JAVACPP_MAX_PHYSICAL_BYTES (6g) must be larger than the heap (6g): it bounds the whole "
+        .hasMessage("XMODAL_JAVACPP_MAX_PHYSICAL_BYTES (16g) must be larger than the heap (16g): it bounds the whole "
             + "process, heap included");
   }
 

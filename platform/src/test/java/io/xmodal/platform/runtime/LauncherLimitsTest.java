@@ -12,7 +12,7 @@ class LauncherLimitsTest {
   void shouldPrintTheEnvironmentThenTheJvmOptionsOfTheLauncherJvm() {
     assertThat(LauncherLimits.lines(ConfigSource.of(Map.of("XMODAL_HEAP", "3g"))))
         .containsExactly("MALLOC_ARENA_MAX=2", "-Xmx3g", "-XX:MaxDirectMemorySize=1g",
-            "-Dorg.bytedeco.javacpp.maxbytes=1g", "-Dorg.bytedeco.javacpp.maxphysicalbytes=6g");
+            "-Dorg.bytedeco.javacpp.maxbytes=1g", "-Dorg.bytedeco.javacpp.maxphysicalbytes=16g");
   }
 
   @Test
