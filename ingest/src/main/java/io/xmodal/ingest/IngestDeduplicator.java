@@ -4,7 +4,6 @@ import io.xmodal.platform.streams.Outcome;
 import java.time.Duration;
 import java.util.List;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -30,7 +29,6 @@ final class IngestDeduplicator<V extends SpecificRecord> implements Processor<St
   private ProcessorContext<String, Outcome<V>> context;
   private KeyValueStore<String, String> seen;
   private TaskCounters counters;
-  private long windowStart;
 
   IngestDeduplicator(ValidationRules<V> rules, String service, String seenStore, String countersStore,
                      Duration metricsInterval) {
@@ -46,11 +44,7 @@ final class IngestDeduplicator<V extends SpecificRecord> implements Processor<St
     this.context = context;
     this.seen = context.getStateStore(seenStore);
     this.counters = new TaskCounters(rules.kind(), service, COUNTERS, context.getStateStore(countersStore));
-    this.windowStart = context.currentSystemTimeMs();
-    context.schedule(metricsInterval, PunctuationType.WALL_CLOCK_TIME, now -> {
-      counters.publish(context, windowStart, now);
-      windowStart = now;
-    });
+    counters.publishEvery(metricsInterval, context);
   }
 
   @Override

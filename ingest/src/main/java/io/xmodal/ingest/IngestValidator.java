@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -32,7 +31,6 @@ final class IngestValidator<V extends SpecificRecord> implements Processor<Strin
 
   private ProcessorContext<String, Outcome<V>> context;
   private TaskCounters counters;
-  private long windowStart;
 
   IngestValidator(ValidationRules<V> rules, RejectionFactory rejections, String countersStore,
                   Duration metricsInterval) {
@@ -46,11 +44,7 @@ final class IngestValidator<V extends SpecificRecord> implements Processor<Strin
   public void init(ProcessorContext<String, Outcome<V>> context) {
     this.context = context;
     this.counters = new TaskCounters(rules.kind(), rejections.service(), COUNTERS, context.getStateStore(countersStore));
-    this.windowStart = context.currentSystemTimeMs();
-    context.schedule(metricsInterval, PunctuationType.WALL_CLOCK_TIME, now -> {
-      counters.publish(context, windowStart, now);
-      windowStart = now;
-    });
+    counters.publishEvery(metricsInterval, context);
   }
 
   @Override

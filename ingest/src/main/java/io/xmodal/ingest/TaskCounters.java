@@ -35,8 +35,20 @@ final class TaskCounters {
     store.put(counter, current == null ? 1L : current + 1);
   }
 
+  /**
+   * Publishes the counters every {@code interval} of wall-clock time from now on, each publication's window starting
+   * where the last one ended.
+   */
+  <V> void publishEvery(java.time.Duration interval, ProcessorContext<String, Outcome<V>> context) {
+    long[] windowStart = {context.currentSystemTimeMs()};
+    context.schedule(interval, org.apache.kafka.streams.processor.PunctuationType.WALL_CLOCK_TIME, now -> {
+      publish(context, windowStart[0], now);
+      windowStart[0] = now;
+    });
+  }
+
   /** Forwards one metric per counter that changed since the last call, for the window {@code [windowStart, now]}. */
-  <V> void publish(ProcessorContext<String, Outcome<V>> context, long windowStart, long now) {
+  private <V> void publish(ProcessorContext<String, Outcome<V>> context, long windowStart, long now) {
     int partition = context.taskId().partition();
     for (String counter : names) {
       Long value = store.get(counter);

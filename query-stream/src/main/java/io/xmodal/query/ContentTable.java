@@ -76,24 +76,9 @@ final class ContentTable {
     if (slot >= keys.length || keys[slot] == 0) {
       return;
     }
-    int mask = table.length - 1;
     int i = position(keys[slot]);
     keys[slot] = 0;
-    // backward-shift deletion: later entries of the probe run move into the gap, so lookups need no tombstones
-    int j = i;
-    while (true) {
-      j = (j + 1) & mask;
-      if (table[j] == 0) {
-        break;
-      }
-      int home = hash(keys[table[j] - 1]) & mask;
-      boolean staysPut = i <= j ? (i < home && home <= j) : (i < home || home <= j);
-      if (!staysPut) {
-        table[i] = table[j];
-        i = j;
-      }
-    }
-    table[i] = 0;
+    ProbeTables.remove(table, i, s -> hash(keys[s]));
     size--;
     if (table.length > MIN_TABLE && 8 * size < table.length) {
       rehash(table.length / 2);

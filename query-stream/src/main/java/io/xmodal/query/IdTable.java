@@ -65,21 +65,7 @@ final class IdTable {
     while (table[i] != slot + 1) {
       i = (i + 1) & mask;
     }
-    // backward-shift deletion: later entries of the probe run move into the gap, so lookups need no tombstones
-    int j = i;
-    while (true) {
-      j = (j + 1) & mask;
-      if (table[j] == 0) {
-        break;
-      }
-      int home = hashOfSlot(table[j] - 1) & mask;
-      boolean staysPut = i <= j ? (i < home && home <= j) : (i < home || home <= j);
-      if (!staysPut) {
-        table[i] = table[j];
-        i = j;
-      }
-    }
-    table[i] = 0;
+    ProbeTables.remove(table, i, this::hashOfSlot);
     size--;
     garbage += entryLength(offsets[slot]);
     offsets[slot] = -1;

@@ -76,15 +76,9 @@ public final class RefitBench {
   public void runDataset(io.xmodal.app.eval.OfflineEvaluation.Embedded fit, io.xmodal.trainer.TrainerConfig trainer) {
     int dx = fit.captions()[0].length;
     int dy = fit.images()[0].length;
-    io.xmodal.mapping.refit.TrainingSet set = new io.xmodal.mapping.refit.TrainingSet(dx, dy,
-        trainer.learned().isEmpty() ? 0 : trainer.learnedMaxPairs(), trainer.references());
-    for (int c = 0; c < fit.captions().length; c++) {
-      int i = fit.captionImage()[c];
-      String imageId = fit.imageIds().get(i);
-      set.add(new io.xmodal.mapping.refit.TrainingPair(fit.captionIds().get(c), imageId,
-          io.xmodal.mapping.HeldOut.isHeldOut(imageId, trainer.heldOutPercent()), fit.captions()[c], fit.images()[i]));
-    }
-    io.xmodal.mapping.refit.RefitInput in = set.snapshot();
+    io.xmodal.mapping.refit.RefitInput in = io.xmodal.app.eval.OfflineEvaluation.trainingSet(fit,
+        trainer.heldOutPercent(), trainer.learned().isEmpty() ? 0 : trainer.learnedMaxPairs(), trainer.references())
+        .snapshot();
     out.printf("refit benchmark: the trainer's refit on %d training pairs (%d × %d), scored on %d held-out images "
             + "(%d captions); references %d captions, %d images; learned: %s; all pairs: %s%n", in.stats().count(),
         dx, dy, in.validation().imageCount(), in.validation().captionCount(), rows(in.referenceText()),

@@ -107,6 +107,21 @@ public final class OfflineEvaluation {
     return cache.embed(what, encoder.info(), ids, items, prepare, encoder::newSession);
   }
 
+  /**
+   * A split's pairs in the trainer's own {@link TrainingSet} (held-out tenth by id hash, statistics, references, at
+   * most {@code learnedRows} rows for the learned maps), as the trainer would hold them.
+   */
+  public static TrainingSet trainingSet(Embedded fit, int heldOutPercent, int learnedRows, ReferenceCaps references) {
+    TrainingSet set = new TrainingSet(fit.captions()[0].length, fit.images()[0].length, learnedRows, references);
+    for (int c = 0; c < fit.captions().length; c++) {
+      int i = fit.captionImage()[c];
+      String imageId = fit.imageIds().get(i);
+      set.add(new TrainingPair(fit.captionIds().get(c), imageId, HeldOut.isHeldOut(imageId, heldOutPercent),
+          fit.captions()[c], fit.images()[i]));
+    }
+    return set;
+  }
+
   public List<Row> run(Embedded fit, Embedded eval, int heldOutPercent, ModelSearch.Options options) {
     return run(fit, eval, heldOutPercent, options, List.of());
   }
@@ -133,15 +148,8 @@ public final class OfflineEvaluation {
   /** As above, the learned kinds trained as {@code scope} says (the trainer's GMLP first, or every kind). */
   public List<Row> run(Embedded fit, Embedded eval, int heldOutPercent, ModelSearch.Options options,
                        List<LearnedOptions> learned, boolean allPairs, LearnedSearch.Scope scope) {
-    TrainingSet set = new TrainingSet(fit.captions()[0].length, fit.images()[0].length,
-        learned.isEmpty() ? 0 : Integer.MAX_VALUE, references);
-    for (int c = 0; c < fit.captions().length; c++) {
-      int i = fit.captionImage()[c];
-      String imageId = fit.imageIds().get(i);
-      set.add(new TrainingPair(fit.captionIds().get(c), imageId, HeldOut.isHeldOut(imageId, heldOutPercent),
-          fit.captions()[c], fit.images()[i]));
-    }
-    RefitInput input = set.snapshot();
+    RefitInput input = trainingSet(fit, heldOutPercent, learned.isEmpty() ? 0 : Integer.MAX_VALUE, references)
+        .snapshot();
     EvalSet validation = input.validation();
     out.printf("fitting on %d pairs (%d images), choosing hyperparameters on %d held-out images (%d captions), as "
             + "the trainer does; hubness references: %d captions, %d images%n", input.stats().count(),
