@@ -133,17 +133,17 @@ class EncodeTopologyTest {
     assertThat(e.getModality()).isEqualTo(Modality.IMAGE);
     // the event's content hash travels with its embedding (query-stream finds a stored vector by it)
     assertThat(e.getContentHash()).isEqualTo(io.xmodal.schemas.ContentHash.ofImage(jpeg("2490687446_9d46fdf5a9.jpg")));
-    // the default image encoder: ResNet-50 flip-averaged ⊕ ResNet-50 on five crops ⊕ MobileNetV2 flip-averaged, its
+    // the default image encoder: ResNet-50 flip-averaged ⊕ ResNet-50 on five windows ⊕ MobileNetV2 flip-averaged, its
     // identity naming every block with its view
     assertThat(io.xmodal.schemas.EmbeddingVectors.of(e)).hasSize(2048 + 2048 + 1280);
     assertThat(e.getEncoderInfo().getName())
-        .isEqualTo("resnet50-int8-features+hflip-avg+resnet50-int8-features+crop5@288+mobilenetv2-12-int8-features+hflip-avg"
+        .isEqualTo("resnet50-int8-features+hflip-avg+resnet50-int8-features+win5@288+mobilenetv2-12-int8-features+hflip-avg"
             + "[l2-concat-l2]")
         .isEqualTo(encoders.image().info().name());
     assertThat(e.getEncoderInfo().getDimension()).isEqualTo(5376);
     assertThat(e.getEncoderInfo().getCombination()).isEqualTo("l2-concat-l2");
     assertThat(e.getEncoderInfo().getBlocks()).extracting(b -> b.getName() + "/" + b.getDimension())
-        .containsExactly("resnet50-int8-features+hflip-avg/2048", "resnet50-int8-features+crop5@288/2048",
+        .containsExactly("resnet50-int8-features+hflip-avg/2048", "resnet50-int8-features+win5@288/2048",
             "mobilenetv2-12-int8-features+hflip-avg/1280");
     assertThat(e.getEncoderInfo().getBlocks()).extracting(b -> b.getChecksum())
         .containsExactlyElementsOf(encoders.image().info().blocks().stream().map(b -> b.checksum()).toList());

@@ -15,12 +15,22 @@ public final class EncoderSession<I> implements AutoCloseable {
   private final java.util.function.IntFunction<I[]> arrays;
   private final List<EncoderSession<I>> parts;
   private final Combination combination;
+  private final java.util.function.ToIntFunction<I> length;
+  private final int chunk;
 
+  /** A session that runs each batch through the model in one call. */
   public EncoderSession(Predictor<I[], float[][]> predictor, java.util.function.IntFunction<I[]> arrays) {
+    this(predictor, arrays, null, 0);
+  }
+
+  private EncoderSession(Predictor<I[], float[][]> predictor, java.util.function.IntFunction<I[]> arrays,
+                         java.util.function.ToIntFunction<I> length, int chunk) {
     this.predictor = predictor;
     this.arrays = arrays;
     this.parts = List.of();
     this.combination = null;
+    this.length = length;
+    this.chunk = chunk;
   }
 
   private EncoderSession(List<EncoderSession<I>> parts, Combination combination) {
@@ -28,6 +38,23 @@ public final class EncoderSession<I> implements AutoCloseable {
     this.arrays = null;
     this.parts = List.copyOf(parts);
     this.combination = combination;
+    this.length = null;
+    this.chunk = 0;
+  }
+
+  /**
+   * A session for a model whose inputs are padded to the longest of their batch (a transformer's tokens): each batch
+   * is sorted by {@code length} and run in calls of {@code chunk} inputs of similar length, so that short inputs are
+   * not padded to a long one's length; the vectors come back in the batch's order. With masked attention and pooling
+   * the padding does not change a vector beyond float rounding, only its cost.
+   */
+  public static <I> EncoderSession<I> lengthSorted(Predictor<I[], float[][]> predictor,
+                                                   java.util.function.IntFunction<I[]> arrays,
+                                                   java.util.function.ToIntFunction<I> length, int chunk) {
+    if (chunk < 1) {
+      throw new IllegalArgumentException("chunk must be at least 1, got " + chunk);
+    }
+    return new EncoderSession<>(predictor, arrays, length, chunk);
   }
 
   /** A session that encodes with every part and joins their vectors by {@code combination}; owns the parts. */
@@ -47,6 +74,30 @@ public final class EncoderSession<I> implements AutoCloseable {
       }
       return combination.combine(blocks);
     }
+    if (length != null && inputs.size() > chunk) {
+      Integer[] order = new Integer[inputs.size()];
+      for (int i = 0; i < order.length; i++) {
+        order[i] = i;
+      }
+      java.util.Arrays.sort(order, java.util.Comparator.comparingInt(i -> length.applyAsInt(inputs.get(i))));
+      float[][] out = new float[order.length][];
+      for (int from = 0; from < order.length; from += chunk) {
+        int to = Math.min(order.length, from + chunk);
+        List<I> part = new java.util.ArrayList<>(to - from);
+        for (int j = from; j < to; j++) {
+          part.add(inputs.get(order[j]));
+        }
+        float[][] vectors = predict(part);
+        for (int j = from; j < to; j++) {
+          out[order[j]] = vectors[j - from];
+        }
+      }
+      return out;
+    }
+    return predict(inputs);
+  }
+
+  private float[][] predict(List<I> inputs) {
     try {
       return predictor.predict(inputs.toArray(arrays.apply(inputs.size())));
     } catch (TranslateException e) {

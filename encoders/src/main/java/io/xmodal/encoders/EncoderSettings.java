@@ -30,12 +30,14 @@ import java.util.function.Function;
  *                   {@code resnet50} or {@code mobilenetv2}, optionally {@code :flip} or {@code :noflip} (average each
  *                   image's vector with its mirror image's; otherwise {@code XMODAL_IMAGE_FLIP_AVERAGE}, otherwise the
  *                   model's measured default) or {@code :crops} (average five crops of the image seen at 9/7 of the
- *                   model's input size, see {@link ImageModelSpec.View#CROPS}); a model may appear once per view;
+ *                   model's input size, see {@link ImageModelSpec.View#CROPS}) or {@code :windows} (the same five
+ *                   windows pooled from one pass over the larger image, {@link ImageModelSpec.View#WINDOWS}); a model
+ *                   may appear once per view;
  *                   default {@link #IMAGE_DEFAULT}. Or any ONNX model: {@code
  *                   XMODAL_IMAGE_MODEL} (path) with {@code XMODAL_IMAGE_NAME}, {@code XMODAL_IMAGE_INPUT},
  *                   {@code XMODAL_IMAGE_OUTPUT}, {@code XMODAL_IMAGE_DIM}, {@code XMODAL_IMAGE_SIZE},
  *                   {@code XMODAL_IMAGE_MEAN}, {@code XMODAL_IMAGE_STD}, {@code XMODAL_IMAGE_LAYOUT},
- *                   {@code XMODAL_IMAGE_FLIP_AVERAGE} or {@code XMODAL_IMAGE_VIEW} (flip, noflip or crops; defaults:
+ *                   {@code XMODAL_IMAGE_FLIP_AVERAGE} or {@code XMODAL_IMAGE_VIEW} (flip, noflip, crops or windows; defaults:
  *                   MobileNetV2's)
  * @param modelCache where model files extracted from jars are kept ({@code <work>/models})
  * @param int8Kernels {@code XMODAL_INT8_KERNELS}: auto (default: an int8 image model's convolutions in float on an
@@ -48,7 +50,7 @@ public record EncoderSettings(DeviceChoice device, int threads, List<TextModel> 
   public static final String TEXT_DEFAULT = "minilm_l6_v2,bge_small_en_v15,e5_small_v2";
 
   /** The image encoder when neither XMODAL_IMAGE_ENCODER nor XMODAL_IMAGE_MODEL is set. */
-  public static final String IMAGE_DEFAULT = "resnet50:flip,resnet50:crops,mobilenetv2:flip";
+  public static final String IMAGE_DEFAULT = "resnet50:flip,resnet50:windows,mobilenetv2:flip";
 
   /**
    * Flip averaging of a custom model (XMODAL_IMAGE_MODEL) unless XMODAL_IMAGE_FLIP_AVERAGE says otherwise: on
@@ -56,7 +58,7 @@ public record EncoderSettings(DeviceChoice device, int threads, List<TextModel> 
    */
   public static final boolean FLIP_AVERAGE_DEFAULT = true;
 
-  private static final String BLOCK_FORMS = "MODEL, MODEL:flip, MODEL:noflip or MODEL:crops";
+  private static final String BLOCK_FORMS = "MODEL, MODEL:flip, MODEL:noflip, MODEL:crops or MODEL:windows";
 
   /** Settings that only describe a custom model file (XMODAL_IMAGE_MODEL). */
   private static final List<String> CUSTOM_ONLY = List.of("XMODAL_IMAGE_NAME", "XMODAL_IMAGE_INPUT",
@@ -131,19 +133,20 @@ public record EncoderSettings(DeviceChoice device, int threads, List<TextModel> 
       ImageModelSpec spec = model.spec(models, view);
       if (!seen.add(spec.identity())) {
         throw new IllegalArgumentException("XMODAL_IMAGE_ENCODER names " + nameAndView[0] + " twice with the same "
-            + "view: '" + value + "' (one model may appear once per view: flip, noflip, crops)");
+            + "view: '" + value + "' (one model may appear once per view: flip, noflip, crops, windows)");
       }
       out.add(spec);
     }
     return out;
   }
 
-  // a block's view by its name in the settings: flip, noflip or crops
+  // a block's view by its name in the settings: flip, noflip, crops or windows
   private static Optional<ImageModelSpec.View> view(String name) {
     return switch (name.trim().toLowerCase(Locale.ROOT)) {
       case "flip" -> Optional.of(ImageModelSpec.View.FLIP);
       case "noflip" -> Optional.of(ImageModelSpec.View.SINGLE);
       case "crops" -> Optional.of(ImageModelSpec.View.CROPS);
+      case "windows" -> Optional.of(ImageModelSpec.View.WINDOWS);
       default -> Optional.empty();
     };
   }
@@ -157,7 +160,7 @@ public record EncoderSettings(DeviceChoice device, int threads, List<TextModel> 
     }
     ImageModelSpec.View view = named.isPresent()
         ? view(named.get()).orElseThrow(() -> new IllegalArgumentException("XMODAL_IMAGE_VIEW must be flip, "
-            + "noflip or crops, got '" + named.get().trim() + "'"))
+            + "noflip, crops or windows, got '" + named.get().trim() + "'"))
         : ImageModelSpec.View.flipped(bool(setting, "XMODAL_IMAGE_FLIP_AVERAGE", FLIP_AVERAGE_DEFAULT));
     int size = integer(setting, "XMODAL_IMAGE_SIZE", defaults.width());
     return new ImageModelSpec(file,

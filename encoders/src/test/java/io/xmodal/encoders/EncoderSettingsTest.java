@@ -30,13 +30,13 @@ class EncoderSettingsTest {
   }
 
   @Test
-  void shouldDefaultToTheCompositeOfResNetFlippedAndCroppedAndFlipAveragedMobileNetAndOfMiniLmBgeAndE5() {
+  void shouldDefaultToTheCompositeOfResNetFlippedAndWindowedAndFlipAveragedMobileNetAndOfMiniLmBgeAndE5() {
     EncoderSettings s = read(Map.of());
 
     assertThat(s.textModels()).containsExactly(TextModel.MINILM_L6_V2, TextModel.BGE_SMALL_EN_V15,
         TextModel.E5_SMALL_V2);
     assertThat(s.images()).extracting(ImageModelSpec::identity)
-        .containsExactly("resnet50-int8-features+hflip-avg", "resnet50-int8-features+crop5@288",
+        .containsExactly("resnet50-int8-features+hflip-avg", "resnet50-int8-features+win5@288",
             "mobilenetv2-12-int8-features+hflip-avg");
     assertThat(s.images().get(0).file()).isEqualTo(Path.of("shared", "models", "resnet50-int8-features.onnx"));
     assertThat(s.images().get(0).mean()).containsExactly(0f, 0f, 0f);
@@ -108,7 +108,10 @@ class EncoderSettingsTest {
         .view()).isEqualTo(ImageModelSpec.View.SINGLE);
 
     assertThatThrownBy(() -> read(Map.of("XMODAL_IMAGE_MODEL", "/m/vit.onnx", "XMODAL_IMAGE_VIEW", "crop")))
-        .hasMessage("XMODAL_IMAGE_VIEW must be flip, noflip or crops, got 'crop'");
+        .hasMessage("XMODAL_IMAGE_VIEW must be flip, noflip, crops or windows, got 'crop'");
+    EncoderSettings windows = read(Map.of("XMODAL_IMAGE_ENCODER", "resnet50:windows,resnet50:crops"));
+    assertThat(windows.images()).extracting(ImageModelSpec::identity)
+        .containsExactly("resnet50-int8-features+win5@288", "resnet50-int8-features+crop5@288");
     assertThatThrownBy(() -> read(Map.of("XMODAL_IMAGE_MODEL", "/m/vit.onnx", "XMODAL_IMAGE_VIEW", "crops",
         "XMODAL_IMAGE_FLIP_AVERAGE", "true"))).hasMessageContaining("not both");
     // like the other settings of a model file, it means nothing to the named models

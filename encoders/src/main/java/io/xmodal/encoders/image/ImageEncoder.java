@@ -70,6 +70,9 @@ public final class ImageEncoder implements Encoder<BufferedImage> {
         // kernels
         options.addConfigEntry("session.disable_quant_qdq", "1");
       }
+      if (spec.view() == ImageModelSpec.View.WINDOWS) {
+        file = featureMapModel(file, spec, sha256, cacheDir);
+      }
       LOG.info("{}: {}", spec.identity(), kernels.reason(device));
       ZooModel<BufferedImage[], float[][]> model = io.xmodal.encoders.onnx.OrtLoading.load(file, spec.identity(),
           device, ImageTranslator.of(spec), options, threads);
@@ -108,6 +111,27 @@ public final class ImageEncoder implements Encoder<BufferedImage> {
     rewritten.ifPresent(r -> LOG.info("{}: {} int8 convolutions and {} matrix products rewritten to float in {}",
         source.getFileName(), r.convolutions(), r.matMuls(), target));
     return rewritten.isPresent() ? target : source;
+  }
+
+  /**
+   * The model with free input height and width and its pre-pool feature map as an output ({@link FeatureMaps}), kept
+   * under {@code cacheDir} beside the float rewrite (keyed by the source's checksum and whether it was rewritten).
+   */
+  static Path featureMapModel(Path model, ImageModelSpec spec, String sha256, Path cacheDir) throws IOException {
+    String stem = model.getFileName().toString().replaceFirst("\\.onnx$", "");
+    Path target = cacheDir.resolve(stem + (model.equals(spec.file()) ? "-" + sha256.substring(0, 16) : "")
+        + "-feature-map.onnx");
+    if (Files.isRegularFile(target)) {
+      return target;
+    }
+    byte[] rewritten = FeatureMaps.rewrite(Files.readAllBytes(model), spec.inputName());
+    Files.createDirectories(cacheDir);
+    Path tmp = Files.createTempFile(cacheDir, stem, ".part");
+    Files.write(tmp, rewritten);
+    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    LOG.info("{}: any input size, with its feature map before the global pool as an output, in {}",
+        spec.file().getFileName(), target);
+    return target;
   }
 
   private static void close(OrtSession.SessionOptions options) {

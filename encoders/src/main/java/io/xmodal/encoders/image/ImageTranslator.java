@@ -30,8 +30,10 @@ public final class ImageTranslator implements NoBatchifyTranslator<BufferedImage
 
   @Override
   public NDList processInput(TranslatorContext ctx, BufferedImage[] images) {
-    int w = spec.width();
-    int h = spec.height();
+    boolean windows = spec.view() == ImageModelSpec.View.WINDOWS;
+    // the model sees the whole squashed source when its windows are cut from its feature map
+    int w = windows ? spec.sourceWidth() : spec.width();
+    int h = windows ? spec.sourceHeight() : spec.height();
     int plane = w * h;
     int views = spec.view().count();
     int count = images.length * views;
@@ -135,6 +137,16 @@ public final class ImageTranslator implements NoBatchifyTranslator<BufferedImage
 
   @Override
   public float[][] processOutput(TranslatorContext ctx, NDList list) {
+    if (spec.view() == ImageModelSpec.View.WINDOWS) {
+      NDArray map = list.contains(FeatureMaps.OUTPUT) ? list.get(FeatureMaps.OUTPUT) : null;
+      if (map == null) {
+        throw new IllegalStateException("the model has no feature-map output '" + FeatureMaps.OUTPUT + "': it was "
+            + "not loaded for the view windows");
+      }
+      Shape shape = map.getShape();
+      return pooledWindows(map.toFloatArray(), (int) shape.get(0), (int) shape.get(1), (int) shape.get(2),
+          (int) shape.get(3));
+    }
     NDArray out = list.contains(spec.outputName()) ? list.get(spec.outputName()) : null;
     if (out == null) {
       throw new IllegalStateException("the model has no output named '" + spec.outputName() + "'");
@@ -161,6 +173,49 @@ public final class ImageTranslator implements NoBatchifyTranslator<BufferedImage
         for (int j = 0; j < d; j++) {
           rows[i][j] /= views;
         }
+      }
+    }
+    return rows;
+  }
+
+  /**
+   * Each image's vector from its feature map ({@code n × c × fh × fw}, row-major): the mean over the five
+   * input-sized windows ({@link #cropCorners}, in feature cells) of each window's mean. Every window has the same
+   * number of cells, so this is one weighted sum per channel, a cell weighing the number of windows that cover it.
+   */
+  float[][] pooledWindows(float[] map, int n, int c, int fh, int fw) {
+    if (c != spec.dimension()) {
+      throw new IllegalStateException("the feature map has " + c + " channels, the spec says " + spec.dimension());
+    }
+    // the input's size in feature cells: the model's input is the squashed source, its windows the model's size
+    if (spec.sourceWidth() % fw != 0 || spec.sourceHeight() % fh != 0
+        || spec.width() * fw % spec.sourceWidth() != 0 || spec.height() * fh % spec.sourceHeight() != 0) {
+      throw new IllegalStateException("a " + spec.width() + "×" + spec.height() + " window of a "
+          + spec.sourceWidth() + "×" + spec.sourceHeight() + " image does not fall on whole cells of its " + fw + "×"
+          + fh + " feature map: use the view crops for this model");
+    }
+    int ww = spec.width() * fw / spec.sourceWidth();
+    int wh = spec.height() * fh / spec.sourceHeight();
+    int[][] corners = cropCorners(fw, fh, ww, wh);
+    float[] weight = new float[fh * fw];
+    float share = 1f / (corners.length * ww * wh);
+    for (int[] corner : corners) {
+      for (int y = corner[1]; y < corner[1] + wh; y++) {
+        for (int x = corner[0]; x < corner[0] + ww; x++) {
+          weight[y * fw + x] += share;
+        }
+      }
+    }
+    int cells = fh * fw;
+    float[][] rows = new float[n][c];
+    for (int i = 0; i < n; i++) {
+      for (int k = 0; k < c; k++) {
+        int base = (i * c + k) * cells;
+        double sum = 0;
+        for (int p = 0; p < cells; p++) {
+          sum += weight[p] * map[base + p];
+        }
+        rows[i][k] = (float) sum;
       }
     }
     return rows;

@@ -236,6 +236,62 @@ class ImageEncoderTest {
     assertThat(cropped[1]).isNotEqualTo(cropped[0]);
   }
 
+  @Test
+  void shouldPoolTheFiveCropWindowsOfOnePassCloseToTheFiveCropsAndFarFromOtherImages() throws Exception {
+    List<BufferedImage> images = new ArrayList<>();
+    for (String name : EXPECTED.keySet().stream().sorted().toList()) {
+      images.add(ImageDecoder.decodeRgb(Files.readAllBytes(IMAGES.resolve(name))));
+    }
+    ImageModelSpec resnet = ImageModelSpec.resNet50Features(SHARED.resolve("models"));
+    float[][] crops;
+    float[][] windows;
+    String identity;
+    try (ImageEncoder encoder = ImageEncoder.load(resnet.withView(ImageModelSpec.View.CROPS), DeviceChoice.CPU, 0);
+         EncoderSession<BufferedImage> session = encoder.newSession()) {
+      crops = session.encode(images);
+    }
+    try (ImageEncoder encoder = ImageEncoder.load(resnet.withView(ImageModelSpec.View.WINDOWS), DeviceChoice.CPU, 0,
+        Int8Kernels.AUTO, cache); EncoderSession<BufferedImage> session = encoder.newSession()) {
+      windows = session.encode(images);
+      identity = encoder.info().name();
+    }
+
+    assertThat(identity).isEqualTo("resnet50-int8-features+win5@288");
+    assertThat(windows).hasNumberOfRows(images.size());
+    for (int i = 0; i < images.size(); i++) {
+      assertThat(windows[i]).hasSize(2048);
+      double own = cosine(windows[i], crops[i]);
+      // the same five windows of the same pixels; only what the windows' borders see differs
+      assertThat(own).as("image %d against its own crops", i).isGreaterThan(0.9);
+      for (int j = 0; j < images.size(); j++) {
+        if (j != i) {
+          assertThat(cosine(windows[i], crops[j])).as("image %d against image %d's crops", i, j).isLessThan(own);
+        }
+      }
+    }
+  }
+
+  @Test
+  void shouldRefuseWindowsForAModelWhosePooledFeatureMapCannotBeFoundAndSayWhatToUseInstead() {
+    // MobileNetV2-int8 pools with the quantized QLinearGlobalAveragePool: no float feature map to pool windows of
+    ImageModelSpec mobileNet = ImageModelSpec.mobileNetV2Features(SHARED.resolve("models"));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ImageEncoder.load(
+            mobileNet.withView(ImageModelSpec.View.WINDOWS), DeviceChoice.CPU, 0, Int8Kernels.NATIVE, cache))
+        .hasMessageContaining("0 GlobalAveragePool nodes").hasMessageContaining("use the view crops");
+  }
+
+  static double cosine(float[] a, float[] b) {
+    double ab = 0;
+    double aa = 0;
+    double bb = 0;
+    for (int k = 0; k < a.length; k++) {
+      ab += (double) a[k] * b[k];
+      aa += (double) a[k] * a[k];
+      bb += (double) b[k] * b[k];
+    }
+    return ab / Math.sqrt(aa * bb);
+  }
+
   static int argmax(float[] v) {
     int best = 0;
     for (int i = 1; i < v.length; i++) {

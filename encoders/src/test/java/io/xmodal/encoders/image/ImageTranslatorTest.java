@@ -48,4 +48,40 @@ class ImageTranslatorTest {
 
     assertThat(pixels).containsExactly(3, 2, 1, 6, 5, 4);
   }
+
+  @Test
+  void shouldPoolEachImagesFiveWindowsAsTheMeanOfTheWindowsMeans() {
+    // a stride-32 model's 9×9 feature map of a 288² image; its 224² windows are 7×7 cells at (0,0) (2,0) (0,2) (2,2)
+    // (1,1)
+    ImageModelSpec spec = new ImageModelSpec(java.nio.file.Path.of("m.onnx"), "m", "input", "features", 3, 224, 224,
+        new float[] {0, 0, 0}, new float[] {1, 1, 1}, ImageModelSpec.Layout.NCHW, ImageModelSpec.View.WINDOWS);
+    int n = 2;
+    int c = 3;
+    Random random = new Random(5);
+    float[] map = new float[n * c * 81];
+    for (int i = 0; i < map.length; i++) {
+      map[i] = random.nextFloat();
+    }
+    float[][] pooled = ImageTranslator.of(spec).pooledWindows(map, n, c, 9, 9);
+
+    assertThat(pooled).hasNumberOfRows(n);
+    for (int i = 0; i < n; i++) {
+      for (int k = 0; k < c; k++) {
+        double sum = 0;
+        for (int[] at : new int[][] {{0, 0}, {2, 0}, {0, 2}, {2, 2}, {1, 1}}) {
+          double window = 0;
+          for (int y = at[1]; y < at[1] + 7; y++) {
+            for (int x = at[0]; x < at[0] + 7; x++) {
+              window += map[(i * c + k) * 81 + y * 9 + x];
+            }
+          }
+          sum += window / 49;
+        }
+        assertThat((double) pooled[i][k]).isCloseTo(sum / 5, org.assertj.core.data.Offset.offset(1e-5));
+      }
+    }
+    // a map whose cells do not match the windows is refused, not pooled wrongly
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ImageTranslator.of(spec).pooledWindows(map, n, c, 9, 8))
+        .hasMessageContaining("whole cells");
+  }
 }
