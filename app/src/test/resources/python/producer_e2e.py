@@ -6,16 +6,27 @@ serializer against the registry's Confluent-compatible API. Run by PythonProduce
       publishes them again, all with the client's default partitioner; writes where each record went
   consume BOOTSTRAP CCOMPAT OUT.json TOPIC...
       reads the topics from the beginning (read_committed) with the Avro deserializer; writes each id's history
+  query BOOTSTRAP CCOMPAT SCHEMAS MANIFEST QUERIES_TOPIC RESULTS_TOPIC OUT.json
+      sends a text query for every caption of MANIFEST and an image query for every image (Query.avsc, the
+      AvroSerializer of confluent_kafka.schema_registry, fastavro), reads the results topic from the beginning
+      (read_committed, AvroDeserializer) until each query is answered and the topic is read to its end; writes every
+      result of these queries and prints the counts
+
+produce and consume use the client's older Avro API (confluent_kafka.avro, python3-avro), query its current one.
 """
 import datetime
 import json
 import sys
+import time
 import zlib
 
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka import avro
 from confluent_kafka.avro import CachedSchemaRegistryClient
 from confluent_kafka.avro.serializer.message_serializer import MessageSerializer
+from confluent_kafka.schema_registry import SchemaRegistryClient
+from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
+from confluent_kafka.serialization import MessageField, SerializationContext
 
 
 def produce(bootstrap, ccompat, schemas, manifest_path, delete_count, out_path):
@@ -98,8 +109,77 @@ def consume(bootstrap, ccompat, out_path, topics):
     json.dump({"history": history, "values": values}, open(out_path, "w"))
 
 
+def query(bootstrap, ccompat, schemas, manifest_path, queries_topic, results_topic, out_path):
+    entries = json.load(open(manifest_path))["entries"]
+    registry = SchemaRegistryClient({"url": ccompat})
+    serializer = AvroSerializer(registry, open(schemas + "/Query.avsc").read())
+    deserializer = AvroDeserializer(registry)
+
+    # the results topic from its beginning, before any query is sent: nothing can be missed
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "python-e2e-results",
+                         "isolation.level": "read_committed", "enable.auto.commit": False})
+    partitions = consumer.list_topics(results_topic, timeout=30).topics[results_topic].partitions
+    consumer.assign([TopicPartition(results_topic, p, 0) for p in partitions])
+
+    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True})
+    sent = []
+    now = int(time.time() * 1000)
+    for i, e in enumerate(entries):
+        for q in ({"queryId": "py-text-%d" % i, "modality": "TEXT", "text": e["text"], "k": 5, "sentAt": now},
+                  {"queryId": "py-image-%d" % i, "modality": "IMAGE", "imageBytes": open(e["file"], "rb").read(),
+                   "k": 5, "sentAt": now}):
+            producer.produce(queries_topic, key=q["queryId"].encode("utf-8"),
+                             value=serializer(q, SerializationContext(queries_topic, MessageField.VALUE)))
+            producer.poll(0)
+            sent.append(q["queryId"])
+    if producer.flush(30) > 0:
+        raise RuntimeError("queries still unsent after 30 s")
+
+    # until every query has a result; then on to the end of the topic as it was then, for 5 s at least (15 s at
+    # most): a second result of a query would come after its first
+    wanted = set(sent)
+    results = {}
+    others = 0
+    deadline = time.monotonic() + 180
+    all_at = None
+    ends = None
+    reached_end = False
+    while time.monotonic() < deadline:
+        msg = consumer.poll(0.5)
+        if msg is not None and not msg.error():
+            key = msg.key().decode("utf-8")
+            if key in wanted:
+                r = deserializer(msg.value(), SerializationContext(msg.topic(), MessageField.VALUE))
+                results.setdefault(key, []).append({
+                    "queryId": r["queryId"], "error": r["error"], "mappingVersion": r["mappingVersion"],
+                    "hits": [h["id"] for h in r["hits"]]})
+            else:
+                others += 1
+        if all_at is None and wanted.issubset(results):
+            all_at = time.monotonic()
+            ends = {p: consumer.get_watermark_offsets(TopicPartition(results_topic, p), timeout=30)[1]
+                    for p in partitions}
+        if all_at is not None:
+            positions = consumer.position([TopicPartition(results_topic, p) for p in partitions])
+            reached_end = all(tp.offset >= ends[tp.partition] for tp in positions if ends[tp.partition] > 0)
+            waited = time.monotonic() - all_at
+            if waited >= 15 or (waited >= 5 and reached_end):
+                break
+    consumer.close()
+
+    answered = sum(1 for q in sent if q in results)
+    twice = sum(1 for q in sent if len(results.get(q, [])) > 1)
+    failed = sum(1 for q in sent if any(r["error"] is not None for r in results.get(q, [])))
+    print("python queries: %d sent (%d text, %d image), %d answered, %d lost, %d answered more than once, "
+          "%d with an error, %d results of other queries" % (len(sent), len(entries), len(entries), answered,
+                                                              len(sent) - answered, twice, failed, others))
+    json.dump({"sent": sent, "results": results, "others": others, "readToEnd": reached_end}, open(out_path, "w"))
+
+
 if __name__ == "__main__":
-    if sys.argv[1] == "produce":
+    if sys.argv[1] == "query":
+        query(*sys.argv[2:9])
+    elif sys.argv[1] == "produce":
         produce(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], int(sys.argv[6]), sys.argv[7])
     else:
         consume(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:])

@@ -36,8 +36,10 @@ import org.apache.kafka.streams.state.Stores;
  */
 public final class QueryTopology {
 
-  static final String IMAGE_STORE = "query-image-embeddings";
-  static final String TEXT_STORE = "query-text-embeddings";
+  /** The image gallery (imageId to Embedding, a global store), queryable on a running instance. */
+  public static final String IMAGE_STORE = "query-image-embeddings";
+  /** The caption gallery (captionId to Embedding, a global store), queryable on a running instance. */
+  public static final String TEXT_STORE = "query-text-embeddings";
   /** The live version of every mapping (highest version per name), queryable on a running instance. */
   public static final String LIVE_STORE = "query-live-mappings";
   static final String BUFFER_STORE = "query-buffer";

@@ -213,7 +213,11 @@ class ShardedQueryEndToEndIT {
     return s.streams().state() == org.apache.kafka.streams.KafkaStreams.State.RUNNING;
   }
 
-  private static void publishGalleriesAndMapping(PlatformConfig config, Stack stack, Encoders encoders)
+  /**
+   * {@value #IMAGES} image and {@value #CAPTIONS} caption embeddings ("i0"…, "c0"…) of random vectors for
+   * {@code encoders}, and version 1 of the mapping "default" fitted on them (also {@link PythonProducerIT}'s).
+   */
+  static void publishGalleriesAndMapping(PlatformConfig config, Stack stack, Encoders encoders)
       throws Exception {
     Random r = new Random(11);
     EncoderIdentity text = identity(encoders.text().info());
