@@ -28,10 +28,10 @@ import org.w3c.dom.Node;
 import org.w3c.dom.NodeList;
 
 /**
- * The module layering of DESIGN.md, checked on the compiled classes of every module (app's test classpath holds them
- * all) against the poms that declare them: libraries know nothing of Kafka, no deployable uses another, arrows point
- * down, and a module uses only what its pom declares. Which package belongs to which module is read from each
- * module's {@code src/main/java}; what each module declares, from its {@code pom.xml}.
+ * The module layering of docs/architecture.md (Layering), checked on the compiled classes of every module (app's
+ * test classpath holds them all) against the poms that declare them: libraries know nothing of Kafka, no deployable
+ * uses another, arrows point down, and a module uses only what its pom declares. Which package belongs to which
+ * module is read from each module's {@code src/main/java}; what each module declares, from its {@code pom.xml}.
  */
 class LayeringTest {
 
@@ -99,7 +99,7 @@ class LayeringTest {
     noClasses().that().resideInAnyPackage(libraries)
         .should().dependOnClassesThat().resideInAPackage("org.apache.kafka..")
         .because("the encoders, the maths, the learned maps, the codec, the device choice and the schemas are "
-            + "libraries any deployable or tool can use without a broker (DESIGN.md)")
+            + "libraries any deployable or tool can use without a broker (docs/architecture.md, Layering)")
         .check(classes);
   }
 
@@ -123,7 +123,8 @@ class LayeringTest {
       others.addAll(packages.get("app"));
       noClasses().that().resideInAnyPackage(packages.get(deployable).toArray(String[]::new))
           .should().dependOnClassesThat().resideInAnyPackage(others.toArray(String[]::new))
-          .because("what two deployables share moves down a floor into a library (DESIGN.md)")
+          .because("what two deployables share moves down a floor into a library "
+              + "(docs/architecture.md, Layering)")
           .check(classes);
     }
   }
@@ -145,7 +146,7 @@ class LayeringTest {
     String[] deployables = DEPLOYABLES.stream().flatMap(m -> packages.get(m).stream()).toArray(String[]::new);
     noClasses().that().resideInAnyPackage(deployables)
         .should().dependOnClassesThat().resideInAPackage("io.xmodal.platform.runtime..")
-        .because("a topology knows nothing of how the broker was started (DESIGN.md)")
+        .because("a topology knows nothing of how the broker was started (docs/architecture.md, Layering)")
         .check(classes);
   }
 

@@ -95,7 +95,10 @@ class DependencyStartIT {
     List<String> status = new CopyOnWriteArrayList<>();
     Future<ServiceRunner.Prepared> starting = background.submit(() ->
         ServiceRunner.prepare(config, false, Dependencies.Wait.forever().reportingTo(status::add)));
-    Thread.sleep(6000);
+    long asked = System.nanoTime();
+    while (status.isEmpty() && seconds(asked) < 60) {
+      Thread.sleep(100);
+    }
 
     // Then it waits, saying for what and which setting names it
     assertThat(starting).isNotDone();

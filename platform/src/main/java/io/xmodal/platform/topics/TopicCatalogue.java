@@ -19,7 +19,9 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
-/** Every topic of DESIGN.md with its serdes, built from config. Immutable; no global registry. */
+/**
+ * Every topic of docs/architecture.md (Data flow) with its serdes, built from config. Immutable; no global registry.
+ */
 public record TopicCatalogue(
     TopicSpec<String, ImageEvent> imagesRaw,
     TopicSpec<String, CaptionEvent> captionsRaw,
