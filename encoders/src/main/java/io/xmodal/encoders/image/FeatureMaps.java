@@ -47,12 +47,7 @@ final class FeatureMaps {
    */
   static byte[] rewrite(byte[] model, String inputName) {
     List<Field> modelFields = Protobuf.read(model);
-    int graphIndex = -1;
-    for (int i = 0; i < modelFields.size(); i++) {
-      if (modelFields.get(i).number() == MODEL_GRAPH) {
-        graphIndex = i;
-      }
-    }
+    int graphIndex = Protobuf.lastIndexOf(modelFields, MODEL_GRAPH);
     if (graphIndex < 0) {
       throw new IllegalArgumentException("not an ONNX model: no graph");
     }
@@ -141,11 +136,6 @@ final class FeatureMaps {
   }
 
   private static String text(List<Field> fields, int number) {
-    for (Field f : fields) {
-      if (f.number() == number) {
-        return f.string();
-      }
-    }
-    return "";
+    return Protobuf.string(fields, number);
   }
 }

@@ -59,12 +59,7 @@ final class FloatConvolutions {
   /** The model with its quantized convolutions and matrix products in float, or empty if it has none. */
   static Optional<Result> rewrite(byte[] model) {
     List<Field> modelFields = Protobuf.read(model);
-    int graphIndex = -1;
-    for (int i = 0; i < modelFields.size(); i++) {
-      if (modelFields.get(i).number() == MODEL_GRAPH) {
-        graphIndex = i;
-      }
-    }
+    int graphIndex = Protobuf.lastIndexOf(modelFields, MODEL_GRAPH);
     if (graphIndex < 0) {
       throw new IllegalArgumentException("not an ONNX model: no graph");
     }
@@ -207,12 +202,7 @@ final class FloatConvolutions {
   }
 
   private static String text(List<Field> fields, int number) {
-    for (Field f : fields) {
-      if (f.number() == number) {
-        return f.string();
-      }
-    }
-    return "";
+    return Protobuf.string(fields, number);
   }
 
   private static List<String> texts(List<Field> fields, int number) {

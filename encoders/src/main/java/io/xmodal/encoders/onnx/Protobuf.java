@@ -170,6 +170,27 @@ public final class Protobuf {
     out.write((int) v);
   }
 
+  /** The position of the last field numbered {@code number} (protobuf's rule for a repeated singular field), or -1. */
+  public static int lastIndexOf(List<Field> fields, int number) {
+    int at = -1;
+    for (int i = 0; i < fields.size(); i++) {
+      if (fields.get(i).number() == number) {
+        at = i;
+      }
+    }
+    return at;
+  }
+
+  /** The first field numbered {@code number} as a UTF-8 string, or "" if there is none. */
+  public static String string(List<Field> fields, int number) {
+    for (Field f : fields) {
+      if (f.number() == number) {
+        return f.string();
+      }
+    }
+    return "";
+  }
+
   /** A message built field by field, in the order the fields are added. */
   public static final class Message {
     private final List<Field> fields = new ArrayList<>();
