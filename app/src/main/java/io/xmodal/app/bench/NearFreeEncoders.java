@@ -17,6 +17,7 @@ import io.xmodal.encoders.ModelFiles;
 import io.xmodal.encoders.image.ImageEncoder;
 import io.xmodal.encoders.image.ImageModelSpec;
 import io.xmodal.encoders.text.PoolingTranslator;
+import io.xmodal.encoders.text.TextEncoder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.awt.image.BufferedImage;
@@ -69,7 +70,9 @@ final class NearFreeEncoders implements AutoCloseable {
 
     @Override
     public EncoderSession<String> newSession() {
-      return new EncoderSession<>(model.newPredictor(), String[]::new);
+      // as the real text encoders' sessions: each batch sorted by length, in calls of TextEncoder.CHUNK
+      return EncoderSession.lengthSorted(model.newPredictor(), String[]::new, String::length,
+          TextEncoder.CHUNK);
     }
 
     @Override

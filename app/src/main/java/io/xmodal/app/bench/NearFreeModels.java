@@ -14,8 +14,9 @@ import java.util.List;
  * models, they leave every cost a GPU worker's CPU still pays per record (fetch, deserialise, decode, resize,
  * normalise, tokenise, tensor in and out, pooling, serialise, produce, commit) and remove only the model's own work.
  * <ul>
- *   <li>image: {@code input} [N, 3, H, W] float → GlobalAveragePool → Flatten → MatMul by a fixed [3, D] matrix →
- *       {@code features} [N, D];</li>
+ *   <li>image: {@code input} [N, 3, H, W] float → AveragePool 32 × 32, stride 32 → 1 × 1 Conv by a fixed [D, 3]
+ *       matrix, a feature map [N, D, H/32, W/32] as a real CNN's → GlobalAveragePool → Flatten → {@code features}
+ *       [N, D] (so the five-window view finds its feature map as in the real model);</li>
  *   <li>text: {@code input_ids}, {@code attention_mask}, {@code token_type_ids} [N, T] int64 → Cast, Add →
  *       Unsqueeze → Mul by a fixed [D] vector → {@code last_hidden_state} [N, T, D].</li>
  * </ul>
@@ -28,20 +29,24 @@ final class NearFreeModels {
   static final long OPSET = 13;
   private static final int FLOAT = OnnxTensors.FLOAT;
   private static final int INT64 = OnnxTensors.INT64;
+  /** The image model's stride, a real CNN's (ResNet-50's, MobileNetV2's): its feature map has one cell per 32². */
+  private static final long STRIDE = 32;
 
   private NearFreeModels() {}
 
   /** Writes the image model ({@code input} NCHW [N,3,height,width] → {@code features} [N,dim]) to {@code file}. */
   static Path image(Path file, int width, int height, int dim) {
-    float[] w = new float[3 * dim];
+    float[] w = new float[dim * 3];
     for (int i = 0; i < w.length; i++) {
       w[i] = (float) Math.sin(0.37 * i + 1);
     }
     byte[] graph = graph("xmodal-near-free-image",
-        List.of(node("GlobalAveragePool", List.of("input"), "pooled", null),
-            node("Flatten", List.of("pooled"), "flat", intAttribute("axis", 1)),
-            node("MatMul", List.of("flat", "w"), "features", null)),
-        List.of(OnnxTensors.floatTensor("w", new long[] {3, dim}, w)),
+        List.of(node("AveragePool", List.of("input"), "cells",
+                intsAttribute("kernel_shape", STRIDE, STRIDE), intsAttribute("strides", STRIDE, STRIDE)),
+            node("Conv", List.of("cells", "w"), "map"),
+            node("GlobalAveragePool", List.of("map"), "pooled"),
+            node("Flatten", List.of("pooled"), "features", intAttribute("axis", 1))),
+        List.of(OnnxTensors.floatTensor("w", new long[] {dim, 3, 1, 1}, w)),
         List.of(valueInfo("input", FLOAT, new Object[] {"N", 3L, (long) height, (long) width})),
         List.of(valueInfo("features", FLOAT, new Object[] {"N", (long) dim})));
     return write(file, model(graph));
@@ -57,10 +62,10 @@ final class NearFreeModels {
         List.of(node("Cast", List.of("input_ids"), "ids", intAttribute("to", FLOAT)),
             node("Cast", List.of("attention_mask"), "mask", intAttribute("to", FLOAT)),
             node("Cast", List.of("token_type_ids"), "types", intAttribute("to", FLOAT)),
-            node("Add", List.of("ids", "mask"), "sum1", null),
-            node("Add", List.of("sum1", "types"), "sum2", null),
-            node("Unsqueeze", List.of("sum2", "axes"), "column", null),
-            node("Mul", List.of("column", "v"), "last_hidden_state", null)),
+            node("Add", List.of("ids", "mask"), "sum1"),
+            node("Add", List.of("sum1", "types"), "sum2"),
+            node("Unsqueeze", List.of("sum2", "axes"), "column"),
+            node("Mul", List.of("column", "v"), "last_hidden_state")),
         List.of(OnnxTensors.int64Tensor("axes", new long[] {1}, new long[] {2}),
             OnnxTensors.floatTensor("v", new long[] {dim}, v)),
         List.of(valueInfo("input_ids", INT64, new Object[] {"N", "T"}),
@@ -100,11 +105,12 @@ final class NearFreeModels {
   }
 
   // NodeProto: input = 1, output = 2, name = 3, op_type = 4, attribute = 5
-  private static Protobuf.Message node(String op, List<String> inputs, String output, Protobuf.Message attribute) {
+  private static Protobuf.Message node(String op, List<String> inputs, String output,
+                                       Protobuf.Message... attributes) {
     Protobuf.Message n = new Protobuf.Message();
     inputs.forEach(i -> n.string(1, i));
     n.string(2, output).string(3, output).string(4, op);
-    if (attribute != null) {
+    for (Protobuf.Message attribute : attributes) {
       n.message(5, attribute);
     }
     return n;
@@ -113,6 +119,15 @@ final class NearFreeModels {
   // AttributeProto: name = 1, i = 3, type = 20 (INT = 2)
   private static Protobuf.Message intAttribute(String name, long value) {
     return new Protobuf.Message().string(1, name).varint(3, value).varint(20, 2);
+  }
+
+  // AttributeProto: name = 1, ints = 8, type = 20 (INTS = 7)
+  private static Protobuf.Message intsAttribute(String name, long... values) {
+    Protobuf.Message a = new Protobuf.Message().string(1, name);
+    for (long v : values) {
+      a.varint(8, v);
+    }
+    return a.varint(20, 7);
   }
 
   // ValueInfoProto: name = 1, type = 2; TypeProto: tensor_type = 1; Tensor: elem_type = 1, shape = 2;
