@@ -2,7 +2,12 @@ package io.xmodal.encoders;
 
 import ai.djl.inference.Predictor;
 import ai.djl.translate.TranslateException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
+import java.util.function.IntFunction;
+import java.util.function.ToIntFunction;
 
 /**
  * One thread's handle on an encoder: a DJL {@link Predictor}, which is not thread-safe (or, for a composite encoder,
@@ -12,19 +17,19 @@ import java.util.List;
 public final class EncoderSession<I> implements AutoCloseable {
 
   private final Predictor<I[], float[][]> predictor;
-  private final java.util.function.IntFunction<I[]> arrays;
+  private final IntFunction<I[]> arrays;
   private final List<EncoderSession<I>> parts;
   private final Combination combination;
-  private final java.util.function.ToIntFunction<I> length;
+  private final ToIntFunction<I> length;
   private final int chunk;
 
   /** A session that runs each batch through the model in one call. */
-  public EncoderSession(Predictor<I[], float[][]> predictor, java.util.function.IntFunction<I[]> arrays) {
+  public EncoderSession(Predictor<I[], float[][]> predictor, IntFunction<I[]> arrays) {
     this(predictor, arrays, null, 0);
   }
 
-  private EncoderSession(Predictor<I[], float[][]> predictor, java.util.function.IntFunction<I[]> arrays,
-                         java.util.function.ToIntFunction<I> length, int chunk) {
+  private EncoderSession(Predictor<I[], float[][]> predictor, IntFunction<I[]> arrays,
+                         ToIntFunction<I> length, int chunk) {
     this.predictor = predictor;
     this.arrays = arrays;
     this.parts = List.of();
@@ -49,8 +54,8 @@ public final class EncoderSession<I> implements AutoCloseable {
    * the padding does not change a vector beyond float rounding, only its cost.
    */
   public static <I> EncoderSession<I> lengthSorted(Predictor<I[], float[][]> predictor,
-                                                   java.util.function.IntFunction<I[]> arrays,
-                                                   java.util.function.ToIntFunction<I> length, int chunk) {
+                                                   IntFunction<I[]> arrays,
+                                                   ToIntFunction<I> length, int chunk) {
     if (chunk < 1) {
       throw new IllegalArgumentException("chunk must be at least 1, got " + chunk);
     }
@@ -79,11 +84,11 @@ public final class EncoderSession<I> implements AutoCloseable {
       for (int i = 0; i < order.length; i++) {
         order[i] = i;
       }
-      java.util.Arrays.sort(order, java.util.Comparator.comparingInt(i -> length.applyAsInt(inputs.get(i))));
+      Arrays.sort(order, Comparator.comparingInt(i -> length.applyAsInt(inputs.get(i))));
       float[][] out = new float[order.length][];
       for (int from = 0; from < order.length; from += chunk) {
         int to = Math.min(order.length, from + chunk);
-        List<I> part = new java.util.ArrayList<>(to - from);
+        List<I> part = new ArrayList<>(to - from);
         for (int j = from; j < to; j++) {
           part.add(inputs.get(order[j]));
         }

@@ -37,8 +37,8 @@ import java.util.function.Function;
  *                   XMODAL_IMAGE_MODEL} (path) with {@code XMODAL_IMAGE_NAME}, {@code XMODAL_IMAGE_INPUT},
  *                   {@code XMODAL_IMAGE_OUTPUT}, {@code XMODAL_IMAGE_DIM}, {@code XMODAL_IMAGE_SIZE},
  *                   {@code XMODAL_IMAGE_MEAN}, {@code XMODAL_IMAGE_STD}, {@code XMODAL_IMAGE_LAYOUT},
- *                   {@code XMODAL_IMAGE_FLIP_AVERAGE} or {@code XMODAL_IMAGE_VIEW} (flip, noflip, crops or windows; defaults:
- *                   MobileNetV2's)
+ *                   {@code XMODAL_IMAGE_FLIP_AVERAGE} or {@code XMODAL_IMAGE_VIEW} (flip, noflip, crops or windows;
+ *                   defaults: MobileNetV2's)
  * @param modelCache where model files extracted from jars are kept ({@code <work>/models})
  * @param int8Kernels {@code XMODAL_INT8_KERNELS}: auto (default: an int8 image model's convolutions in float on an
  *                   x86 CPU without VNNI, whose int8 kernels saturate), native or float; see {@link Int8Kernels}

@@ -54,8 +54,8 @@ final class FeatureMaps {
     List<Field> graph = modelFields.get(graphIndex).message();
     List<String> pooled = new ArrayList<>();
     for (Field f : graph) {
-      if (f.number() == GRAPH_NODE && text(f.message(), NODE_OP_TYPE).equals("GlobalAveragePool")) {
-        pooled.add(text(f.message(), NODE_INPUT));
+      if (f.number() == GRAPH_NODE && Protobuf.string(f.message(), NODE_OP_TYPE).equals("GlobalAveragePool")) {
+        pooled.add(Protobuf.string(f.message(), NODE_INPUT));
       }
     }
     if (pooled.size() != 1) {
@@ -68,7 +68,7 @@ final class FeatureMaps {
       if (f.number() == GRAPH_VALUE_INFO) {
         continue;
       }
-      if (f.number() == GRAPH_INPUT && text(f.message(), VALUE_INFO_NAME).equals(inputName)) {
+      if (f.number() == GRAPH_INPUT && Protobuf.string(f.message(), VALUE_INFO_NAME).equals(inputName)) {
         out.add(Field.message(GRAPH_INPUT, freeSpatial(f.message(), inputName)));
         input = true;
         continue;
@@ -78,7 +78,6 @@ final class FeatureMaps {
     if (!input) {
       throw new IllegalArgumentException("the graph has no input named '" + inputName + "'");
     }
-    // graph outputs come after its inputs in the message; the order of repeated fields of one number is what counts
     out.add(Field.message(GRAPH_OUTPUT, List.of(
         Field.string(VALUE_INFO_NAME, OUTPUT),
         Field.message(VALUE_INFO_TYPE, List.of(Field.message(TYPE_TENSOR, List.of(
@@ -108,7 +107,7 @@ final class FeatureMaps {
     if (dims.size() != 4) {
       throw new IllegalArgumentException("input '" + inputName + "' has " + dims.size() + " dimensions, not 4 (NCHW)");
     }
-    List<Field> newShape = new ArrayList<>(List.of(dims.get(0), dims.get(1), dim("H"), dim("W")));
+    List<Field> newShape = List.of(dims.get(0), dims.get(1), dim("H"), dim("W"));
     List<Field> newTensor = replace(tensor, TENSOR_SHAPE, newShape);
     List<Field> newType = replace(type, TYPE_TENSOR, newTensor);
     return replace(valueInfo, VALUE_INFO_TYPE, newType);
@@ -135,7 +134,4 @@ final class FeatureMaps {
     throw new IllegalArgumentException("field " + number + " missing");
   }
 
-  private static String text(List<Field> fields, int number) {
-    return Protobuf.string(fields, number);
-  }
 }

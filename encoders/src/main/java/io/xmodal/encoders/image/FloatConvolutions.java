@@ -84,8 +84,8 @@ final class FloatConvolutions {
         continue;
       }
       List<Field> node = f.message();
-      String op = text(node, NODE_OP_TYPE);
-      String domain = text(node, NODE_DOMAIN);
+      String op = Protobuf.string(node, NODE_OP_TYPE);
+      String domain = Protobuf.string(node, NODE_DOMAIN);
       boolean conv = op.equals("QLinearConv");
       boolean matMul = op.equals("QLinearMatMul");
       List<String> in = texts(node, NODE_INPUT);
@@ -127,7 +127,7 @@ final class FloatConvolutions {
         replacedConstants.add(in.get(8));
       }
 
-      String nodeName = text(node, NODE_NAME);
+      String nodeName = Protobuf.string(node, NODE_NAME);
       rewritten.add(Field.message(GRAPH_NODE, node(prefix + "dequantize", "DequantizeLinear",
           List.of(in.get(0), in.get(1), in.get(2)), List.of(prefix + "x"), List.of())));
       List<Field> attributes = new ArrayList<>();
@@ -162,7 +162,7 @@ final class FloatConvolutions {
     List<Field> out = new ArrayList<>();
     for (Field f : rewritten) {
       if (f.number() == GRAPH_INITIALIZER && replacedConstants.contains(name(f.message()))
-          || f.number() == GRAPH_INPUT && replacedConstants.contains(text(f.message(), VALUE_INFO_NAME))) {
+          || f.number() == GRAPH_INPUT && replacedConstants.contains(Protobuf.string(f.message(), VALUE_INFO_NAME))) {
         continue;
       }
       out.add(f);
@@ -198,11 +198,7 @@ final class FloatConvolutions {
   }
 
   private static String name(List<Field> tensor) {
-    return text(tensor, TENSOR_NAME);
-  }
-
-  private static String text(List<Field> fields, int number) {
-    return Protobuf.string(fields, number);
+    return Protobuf.string(tensor, TENSOR_NAME);
   }
 
   private static List<String> texts(List<Field> fields, int number) {

@@ -103,11 +103,8 @@ public final class ImageEncoder implements Encoder<BufferedImage> {
       return source;
     }
     Optional<FloatConvolutions.Result> rewritten = FloatConvolutions.rewrite(Files.readAllBytes(source));
-    Files.createDirectories(cacheDir);
-    Path tmp = Files.createTempFile(cacheDir, stem, ".part");
-    Files.write(tmp, rewritten.map(FloatConvolutions.Result::model).orElse(new byte[0]));
-    Files.move(tmp, rewritten.isPresent() ? target : none, StandardCopyOption.REPLACE_EXISTING,
-        StandardCopyOption.ATOMIC_MOVE);
+    writeAtomically(rewritten.isPresent() ? target : none,
+        rewritten.map(FloatConvolutions.Result::model).orElse(new byte[0]));
     rewritten.ifPresent(r -> LOG.info("{}: {} int8 convolutions and {} matrix products rewritten to float in {}",
         source.getFileName(), r.convolutions(), r.matMuls(), target));
     return rewritten.isPresent() ? target : source;
@@ -124,14 +121,18 @@ public final class ImageEncoder implements Encoder<BufferedImage> {
     if (Files.isRegularFile(target)) {
       return target;
     }
-    byte[] rewritten = FeatureMaps.rewrite(Files.readAllBytes(model), spec.inputName());
-    Files.createDirectories(cacheDir);
-    Path tmp = Files.createTempFile(cacheDir, stem, ".part");
-    Files.write(tmp, rewritten);
-    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    writeAtomically(target, FeatureMaps.rewrite(Files.readAllBytes(model), spec.inputName()));
     LOG.info("{}: any input size, with its feature map before the global pool as an output, in {}",
         spec.file().getFileName(), target);
     return target;
+  }
+
+  // a rewritten model into the cache: written beside its name, then renamed, so no reader sees half a file
+  private static void writeAtomically(Path target, byte[] bytes) throws IOException {
+    Files.createDirectories(target.getParent());
+    Path tmp = Files.createTempFile(target.getParent(), target.getFileName().toString(), ".part");
+    Files.write(tmp, bytes);
+    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
   private static void close(OrtSession.SessionOptions options) {
