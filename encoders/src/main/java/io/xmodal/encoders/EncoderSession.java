@@ -56,10 +56,31 @@ public final class EncoderSession<I> implements AutoCloseable {
   public static <I> EncoderSession<I> lengthSorted(Predictor<I[], float[][]> predictor,
                                                    IntFunction<I[]> arrays,
                                                    ToIntFunction<I> length, int chunk) {
+    return new EncoderSession<>(predictor, arrays, checked(length), checkedChunk(chunk));
+  }
+
+  /**
+   * A session that runs each batch through the model in calls of at most {@code chunk} inputs, in order: a model's
+   * runtime keeps the memory its largest call needed (ONNX Runtime's arena), so smaller calls bound what a session
+   * holds; for a CNN, whose cost per image does not fall with the batch beyond a few, at the same speed.
+   */
+  public static <I> EncoderSession<I> chunked(Predictor<I[], float[][]> predictor, IntFunction<I[]> arrays,
+                                              int chunk) {
+    return new EncoderSession<>(predictor, arrays, null, checkedChunk(chunk));
+  }
+
+  private static <I> ToIntFunction<I> checked(ToIntFunction<I> length) {
+    if (length == null) {
+      throw new IllegalArgumentException("length must not be null");
+    }
+    return length;
+  }
+
+  private static int checkedChunk(int chunk) {
     if (chunk < 1) {
       throw new IllegalArgumentException("chunk must be at least 1, got " + chunk);
     }
-    return new EncoderSession<>(predictor, arrays, length, chunk);
+    return chunk;
   }
 
   /** A session that encodes with every part and joins their vectors by {@code combination}; owns the parts. */
@@ -79,12 +100,14 @@ public final class EncoderSession<I> implements AutoCloseable {
       }
       return combination.combine(blocks);
     }
-    if (length != null && inputs.size() > chunk) {
+    if (chunk > 0 && inputs.size() > chunk) {
       Integer[] order = new Integer[inputs.size()];
       for (int i = 0; i < order.length; i++) {
         order[i] = i;
       }
-      Arrays.sort(order, Comparator.comparingInt(i -> length.applyAsInt(inputs.get(i))));
+      if (length != null) {
+        Arrays.sort(order, Comparator.comparingInt(i -> length.applyAsInt(inputs.get(i))));
+      }
       float[][] out = new float[order.length][];
       for (int from = 0; from < order.length; from += chunk) {
         int to = Math.min(order.length, from + chunk);

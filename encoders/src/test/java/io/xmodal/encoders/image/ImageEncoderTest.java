@@ -117,6 +117,30 @@ class ImageEncoderTest {
   }
 
   @Test
+  void shouldRunABatchLargerThanOneCallInCallsAndReturnItsVectorsInOrder() throws Exception {
+    // a batch of more images than one model call takes runs in calls of CHUNK; each vector is the image's own
+    List<BufferedImage> images = new ArrayList<>();
+    try (var files = Files.list(IMAGES)) {
+      for (Path file : files.sorted().limit(2L * ImageEncoder.CHUNK + 3).toList()) {
+        images.add(ImageDecoder.decodeRgb(Files.readAllBytes(file)));
+      }
+    }
+    try (ImageEncoder encoder = ImageEncoder.load(ImageModelSpec.mobileNetV2Features(SHARED.resolve("models")),
+        DeviceChoice.CPU, 0); EncoderSession<BufferedImage> session = encoder.newSession()) {
+      float[][] batch = session.encode(images);
+
+      assertThat(batch).hasNumberOfRows(images.size());
+      for (int i = 0; i < images.size(); i++) {
+        float[] alone = session.encode(List.of(images.get(i)))[0];
+        for (int k = 0; k < alone.length; k++) {
+          assertThat(batch[i][k]).as("image %d, feature %d", i, k)
+              .isCloseTo(alone[k], org.assertj.core.data.Offset.offset(1e-3f));
+        }
+      }
+    }
+  }
+
+  @Test
   void shouldGiveTheSameVectorsForABatchWhateverBatchOfTheSameSizeCameBefore() throws Exception {
     // a session encodes batch after batch (encode-stream keeps one per task): nothing of a batch may leak into the
     // next one, and a batch's vectors do not depend on what came before
