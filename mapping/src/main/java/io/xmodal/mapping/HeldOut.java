@@ -26,7 +26,7 @@ public final class HeldOut {
    * captions travel in a MappingModel, mapped and rounded to int8 ({@link Int8Rows}: k
    * bytes and a float each), picked from the training captions by id hash. On Flickr8k 16,384 (more than half of the
    * training captions) scored 1.1 rsum higher than 4,096 on the held-out tenth, and 0.2 on dev, for 3.2 MB more in
-   * each version at k = 256 and four times the text→image penalty cost (docs/quality.md, stop 30).
+   * each version at k = 256 and four times the text→image penalty cost (docs/quality.md).
    */
   public static final int MAX_REFERENCE_CAPTIONS = 16384;
   /**
