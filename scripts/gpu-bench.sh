@@ -3,7 +3,7 @@
 # why, then run the encode benchmark on the GPU and print raw and stream throughput.
 #   scripts/gpu-bench.sh [--images N]      (default: 200 dev images and their 1,000 captions)
 # Needs: the NVIDIA driver (>= 525.60.13 for CUDA 12), CUDA 12.x and cuDNN 9.x libraries on the library path
-# (README, "GPU workers"), Java 17, the Flickr8k folder under XMODAL_SHARED_DIR (default ../shared).
+# (docs/deployment.md, "GPU workers"), Java 17, the Flickr8k folder under XMODAL_SHARED_DIR (default ../shared).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

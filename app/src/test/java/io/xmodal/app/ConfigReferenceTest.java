@@ -15,7 +15,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The README's configuration table against what the code reads: a Java string literal in any module's main sources,
+ * docs/configuration.md's settings table against what the code reads: a Java string literal in any module's main sources,
  * a {@code ${XMODAL_…}} in the launcher script, or one in a logback configuration. Runs from the app module's folder,
  * so the repository root is {@code ..}.
  */
@@ -33,21 +33,21 @@ public class ConfigReferenceTest {
     read.addAll(readByLauncherAndLogging());
     assertThat(read).as("names found in the code (is the scan looking in the right place?)").hasSizeGreaterThan(40);
 
-    // When the README's configuration table is read
-    Set<String> documented = documentedInReadme();
+    // When docs/configuration.md's settings table is read
+    Set<String> documented = documented();
 
     // Then each has a row there
     Set<String> missing = new TreeSet<>(read);
     missing.removeAll(documented);
-    assertThat(missing).as("XMODAL_ variables the code reads but README.md's Configuration table does not name")
+    assertThat(missing).as("XMODAL_ variables the code reads but docs/configuration.md's Settings table does not name")
         .isEmpty();
   }
 
   @Test
   void shouldReadEveryVariableTheReferenceDocuments() {
-    // Given the README's configuration table
-    Set<String> documented = documentedInReadme();
-    assertThat(documented).as("rows of README.md's Configuration table").hasSizeGreaterThan(40);
+    // Given docs/configuration.md's settings table
+    Set<String> documented = documented();
+    assertThat(documented).as("rows of docs/configuration.md's Settings table").hasSizeGreaterThan(40);
 
     // When the code, the launcher and the logging configuration are scanned
     Set<String> read = readByCode();
@@ -56,14 +56,14 @@ public class ConfigReferenceTest {
     // Then nothing in the table is a variable nobody reads
     Set<String> unread = new TreeSet<>(documented);
     unread.removeAll(read);
-    assertThat(unread).as("XMODAL_ variables README.md's Configuration table names but nothing reads").isEmpty();
+    assertThat(unread).as("XMODAL_ variables docs/configuration.md's Settings table names but nothing reads").isEmpty();
   }
 
-  /** Names in the first column of the table rows between "## Configuration" and the next "## " heading. */
-  public static Set<String> documentedInReadme() {
-    List<String> lines = lines(ROOT.resolve("README.md"));
-    int start = lines.indexOf("## Configuration");
-    assertThat(start).as("README.md has a '## Configuration' section").isNotNegative();
+  /** Names in the first column of the table rows between "## Settings" and the next "## " heading. */
+  public static Set<String> documented() {
+    List<String> lines = lines(ROOT.resolve("docs").resolve("configuration.md"));
+    int start = lines.indexOf("## Settings");
+    assertThat(start).as("docs/configuration.md has a '## Settings' section").isNotNegative();
     Set<String> names = new TreeSet<>();
     for (String line : lines.subList(start + 1, lines.size())) {
       if (line.startsWith("## ")) {

@@ -5,6 +5,7 @@ import io.xmodal.encoders.DeviceProbe;
 import io.xmodal.encoders.EncoderSettings;
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 
@@ -12,7 +13,7 @@ import picocli.CommandLine.Command;
     description = {
         "Where the encoders would run (XMODAL_DEVICE), and why: the NVIDIA driver (kernel module, nvidia-smi, "
             + "libcuda.so.1), ONNX Runtime's build and whether its CUDA provider loads (it needs CUDA 12.x and cuDNN "
-            + "9.x: see README, GPU workers), the GPUs DJL sees, and how int8 image models run on this CPU "
+            + "9.x: see docs/deployment.md, GPU workers), the GPUs DJL sees, and how int8 image models run on this CPU "
             + "(XMODAL_INT8_KERNELS). Starts no broker, registry or service and loads no model.",
         "Exit code 0, or 1 when XMODAL_DEVICE=gpu and no GPU can be used. Its last line: 'device: …'."})
 final class DoctorCommand implements Callable<Integer> {
@@ -23,7 +24,7 @@ final class DoctorCommand implements Callable<Integer> {
     PlatformConfig platform = PlatformConfig.from(source);
     EncoderSettings settings = EncoderSettings.from(source::get, platform.sharedDir(), platform.workDir());
     DeviceProbe p = DeviceProbe.run(settings.device());
-    System.out.printf("XMODAL_DEVICE:          %s%n", p.choice().name().toLowerCase(java.util.Locale.ROOT));
+    System.out.printf("XMODAL_DEVICE:          %s%n", p.choice().name().toLowerCase(Locale.ROOT));
     System.out.printf("NVIDIA kernel module:   %s%n", p.driverVersion().orElse("not loaded (no /proc/driver/nvidia/version)"));
     System.out.printf("nvidia-smi:             %s%n", p.nvidiaSmi());
     System.out.printf("libcuda.so.1:           %s%n", p.libcuda().map(Object::toString).orElse("not found"));

@@ -109,7 +109,7 @@ class ComposeFileTest {
 
   @Test
   void shouldSetOnlyVariablesTheTypedConfigKnows() {
-    // Given what the code reads (the names ConfigReferenceTest holds the README to) and what Kafka's clients take
+    // Given what the code reads (the names ConfigReferenceTest holds docs/configuration.md to) and what Kafka's clients take
     Set<String> xmodalNames = new TreeSet<>(ConfigReferenceTest.readByCode());
     xmodalNames.addAll(ConfigReferenceTest.readByLauncherAndLogging());
     Set<String> clientNames = new TreeSet<>(ProducerConfig.configNames());
