@@ -87,7 +87,7 @@ class LayeringTest {
     }));
     assertThat(shared).as("a package split across modules").isEmpty();
     for (String module : List.of("schemas", "device", "mapping", "mapping-codec", "encoders", "learned", "platform",
-        "ingest", "encode-stream", "mapping-trainer", "query-stream", "app")) {
+        "embedded", "ingest", "encode-stream", "mapping-trainer", "query-stream", "app")) {
       assertThat(classes.stream().filter(c -> packages.get(module).contains(c.getPackageName())))
           .as("classes of " + module).isNotEmpty();
     }
@@ -104,12 +104,12 @@ class LayeringTest {
   }
 
   @Test
-  void platformShouldKeepKafkaStreamsOutOfItsConfigSerdesAndEmbeddedRuntime() {
+  void platformAndTheEmbeddedRuntimeShouldKeepKafkaStreamsOutOfTheConfigSerdesAndBroker() {
     noClasses().that().resideInAPackage("io.xmodal.platform.config")
         .should().dependOnClassesThat().resideInAPackage("org.apache.kafka..")
         .because("the typed config passes KAFKA_* settings through as strings")
         .check(classes);
-    noClasses().that().resideInAnyPackage("io.xmodal.platform.runtime", "io.xmodal.platform.serde")
+    noClasses().that().resideInAnyPackage("io.xmodal.embedded", "io.xmodal.platform.serde")
         .should().dependOnClassesThat().resideInAPackage("org.apache.kafka.streams..")
         .because("the embedded broker and the serdes serve every client, not only Kafka Streams")
         .check(classes);
@@ -132,12 +132,13 @@ class LayeringTest {
   @Test
   void librariesAndPlatformShouldNotUseADeployableOrTheLauncher() {
     List<String> upper = new ArrayList<>(packages.get("app"));
+    upper.addAll(packages.get("embedded"));
     DEPLOYABLES.forEach(d -> upper.addAll(packages.get(d)));
     List<String> lower = new ArrayList<>(packages.get("platform"));
     LIBRARIES_WITHOUT_KAFKA.forEach(m -> lower.addAll(packages.get(m)));
     noClasses().that().resideInAnyPackage(lower.toArray(String[]::new))
         .should().dependOnClassesThat().resideInAnyPackage(upper.toArray(String[]::new))
-        .because("arrows only point down: app → deployables → platform → libraries and schemas")
+        .because("arrows only point down: app → embedded and deployables → platform → libraries and schemas")
         .check(classes);
   }
 
@@ -145,8 +146,31 @@ class LayeringTest {
   void deployablesShouldNotKnowHowTheBrokerWasStarted() {
     String[] deployables = DEPLOYABLES.stream().flatMap(m -> packages.get(m).stream()).toArray(String[]::new);
     noClasses().that().resideInAnyPackage(deployables)
-        .should().dependOnClassesThat().resideInAPackage("io.xmodal.platform.runtime..")
+        .should().dependOnClassesThat().resideInAPackage("io.xmodal.embedded..")
         .because("a topology knows nothing of how the broker was started (docs/architecture.md, Layering)")
+        .check(classes);
+  }
+
+  @Test
+  void onlyTheLauncherShouldShipTheEmbeddedRuntime() {
+    // the broker, its Scala runtime and the registry launcher stay off every deployable's classpath: a module other
+    // than app may use the embedded runtime in its tests only
+    List<String> shipping = new ArrayList<>();
+    declared.forEach((module, uses) -> {
+      if (!module.equals("app") && uses.contains("embedded")) {
+        shipping.add(module);
+      }
+    });
+    assertThat(shipping).as("modules that declare xmodal-embedded outside the test scope").isEmpty();
+    List<String> others = new ArrayList<>();
+    packages.forEach((module, pkgs) -> {
+      if (!module.equals("app") && !module.equals("embedded")) {
+        others.addAll(pkgs);
+      }
+    });
+    noClasses().that().resideInAnyPackage(others.toArray(String[]::new))
+        .should().dependOnClassesThat().resideInAPackage("io.xmodal.embedded..")
+        .because("the embedded default is for the CLI, its tools and the tests (docs/architecture.md, Layering)")
         .check(classes);
   }
 

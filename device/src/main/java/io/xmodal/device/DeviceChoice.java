@@ -2,6 +2,8 @@ package io.xmodal.device;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,7 +18,7 @@ public enum DeviceChoice {
   private static final Logger LOG = LoggerFactory.getLogger(DeviceChoice.class);
 
   // what was logged already: one line per engine and outcome in a process, not one per model loaded
-  private static final java.util.Set<String> ANNOUNCED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private static final Set<String> ANNOUNCED = ConcurrentHashMap.newKeySet();
 
   /** The device for {@code engineName}, given how many GPUs it sees. */
   public Device resolve(String engineName, int gpuCount) {

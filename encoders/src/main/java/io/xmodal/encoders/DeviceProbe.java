@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -62,7 +63,7 @@ public record DeviceProbe(DeviceChoice choice, Optional<String> driverVersion, S
     if (choice == DeviceChoice.CPU) {
       return "XMODAL_DEVICE=cpu";
     }
-    String setting = "XMODAL_DEVICE=" + choice.name().toLowerCase(java.util.Locale.ROOT);
+    String setting = "XMODAL_DEVICE=" + choice.name().toLowerCase(Locale.ROOT);
     if (djlGpus > 0) {
       return setting + " and ONNX Runtime sees " + djlGpus + " GPU(s)";
     }

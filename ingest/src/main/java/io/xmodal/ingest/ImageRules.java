@@ -7,10 +7,11 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
+import java.nio.file.FileSystemNotFoundException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -108,7 +109,7 @@ public final class ImageRules implements ValidationRules<ImageEvent> {
         return Verdict.refuse(RejectReason.UNRESOLVABLE_URI, "only file: URIs are resolved, got " + uriText);
       }
       path = Path.of(uri).toAbsolutePath().normalize();
-    } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
+    } catch (IllegalArgumentException | FileSystemNotFoundException e) {
       return Verdict.refuse(RejectReason.UNRESOLVABLE_URI, "malformed uri " + uriText + ": " + e.getMessage());
     }
     Path root = uriRoot.get();

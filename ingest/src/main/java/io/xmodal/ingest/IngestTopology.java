@@ -6,6 +6,8 @@ import io.xmodal.platform.streams.RejectionFactory;
 import io.xmodal.platform.topics.IdPartitioner;
 import io.xmodal.platform.topics.TopicCatalogue;
 import io.xmodal.platform.topics.TopicSpec;
+import io.xmodal.schemas.MetricEvent;
+import io.xmodal.schemas.Rejection;
 import java.util.Map;
 import java.util.Set;
 import org.apache.avro.specific.SpecificRecord;
@@ -71,10 +73,10 @@ public final class IngestTopology {
   static final String DEAD_LETTER_COUNTS = "ingest-deadletter-counts";
 
   private record CounterSupplier(IngestConfig config)
-      implements ProcessorSupplier<String, io.xmodal.schemas.Rejection, String, io.xmodal.schemas.MetricEvent> {
+      implements ProcessorSupplier<String, Rejection, String, MetricEvent> {
 
     @Override
-    public Processor<String, io.xmodal.schemas.Rejection, String, io.xmodal.schemas.MetricEvent> get() {
+    public Processor<String, Rejection, String, MetricEvent> get() {
       return new DeadLetterCounter(DEAD_LETTER_COUNTS, config.applicationId(), config.metricsInterval());
     }
 

@@ -3,10 +3,12 @@ package io.xmodal.ingest;
 import io.xmodal.platform.streams.MetricEvents;
 import io.xmodal.platform.streams.Outcome;
 import io.xmodal.schemas.MetricEvent;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -39,9 +41,9 @@ final class TaskCounters {
    * Publishes the counters every {@code interval} of wall-clock time from now on, each publication's window starting
    * where the last one ended.
    */
-  <V> void publishEvery(java.time.Duration interval, ProcessorContext<String, Outcome<V>> context) {
+  <V> void publishEvery(Duration interval, ProcessorContext<String, Outcome<V>> context) {
     long[] windowStart = {context.currentSystemTimeMs()};
-    context.schedule(interval, org.apache.kafka.streams.processor.PunctuationType.WALL_CLOCK_TIME, now -> {
+    context.schedule(interval, PunctuationType.WALL_CLOCK_TIME, now -> {
       publish(context, windowStart[0], now);
       windowStart[0] = now;
     });

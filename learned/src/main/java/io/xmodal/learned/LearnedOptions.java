@@ -1,8 +1,8 @@
 package io.xmodal.learned;
 
-import io.xmodal.mapping.Method;
-
 import io.xmodal.device.DeviceChoice;
+import io.xmodal.mapping.Method;
+import java.util.List;
 
 /**
  * How a learned map is trained.
@@ -75,7 +75,7 @@ public record LearnedOptions(Method kind, Loss loss, int maxEpochs, int patience
    * trains CONTRASTIVE only when GMLP does not beat the start, unless it is asked for every kind
    * ({@link LearnedSearch.Scope}).
    */
-  public static java.util.List<LearnedOptions> all(int epochs, DeviceChoice device) {
+  public static List<LearnedOptions> all(int epochs, DeviceChoice device) {
     return Method.learnedMethods().stream().map(k -> defaults(k).withEpochs(epochs).withDevice(device)).toList();
   }
 

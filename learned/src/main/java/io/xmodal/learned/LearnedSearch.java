@@ -9,14 +9,20 @@ import io.xmodal.mapping.Method;
 import io.xmodal.mapping.ModelSearch;
 import io.xmodal.mapping.Recall;
 import io.xmodal.mapping.SufficientStats;
+import io.xmodal.mapping.Variant;
 import io.xmodal.mapping.refit.Refit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -108,7 +114,7 @@ public final class LearnedSearch {
   private static final class Step implements Refit.LearnedStep {
     private final List<LearnedOptions> kinds;
     private final Scope scope;
-    private final Map<ModelSearch.Candidate, Trained> trainedBy = new java.util.IdentityHashMap<>();
+    private final Map<ModelSearch.Candidate, Trained> trainedBy = new IdentityHashMap<>();
     private ModelSearch.Candidate start;
 
     Step(List<LearnedOptions> kinds, Scope scope) {
@@ -189,7 +195,7 @@ public final class LearnedSearch {
     figures.put("seconds_per_epoch", r.secondsPerEpoch());
     figures.put("seconds", r.seconds());
     figures.put("gain", r.validation().rsum() - r.start().rsum());
-    figures.put("members", r.map() instanceof io.xmodal.mapping.GmlpMap g ? (double) g.blocks().size() : 1.0);
+    figures.put("members", r.map() instanceof GmlpMap g ? (double) g.blocks().size() : 1.0);
     return new Refit.LearnedOutcome(kind, t.candidates(), null, t.summary(), figures);
   }
 
@@ -225,7 +231,7 @@ public final class LearnedSearch {
         trained[i] = train(prepared, validation, refText, refImages, hubness, kinds.get(i), epochs);
       }
     }
-    List<Trained> gmlp = java.util.Arrays.stream(trained).filter(java.util.Objects::nonNull).toList();
+    List<Trained> gmlp = Arrays.stream(trained).filter(Objects::nonNull).toList();
     Trained beat = gmlp.stream().filter(Trained::improved)
         .max(Comparator.comparingDouble(t -> t.result().validation().rsum())).orElse(null);
     for (int i : fallbacks) {
@@ -238,7 +244,7 @@ public final class LearnedSearch {
       }
       if (!gmlp.isEmpty()) {
         epochs.accept(String.format("%s: trained, since %s", o.kind(), gmlp.stream().map(LearnedSearch::whyNot)
-            .collect(java.util.stream.Collectors.joining("; "))));
+            .collect(Collectors.joining("; "))));
       }
       trained[i] = train(prepared, validation, refText, refImages, hubness, o, epochs);
     }
@@ -321,7 +327,7 @@ public final class LearnedSearch {
         chosen = new LearnedTrainer.Result(map, v, first.start(), epochs, best, seconds, 0, first.device());
         members.addAll(keptMembers);
       } else {
-        int b = java.util.stream.IntStream.range(0, kept.size()).boxed()
+        int b = IntStream.range(0, kept.size()).boxed()
             .max(Comparator.comparingDouble(i -> kept.get(i).validation().rsum())).orElseThrow();
         log.accept(String.format("%s: the ensemble does not beat the start; its best block stands alone", o.kind()));
         chosen = kept.get(b);
@@ -336,8 +342,8 @@ public final class LearnedSearch {
   static GmlpMap ensemble(List<GmlpMap> maps) {
     GmlpMap g = maps.get(0);
     List<GmlpMap.Block> blocks = maps.stream().flatMap(x -> x.blocks().stream()).toList();
-    io.xmodal.mapping.Variant v = g.variant() instanceof io.xmodal.mapping.Variant.Learned l
-        ? new io.xmodal.mapping.Variant.Learned(l.method(), l.hidden(), l.start(), l.loss(), blocks.size())
+    Variant v = g.variant() instanceof Variant.Learned l
+        ? new Variant.Learned(l.method(), l.hidden(), l.start(), l.loss(), blocks.size())
         : g.variant();
     return new GmlpMap(v, g.muX(), g.muY(), g.a(), g.b(), blocks, g.hubness());
   }

@@ -23,8 +23,10 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.Consumer;
@@ -137,7 +139,7 @@ public final class LearnedTrainer {
       NDArray muy = o.freezeStart() ? null : manager.create(s.muY, new Shape(1, dy));
       float[] projected = o.freezeStart() ? s.projectedImages(manager, batch) : null;
       NDArray logScale = param(manager, new float[] {(float) Math.log(20)}, new Shape(1), params);
-      Block block = o.kind() == io.xmodal.mapping.Method.GMLP ? new Block(manager, k, o.hidden(), random, params) : null;
+      Block block = o.kind() == Method.GMLP ? new Block(manager, k, o.hidden(), random, params) : null;
       Adam adam = new Adam(manager, params, o.learningRate());
       // a step's inputs, in buffers reused from step to step
       Rows textRows = new Rows(batch, dx);
@@ -273,7 +275,7 @@ public final class LearnedTrainer {
   /** The map as it stands, for scoring and publishing (weights copied out to ND4J). */
   private static CrossModalMap export(LearnedOptions o, LinearMap start, INDArray ja, INDArray jb, Block block,
                                       HubnessCorrection scoring) {
-    String loss = o.loss().name().toLowerCase(java.util.Locale.ROOT);
+    String loss = o.loss().name().toLowerCase(Locale.ROOT);
     if (block == null) {
       return new LinearMap(Method.CONTRASTIVE, new Variant.Learned(Method.CONTRASTIVE, 0, start.variant(), loss),
           start.muX(), start.muY(), ja, jb, null, scoring);
@@ -598,7 +600,7 @@ public final class LearnedTrainer {
 
     private static float[] fill(int n, float v) {
       float[] a = new float[n];
-      java.util.Arrays.fill(a, v);
+      Arrays.fill(a, v);
       return a;
     }
 

@@ -15,6 +15,8 @@ import io.xmodal.platform.streams.Outcome;
 import io.xmodal.schemas.EncoderIdentity;
 import io.xmodal.schemas.EncoderKeys;
 import io.xmodal.schemas.MappingModel;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
@@ -351,8 +353,8 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
   static int encodedSize(MappingModel m) {
     try {
       return m.toByteBuffer().remaining();
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 

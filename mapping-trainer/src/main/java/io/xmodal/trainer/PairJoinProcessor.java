@@ -4,6 +4,7 @@ import io.xmodal.mapping.HeldOut;
 import io.xmodal.schemas.Embedding;
 import io.xmodal.schemas.EmbeddingVectors;
 import io.xmodal.schemas.Modality;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
@@ -56,7 +57,7 @@ final class PairJoinProcessor implements Processor<String, Embedding, String, Pa
     if (e.getModality() == Modality.IMAGE) {
       images.put(imageId, e);
       try (KeyValueIterator<String, Embedding> own = captions.prefixScan(imageId + SEPARATOR, new StringSerializer())) {
-        List<KeyValue<String, Embedding>> all = new java.util.ArrayList<>();
+        List<KeyValue<String, Embedding>> all = new ArrayList<>();
         own.forEachRemaining(all::add);
         for (KeyValue<String, Embedding> caption : all) {
           emit(caption.value, e, record);
@@ -83,7 +84,7 @@ final class PairJoinProcessor implements Processor<String, Embedding, String, Pa
       return;
     }
     images.delete(imageId);
-    List<String> own = new java.util.ArrayList<>();
+    List<String> own = new ArrayList<>();
     try (KeyValueIterator<String, Embedding> all = captions.prefixScan(imageId + SEPARATOR, new StringSerializer())) {
       all.forEachRemaining(kv -> own.add(kv.value.getId()));
     }

@@ -1,13 +1,17 @@
 package io.xmodal.trainer;
 
+import io.xmodal.mapping.refit.TrainingPair;
 import io.xmodal.schemas.EncoderBlock;
 import io.xmodal.schemas.EncoderIdentity;
+import io.xmodal.schemas.EncoderKeys;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -22,13 +26,13 @@ record PairOp(String captionId, String imageId, boolean heldOut, EncoderIdentity
 
   /** The statistics this pair belongs to: one set per (text encoder, image encoder). */
   String encodersKey() {
-    return io.xmodal.schemas.EncoderKeys.of(textEncoder) + "+" + io.xmodal.schemas.EncoderKeys.of(imageEncoder);
+    return EncoderKeys.of(textEncoder) + "+" + EncoderKeys.of(imageEncoder);
   }
 
 
   /** The pair as the refit library keeps it. */
-  io.xmodal.mapping.refit.TrainingPair asTrainingPair() {
-    return new io.xmodal.mapping.refit.TrainingPair(captionId, imageId, heldOut, text, image);
+  TrainingPair asTrainingPair() {
+    return new TrainingPair(captionId, imageId, heldOut, text, image);
   }
 
   /** An explicit binary serde for the internal repartition topic and the pairs store. */
@@ -76,7 +80,7 @@ record PairOp(String captionId, String imageId, boolean heldOut, EncoderIdentity
     out.writeUTF(e.getVersion());
     out.writeInt(e.getDimension());
     out.writeUTF(e.getChecksum());
-    java.util.List<EncoderBlock> blocks = e.getBlocks() == null ? java.util.List.of() : e.getBlocks();
+    List<EncoderBlock> blocks = e.getBlocks() == null ? List.of() : e.getBlocks();
     out.writeInt(blocks.size());
     for (EncoderBlock b : blocks) {
       out.writeUTF(b.getName());
@@ -92,7 +96,7 @@ record PairOp(String captionId, String imageId, boolean heldOut, EncoderIdentity
         .setDimension(in.readInt()).setChecksum(in.readUTF());
     if (version >= 2) {
       int n = in.readInt();
-      java.util.List<EncoderBlock> blocks = new java.util.ArrayList<>(n);
+      List<EncoderBlock> blocks = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
         blocks.add(EncoderBlock.newBuilder().setName(in.readUTF()).setVersion(in.readUTF())
             .setDimension(in.readInt()).setChecksum(in.readUTF()).build());

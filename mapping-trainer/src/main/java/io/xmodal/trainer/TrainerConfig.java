@@ -2,6 +2,7 @@ package io.xmodal.trainer;
 
 import io.xmodal.device.DeviceChoice;
 import io.xmodal.learned.LearnedOptions;
+import io.xmodal.mapping.Method;
 import io.xmodal.mapping.ModelSearch;
 import io.xmodal.mapping.ReferenceCaps;
 import io.xmodal.platform.config.ConfigException;
@@ -9,6 +10,7 @@ import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
 import io.xmodal.platform.streams.RejectionFactory;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -79,7 +81,7 @@ public record TrainerConfig(String applicationId, String mappingName, int heldOu
    * with a hubness correction would then be passed over at each refit, found only when the first refit ends.
    */
   static void referencesFit(ReferenceCaps caps, ModelSearch.Options search, int maxModelBytes) {
-    int k = java.util.Arrays.stream(search.ccaDims()).min().orElseThrow();
+    int k = Arrays.stream(search.ccaDims()).min().orElseThrow();
     long bytes = ((long) caps.captions() + caps.images()) * (k + 4L);
     if (bytes > maxModelBytes) {
       throw new ConfigException(String.format("XMODAL_TRAINER_REFERENCE_CAPTIONS (%d) and "
@@ -108,9 +110,9 @@ public record TrainerConfig(String applicationId, String mappingName, int heldOu
     DeviceChoice device = source.enumValue("XMODAL_DEVICE", DeviceChoice.class,
         DeviceChoice.AUTO);
     int members = source.positiveInt("XMODAL_TRAINER_GMLP_MEMBERS",
-        LearnedOptions.defaults(io.xmodal.mapping.Method.GMLP).members());
+        LearnedOptions.defaults(Method.GMLP).members());
     return LearnedOptions.all(epochs, device).stream()
-        .map(o -> o.kind() == io.xmodal.mapping.Method.GMLP && o.freezeStart() ? o.withMembers(members) : o)
+        .map(o -> o.kind() == Method.GMLP && o.freezeStart() ? o.withMembers(members) : o)
         .toList();
   }
 }

@@ -9,6 +9,7 @@ import io.xmodal.schemas.MappingModel;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.function.Supplier;
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
@@ -18,7 +19,6 @@ import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
@@ -80,7 +80,7 @@ public final class TrainerTopology {
     return builder.build();
   }
 
-  private record JoinSupplier(TrainerConfig config, org.apache.kafka.common.serialization.Serde<Embedding> serde)
+  private record JoinSupplier(TrainerConfig config, Serde<Embedding> serde)
       implements ProcessorSupplier<String, Embedding, String, PairOp> {
     @Override
     public Processor<String, Embedding, String, PairOp> get() {

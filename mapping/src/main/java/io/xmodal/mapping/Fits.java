@@ -1,5 +1,7 @@
 package io.xmodal.mapping;
 
+import java.util.HashMap;
+import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -116,7 +118,7 @@ public final class Fits {
    */
   public static final class CcaFactors implements AutoCloseable {
     private final SufficientStats s;
-    private final java.util.Map<Double, INDArray> text = new java.util.HashMap<>();
+    private final Map<Double, INDArray> text = new HashMap<>();
     private INDArray cxy;
     private double imageReg = Double.NaN;
     private INDArray ly;

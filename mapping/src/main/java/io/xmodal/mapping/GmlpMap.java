@@ -1,7 +1,10 @@
 package io.xmodal.mapping;
 
+import java.util.List;
+import java.util.Random;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * A learned map with a gMLP block on the text side (Liu et al. 2021, "Pay Attention to MLPs", with channel-split
@@ -16,7 +19,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>With several blocks (an ensemble of blocks trained with different seeds on the same frozen projections) the
  * residual is their mean: {@code z ← z + (1/m) Σ block_i(z)}.
  */
-public record GmlpMap(Variant variant, INDArray muX, INDArray muY, INDArray a, INDArray b, java.util.List<Block> blocks,
+public record GmlpMap(Variant variant, INDArray muX, INDArray muY, INDArray a, INDArray b, List<Block> blocks,
                       HubnessCorrection hubness) implements CrossModalMap {
 
   /** The gMLP block's parameters (float32): k → 2h → gate → k. */
@@ -70,18 +73,18 @@ public record GmlpMap(Variant variant, INDArray muX, INDArray muY, INDArray a, I
     }
 
     /** A block of dimension k and hidden size h with Gaussian weights (std {@code std}; tests and benchmarks). */
-    public static Block random(int k, int h, double std, java.util.Random r) {
+    public static Block random(int k, int h, double std, Random r) {
       return new Block(gaussian(1, k, std, r).addi(1), gaussian(1, k, std, r), gaussian(k, 2 * h, std, r),
           gaussian(1, 2 * h, std, r), gaussian(1, h, std, r).addi(1), gaussian(1, h, std, r), gaussian(h, h, std, r),
           gaussian(1, h, std, r).addi(1), gaussian(h, k, std, r), gaussian(1, k, std, r));
     }
 
-    private static INDArray gaussian(int rows, int cols, double std, java.util.Random r) {
+    private static INDArray gaussian(int rows, int cols, double std, Random r) {
       float[] v = new float[rows * cols];
       for (int i = 0; i < v.length; i++) {
         v[i] = (float) (r.nextGaussian() * std);
       }
-      return org.nd4j.linalg.factory.Nd4j.create(v, new long[] {rows, cols}, DataType.FLOAT);
+      return Nd4j.create(v, new long[] {rows, cols}, DataType.FLOAT);
     }
 
     public INDArray ln1Gamma() {
@@ -154,7 +157,7 @@ public record GmlpMap(Variant variant, INDArray muX, INDArray muY, INDArray a, I
       for (int i = 0; i < u.length; i++) {
         u[i] *= gate[i];
       }
-      return org.nd4j.linalg.factory.Nd4j.create(mm(u, n, h, w2, w2a, b2, b2v), new long[] {n, k}, 'c');
+      return Nd4j.create(mm(u, n, h, w2, w2a, b2, b2v), new long[] {n, k}, 'c');
     }
 
     /**
@@ -168,7 +171,7 @@ public record GmlpMap(Variant variant, INDArray muX, INDArray muY, INDArray a, I
       if (n < GEMM_ROWS) {
         return matmul(rows, n, d, wa, ba);
       }
-      INDArray x = org.nd4j.linalg.factory.Nd4j.create(rows, new long[] {n, d}, 'c');
+      INDArray x = Nd4j.create(rows, new long[] {n, d}, 'c');
       INDArray product = x.mmul(w).addiRowVector(b);
       float[] values = Linalg.rowMajorFloats(product);
       Linalg.release(x, product);
@@ -229,7 +232,7 @@ public record GmlpMap(Variant variant, INDArray muX, INDArray muY, INDArray a, I
     if (blocks == null || blocks.isEmpty()) {
       throw new IllegalArgumentException("a GMLP map needs at least one block");
     }
-    blocks = java.util.List.copyOf(blocks);
+    blocks = List.copyOf(blocks);
     muX = f(muX);
     muY = f(muY);
     a = f(a);
@@ -239,7 +242,7 @@ public record GmlpMap(Variant variant, INDArray muX, INDArray muY, INDArray a, I
   /** A map with one block. */
   public GmlpMap(Variant variant, INDArray muX, INDArray muY, INDArray a, INDArray b, Block block,
                  HubnessCorrection hubness) {
-    this(variant, muX, muY, a, b, java.util.List.of(block), hubness);
+    this(variant, muX, muY, a, b, List.of(block), hubness);
   }
 
   /** The first block (the only one unless this is an ensemble). */

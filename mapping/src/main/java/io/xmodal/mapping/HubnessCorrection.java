@@ -1,6 +1,11 @@
 package io.xmodal.mapping;
 
+import java.util.List;
+import java.util.stream.IntStream;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Hubness correction at scoring time. Some gallery items ("hubs") are near everything; both corrections subtract a
@@ -61,7 +66,7 @@ public record HubnessCorrection(Kind kind, int k, double beta) {
    * One penalty per gallery row. {@code gallery} (g×k) and {@code reference} (r×k) are mapped and unit length.
    */
   public float[] penalties(INDArray gallery, INDArray reference) {
-    return penalties(java.util.List.of(this), gallery, reference)[0];
+    return penalties(List.of(this), gallery, reference)[0];
   }
 
   /**
@@ -70,7 +75,7 @@ public record HubnessCorrection(Kind kind, int k, double beta) {
    * are shared between the cores; an inverted softmax at twice another's β reuses its exponentials (exp(2βs) is
    * exp(βs)²).
    */
-  public static float[][] penalties(java.util.List<HubnessCorrection> corrections, INDArray gallery,
+  public static float[][] penalties(List<HubnessCorrection> corrections, INDArray gallery,
                                     INDArray reference) {
     int g = (int) gallery.rows();
     float[][] out = new float[corrections.size()][g];
@@ -80,19 +85,19 @@ public record HubnessCorrection(Kind kind, int k, double beta) {
     int r = (int) reference.rows();
     // sims: g×r, in row chunks of at most 2,048 rows and 8 M similarities (32 MB), whatever the references' count
     int chunk = (int) Math.max(1, Math.min(2048, (8L << 20) / r));
-    INDArray galleryFloat = gallery.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
-    INDArray referenceFloat = reference.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
+    INDArray galleryFloat = gallery.castTo(DataType.FLOAT);
+    INDArray referenceFloat = reference.castTo(DataType.FLOAT);
     for (int start = 0; start < g; start += chunk) {
       int end = Math.min(g, start + chunk);
-      INDArray part = galleryFloat.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(start, end),
-          org.nd4j.linalg.indexing.NDArrayIndex.all());
-      INDArray product = org.nd4j.linalg.factory.Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT,
+      INDArray part = galleryFloat.get(NDArrayIndex.interval(start, end),
+          NDArrayIndex.all());
+      INDArray product = Nd4j.create(DataType.FLOAT,
           new long[] {end - start, r}, 'c');
-      org.nd4j.linalg.factory.Nd4j.gemm(part, referenceFloat, product, false, true, 1.0, 0.0);
+      Nd4j.gemm(part, referenceFloat, product, false, true, 1.0, 0.0);
       float[] sims = product.data().asFloat();
       Linalg.release(product);
       int offset = start;
-      java.util.stream.IntStream.range(0, end - start).parallel()
+      IntStream.range(0, end - start).parallel()
           .forEach(j -> rowPenalties(corrections, sims, j * r, r, out, offset + j));
     }
     if (galleryFloat != gallery) {
@@ -105,7 +110,7 @@ public record HubnessCorrection(Kind kind, int k, double beta) {
   }
 
   // every correction's penalty for one gallery row, from its similarities sims[from, from + n)
-  private static void rowPenalties(java.util.List<HubnessCorrection> corrections, float[] sims, int from, int n,
+  private static void rowPenalties(List<HubnessCorrection> corrections, float[] sims, int from, int n,
                                    float[][] out, int row) {
     float max = Float.NEGATIVE_INFINITY;
     for (int i = from; i < from + n; i++) {

@@ -2,6 +2,7 @@ package io.xmodal.mapping;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.stream.IntStream;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -66,7 +67,7 @@ public final class Int8Rows {
     int rows = (int) m.rows();
     int cols = (int) m.columns();
     float[] values = Linalg.rowMajorFloats(m);
-    java.util.stream.IntStream.range(0, rows).parallel().forEach(i -> {
+    IntStream.range(0, rows).parallel().forEach(i -> {
       float max = 0f;
       for (int j = i * cols; j < (i + 1) * cols; j++) {
         max = Math.max(max, Math.abs(values[j]));

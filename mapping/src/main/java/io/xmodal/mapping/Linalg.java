@@ -1,10 +1,11 @@
 package io.xmodal.mapping;
 
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.openblas.global.openblas;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.cpu.nativecpu.blas.CpuLapack;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -204,7 +205,7 @@ public final class Linalg {
     }
     a = doubleColumnMajorCopy(m);
     INDArray info = Nd4j.create(DataType.INT, 1, 1);
-    ((org.nd4j.linalg.cpu.nativecpu.blas.CpuLapack) Nd4j.getBlasWrapper().lapack())
+    ((CpuLapack) Nd4j.getBlasWrapper().lapack())
         .dgesvd((byte) 'S', (byte) 'S', rows, cols, a, s, u, vt, info);
     code = info.getInt(0);
     release(a, info);

@@ -2,6 +2,7 @@ package io.xmodal.mapping;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.scalar.ScalarMax;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -86,7 +87,7 @@ public record LinearMap(Method method, Variant variant, INDArray muX, INDArray m
   /** Each row divided by its L2 norm (rows of zeros stay zero), in a fresh array. */
   public static INDArray normalizeRows(INDArray z) {
     INDArray norms = z.norm2(1).reshape(z.rows(), 1);
-    INDArray floored = Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.scalar.ScalarMax(norms, 1e-12));
+    INDArray floored = Nd4j.getExecutioner().exec(new ScalarMax(norms, 1e-12));
     INDArray normalised = z.divColumnVector(floored);
     Linalg.release(norms, floored);
     return normalised;

@@ -1,5 +1,8 @@
 package io.xmodal.mapping;
 
+import java.util.Arrays;
+import java.util.List;
+
 /** The families of cross-modal maps (the paper's least squares and Procrustes, classical CCA, learned maps). */
 public enum Method {
   LEAST_SQUARES,
@@ -14,7 +17,7 @@ public enum Method {
   }
 
   /** The learned methods, in declaration order. */
-  public static java.util.List<Method> learnedMethods() {
-    return java.util.Arrays.stream(values()).filter(Method::learned).toList();
+  public static List<Method> learnedMethods() {
+    return Arrays.stream(values()).filter(Method::learned).toList();
   }
 }

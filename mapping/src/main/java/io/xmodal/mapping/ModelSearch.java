@@ -1,11 +1,17 @@
 package io.xmodal.mapping;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Fits every closed-form candidate from one set of statistics, scores each on validation pairs, and keeps the best
@@ -85,7 +91,7 @@ public final class ModelSearch {
    * (method, hyperparameters, hubness) on other statistics.
    */
   public record Candidate(CrossModalMap map, Recall.Result validation, double fitSeconds,
-                          java.util.function.Function<SufficientStats, ? extends CrossModalMap> recipe) {
+                          Function<SufficientStats, ? extends CrossModalMap> recipe) {
 
     /** The same candidate fitted on {@code stats} (closed forms only; a learned candidate has no recipe). */
     public CrossModalMap refit(SufficientStats stats) {
@@ -126,9 +132,9 @@ public final class ModelSearch {
    * The recipe of a closed-form map read back from its method and variant (a persisted one), so it can be fitted
    * again on other statistics; empty for a learned map or a variant this version does not know.
    */
-  public static java.util.Optional<java.util.function.Function<SufficientStats, LinearMap>> recipe(Method method,
+  public static Optional<Function<SufficientStats, LinearMap>> recipe(Method method,
                                                                                                    Variant variant) {
-    java.util.function.Function<SufficientStats, LinearMap> r = null;
+    Function<SufficientStats, LinearMap> r = null;
     if (method == Method.LEAST_SQUARES && variant instanceof Variant.LeastSquares ls) {
       r = st -> Fits.leastSquares(st, ls.lambda(), ls.centred(), ls.direction());
     } else if (method == Method.PROCRUSTES && variant instanceof Variant.Procrustes p) {
@@ -137,7 +143,7 @@ public final class ModelSearch {
     } else if (method == Method.CCA && variant instanceof Variant.Cca c) {
       r = st -> ccaCut(st, c.reg(), c.imageReg(), c.dims(), c.power());
     }
-    return java.util.Optional.ofNullable(r);
+    return Optional.ofNullable(r);
   }
 
   // a CCA map of k directions fitted for itself: only its k directions are computed
@@ -184,8 +190,8 @@ public final class ModelSearch {
   /** Keeps each family's best and frees every map none of them holds. */
   private static final class BestPerFamily implements Sink {
     private final Map<String, Candidate> best = new LinkedHashMap<>();
-    private final Map<Candidate, LinearMap> baseOf = new java.util.IdentityHashMap<>();
-    private final Map<LinearMap, Integer> holders = new java.util.IdentityHashMap<>();
+    private final Map<Candidate, LinearMap> baseOf = new IdentityHashMap<>();
+    private final Map<LinearMap, Integer> holders = new IdentityHashMap<>();
     private int scored;
 
     @Override
@@ -280,13 +286,13 @@ public final class ModelSearch {
     }
     if (o.methods().contains(Method.CCA)) {
       int most = Math.min(dx, dy);
-      int kMax = java.util.Arrays.stream(o.ccaDims()).filter(k -> k <= most).max().orElse(0);
+      int kMax = Arrays.stream(o.ccaDims()).filter(k -> k <= most).max().orElse(0);
       if (kMax == 0) {
         return;
       }
       // image ridge by image ridge: the large side is factored once for each
       List<CcaRidge> ridges = new ArrayList<>(o.ccaRidges());
-      ridges.sort(java.util.Comparator.comparingDouble(CcaRidge::image));
+      ridges.sort(Comparator.comparingDouble(CcaRidge::image));
       try (Fits.CcaFactors factors = new Fits.CcaFactors(stats)) {
         for (CcaRidge ridge : ridges) {
           long t0 = System.nanoTime();
@@ -329,7 +335,7 @@ public final class ModelSearch {
   }
 
   private static void score(Sink sink, LinearMap map,
-                            java.util.function.Function<SufficientStats, ? extends CrossModalMap> recipe,
+                            Function<SufficientStats, ? extends CrossModalMap> recipe,
                             double fitSeconds, EvalSet v, INDArray refText, INDArray refImages, Options o,
                             Consumer<String> log, long parameterBytes, long dimension) {
     List<HubnessCorrection> corrections = publishable(map.label(), parameterBytes, dimension, refText, refImages, o,
@@ -390,8 +396,8 @@ public final class ModelSearch {
 
   // the first k columns of a projection, weighted (w may be null) and normalised, in a fresh array
   private static INDArray cut(INDArray projected, int k, INDArray w) {
-    INDArray view = projected.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
-        org.nd4j.linalg.indexing.NDArrayIndex.interval(0, k));
+    INDArray view = projected.get(NDArrayIndex.all(),
+        NDArrayIndex.interval(0, k));
     INDArray weighted = w == null ? view.dup('c') : view.mulRowVector(w);
     INDArray normalised = LinearMap.normalizeRows(weighted);
     Linalg.release(weighted);
@@ -405,7 +411,7 @@ public final class ModelSearch {
   }
 
   private static Candidate candidate(CrossModalMap m, Recall.Result r, double fitSeconds,
-                                     java.util.function.Function<SufficientStats, ? extends CrossModalMap> recipe,
+                                     Function<SufficientStats, ? extends CrossModalMap> recipe,
                                      Consumer<String> log) {
     log.accept(String.format("%-48s rsum %6.1f", m.label(), r.rsum()));
     return new Candidate(m, r, fitSeconds, recipe);

@@ -2,8 +2,10 @@ package io.xmodal.mapping;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -23,7 +25,7 @@ public final class Recall {
     }
 
     public Map<String, Double> asMap() {
-      Map<String, Double> m = new java.util.LinkedHashMap<>();
+      Map<String, Double> m = new LinkedHashMap<>();
       m.put("t2i.r1", t2iR1);
       m.put("t2i.r5", t2iR5);
       m.put("t2i.r10", t2iR10);
@@ -119,7 +121,7 @@ public final class Recall {
     int nc = sims.length;
     int ni = nc == 0 ? 0 : sims[0].length;
     int[] t2iRank = new int[nc];
-    java.util.stream.IntStream.range(0, nc).parallel().forEach(c -> {
+    IntStream.range(0, nc).parallel().forEach(c -> {
       float[] row = sims[c];
       int target = captionImage[c];
       float s = row[target] - imagePenalty[target];

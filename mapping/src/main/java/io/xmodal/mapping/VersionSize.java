@@ -1,5 +1,7 @@
 package io.xmodal.mapping;
 
+import org.nd4j.linalg.api.ndarray.INDArray;
+
 /**
  * The least a mapping version of a map can weigh: its float32 parameters (means, projections, weights; a gMLP's
  * blocks) and, with a hubness correction, its references mapped into the comparison space as {@link Int8Rows} (one
@@ -40,7 +42,7 @@ public final class VersionSize {
     return (captions + images) * (dimension + 4);
   }
 
-  private static long length(org.nd4j.linalg.api.ndarray.INDArray m) {
+  private static long length(INDArray m) {
     return m == null ? 0 : m.length();
   }
 }

@@ -2,6 +2,7 @@ package io.xmodal.query;
 
 import io.xmodal.mapping.CrossModalMap;
 import io.xmodal.mapping.codec.MappingCodec;
+import io.xmodal.schemas.EncoderKeys;
 import io.xmodal.schemas.MappingModel;
 
 /** A published mapping version, decoded once: its map and hubness reference queries. */
@@ -19,7 +20,7 @@ record DecodedMapping(long version, CrossModalMap map, MappingCodec.References r
    */
   ProjectedGallery projection(GalleryIndex index, String name, boolean images) {
     return index.projection(name, version, () -> new ProjectedGallery(index, map, images,
-        io.xmodal.schemas.EncoderKeys.of(images ? model.getImageEncoder() : model.getTextEncoder()),
+        EncoderKeys.of(images ? model.getImageEncoder() : model.getTextEncoder()),
         images ? references.text() : references.images(), references.mapped()));
   }
 }

@@ -2,6 +2,8 @@ package io.xmodal.query;
 
 import io.xmodal.mapping.Vectors;
 import io.xmodal.schemas.Embedding;
+import io.xmodal.schemas.EmbeddingVectors;
+import io.xmodal.schemas.EncoderKeys;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -10,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -67,13 +70,13 @@ public final class GalleryIndex {
     float[] vector(String id);
 
     /** The vectors of a store of embeddings (the global store a query task reads). */
-    static RawVectors of(java.util.function.Function<String, Embedding> store) {
+    static RawVectors of(Function<String, Embedding> store) {
       return id -> {
         Embedding e = store.apply(id);
         if (e == null) {
           return null;
         }
-        float[] v = io.xmodal.schemas.EmbeddingVectors.of(e);
+        float[] v = EmbeddingVectors.of(e);
         return Vectors.usable(v) ? Vectors.l2(v) : null;
       };
     }
@@ -203,7 +206,7 @@ public final class GalleryIndex {
     if (e == null) {
       return;
     }
-    float[] v = io.xmodal.schemas.EmbeddingVectors.of(e);
+    float[] v = EmbeddingVectors.of(e);
     if (!Vectors.usable(v)) {
       // NaN, infinite or all zeros: it could only be a wrong hit; it leaves the gallery like a deleted item
       remove(e.getId());
@@ -225,7 +228,7 @@ public final class GalleryIndex {
     } else if (kindOf[slot] == REMOVED) {
       size++; // removed, and added again before its slot was released: the same slot
     }
-    Kind kind = new Kind(e.getSource(), io.xmodal.schemas.EncoderKeys.of(e.getEncoderInfo()));
+    Kind kind = new Kind(e.getSource(), EncoderKeys.of(e.getEncoderInfo()));
     kindOf[slot] = kindNumbers.computeIfAbsent(kind, k -> {
       kinds.add(k);
       return kinds.size() - 1;

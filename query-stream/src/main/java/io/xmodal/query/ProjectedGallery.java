@@ -2,15 +2,26 @@ package io.xmodal.query;
 
 import io.xmodal.mapping.CrossModalMap;
 import io.xmodal.mapping.TopK;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One modality's gallery in one mapping's comparison space: a contiguous float32 matrix of projected rows, searched by
@@ -27,7 +38,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  */
 public final class ProjectedGallery {
 
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ProjectedGallery.class);
+  private static final Logger LOG = LoggerFactory.getLogger(ProjectedGallery.class);
 
   /** Rows projected at a time. */
   static final int CHUNK = 8192;
@@ -36,16 +47,16 @@ public final class ProjectedGallery {
    * The thread that makes first projections ({@link #awaitPrepared}), one per JVM: a daemon, so it never holds a
    * process up; preparations queue behind each other, as they would compete for the same cores anyway.
    */
-  static final java.util.concurrent.ExecutorService PROJECTOR =
-      java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+  static final ExecutorService PROJECTOR =
+      Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "xmodal-gallery-projector");
         t.setDaemon(true);
         return t;
       });
 
-  private static final java.util.Comparator<Map.Entry<String, Float>> BEST_FIRST =
-      java.util.Comparator.<Map.Entry<String, Float>, Float>comparing(Map.Entry::getValue,
-          java.util.Comparator.reverseOrder()).thenComparing(Map.Entry::getKey);
+  private static final Comparator<Map.Entry<String, Float>> BEST_FIRST =
+      Comparator.<Map.Entry<String, Float>, Float>comparing(Map.Entry::getValue,
+          Comparator.reverseOrder()).thenComparing(Map.Entry::getKey);
 
   private final GalleryIndex index;
   private final GalleryIndex.Reader reader;
@@ -75,11 +86,11 @@ public final class ProjectedGallery {
   private INDArray buffer;
   private float[] penalties = new float[0];
   /** The first projection of the whole gallery, made off the stream threads ({@link #awaitPrepared}); null before. */
-  private java.util.concurrent.CompletableFuture<Boolean> preparation;
+  private CompletableFuture<Boolean> preparation;
   /** Whether that first projection is done (or failed, so searches project for themselves, as before it existed). */
   private volatile boolean prepared;
   /** First projections that failed ({@link #awaitPrepared}). */
-  private final java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
+  private final AtomicInteger failures = new AtomicInteger();
   /** Guards {@link #preparation} (not this gallery's lock, which the preparation holds while it runs). */
   private final Object preparing = new Object();
 
@@ -252,16 +263,16 @@ public final class ProjectedGallery {
    *
    * @return true when a search will not project the whole gallery: the first projection is done, or it failed for good
    */
-  public boolean awaitPrepared(GalleryIndex.RawVectors vectors, java.time.Duration wait) {
+  public boolean awaitPrepared(GalleryIndex.RawVectors vectors, Duration wait) {
     if (prepared) {
       return true;
     }
-    java.util.concurrent.CompletableFuture<Boolean> f;
+    CompletableFuture<Boolean> f;
     boolean started = false;
     synchronized (preparing) {
       if (preparation == null || preparation.isDone() && !prepared) {
         // not started; or it failed, or the index was emptied while it ran (every task let go): from what it holds now
-        preparation = java.util.concurrent.CompletableFuture.supplyAsync(() -> prepareOrCount(vectors), PROJECTOR);
+        preparation = CompletableFuture.supplyAsync(() -> prepareOrCount(vectors), PROJECTOR);
         started = true;
       }
       f = preparation;
@@ -269,12 +280,12 @@ public final class ProjectedGallery {
     long allowed = started ? waitBudget(Math.max(0, wait.toNanos())) : 0;
     long from = System.nanoTime();
     try {
-      f.get(allowed, java.util.concurrent.TimeUnit.NANOSECONDS);
-    } catch (java.util.concurrent.TimeoutException e) {
+      f.get(allowed, TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
       // not ready yet
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    } catch (java.util.concurrent.ExecutionException e) {
+    } catch (ExecutionException e) {
       prepared = true; // an Error: searches project for themselves and meet it where it is handled
     } finally {
       if (allowed > 0) {
@@ -334,7 +345,7 @@ public final class ProjectedGallery {
   }
 
   /** A thread that has not waited for this long starts its budget afresh: longer than a stream thread's transaction. */
-  static final java.time.Duration WAIT_WINDOW = java.time.Duration.ofSeconds(10);
+  static final Duration WAIT_WINDOW = Duration.ofSeconds(10);
   /** Per thread: when it last waited for a projection ({@link System#nanoTime()}), and how long in all since. */
   private static final ThreadLocal<long[]> WAITED = ThreadLocal.withInitial(() -> new long[] {
       System.nanoTime() - 2 * WAIT_WINDOW.toNanos(), 0});

@@ -8,6 +8,7 @@ import io.xmodal.platform.streams.RejectionFactory;
 import io.xmodal.platform.streams.StreamsSettings;
 import io.xmodal.platform.topics.TopicCatalogue;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.streams.StreamsConfig;
@@ -94,7 +95,7 @@ public record QueryConfig(String applicationId, int batchSize, Duration maxWait,
    * of the gallery partitions ({@code KAFKA_NUM_STANDBY_REPLICAS} still wins).
    */
   public Properties streamsProperties(PlatformConfig platform, TopicCatalogue topics) {
-    Map<String, Object> defaults = new java.util.HashMap<>();
+    Map<String, Object> defaults = new HashMap<>();
     defaults.put(StreamsConfig.POLL_MS_CONFIG, Math.max(5, maxWait.toMillis() / 2));
     if (mode == QueryMode.SHARDED) {
       defaults.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, standbyReplicas);

@@ -25,10 +25,12 @@ import java.awt.image.BufferedImage;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -38,6 +40,8 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Answers queries in micro-batches: waiting queries sit in a changelogged store (exactly-once: none is lost in a
@@ -51,7 +55,7 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 final class QueryProcessor implements Processor<String, Query, String, Outcome<QueryResult>> {
 
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(QueryProcessor.class);
+  private static final Logger LOG = LoggerFactory.getLogger(QueryProcessor.class);
 
   /** A query's text is taken as a free-text caption (no image) in the captions' default language, for its hash. */
   private static final String QUERY_LANGUAGE =
@@ -78,7 +82,7 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
   private EncoderSession<BufferedImage> imageSession;
   private final Map<String, DecodedMapping> maps = new HashMap<>();
   /** The versions whose projection this task has said it waits for (logged once each). */
-  private final java.util.Set<String> announced = new java.util.HashSet<>();
+  private final Set<String> announced = new HashSet<>();
 
   /** The galleries held-back queries wait for: no flush reads the store again until one of them is done. */
   private final AwaitedGalleries awaited = new AwaitedGalleries();

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -227,7 +228,7 @@ final class ShardSearchProcessor implements Processor<String, ShardRequest, Stri
       decoded.put(key, d);
       // keep only the versions a query can still be pinned to
       MappingModel previous = live.get(RecentMappingsUpdater.previousKey(name));
-      java.util.Set<String> keep = java.util.Set.of(name + "\u0000" + newest.getVersion(),
+      Set<String> keep = Set.of(name + "\u0000" + newest.getVersion(),
           previous == null ? "" : name + "\u0000" + previous.getVersion());
       decoded.keySet().removeIf(k -> k.startsWith(name + "\u0000") && !keep.contains(k));
     }

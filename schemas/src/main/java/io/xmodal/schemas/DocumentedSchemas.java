@@ -3,6 +3,7 @@ package io.xmodal.schemas;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -44,7 +45,7 @@ public final class DocumentedSchemas {
       if (in == null) {
         return Optional.empty();
       }
-      String text = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
       Schema schema = new Schema.Parser().parse(text);
       return schema.getFullName().equals(fullName) ? Optional.of(new Documented(text, schema)) : Optional.empty();
     } catch (IOException e) {

@@ -1,5 +1,6 @@
 package io.xmodal.app.bench;
 
+import com.sun.management.OperatingSystemMXBean;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 
@@ -38,7 +39,7 @@ final class CpuClock {
 
   static long jvmNanos() {
     var os = ManagementFactory.getOperatingSystemMXBean();
-    if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+    if (os instanceof OperatingSystemMXBean sun) {
       long t = sun.getProcessCpuTime();
       if (t >= 0) {
         return t;

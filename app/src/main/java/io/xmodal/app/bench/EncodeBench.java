@@ -2,18 +2,18 @@ package io.xmodal.app.bench;
 
 import io.xmodal.app.dataset.Dataset;
 import io.xmodal.app.publish.Progress;
+import io.xmodal.embedded.EmbeddedRuntime;
 import io.xmodal.encode.EncodeConfig;
 import io.xmodal.encode.EncodeService;
 import io.xmodal.encode.EncodeTopology;
-import io.xmodal.encoders.Encoders;
 import io.xmodal.encoders.EncoderSession;
+import io.xmodal.encoders.Encoders;
 import io.xmodal.encoders.image.ImageDecoder;
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
 import io.xmodal.platform.config.TopicSettings;
-import io.xmodal.platform.runtime.EmbeddedRuntime;
-import io.xmodal.platform.runtime.Ports;
-import io.xmodal.platform.runtime.Rss;
+import io.xmodal.platform.process.Ports;
+import io.xmodal.platform.process.Rss;
 import io.xmodal.platform.serde.RegistryAvroSerdes;
 import io.xmodal.platform.service.ServiceAssembly;
 import io.xmodal.platform.service.SharedResources;
@@ -22,28 +22,40 @@ import io.xmodal.platform.topics.TopicAdmin;
 import io.xmodal.platform.topics.TopicCatalogue;
 import io.xmodal.platform.topics.TopicSpec;
 import io.xmodal.schemas.CaptionEvent;
+import io.xmodal.schemas.Embedding;
 import io.xmodal.schemas.ImageEvent;
+import io.xmodal.schemas.MetricEvent;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * Measures, on the same data: the raw encoders (decode/tokenise + encode, no Kafka) at batch 1, 8 and 32, and
@@ -194,8 +206,8 @@ public final class EncodeBench {
       out.printf("encoders: %s on %s, %s on %s%n", encoders.text().info().name(), encoders.text().device(),
           encoders.image().info().name(), encoders.image().device());
       Map<String, Map<Integer, Run>> raw = new LinkedHashMap<>();
-      int[] batches = java.util.stream.IntStream.concat(java.util.Arrays.stream(BATCHES),
-          java.util.stream.IntStream.of(config.batchSize())).distinct().sorted().toArray();
+      int[] batches = IntStream.concat(Arrays.stream(BATCHES),
+          IntStream.of(config.batchSize())).distinct().sorted().toArray();
       raw.put("text", rawThroughput("text", encoders.text().newSession(), texts, Function.identity(), batches));
       raw.put("image", rawThroughput("image", encoders.image().newSession(), imageBytes, ImageDecoder::decodeRgb,
           batches));
@@ -254,11 +266,11 @@ public final class EncodeBench {
   }
 
   // n raw loops at once, each with its own session over its own share of the items, timed together
-  private <I, V> Run rawSideBySide(String modality, java.util.function.Supplier<EncoderSession<I>> sessions,
+  private <I, V> Run rawSideBySide(String modality, Supplier<EncoderSession<I>> sessions,
                                    List<V> items, Function<V, I> prepare, int batch, int n) throws Exception {
     CpuClock clock = CpuClock.jvmOnly();
     List<EncoderSession<I>> opened = new ArrayList<>();
-    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(n);
+    ExecutorService pool = Executors.newFixedThreadPool(n);
     try {
       for (int t = 0; t < n; t++) {
         EncoderSession<I> session = sessions.get();
@@ -269,7 +281,7 @@ public final class EncodeBench {
           out);
       CpuClock.Sample cpu0 = clock.now();
       long t0 = System.nanoTime();
-      List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+      List<Future<?>> done = new ArrayList<>();
       for (int t = 0; t < n; t++) {
         EncoderSession<I> session = opened.get(t);
         List<V> share = items.subList(items.size() * t / n, items.size() * (t + 1) / n);
@@ -283,7 +295,7 @@ public final class EncodeBench {
           }
         }));
       }
-      for (java.util.concurrent.Future<?> f : done) {
+      for (Future<?> f : done) {
         f.get();
       }
       double seconds = (System.nanoTime() - t0) / 1e9;
@@ -308,7 +320,7 @@ public final class EncodeBench {
     List<ProducerRecord<byte[], byte[]>> inputs = images ? imageRecords(topics.images(), data, repeat)
         : captionRecords(topics.captions(), data, repeat);
     int n = inputs.size();
-    TopicSpec<String, io.xmodal.schemas.Embedding> output = images ? topics.imageEmbeddings() : topics.textEmbeddings();
+    TopicSpec<String, Embedding> output = images ? topics.imageEmbeddings() : topics.textEmbeddings();
 
     Map<String, Object> props = live.consumerConfig();
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
@@ -357,13 +369,13 @@ public final class EncodeBench {
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     double items = 0;
     double encodeSeconds = 0;
-    try (KafkaConsumer<String, io.xmodal.schemas.MetricEvent> consumer = new KafkaConsumer<>(props,
-        new org.apache.kafka.common.serialization.StringDeserializer(), topics.metrics().valueSerde().deserializer())) {
+    try (KafkaConsumer<String, MetricEvent> consumer = new KafkaConsumer<>(props,
+        new StringDeserializer(), topics.metrics().valueSerde().deserializer())) {
       var partitions = consumer.partitionsFor(topics.metrics().name()).stream()
-          .map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition())).toList();
+          .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
-      Map<org.apache.kafka.common.TopicPartition, Long> end = consumer.endOffsets(partitions);
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
       Map<String, Double> encodedInWindow = new HashMap<>();
       Map<String, Double> rateInWindow = new HashMap<>();
       while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
@@ -424,10 +436,10 @@ public final class EncodeBench {
   }
 
   private static byte[] key(String id) {
-    return id.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    return id.getBytes(StandardCharsets.UTF_8);
   }
 
-  private static void failOnError(org.apache.kafka.clients.producer.RecordMetadata md, Exception e) {
+  private static void failOnError(RecordMetadata md, Exception e) {
     if (e != null) {
       throw new IllegalStateException("pre-loading failed: " + e.getMessage(), e);
     }

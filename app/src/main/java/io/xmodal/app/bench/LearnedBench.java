@@ -3,6 +3,7 @@ package io.xmodal.app.bench;
 import io.xmodal.app.eval.OfflineEvaluation;
 import io.xmodal.learned.LearnedOptions;
 import io.xmodal.mapping.CrossModalMap;
+import io.xmodal.mapping.GmlpMap;
 import io.xmodal.mapping.HubnessCorrection;
 import io.xmodal.mapping.Linalg;
 import io.xmodal.mapping.Method;
@@ -13,7 +14,9 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Training cost of the learned maps on the real pairs (the Flickr8k train split, fitted as the trainer fits it: time
@@ -39,15 +42,15 @@ public final class LearnedBench {
     for (OfflineEvaluation.Row r : rows) {
       maps.putIfAbsent(r.map().method().name(), r.map());
     }
-    if (maps.get(Method.GMLP.name()) instanceof io.xmodal.mapping.GmlpMap g && g.blocks().size() > 1) {
+    if (maps.get(Method.GMLP.name()) instanceof GmlpMap g && g.blocks().size() > 1) {
       // what the ensemble costs over one block, on the same weights
       maps.remove(Method.GMLP.name());
       maps.put("GMLP x" + g.blocks().size(), g);
-      maps.put("GMLP 1 block", new io.xmodal.mapping.GmlpMap(g.variant(), g.muX(), g.muY(), g.a(), g.b(), g.block(),
+      maps.put("GMLP 1 block", new GmlpMap(g.variant(), g.muX(), g.muY(), g.a(), g.b(), g.block(),
           g.hubness()));
     }
     INDArray captions = Linalg.matrix(Arrays.copyOf(dev.captions(), Math.min(queries, dev.captions().length)))
-        .castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
+        .castTo(DataType.FLOAT);
     out.printf("text query projection, %d dev captions, µs per query (median of 5 passes):%n", captions.rows());
     out.printf("%-14s %10s %10s %14s%n", "map", "batch 1", "batch 16", "vs linear (b1)");
     Double linear = null;
@@ -65,8 +68,8 @@ public final class LearnedBench {
     int n = (int) captions.rows() / batch * batch;
     List<INDArray> batches = new ArrayList<>();
     for (int i = 0; i < n; i += batch) {
-      batches.add(captions.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(i, i + batch),
-          org.nd4j.linalg.indexing.NDArrayIndex.all()).dup());
+      batches.add(captions.get(NDArrayIndex.interval(i, i + batch),
+          NDArrayIndex.all()).dup());
     }
     batches.forEach(map::projectText); // warm-up
     double[] passes = new double[5];

@@ -1,13 +1,22 @@
 package io.xmodal.app.bench;
 
+import io.xmodal.app.eval.OfflineEvaluation;
+import io.xmodal.learned.LearnedSearch;
 import io.xmodal.mapping.Fits;
+import io.xmodal.mapping.ModelSearch;
 import io.xmodal.mapping.SufficientStats;
-import io.xmodal.platform.runtime.Rss;
+import io.xmodal.mapping.refit.Refit;
+import io.xmodal.mapping.refit.RefitInput;
+import io.xmodal.platform.process.Rss;
+import io.xmodal.trainer.TrainerConfig;
 import java.io.PrintStream;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Random;
 import java.util.function.Function;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Refit time per method against the number of pairs, on synthetic text / image vectors (384-d / 1280-d by default;
@@ -73,10 +82,10 @@ public final class RefitBench {
    * trainer's settings), on embeddings the evaluation cached: each phase's time, the chosen candidate, and last
    * exactly {@code refit: pairs N dims T×I candidates C search S s learned L s total W s peak-rss M MB}.
    */
-  public void runDataset(io.xmodal.app.eval.OfflineEvaluation.Embedded fit, io.xmodal.trainer.TrainerConfig trainer) {
+  public void runDataset(OfflineEvaluation.Embedded fit, TrainerConfig trainer) {
     int dx = fit.captions()[0].length;
     int dy = fit.images()[0].length;
-    io.xmodal.mapping.refit.RefitInput in = io.xmodal.app.eval.OfflineEvaluation.trainingSet(fit,
+    RefitInput in = OfflineEvaluation.trainingSet(fit,
         trainer.heldOutPercent(), trainer.learned().isEmpty() ? 0 : trainer.learnedMaxPairs(), trainer.references())
         .snapshot();
     out.printf("refit benchmark: the trainer's refit on %d training pairs (%d × %d), scored on %d held-out images "
@@ -86,37 +95,37 @@ public final class RefitBench {
         trainer.allPairs() ? "yes" : "no");
     out.flush();
     long t0 = System.nanoTime();
-    io.xmodal.mapping.refit.Refit.Result r = io.xmodal.mapping.refit.Refit.run(in, trainer.search(),
-        io.xmodal.learned.LearnedSearch.step(trainer.learned()), null, trainer.allPairs(), line -> {
+    Refit.Result r = Refit.run(in, trainer.search(),
+        LearnedSearch.step(trainer.learned()), null, trainer.allPairs(), line -> {
           if (!line.startsWith("candidate ") || line.contains("not fitted") || line.contains("not scored")) {
             out.printf("%6.1f s  %s%n", (System.nanoTime() - t0) / 1e9, line);
             out.flush();
           }
         });
     r.learned().forEach(o -> out.println(o.summary()));
-    io.xmodal.mapping.ModelSearch.Candidate best = r.candidates().stream()
-        .max(java.util.Comparator.comparingDouble(c -> c.validation().rsum())).orElseThrow();
+    ModelSearch.Candidate best = r.candidates().stream()
+        .max(Comparator.comparingDouble(c -> c.validation().rsum())).orElseThrow();
     out.println("each family's best on the held-out pairs:");
-    for (io.xmodal.mapping.ModelSearch.Candidate c : r.candidates()) {
+    for (ModelSearch.Candidate c : r.candidates()) {
       out.printf("  %-30s %-72s rsum %6.1f%n", c.family(), c.map().label(), c.validation().rsum());
     }
     out.printf("chosen: %s, held-out rsum %.1f%s%n", r.served(best).label(), best.validation().rsum(),
         r.allPairs() != null && r.allPairs().of() == best ? ", served as fitted again on all " + r.allPairs().pairs()
             + " pairs" : "");
-    io.xmodal.mapping.refit.Refit.Timing t = r.timing();
-    java.util.OptionalLong peak = Rss.peakSelf();
+    Refit.Timing t = r.timing();
+    OptionalLong peak = Rss.peakSelf();
     out.printf("refit: pairs %d dims %d×%d candidates %d search %.1f s learned %.1f s total %.1f s peak-rss %s MB%n",
         in.stats().count(), dx, dy, t.scored(), t.searchSeconds(), t.learnedSeconds(), r.seconds(),
         peak.isPresent() ? Long.toString(peak.getAsLong() >> 20) : "-");
     out.flush();
   }
 
-  private static long rows(org.nd4j.linalg.api.ndarray.INDArray m) {
+  private static long rows(INDArray m) {
     return m == null ? 0 : m.rows();
   }
 
   // bytes as GiB, "-" where unknown (not Linux)
-  private static String gibibytes(java.util.OptionalLong bytes) {
+  private static String gibibytes(OptionalLong bytes) {
     return bytes.isPresent() ? String.format("%.2f", bytes.getAsLong() / 1073741824.0) : "-";
   }
 }

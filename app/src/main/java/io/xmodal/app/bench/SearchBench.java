@@ -1,9 +1,11 @@
 package io.xmodal.app.bench;
 
-import io.xmodal.mapping.HubnessCorrection;
 import io.xmodal.mapping.CrossModalMap;
+import io.xmodal.mapping.HubnessCorrection;
 import io.xmodal.mapping.LinearMap;
 import io.xmodal.mapping.Method;
+import io.xmodal.mapping.Variant;
+import io.xmodal.mapping.Vectors;
 import io.xmodal.query.GalleryIndex;
 import io.xmodal.query.ProjectedGallery;
 import io.xmodal.schemas.Embedding;
@@ -14,7 +16,9 @@ import java.io.PrintStream;
 import java.time.Instant;
 import java.util.AbstractList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -46,7 +50,7 @@ public final class SearchBench {
     Random r = new Random(7);
     // a text→image least-squares shaped map: queries projected to the 1280-d image space, images kept as they are
     INDArray a = Nd4j.rand(DataType.DOUBLE, dx, dy).subi(0.5);
-    CrossModalMap map = new LinearMap(Method.LEAST_SQUARES, new io.xmodal.mapping.Variant.Opaque("bench"), null, null, a, null, null,
+    CrossModalMap map = new LinearMap(Method.LEAST_SQUARES, new Variant.Opaque("bench"), null, null, a, null, null,
         HubnessCorrection.invertedSoftmax(30));
     INDArray refs = Nd4j.rand(DataType.FLOAT, references, dx);
     out.printf("search benchmark: %d-d text queries → %d-d image gallery, batch %d, k=%d, inverted-softmax penalties "
@@ -59,13 +63,13 @@ public final class SearchBench {
       GalleryIndex index = new GalleryIndex();
       index.acquire(each -> { });
       // the raw vectors, as the global store would give them (query-stream reads them from RocksDB)
-      java.util.Map<String, float[]> stored = new java.util.HashMap<>();
+      Map<String, float[]> stored = new HashMap<>();
       for (int i = 0; i < n; i++) {
         float[] v = new float[dy];
         for (int j = 0; j < dy; j++) {
           v[j] = (float) r.nextGaussian();
         }
-        stored.put("img-" + i, io.xmodal.mapping.Vectors.l2(v));
+        stored.put("img-" + i, Vectors.l2(v));
         index.put(Embedding.newBuilder().setId("img-" + i).setModality(Modality.IMAGE).setEncoderInfo(enc)
             .setVector(view(v)).setCreatedAt(Instant.EPOCH).build());
       }

@@ -5,6 +5,7 @@ import io.xmodal.mapping.HubnessCorrection;
 import io.xmodal.mapping.LinearMap;
 import io.xmodal.mapping.Method;
 import io.xmodal.mapping.Variant;
+import io.xmodal.mapping.Vectors;
 import io.xmodal.query.GalleryIndex;
 import io.xmodal.query.ProjectedGallery;
 import io.xmodal.query.ShardMerge;
@@ -189,7 +190,7 @@ public final class ShardedSearchBench {
       for (int j = 0; j < row.length; j++) {
         row[j] = (float) (r.nextDouble() - 0.5);
       }
-      io.xmodal.mapping.Vectors.l2(row);
+      Vectors.l2(row);
     }
     return Nd4j.create(q);
   }

@@ -1,16 +1,26 @@
 package io.xmodal.app.cli;
 
 import io.xmodal.app.bench.EncodeBench;
+import io.xmodal.app.bench.LearnedBench;
+import io.xmodal.app.bench.RefitBench;
+import io.xmodal.app.bench.SearchBench;
+import io.xmodal.app.bench.ShardedSearchBench;
 import io.xmodal.app.dataset.Dataset;
 import io.xmodal.app.dataset.Flickr8k;
 import io.xmodal.app.dataset.Split;
+import io.xmodal.app.eval.OfflineEvaluation;
+import io.xmodal.device.DeviceChoice;
+import io.xmodal.encode.EncodeConfig;
+import io.xmodal.learned.LearnedOptions;
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
+import io.xmodal.trainer.TrainerConfig;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Measure throughput and memory (numbers for docs/performance.md, not tests).",
@@ -81,7 +91,7 @@ final class BenchCommand {
 
     @Option(names = "--path", paramLabel = "DIR",
         description = "With --dataset: the dataset folder (default XMODAL_SHARED_DIR/datasets/flickr8k).")
-    java.nio.file.Path path;
+    Path path;
 
     @Option(names = "--sizes", split = ",", defaultValue = "10000,30000,100000", paramLabel = "N,N,…",
         description = "Pair counts (default ${DEFAULT-VALUE}).")
@@ -98,23 +108,23 @@ final class BenchCommand {
     @Override
     public Integer call() {
       if (textDim < 1 || imageDim < 1) {
-        throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+        throw new CommandLine.ParameterException(new CommandLine(this),
             "--text-dim and --image-dim must be positive, got " + textDim + " and " + imageDim);
       }
       if (dataset != null) {
         if (!dataset.equalsIgnoreCase("flickr8k")) {
-          throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+          throw new CommandLine.ParameterException(new CommandLine(this),
               "--dataset: only flickr8k is known, got '" + dataset + "'");
         }
-        io.xmodal.platform.config.ConfigSource source = io.xmodal.platform.config.ConfigSource.fromEnvironment();
-        io.xmodal.platform.config.PlatformConfig platform = io.xmodal.platform.config.PlatformConfig.from(source);
-        io.xmodal.app.eval.OfflineEvaluation.Embedded fit = EvalCommand.embed(source, path,
-            List.of(io.xmodal.app.dataset.Split.TRAIN), System.out)[0];
-        new io.xmodal.app.bench.RefitBench(System.out).runDataset(fit,
-            io.xmodal.trainer.TrainerConfig.from(source, platform));
+        ConfigSource source = ConfigSource.fromEnvironment();
+        PlatformConfig platform = PlatformConfig.from(source);
+        OfflineEvaluation.Embedded fit = EvalCommand.embed(source, path,
+            List.of(Split.TRAIN), System.out)[0];
+        new RefitBench(System.out).runDataset(fit,
+            TrainerConfig.from(source, platform));
         return 0;
       }
-      new io.xmodal.app.bench.RefitBench(System.out).run(sizes, textDim, imageDim);
+      new RefitBench(System.out).run(sizes, textDim, imageDim);
       return 0;
     }
   }
@@ -160,14 +170,14 @@ final class BenchCommand {
     @Override
     public Integer call() {
       if (shards != null) {
-        new io.xmodal.app.bench.ShardedSearchBench(System.out).run(gallery, shards, dim, batch, batches, 10);
+        new ShardedSearchBench(System.out).run(gallery, shards, dim, batch, batches, 10);
         return 0;
       }
       if (references < 1) {
         System.err.println("error: --references must be at least 1, got " + references);
         return 2;
       }
-      new io.xmodal.app.bench.SearchBench(System.out).run(sizes, batch, batches, 10, references);
+      new SearchBench(System.out).run(sizes, batch, batches, 10, references);
       return 0;
     }
   }
@@ -193,12 +203,12 @@ final class BenchCommand {
     @Override
     public Integer call() {
       ConfigSource source = ConfigSource.fromEnvironment();
-      io.xmodal.app.eval.OfflineEvaluation.Embedded[] e = EvalCommand.embed(source, path,
-          java.util.List.of(Split.TRAIN, Split.DEV), System.out);
-      io.xmodal.device.DeviceChoice device = io.xmodal.encode.EncodeConfig.from(source, PlatformConfig.from(source))
+      OfflineEvaluation.Embedded[] e = EvalCommand.embed(source, path,
+          List.of(Split.TRAIN, Split.DEV), System.out);
+      DeviceChoice device = EncodeConfig.from(source, PlatformConfig.from(source))
           .encoders().device();
-      new io.xmodal.app.bench.LearnedBench(System.out).run(e[0], e[1],
-          io.xmodal.learned.LearnedOptions.all(epochs, device), queries);
+      new LearnedBench(System.out).run(e[0], e[1],
+          LearnedOptions.all(epochs, device), queries);
       return 0;
     }
   }

@@ -1,20 +1,24 @@
 package io.xmodal.app.cli;
 
-import io.xmodal.app.chaos.ChaosLedger;
 import io.xmodal.app.chaos.ChaosLedger.Stage;
+import io.xmodal.app.chaos.ChaosLedger;
 import io.xmodal.app.dataset.Dataset;
 import io.xmodal.app.dataset.Split;
+import io.xmodal.app.demo.Demo;
 import io.xmodal.app.publish.DatasetPublisher;
 import io.xmodal.app.publish.OutputCursor;
+import io.xmodal.mapping.codec.MappingCodec;
 import io.xmodal.platform.config.ConfigException;
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
-import io.xmodal.platform.runtime.Ports;
+import io.xmodal.platform.process.Ports;
 import io.xmodal.platform.topics.TopicCatalogue;
 import io.xmodal.schemas.MappingModel;
 import io.xmodal.schemas.Modality;
 import io.xmodal.schemas.Query;
+import io.xmodal.schemas.QueryResult;
 import io.xmodal.schemas.Rejection;
+import io.xmodal.trainer.TrainerConfig;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -26,11 +30,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalTime;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -203,8 +209,8 @@ final class ChaosCommand implements Callable<Integer> {
         for (Plan p : plans) {
           killers.add(thread("chaos-kill-" + p.role(), () -> kill(stack, p, ledger, watch, start, kills, out)));
         }
-        long trainingPairs = io.xmodal.app.demo.Demo.trainingPairs(dev,
-            io.xmodal.trainer.TrainerConfig.from(source, stack.config()).heldOutPercent());
+        long trainingPairs = Demo.trainingPairs(dev,
+            TrainerConfig.from(source, stack.config()).heldOutPercent());
         awaitDelivery(ledger, o.timeout(), start, out);
         awaitTrainer(watch, trainingPairs, Duration.ofMinutes(5), start, out);
         publisher.join();
@@ -405,7 +411,7 @@ final class ChaosCommand implements Callable<Integer> {
       return;
     }
     try (Stream<Path> walk = Files.walk(dir)) {
-      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
+      walk.sorted(Comparator.reverseOrder()).forEach(p -> {
         try {
           Files.deleteIfExists(p);
         } catch (IOException e) {
@@ -437,7 +443,7 @@ final class ChaosCommand implements Callable<Integer> {
     private Watch(PlatformConfig config, TopicCatalogue topics, ChaosLedger ledger) {
       this.ledger = ledger;
       this.topics = topics;
-      this.cursor = OutputCursor.start(config, topics, outputTopics(topics), java.util.Set.of());
+      this.cursor = OutputCursor.start(config, topics, outputTopics(topics), Set.of());
       this.thread = new Thread(this::loop, "chaos-watch");
       thread.setDaemon(true);
     }
@@ -481,12 +487,12 @@ final class ChaosCommand implements Callable<Integer> {
               : topics.mappings().valueSerde().deserializer().deserialize(topic, r.value());
           if (m != null) {
             ledger.version(key, m.getVersion());
-            maxPairsUsed = Math.max(maxPairsUsed, io.xmodal.mapping.codec.MappingCodec.trainingPairs(m));
+            maxPairsUsed = Math.max(maxPairsUsed, MappingCodec.trainingPairs(m));
           }
         } else if (r.value() != null && key != null) {
           ledger.output(stageOfOutput(topic), key);
           if (topic.equals(topics.results().name())) {
-            io.xmodal.schemas.QueryResult result = topics.results().valueSerde().deserializer().deserialize(topic,
+            QueryResult result = topics.results().valueSerde().deserializer().deserialize(topic,
                 r.value());
             if (result != null && result.getError() != null) {
               errors++;

@@ -4,8 +4,12 @@ import io.xmodal.app.dataset.Dataset;
 import io.xmodal.app.dataset.Flickr8k;
 import io.xmodal.app.dataset.Split;
 import io.xmodal.app.demo.Demo;
+import io.xmodal.embedded.EmbeddedRuntime;
+import io.xmodal.mapping.HeldOut;
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
+import io.xmodal.platform.process.GracefulStop;
+import io.xmodal.platform.process.Rss;
 import io.xmodal.trainer.TrainerConfig;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -13,6 +17,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -59,7 +64,7 @@ final class DemoCommand implements Callable<Integer> {
     long t0 = System.nanoTime();
     Stack stack = Stack.start(source);
     CountDownLatch stopped = new CountDownLatch(1);
-    io.xmodal.platform.runtime.GracefulStop.install("xmodal-demo-shutdown", () -> {
+    GracefulStop.install("xmodal-demo-shutdown", () -> {
       stack.close();
       stopped.countDown();
     });
@@ -69,7 +74,7 @@ final class DemoCommand implements Callable<Integer> {
     TrainerConfig trainer = TrainerConfig.from(source, stack.config());
     Demo.Outcome outcome = new Demo(stack.config(), stack.topics(), out).run(train, eval, trainer.heldOutPercent(),
         trainer.mappingName(), timeout);
-    java.util.OptionalLong peak = peakRss(stack);
+    OptionalLong peak = peakRss(stack);
     if (!exit) {
       Demo.print(out, outcome, (System.nanoTime() - t0) / 1e9, peak);
       out.println("xmodal demo stays up: try ./xmodal query --text \"a dog runs through the snow\" -k 5 "
@@ -83,18 +88,18 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   // the high-water marks of this JVM, the broker and the registry added (each process's own peak; empty off Linux)
-  private static java.util.OptionalLong peakRss(Stack stack) {
-    java.util.OptionalLong self = io.xmodal.platform.runtime.Rss.peakSelf();
+  private static OptionalLong peakRss(Stack stack) {
+    OptionalLong self = Rss.peakSelf();
     if (self.isEmpty()) {
       return self;
     }
     long total = self.getAsLong();
     if (stack.runtime().isPresent()) {
-      io.xmodal.platform.runtime.EmbeddedRuntime r = stack.runtime().get();
-      total += io.xmodal.platform.runtime.Rss.peak(r.broker().process().pid()).orElse(0)
-          + io.xmodal.platform.runtime.Rss.peak(r.registry().process().pid()).orElse(0);
+      EmbeddedRuntime r = stack.runtime().get();
+      total += Rss.peak(r.broker().process().pid()).orElse(0)
+          + Rss.peak(r.registry().process().pid()).orElse(0);
     }
-    return java.util.OptionalLong.of(total);
+    return OptionalLong.of(total);
   }
 
   /**
@@ -110,7 +115,7 @@ final class DemoCommand implements Callable<Integer> {
     }
     if (env.get("XMODAL_TRAINER_MIN_HELD_OUT").isEmpty()) {
       long heldOutImages = train.images().stream()
-          .filter(i -> io.xmodal.mapping.HeldOut.isHeldOut(i.imageId(), defaults.heldOutPercent())).count();
+          .filter(i -> HeldOut.isHeldOut(i.imageId(), defaults.heldOutPercent())).count();
       o.put("XMODAL_TRAINER_MIN_HELD_OUT", Long.toString(Math.max(1, Math.min(defaults.minHeldOutImages(),
           heldOutImages))));
     }

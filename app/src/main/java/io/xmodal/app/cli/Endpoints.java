@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.Properties;
 
@@ -19,7 +20,7 @@ import java.util.Properties;
 record Endpoints(String bootstrapServers, String registryUrl) {
 
   /** How long a command gives the broker and the registry to answer before it says which one does not. */
-  static final java.time.Duration REACHABLE_WITHIN = java.time.Duration.ofSeconds(10);
+  static final Duration REACHABLE_WITHIN = Duration.ofSeconds(10);
 
   static Path file(PlatformConfig config) {
     return config.workDir().resolve("endpoints.properties");

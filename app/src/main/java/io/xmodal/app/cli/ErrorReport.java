@@ -1,14 +1,14 @@
 package io.xmodal.app.cli;
 
 import io.xmodal.app.dataset.DatasetException;
+import io.xmodal.embedded.ChildProcess;
 import io.xmodal.platform.config.ConfigException;
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
 import io.xmodal.platform.health.Dependency;
 import io.xmodal.platform.health.DependencyFailures;
 import io.xmodal.platform.health.DependencyUnavailableException;
-import io.xmodal.platform.runtime.ChildProcess;
-import io.xmodal.platform.runtime.Ports;
+import io.xmodal.platform.process.Ports;
 import java.io.PrintWriter;
 import java.util.Optional;
 

@@ -7,14 +7,17 @@ import io.xmodal.app.dataset.Flickr8k;
 import io.xmodal.app.dataset.Split;
 import io.xmodal.app.eval.EmbeddingCache;
 import io.xmodal.app.eval.OfflineEvaluation;
-import io.xmodal.encode.EncodeConfig;
 import io.xmodal.device.DeviceChoice;
+import io.xmodal.encode.EncodeConfig;
 import io.xmodal.encoders.Encoders;
 import io.xmodal.learned.LearnedOptions;
+import io.xmodal.learned.LearnedSearch;
+import io.xmodal.mapping.Method;
 import io.xmodal.mapping.ModelSearch;
 import io.xmodal.mapping.ReferenceCaps;
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,10 +28,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "eval", mixinStandardHelpOptions = true,
     description = {
@@ -158,14 +161,14 @@ final class EvalCommand implements Callable<Integer> {
         : LearnedOptions.all(epochs, device).stream().map(o -> o.withSeed(seed).withLoss(lossKind)
             .withTraining(lr != null ? lr : o.learningRate(), dropout != null ? dropout : o.inputDropout(),
                 hidden != null ? hidden : o.hidden()))
-            .map(o -> freezeStart != null && o.kind() == io.xmodal.mapping.Method.GMLP
+            .map(o -> freezeStart != null && o.kind() == Method.GMLP
                 ? o.withFrozenStart(freezeStart) : o)
             .map(o -> batch != null ? o.withBatchSize(batch) : o)
-            .map(o -> members != null && o.kind() == io.xmodal.mapping.Method.GMLP ? o.withMembers(members) : o)
+            .map(o -> members != null && o.kind() == Method.GMLP ? o.withMembers(members) : o)
             .toList();
     List<OfflineEvaluation.Row> rows = new ArrayList<>(new OfflineEvaluation(out, references).run(fitEmb, evalEmb, heldOut,
-        grid(platform), kinds, allPairs, everyLearned ? io.xmodal.learned.LearnedSearch.Scope.EVERY_KIND
-            : io.xmodal.learned.LearnedSearch.Scope.GMLP_FIRST));
+        grid(platform), kinds, allPairs, everyLearned ? LearnedSearch.Scope.EVERY_KIND
+            : LearnedSearch.Scope.GMLP_FIRST));
     rows.sort(Comparator.comparing(OfflineEvaluation.Row::method));
     print(out, rows);
     OfflineEvaluation.choice(rows).ifPresent(c -> out.printf("trainer's choice: %s: T2I R@10 %.1f, I2T R@10 %.1f, "
@@ -211,7 +214,7 @@ final class EvalCommand implements Callable<Integer> {
       }
       return new ModelSearch.Options(full.lambdas(), new double[] {Double.parseDouble(ridge[0])},
           new int[] {Integer.parseInt(p[1].trim())}, new double[] {Double.parseDouble(p[2].trim())}, full.hubness(),
-          false, List.of(io.xmodal.mapping.Method.CCA),
+          false, List.of(Method.CCA),
           ridge.length == 2 ? new double[] {Double.parseDouble(ridge[1])} : new double[0])
           .withMaxVersionBytes(full.maxVersionBytes());
     } catch (NumberFormatException e) {
@@ -246,7 +249,7 @@ final class EvalCommand implements Callable<Integer> {
     }
   }
 
-  private void writeJson(List<OfflineEvaluation.Row> rows) throws java.io.IOException {
+  private void writeJson(List<OfflineEvaluation.Row> rows) throws IOException {
     List<Map<String, Object>> out = new ArrayList<>();
     for (OfflineEvaluation.Row r : rows) {
       var m = r.recall();

@@ -3,7 +3,7 @@ package io.xmodal.app.cli;
 import io.xmodal.app.fuzz.FuzzInputs;
 import io.xmodal.app.fuzz.FuzzReconciler;
 import io.xmodal.platform.config.ConfigSource;
-import io.xmodal.platform.runtime.Ports;
+import io.xmodal.platform.process.Ports;
 import io.xmodal.platform.streams.StreamsService;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -12,6 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -121,7 +123,7 @@ final class FuzzCommand implements Callable<Integer> {
     try (Stream<Path> files = Files.list(folder)) {
       all = new ArrayList<>(files.filter(p -> p.getFileName().toString().endsWith(".jpg")).sorted().toList());
     }
-    java.util.Collections.shuffle(all, new Random(seed));
+    Collections.shuffle(all, new Random(seed));
     List<byte[]> out = new ArrayList<>();
     for (Path p : all.subList(0, Math.min(64, all.size()))) {
       out.add(Files.readAllBytes(p));
@@ -134,7 +136,7 @@ final class FuzzCommand implements Callable<Integer> {
       return;
     }
     try (Stream<Path> walk = Files.walk(dir)) {
-      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
+      walk.sorted(Comparator.reverseOrder()).forEach(p -> {
         try {
           Files.deleteIfExists(p);
         } catch (IOException e) {

@@ -13,12 +13,13 @@ import io.xmodal.platform.topics.TopicCatalogue;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "ingest", mixinStandardHelpOptions = true,
     description = {
@@ -84,7 +85,7 @@ final class IngestCommand implements Callable<Integer> {
 
   private Kind kind() {
     try {
-      return Kind.valueOf(dataset.toUpperCase(java.util.Locale.ROOT));
+      return Kind.valueOf(dataset.toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), "--dataset must be flickr8k or folder, got '" + dataset + "'");
     }
@@ -92,7 +93,7 @@ final class IngestCommand implements Callable<Integer> {
 
   private Split split() {
     try {
-      return Split.valueOf(split.toUpperCase(java.util.Locale.ROOT));
+      return Split.valueOf(split.toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), "--split must be train, dev, test or all, got '" + split + "'");
     }

@@ -1,12 +1,12 @@
 package io.xmodal.app.cli;
 
+import io.xmodal.embedded.ChildProcess;
+import io.xmodal.embedded.EmbeddedBroker;
+import io.xmodal.embedded.EmbeddedRuntime;
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.JvmLimits;
 import io.xmodal.platform.config.PlatformConfig;
 import io.xmodal.platform.health.Dependencies;
-import io.xmodal.platform.runtime.ChildProcess;
-import io.xmodal.platform.runtime.EmbeddedBroker;
-import io.xmodal.platform.runtime.EmbeddedRuntime;
 import io.xmodal.platform.service.ServiceLauncher;
 import io.xmodal.platform.streams.ServiceRunner;
 import io.xmodal.platform.topics.TopicCatalogue;
@@ -32,7 +32,7 @@ import java.util.function.Consumer;
  * <p>Every child is a {@link Member} with a role ("broker-2", "registry", "ingest-1"): it can be killed
  * ({@code kill -9}) and restarted, and a child that exits while the stack runs is reported to the listener (and
  * restarted if the stack was started with {@code restart}). Closing stops the services, then the registry and the
- * brokers; children whose parent dies stop by themselves ({@link io.xmodal.platform.runtime.ChildWatchdog}).
+ * brokers; children whose parent dies stop by themselves ({@link io.xmodal.platform.process.ChildWatchdog}).
  */
 final class ProcessStack implements AutoCloseable {
 

@@ -8,6 +8,7 @@ import io.xmodal.schemas.Hit;
 import io.xmodal.schemas.Modality;
 import io.xmodal.schemas.Query;
 import io.xmodal.schemas.QueryResult;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -22,9 +23,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
+import java.util.function.BiConsumer;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -161,8 +163,8 @@ final class QueryCommand implements Callable<Integer> {
   }
 
   private static <V> void scan(PlatformConfig config, String topic,
-                               org.apache.kafka.common.serialization.Deserializer<V> values,
-                               java.util.function.BiConsumer<String, V> each) {
+                               Deserializer<V> values,
+                               BiConsumer<String, V> each) {
     Map<String, Object> props = config.consumerConfig();
     try (KafkaConsumer<String, V> consumer = new KafkaConsumer<>(props, new StringDeserializer(), values)) {
       List<TopicPartition> parts = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
@@ -181,7 +183,7 @@ final class QueryCommand implements Callable<Integer> {
   }
 
   private void writeHtml(PlatformConfig config, TopicCatalogue topics, Query q, QueryResult r,
-                         Map<String, String> captions) throws java.io.IOException {
+                         Map<String, String> captions) throws IOException {
     StringBuilder sb = new StringBuilder("<!doctype html><html><head><meta charset=\"utf-8\"><title>xmodal query</title>"
         + "<style>body{font-family:sans-serif;margin:2em}figure{display:inline-block;margin:.5em;text-align:center}"
         + "img{max-width:224px;max-height:224px}li{margin:.3em 0}</style></head><body>");

@@ -1,14 +1,15 @@
 package io.xmodal.app.cli;
 
+import io.xmodal.embedded.EmbeddedRuntime;
 import io.xmodal.encode.EncodeConfig;
 import io.xmodal.encode.EncodeService;
 import io.xmodal.encoders.EncoderSettings;
 import io.xmodal.encoders.Encoders;
 import io.xmodal.ingest.IngestService;
+import io.xmodal.platform.config.ConfigException;
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
 import io.xmodal.platform.health.Dependencies;
-import io.xmodal.platform.runtime.EmbeddedRuntime;
 import io.xmodal.platform.service.ServiceAssembly;
 import io.xmodal.platform.service.ServiceDefinition;
 import io.xmodal.platform.service.SharedResources;
@@ -20,8 +21,13 @@ import io.xmodal.trainer.TrainerService;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
@@ -65,10 +71,10 @@ final class Stack implements AutoCloseable {
   }
 
   static Stack start(ConfigSource source) throws InterruptedException {
-    return start(source, java.util.EnumSet.allOf(Service.class));
+    return start(source, EnumSet.allOf(Service.class));
   }
 
-  static Stack start(ConfigSource source, java.util.Set<Service> which) throws InterruptedException {
+  static Stack start(ConfigSource source, Set<Service> which) throws InterruptedException {
     return start(source, which, waiting -> { });
   }
 
@@ -77,13 +83,13 @@ final class Stack implements AutoCloseable {
    * a service started on its own uses) waits for the broker and the registry, creates the topics and warms the
    * serdes, then starts the services. {@code waiting} is told what it waits for, and "" once it is there.
    */
-  static Stack start(ConfigSource source, java.util.Set<Service> which, Consumer<String> waiting)
+  static Stack start(ConfigSource source, Set<Service> which, Consumer<String> waiting)
       throws InterruptedException {
     return start(source, which, waiting, 1);
   }
 
   /** As above, on an embedded cluster of {@code brokers} nodes (see {@link #forBrokers}). */
-  static Stack start(ConfigSource source, java.util.Set<Service> which, Consumer<String> waiting, int brokers)
+  static Stack start(ConfigSource source, Set<Service> which, Consumer<String> waiting, int brokers)
       throws InterruptedException {
     source = forBrokers(source, brokers);
     PlatformConfig config = PlatformConfig.from(source);
@@ -134,13 +140,13 @@ final class Stack implements AutoCloseable {
       return source;
     }
     if (source.get("KAFKA_BOOTSTRAP_SERVERS").isPresent()) {
-      throw new io.xmodal.platform.config.ConfigException("--brokers " + brokers + " starts an embedded cluster, but "
+      throw new ConfigException("--brokers " + brokers + " starts an embedded cluster, but "
           + "KAFKA_BOOTSTRAP_SERVERS names one already: unset it, or leave out --brokers");
     }
     if (source.get("XMODAL_REPLICATION_FACTOR").isPresent()) {
       return source;
     }
-    return source.with(java.util.Map.of("XMODAL_REPLICATION_FACTOR", Integer.toString(Math.min(brokers, 3))));
+    return source.with(Map.of("XMODAL_REPLICATION_FACTOR", Integer.toString(Math.min(brokers, 3))));
   }
 
   /** Assembles a service from its one definition, starts it and waits until it runs. */
@@ -177,7 +183,7 @@ final class Stack implements AutoCloseable {
     return createdTopics;
   }
 
-  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   /** Services in reverse order, then what they held (the encoders), then the embedded runtime; once. */
   @Override
@@ -186,7 +192,7 @@ final class Stack implements AutoCloseable {
       return;
     }
     List<StreamsService> reversed = new ArrayList<>(services);
-    java.util.Collections.reverse(reversed);
+    Collections.reverse(reversed);
     StreamsService.closeThenRelease(reversed, Duration.ofSeconds(30), () -> {
       for (int i = assemblies.size() - 1; i >= 0; i--) {
         assemblies.get(i).close();

@@ -1,13 +1,19 @@
 package io.xmodal.app.cli;
 
 import io.xmodal.app.dataset.Split;
+import io.xmodal.embedded.EmbeddedRuntime;
+import io.xmodal.platform.config.ConfigException;
 import io.xmodal.platform.config.ConfigSource;
-import io.xmodal.platform.runtime.EmbeddedRuntime;
-import io.xmodal.platform.runtime.Rss;
+import io.xmodal.platform.process.GracefulStop;
+import io.xmodal.platform.process.Rss;
 import io.xmodal.platform.streams.StreamsService;
 import io.xmodal.platform.topics.TopicSpec;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.util.EnumSet;
+import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Collectors;
@@ -58,7 +64,7 @@ final class UpCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (brokers < 1 || instances < 0) {
-      throw new io.xmodal.platform.config.ConfigException("--brokers must be at least 1 and --instances at least 0");
+      throw new ConfigException("--brokers must be at least 1 and --instances at least 0");
     }
     if (instances > 0) {
       return callProcesses();
@@ -66,11 +72,11 @@ final class UpCommand implements Callable<Integer> {
     PrintStream out = System.out;
     ConfigSource source = ConfigSource.fromEnvironment();
     long t0 = System.nanoTime();
-    Stack stack = Stack.start(source, java.util.EnumSet.allOf(Stack.Service.class),
+    Stack stack = Stack.start(source, EnumSet.allOf(Stack.Service.class),
         waiting -> out.println(waiting.isEmpty() ? "  ready" : "  " + waiting), brokers);
     double seconds = (System.nanoTime() - t0) / 1e9;
     CountDownLatch stopped = new CountDownLatch(1);
-    io.xmodal.platform.runtime.GracefulStop.install("xmodal-shutdown", () -> {
+    GracefulStop.install("xmodal-shutdown", () -> {
       out.println("\nstopping xmodal…");
       stack.close();
       out.println("stopped.");
@@ -80,13 +86,13 @@ final class UpCommand implements Callable<Integer> {
     // from now on, every change of a service's state or of what it waits for (a dependency that went away, a topic
     // that is missing) is one line
     for (StreamsService s : stack.services()) {
-      s.onStatusChange(status -> out.printf("%s  %s%n", java.time.LocalTime.now().withNano(0), status));
+      s.onStatusChange(status -> out.printf("%s  %s%n", LocalTime.now().withNano(0), status));
     }
     if (ingestSplit != null) {
       Path dir = datasetPath != null ? datasetPath
           : stack.config().sharedDir().resolve("datasets").resolve("flickr8k");
       IngestCommand.publishAndFollow(stack.config(), stack.topics(), IngestCommand.loadFlickr8k(dir, ingestSplit, limit),
-          true, java.time.Duration.ofMinutes(30), out);
+          true, Duration.ofMinutes(30), out);
     }
     out.println("xmodal is up. Ctrl-C stops everything.");
     stopped.await();
@@ -100,12 +106,12 @@ final class UpCommand implements Callable<Integer> {
     long t0 = System.nanoTime();
     out.printf("starting %d broker node%s, the registry and %d instance%s of each service…%n", brokers,
         brokers == 1 ? "" : "s", instances, instances == 1 ? "" : "s");
-    ProcessStack stack = ProcessStack.start(source, java.util.EnumSet.allOf(Stack.Service.class), brokers, instances,
+    ProcessStack stack = ProcessStack.start(source, EnumSet.allOf(Stack.Service.class), brokers, instances,
         restart, waiting -> out.println(waiting.isEmpty() ? "  ready" : "  " + waiting),
-        event -> out.printf("%s  %s%n", java.time.LocalTime.now().withNano(0), event));
+        event -> out.printf("%s  %s%n", LocalTime.now().withNano(0), event));
     double seconds = (System.nanoTime() - t0) / 1e9;
     CountDownLatch stopped = new CountDownLatch(1);
-    io.xmodal.platform.runtime.GracefulStop.install("xmodal-shutdown", () -> {
+    GracefulStop.install("xmodal-shutdown", () -> {
       out.println("\nstopping xmodal (every process)…");
       stack.close();
       out.println("stopped.");
@@ -124,18 +130,18 @@ final class UpCommand implements Callable<Integer> {
     long total = Rss.self().orElse(0);
     out.printf("  %-17s %8d  %9s%n", "launcher", ProcessHandle.current().pid(), Rss.format(Rss.self()));
     for (ProcessStack.Member m : stack.members()) {
-      java.util.OptionalLong rss = m.process().rssBytes();
+      OptionalLong rss = m.process().rssBytes();
       total += rss.orElse(0);
       out.printf("  %-17s %8d  %9s  %s%n", m.role(), m.process().pid(), Rss.format(rss), m.process().logFile());
     }
-    out.printf("  Memory (RSS)      %s in all %d processes%n", Rss.format(java.util.OptionalLong.of(total)),
+    out.printf("  Memory (RSS)      %s in all %d processes%n", Rss.format(OptionalLong.of(total)),
         stack.members().size() + 1);
     out.println("  A child that exits is reported here" + (restart ? " and restarted." : "; --restart restarts it."));
     if (ingestSplit != null) {
       Path dir = datasetPath != null ? datasetPath
           : stack.config().sharedDir().resolve("datasets").resolve("flickr8k");
       IngestCommand.publishAndFollow(stack.config(), stack.topics(), IngestCommand.loadFlickr8k(dir, ingestSplit, limit),
-          true, java.time.Duration.ofMinutes(30), out);
+          true, Duration.ofMinutes(30), out);
     }
     out.println("xmodal is up. Ctrl-C stops everything.");
     stopped.await();

@@ -4,9 +4,9 @@ import io.xmodal.app.dataset.Dataset;
 import io.xmodal.app.mapping.MappingHistory;
 import io.xmodal.app.publish.DatasetPublisher;
 import io.xmodal.app.query.QueryClient;
+import io.xmodal.mapping.CrossModalMap;
 import io.xmodal.mapping.HeldOut;
 import io.xmodal.mapping.Linalg;
-import io.xmodal.mapping.CrossModalMap;
 import io.xmodal.mapping.Recall;
 import io.xmodal.mapping.Vectors;
 import io.xmodal.mapping.codec.MappingCodec;
@@ -29,6 +29,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.BiFunction;
 
@@ -317,7 +318,7 @@ public final class Demo {
    * refit: from then to the version fitted on every pair; peak-rss: the launcher's, the broker's and the registry's
    * high-water marks added, an upper bound of the process tree's peak), and last the recall line.
    */
-  public static void print(PrintStream out, Outcome o, double wallSeconds, java.util.OptionalLong peakRssBytes) {
+  public static void print(PrintStream out, Outcome o, double wallSeconds, OptionalLong peakRssBytes) {
     out.println();
     out.printf("%-34s %6s %6s %6s | %6s %6s %6s | %6s%n", "recall on the evaluation split", "T2I@1", "@5", "@10",
         "I2T@1", "@5", "@10", "rsum");

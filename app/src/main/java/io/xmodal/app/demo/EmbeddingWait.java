@@ -4,13 +4,14 @@ import io.xmodal.app.publish.Progress;
 import io.xmodal.platform.config.PlatformConfig;
 import io.xmodal.platform.topics.TopicCatalogue;
 import io.xmodal.schemas.Embedding;
+import io.xmodal.schemas.EmbeddingVectors;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -29,7 +30,7 @@ final class EmbeddingWait {
     Progress progress = new Progress("embeddings", wanted.size(), out);
     try (KafkaConsumer<String, Embedding> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
         topics.imageEmbeddings().valueSerde().deserializer())) {
-      List<TopicPartition> parts = new java.util.ArrayList<>();
+      List<TopicPartition> parts = new ArrayList<>();
       for (String t : List.of(topics.imageEmbeddings().name(), topics.textEmbeddings().name())) {
         consumer.partitionsFor(t, Duration.ofSeconds(30)).forEach(p -> parts.add(new TopicPartition(t, p.partition())));
       }
@@ -39,7 +40,7 @@ final class EmbeddingWait {
       while (found.size() < wanted.size() && System.nanoTime() < deadline) {
         for (ConsumerRecord<String, Embedding> r : consumer.poll(Duration.ofMillis(500))) {
           if (r.value() != null && wanted.contains(r.key())) {
-            found.put(r.key(), io.xmodal.schemas.EmbeddingVectors.of(r.value()));
+            found.put(r.key(), EmbeddingVectors.of(r.value()));
           }
         }
         progress.set(found.size());

@@ -3,6 +3,8 @@ package io.xmodal.app.eval;
 import io.xmodal.app.publish.Progress;
 import io.xmodal.encoders.EncoderInfo;
 import io.xmodal.encoders.EncoderSession;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -20,6 +22,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Embeddings of a dataset on disk, keyed by encoder identity (name + model checksum) and by the exact list of ids,
@@ -45,7 +48,7 @@ public final class EmbeddingCache {
    * @param prepare item → encoder input (decode, take text)
    */
   public <T, I> float[][] embed(String what, EncoderInfo encoder, List<String> ids, List<T> items,
-                                Function<T, I> prepare, java.util.function.Supplier<EncoderSession<I>> session) {
+                                Function<T, I> prepare, Supplier<EncoderSession<I>> session) {
     Path file = dir.resolve(encoder.name() + "-" + encoder.checksum().substring(0, 12)).resolve(key(ids) + ".bin");
     if (Files.isRegularFile(file)) {
       float[][] cached = read(file, ids.size());
@@ -86,7 +89,7 @@ public final class EmbeddingCache {
   }
 
   private static float[][] read(Path file, int expected) {
-    try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(file)))) {
+    try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
       if (in.readInt() != MAGIC) {
         return null;
       }
@@ -112,7 +115,7 @@ public final class EmbeddingCache {
       Files.createDirectories(file.getParent());
       Path tmp = Files.createTempFile(file.getParent(), "part", ".tmp");
       int d = vectors.length == 0 ? 0 : vectors[0].length;
-      try (DataOutputStream o = new DataOutputStream(new java.io.BufferedOutputStream(Files.newOutputStream(tmp)))) {
+      try (DataOutputStream o = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)))) {
         o.writeInt(MAGIC);
         o.writeInt(vectors.length);
         o.writeInt(d);

@@ -12,8 +12,8 @@ import io.xmodal.mapping.EvalSet;
 import io.xmodal.mapping.HeldOut;
 import io.xmodal.mapping.Linalg;
 import io.xmodal.mapping.ModelSearch;
-import io.xmodal.mapping.ReferenceCaps;
 import io.xmodal.mapping.Recall;
+import io.xmodal.mapping.ReferenceCaps;
 import io.xmodal.mapping.SufficientStats;
 import io.xmodal.mapping.Vectors;
 import io.xmodal.mapping.refit.Refit;
@@ -24,11 +24,13 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -53,7 +55,7 @@ public final class OfflineEvaluation {
   }
 
   /** The trainer's choice among the rows, if there is one. */
-  public static java.util.Optional<Row> choice(List<Row> rows) {
+  public static Optional<Row> choice(List<Row> rows) {
     return rows.stream().filter(Row::choice).findFirst();
   }
 
@@ -222,7 +224,7 @@ public final class OfflineEvaluation {
     return new EvalSet(Linalg.floatMatrix(e.captions()), e.captionImage(), Linalg.floatMatrix(e.images()));
   }
 
-  private static byte[] read(java.nio.file.Path p) {
+  private static byte[] read(Path p) {
     try {
       return Files.readAllBytes(p);
     } catch (IOException e) {

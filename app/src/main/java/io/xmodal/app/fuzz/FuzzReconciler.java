@@ -8,15 +8,19 @@ import io.xmodal.platform.topics.TopicCatalogue;
 import io.xmodal.schemas.RejectReason;
 import io.xmodal.schemas.Rejection;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -93,7 +97,7 @@ public final class FuzzReconciler implements AutoCloseable {
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     props.put(ProducerConfig.CLIENT_ID_CONFIG, "xmodal-fuzz");
     Progress progress = new Progress("publishing", inputs.size(), out);
-    List<java.util.concurrent.Future<RecordMetadata>> futures = new ArrayList<>();
+    List<Future<RecordMetadata>> futures = new ArrayList<>();
     try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),
         new ByteArraySerializer())) {
       for (FuzzInputs.Input input : inputs) {
@@ -108,7 +112,7 @@ public final class FuzzReconciler implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while publishing", e);
-    } catch (java.util.concurrent.ExecutionException e) {
+    } catch (ExecutionException e) {
       throw new IllegalStateException("the broker refused a fuzz record: " + e.getCause().getMessage(), e);
     }
     progress.finish();
@@ -150,7 +154,7 @@ public final class FuzzReconciler implements AutoCloseable {
         otherDeadLetters.add(rejection);
       }
     } else if (r.key() != null) {
-      clean.computeIfAbsent(topic + "\u0000" + new String(r.key(), java.nio.charset.StandardCharsets.UTF_8),
+      clean.computeIfAbsent(topic + "\u0000" + new String(r.key(), StandardCharsets.UTF_8),
           k -> new ArrayList<>()).add(r.value() != null);
     }
   }
@@ -208,7 +212,7 @@ public final class FuzzReconciler implements AutoCloseable {
       long ok = rows.stream().filter(Resolved::asExpected).count();
       long lost = rows.stream().filter(r -> r.outcome() == Outcome.LOST).count();
       long other = rows.size() - ok - lost;
-      out.printf("%-26s %6d  %-34s %8d %6d %5d%n", e.getKey().name().toLowerCase(java.util.Locale.ROOT), rows.size(),
+      out.printf("%-26s %6d  %-34s %8d %6d %5d%n", e.getKey().name().toLowerCase(Locale.ROOT), rows.size(),
           e.getKey().expectation(), ok, other, lost);
       rows.stream().filter(r -> r.outcome() != Outcome.LOST && !r.asExpected()).limit(3).forEach(r -> out.printf(
           "    input %d (key %s) became %s%s%n", r.input().index(), r.input().key(), r.outcome(),

@@ -10,10 +10,12 @@ import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -70,7 +72,7 @@ public final class DatasetPublisher {
     long bytes = 0;
     Instant now = Instant.now();
     Map<String, List<Dataset.Caption>> byImage = new HashMap<>();
-    dataset.captions().forEach(c -> byImage.computeIfAbsent(c.imageId(), k -> new java.util.ArrayList<>()).add(c));
+    dataset.captions().forEach(c -> byImage.computeIfAbsent(c.imageId(), k -> new ArrayList<>()).add(c));
     try (KafkaProducer<String, ImageEvent> images = new KafkaProducer<>(props, new StringSerializer(),
              topics.imagesRaw().valueSerde().serializer());
          KafkaProducer<String, CaptionEvent> captions = new KafkaProducer<>(props, new StringSerializer(),
@@ -115,7 +117,7 @@ public final class DatasetPublisher {
     long wait = due - System.nanoTime();
     if (wait > 0) {
       try {
-        java.util.concurrent.TimeUnit.NANOSECONDS.sleep(wait);
+        TimeUnit.NANOSECONDS.sleep(wait);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("interrupted while publishing", e);

@@ -3,11 +3,11 @@ package io.xmodal.app.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.xmodal.embedded.EmbeddedBroker;
+import io.xmodal.embedded.EmbeddedCluster;
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.EmbeddedSettings;
-import io.xmodal.platform.runtime.EmbeddedBroker;
-import io.xmodal.platform.runtime.EmbeddedCluster;
-import io.xmodal.platform.runtime.Ports;
+import io.xmodal.platform.process.Ports;
 import io.xmodal.platform.topics.TopicAdmin;
 import java.nio.file.Path;
 import java.time.Duration;

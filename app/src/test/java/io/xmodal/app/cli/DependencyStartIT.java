@@ -2,14 +2,14 @@ package io.xmodal.app.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.xmodal.embedded.EmbeddedBroker;
+import io.xmodal.embedded.EmbeddedRegistry;
 import io.xmodal.ingest.IngestConfig;
 import io.xmodal.ingest.IngestTopology;
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
 import io.xmodal.platform.health.Dependencies;
-import io.xmodal.platform.runtime.EmbeddedBroker;
-import io.xmodal.platform.runtime.EmbeddedRegistry;
-import io.xmodal.platform.runtime.Ports;
+import io.xmodal.platform.process.Ports;
 import io.xmodal.platform.serde.RegistryAvroSerdes;
 import io.xmodal.platform.streams.ServiceRunner;
 import io.xmodal.platform.streams.StreamsService;

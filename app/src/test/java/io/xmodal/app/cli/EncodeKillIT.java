@@ -8,7 +8,7 @@ import io.xmodal.app.dataset.Flickr8k;
 import io.xmodal.app.dataset.Split;
 import io.xmodal.ingest.IngestTestImages;
 import io.xmodal.platform.config.ConfigSource;
-import io.xmodal.platform.runtime.Ports;
+import io.xmodal.platform.process.Ports;
 import io.xmodal.schemas.CaptionEvent;
 import io.xmodal.schemas.ImageEvent;
 import java.nio.ByteBuffer;

@@ -1,7 +1,7 @@
 package io.xmodal.app.cli;
 
 import io.xmodal.platform.config.ConfigSource;
-import io.xmodal.platform.runtime.Ports;
+import io.xmodal.platform.process.Ports;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Tag;

@@ -9,7 +9,7 @@ import io.xmodal.app.publish.IngestAccounting;
 import io.xmodal.ingest.IngestTestImages;
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
-import io.xmodal.platform.runtime.Ports;
+import io.xmodal.platform.process.Ports;
 import io.xmodal.platform.topics.LibrdkafkaCrc32Partitioner;
 import io.xmodal.platform.topics.TopicCatalogue;
 import io.xmodal.query.QueryTopology;

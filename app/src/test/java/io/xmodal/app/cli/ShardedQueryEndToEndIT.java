@@ -15,7 +15,7 @@ import io.xmodal.mapping.Vectors;
 import io.xmodal.mapping.codec.MappingCodec;
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
-import io.xmodal.platform.runtime.Ports;
+import io.xmodal.platform.process.Ports;
 import io.xmodal.platform.service.ServiceAssembly;
 import io.xmodal.platform.service.SharedResources;
 import io.xmodal.platform.streams.StreamsService;

@@ -9,7 +9,7 @@ import io.xmodal.app.dataset.Split;
 import io.xmodal.app.publish.DatasetPublisher;
 import io.xmodal.ingest.IngestTestImages;
 import io.xmodal.platform.config.ConfigSource;
-import io.xmodal.platform.runtime.Ports;
+import io.xmodal.platform.process.Ports;
 import io.xmodal.schemas.MappingModel;
 import io.xmodal.schemas.MetricEvent;
 import java.nio.file.Path;

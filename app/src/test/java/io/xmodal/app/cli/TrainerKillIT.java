@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.xmodal.ingest.IngestTestImages;
 import io.xmodal.mapping.codec.MappingCodec;
 import io.xmodal.platform.config.ConfigSource;
-import io.xmodal.platform.runtime.Ports;
+import io.xmodal.platform.process.Ports;
 import io.xmodal.schemas.Embedding;
 import io.xmodal.schemas.EmbeddingVectors;
 import io.xmodal.schemas.EncoderIdentity;

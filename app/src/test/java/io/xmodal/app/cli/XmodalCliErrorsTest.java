@@ -2,9 +2,9 @@ package io.xmodal.app.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.xmodal.embedded.ChildProcess;
 import io.xmodal.platform.config.ConfigSource;
-import io.xmodal.platform.runtime.ChildProcess;
-import io.xmodal.platform.runtime.Ports;
+import io.xmodal.platform.process.Ports;
 import io.xmodal.platform.serde.RegistryAvroSerdes;
 import io.xmodal.schemas.ImageEvent;
 import java.io.PrintWriter;
@@ -23,8 +23,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** What the CLI prints when a broker or registry does not answer, or an embedded one does not start. */
 @Timeout(60)

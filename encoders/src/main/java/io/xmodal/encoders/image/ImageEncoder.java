@@ -10,13 +10,13 @@ import io.xmodal.encoders.Encoder;
 import io.xmodal.encoders.EncoderInfo;
 import io.xmodal.encoders.EncoderSession;
 import io.xmodal.encoders.ModelFiles;
+import io.xmodal.encoders.onnx.OrtLoading;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,9 +27,9 @@ public final class ImageEncoder implements Encoder<BufferedImage> {
   private static final Logger LOG = LoggerFactory.getLogger(ImageEncoder.class);
 
   /**
-   * Images per model call: a session's batch runs in calls of this many. ONNX Runtime's arena keeps what its largest
-   * call needed; the default composite at 192 Flickr8k images, 2 cores: calls of 32 17.2 images/s and 2,398 MB
-   * resident, calls of 8 17.0 images/s and 1,587 MB (docs/performance.md).
+   * Images per model call on a CPU: a session's batch runs in calls of this many. ONNX Runtime's arena keeps what a
+   * session's largest call needed; the demo peaked 0.7 GB lower with calls of 8 than with one call of 32, at the same
+   * speed (docs/performance.md, End to end).
    */
   public static final int CHUNK = 8;
 
@@ -70,7 +70,7 @@ public final class ImageEncoder implements Encoder<BufferedImage> {
     try {
       String sha256 = ModelFiles.sha256(spec.file());
       Path file = spec.file();
-      options = io.xmodal.encoders.onnx.OrtLoading.sessionOptions();
+      options = OrtLoading.sessionOptions();
       if (kernels.floatOn(device)) {
         file = floatModel(spec.file(), sha256, cacheDir);
         // QDQ models (DequantizeLinear → Conv → QuantizeLinear) stay in float instead of being fused into int8
@@ -81,7 +81,7 @@ public final class ImageEncoder implements Encoder<BufferedImage> {
         file = featureMapModel(file, spec, sha256, cacheDir);
       }
       LOG.info("{}: {}", spec.identity(), kernels.reason(device));
-      ZooModel<BufferedImage[], float[][]> model = io.xmodal.encoders.onnx.OrtLoading.load(file, spec.identity(),
+      ZooModel<BufferedImage[], float[][]> model = OrtLoading.load(file, spec.identity(),
           device, ImageTranslator.of(spec), options, threads);
       EncoderInfo info = new EncoderInfo(spec.identity(), spec.file().getFileName().toString(), spec.dimension(),
           sha256);

@@ -1,6 +1,7 @@
 package io.xmodal.encoders.image;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -84,14 +85,14 @@ public record ImageModelSpec(Path file, String name, String inputName, String ou
   public boolean equals(Object o) {
     return o instanceof ImageModelSpec s && file.equals(s.file) && name.equals(s.name)
         && inputName.equals(s.inputName) && outputName.equals(s.outputName) && dimension == s.dimension
-        && width == s.width && height == s.height && java.util.Arrays.equals(mean, s.mean)
-        && java.util.Arrays.equals(std, s.std) && layout == s.layout && view == s.view;
+        && width == s.width && height == s.height && Arrays.equals(mean, s.mean)
+        && Arrays.equals(std, s.std) && layout == s.layout && view == s.view;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(file, name, inputName, outputName, dimension, width, height, java.util.Arrays.hashCode(mean),
-        java.util.Arrays.hashCode(std), layout, view);
+    return Objects.hash(file, name, inputName, outputName, dimension, width, height, Arrays.hashCode(mean),
+        Arrays.hashCode(std), layout, view);
   }
 
   /** MobileNetV2 (ONNX Model Zoo, int8) with its pooled 1280-d {@code features} output, from the shared models folder. */

@@ -4,15 +4,16 @@ import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.repository.zoo.ZooModel;
+import ai.onnxruntime.OrtSession;
 import io.xmodal.device.DeviceChoice;
 import io.xmodal.encoders.Encoder;
 import io.xmodal.encoders.EncoderInfo;
 import io.xmodal.encoders.EncoderSession;
 import io.xmodal.encoders.ModelFiles;
+import io.xmodal.encoders.onnx.OrtLoading;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.Map;
 
 /**
  * A sentence encoder loaded once per process. Thread-safe; each thread encodes through its own
@@ -33,10 +34,10 @@ public final class TextEncoder implements Encoder<String> {
   private final HuggingFaceTokenizer tokenizer;
   private final EncoderInfo info;
   private final Device device;
-  private final ai.onnxruntime.OrtSession.SessionOptions options;
+  private final OrtSession.SessionOptions options;
 
   private TextEncoder(ZooModel<String[], float[][]> model, HuggingFaceTokenizer tokenizer, EncoderInfo info,
-                      Device device, ai.onnxruntime.OrtSession.SessionOptions options) {
+                      Device device, OrtSession.SessionOptions options) {
     this.model = model;
     this.tokenizer = tokenizer;
     this.info = info;
@@ -53,7 +54,7 @@ public final class TextEncoder implements Encoder<String> {
     Path onnx = ModelFiles.extract(which.onnxResource(), cacheDir);
     Path tokenizerJson = ModelFiles.extract(which.tokenizerResource(), cacheDir);
     Device device = choice.resolve("OnnxRuntime");
-    ai.onnxruntime.OrtSession.SessionOptions options = null;
+    OrtSession.SessionOptions options = null;
     HuggingFaceTokenizer tokenizer = null;
     try {
       tokenizer = HuggingFaceTokenizer.builder()
@@ -62,8 +63,8 @@ public final class TextEncoder implements Encoder<String> {
           .optTruncation(true)
           .optMaxLength(maxTokens)
           .build();
-      options = io.xmodal.encoders.onnx.OrtLoading.sessionOptions();
-      ZooModel<String[], float[][]> model = io.xmodal.encoders.onnx.OrtLoading.load(onnx, which.displayName(), device,
+      options = OrtLoading.sessionOptions();
+      ZooModel<String[], float[][]> model = OrtLoading.load(onnx, which.displayName(), device,
           PoolingTranslator.builder(tokenizer).pooling(which.pooling()).prefix(which.prefix()).build(), options,
           threads);
       EncoderInfo info = new EncoderInfo(which.displayName(), which.version(), 384, ModelFiles.sha256(onnx));
@@ -77,7 +78,7 @@ public final class TextEncoder implements Encoder<String> {
     }
   }
 
-  private static void closeAll(HuggingFaceTokenizer tokenizer, ai.onnxruntime.OrtSession.SessionOptions options) {
+  private static void closeAll(HuggingFaceTokenizer tokenizer, OrtSession.SessionOptions options) {
     if (tokenizer != null) {
       tokenizer.close();
     }

@@ -140,7 +140,7 @@ public final class MappingCodec {
     } else {
       throw new IllegalArgumentException("cannot encode a " + map.getClass().getSimpleName());
     }
-    if (map.hubness().kind() != io.xmodal.mapping.HubnessCorrection.Kind.NONE) {
+    if (map.hubness().kind() != HubnessCorrection.Kind.NONE) {
       // mapped once here, so the record grows with k, not with the encoders' dimension
       addInt8(pre, REFERENCE_TEXT_MAPPED_INT8,
           meta.referenceText() == null ? null : map.projectText(meta.referenceText()));

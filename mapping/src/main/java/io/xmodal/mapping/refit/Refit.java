@@ -7,6 +7,7 @@ import io.xmodal.mapping.ModelSearch;
 import io.xmodal.mapping.Recall;
 import io.xmodal.mapping.SufficientStats;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -235,7 +236,7 @@ public final class Refit {
   }
 
   private static float[][] concat(float[][] a, float[][] b) {
-    float[][] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    float[][] out = Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, out, a.length, b.length);
     return out;
   }

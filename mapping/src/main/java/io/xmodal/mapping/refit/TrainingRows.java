@@ -1,8 +1,11 @@
 package io.xmodal.mapping.refit;
 
 import io.xmodal.mapping.HeldOut;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 
@@ -69,8 +72,8 @@ public final class TrainingRows {
     float[][] x = new float[kept.size()][];
     float[][] y = new float[kept.size()][];
     int i = 0;
-    java.util.List<String> ids = new java.util.ArrayList<>(kept);
-    java.util.Collections.sort(ids);
+    List<String> ids = new ArrayList<>(kept);
+    Collections.sort(ids);
     for (String id : ids) {
       x[i] = text.get(id);
       y[i] = images.get(imageOf.get(id));

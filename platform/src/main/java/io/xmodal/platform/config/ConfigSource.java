@@ -5,6 +5,7 @@ import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -113,7 +114,7 @@ public final class ConfigSource {
       try {
         return Enum.valueOf(type, v.toUpperCase(Locale.ROOT).replace('-', '_'));
       } catch (IllegalArgumentException e) {
-        throw new ConfigException(name + " must be one of " + java.util.Arrays.toString(type.getEnumConstants())
+        throw new ConfigException(name + " must be one of " + Arrays.toString(type.getEnumConstants())
             + (Secrets.isSecret(name) ? "" : ", got '" + v + "'"));
       }
     }).orElse(fallback);

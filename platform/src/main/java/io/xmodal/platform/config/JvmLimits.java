@@ -9,7 +9,7 @@ import java.util.Optional;
  * The memory limits of one JVM that xmodal runs, and the JVM options and environment that impose them: the one place
  * where they are defined. Each JVM has a {@link Role} whose settings and defaults are listed there; the {@code xmodal}
  * launcher script starts its own JVM with the {@link Role#LAUNCHER} limits (it asks {@code
- * io.xmodal.platform.runtime.LauncherLimits} for them), the embedded runtime starts the broker and the registry with
+ * io.xmodal.app.cli.LauncherLimits} for them), the embedded runtime starts the broker and the registry with
  * theirs, and {@code up --instances} each service instance with {@link Role#SERVICE}'s. A JVM's own options given
  * after these ({@code XMODAL_JAVA_OPTS}, {@code XMODAL_SERVICE_JAVA_OPTS}) override them.
  *

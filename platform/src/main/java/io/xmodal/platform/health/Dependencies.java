@@ -9,6 +9,7 @@ import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
@@ -24,6 +25,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -82,7 +84,7 @@ public final class Dependencies {
       return Optional.empty();
     } catch (ExecutionException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
-      if (cause instanceof org.apache.kafka.common.errors.TimeoutException) {
+      if (cause instanceof TimeoutException) {
         return Optional.of("no answer within " + timeout.toSeconds() + " s");
       }
       return Optional.of(cause.getClass().getSimpleName() + ": " + cause.getMessage());
@@ -106,7 +108,7 @@ public final class Dependencies {
     } catch (HttpTimeoutException e) {
       return Optional.of("no answer within " + timeout.toSeconds() + " s");
     } catch (ConnectException e) {
-      return Optional.of(e.getCause() instanceof java.nio.channels.UnresolvedAddressException
+      return Optional.of(e.getCause() instanceof UnresolvedAddressException
           ? "unknown host" : "connection refused");
     } catch (UnknownHostException e) {
       return Optional.of("unknown host");

@@ -3,6 +3,7 @@ package io.xmodal.platform.health;
 import io.apicurio.registry.rest.client.exception.RestClientException;
 import java.util.Optional;
 import java.util.Set;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.errors.DisconnectException;
 import org.apache.kafka.common.errors.NetworkException;
 import org.apache.kafka.common.errors.TimeoutException;
@@ -37,7 +38,7 @@ public final class DependencyFailures {
       if (t instanceof TimeoutException || t instanceof DisconnectException || t instanceof NetworkException) {
         return Optional.of(new Failure(Dependency.BROKER, t.getClass().getSimpleName() + ": " + t.getMessage()));
       }
-      if (t instanceof org.apache.kafka.common.config.ConfigException
+      if (t instanceof ConfigException
           && String.valueOf(t.getMessage()).contains("No resolvable bootstrap urls")) {
         return Optional.of(new Failure(Dependency.BROKER, "no bootstrap address resolves"));
       }

@@ -9,6 +9,7 @@ import io.xmodal.platform.config.Credentials;
 import io.xmodal.platform.config.PlatformConfig;
 import io.xmodal.platform.logging.LogLimiter;
 import io.xmodal.schemas.AvroTrust;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
@@ -28,17 +29,17 @@ import org.apache.kafka.common.serialization.Serdes;
 public final class RegistryAvroSerdes implements AvroSerdes {
 
   /** How long a looked-up schema stays cached: for good (ten years). */
-  static final java.time.Duration SCHEMA_CACHE_LIFETIME = java.time.Duration.ofDays(3650);
+  static final Duration SCHEMA_CACHE_LIFETIME = Duration.ofDays(3650);
 
   /**
    * How long reading a record whose schema is not cached waits for an unreachable registry before it fails: long
    * enough to ride out a restart, well inside the consumer's max.poll.interval.ms (5 min).
    */
-  public static final java.time.Duration OUTAGE_WAIT = java.time.Duration.ofSeconds(60);
+  public static final Duration OUTAGE_WAIT = Duration.ofSeconds(60);
 
   private final Map<String, Object> config;
   private final String registryUrl;
-  private final java.time.Duration outageWait;
+  private final Duration outageWait;
   private final LogLimiter limiter = LogLimiter.standard();
 
   public RegistryAvroSerdes(String registryUrl) {
@@ -61,7 +62,7 @@ public final class RegistryAvroSerdes implements AvroSerdes {
   }
 
   /** {@code outageWait}: how long a read waits for an unreachable registry (zero: it fails at once). */
-  public RegistryAvroSerdes(String registryUrl, Map<String, ?> overrides, java.time.Duration outageWait) {
+  public RegistryAvroSerdes(String registryUrl, Map<String, ?> overrides, Duration outageWait) {
     AvroTrust.trustXmodalSchemas();
     Map<String, Object> c = new HashMap<>();
     c.put(SerdeConfig.REGISTRY_URL, registryUrl);

@@ -2,6 +2,7 @@ package io.xmodal.platform.service;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -70,9 +71,9 @@ public final class SharedResources {
 
   /** The open resource for {@code key}, if a service holds it (no hold is taken). */
   @SuppressWarnings("unchecked")
-  public synchronized <T extends AutoCloseable> java.util.Optional<T> peek(Object key) {
+  public synchronized <T extends AutoCloseable> Optional<T> peek(Object key) {
     Entry e = entries.get(key);
-    return e == null ? java.util.Optional.empty() : java.util.Optional.of((T) e.value);
+    return e == null ? Optional.empty() : Optional.of((T) e.value);
   }
 
   /** How many distinct resources are open. */

@@ -1,5 +1,6 @@
 package io.xmodal.platform.streams;
 
+import io.xmodal.platform.health.Dependency;
 import io.xmodal.platform.health.DependencyFailures;
 import io.xmodal.platform.health.DependencyUnavailableException;
 import io.xmodal.platform.logging.LogLimiter;
@@ -7,22 +8,24 @@ import io.xmodal.platform.serde.IncompatibleSchemaException;
 import io.xmodal.platform.serde.WrongTypeException;
 import io.xmodal.schemas.RejectReason;
 import io.xmodal.schemas.Rejection;
+import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import java.util.List;
-import java.util.Map;
-import java.util.Objects;
-import java.util.Optional;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
@@ -80,7 +83,7 @@ public final class DeadLetterHandlers {
           "task {}: {} {}-{}@{}: {}; not a dead letter: the stream thread stops and reads it again once the {} "
               + "answers ({})", context.taskId(), what, context.topic(), context.partition(), context.offset(),
           DependencyUnavailableException.describe(f.dependency(),
-              f.dependency() == io.xmodal.platform.health.Dependency.REGISTRY ? registryUrl : null, f.reason()),
+              f.dependency() == Dependency.REGISTRY ? registryUrl : null, f.reason()),
           f.dependency().label(), f.dependency().setting() + " names it"));
       return failure;
     }
@@ -194,13 +197,13 @@ public final class DeadLetterHandlers {
      */
     static String incompatibleMessage(IncompatibleSchemaException e, byte[] value) {
       String id = value != null && value.length >= 5 && value[0] == 0
-          ? Integer.toString(java.nio.ByteBuffer.wrap(value, 1, 4).getInt()) : "unknown";
+          ? Integer.toString(ByteBuffer.wrap(value, 1, 4).getInt()) : "unknown";
       List<String> fields = e.fields();
       return "the record is Avro written with registered schema id " + id + " (" + e.writerName() + "), which xmodal's "
           + e.readerName() + " reader cannot resolve" + (fields.isEmpty() ? "" : " (fields: " + String.join(", ", fields)
           + ")") + ": " + e.problems().stream().map(p -> p.kind() + (p.field().isEmpty() ? "" : " " + p.field())
               + " at " + p.location() + (p.detail() == null || p.detail().isBlank() ? "" : " (" + p.detail() + ")"))
-          .collect(java.util.stream.Collectors.joining("; "))
+          .collect(Collectors.joining("; "))
           + "; the wire format is right, the schema is not: evolve it only as docs/producers.md allows (add optional "
           + "fields with defaults; never remove or retype a field xmodal requires) and write with that version";
     }
@@ -266,7 +269,7 @@ public final class DeadLetterHandlers {
         return Response.fail();
       }
       return Response.resume(sink.deadLetter(context, context.sourceRawKey(), context.sourceRawValue(),
-          RejectReason.PROCESSING_ERROR, "cannot serialise the " + origin.name().toLowerCase(java.util.Locale.ROOT) + " for "
+          RejectReason.PROCESSING_ERROR, "cannot serialise the " + origin.name().toLowerCase(Locale.ROOT) + " for "
               + record.topic() + ": " + rootMessage(exception)));
     }
   }

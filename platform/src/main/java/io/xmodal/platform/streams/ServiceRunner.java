@@ -4,6 +4,7 @@ import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
 import io.xmodal.platform.health.Dependencies;
 import io.xmodal.platform.health.DependencyFailures;
+import io.xmodal.platform.process.GracefulStop;
 import io.xmodal.platform.serde.RegistryAvroSerdes;
 import io.xmodal.platform.topics.SerdeWarmup;
 import io.xmodal.platform.topics.SubjectRules;
@@ -87,7 +88,7 @@ public final class ServiceRunner {
    * change of its state or of what it waits for is written to {@code status} (a container's health check reads it);
    * {@code onRunning} is called once, the first time it is RUNNING. {@code resources} (the models the topology uses)
    * are closed once its stream threads have stopped, as part of the stop, before the JVM's shutdown hooks run
-   * ({@link io.xmodal.platform.runtime.GracefulStop}); if they do not stop in time, they are left to the process's exit.
+   * ({@link io.xmodal.platform.process.GracefulStop}); if they do not stop in time, they are left to the process's exit.
    */
   public static void runUntilShutdown(String name, Topology topology, Properties properties, Duration reportEvery,
                                       StatusFile status, Runnable onRunning, AutoCloseable resources)
@@ -114,7 +115,7 @@ public final class ServiceRunner {
     // each write reads the service's current status, so a late write of an older change cannot win
     service.onStatusChange(changed -> status.write(service.status()));
     status.write(service.status());
-    io.xmodal.platform.runtime.GracefulStop.install(name + "-shutdown", () -> {
+    GracefulStop.install(name + "-shutdown", () -> {
       stopping.set(true);
       StreamsService.closeThenRelease(List.of(service), Duration.ofSeconds(30), release);
       stopped.countDown();

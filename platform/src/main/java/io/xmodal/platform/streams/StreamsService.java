@@ -6,6 +6,7 @@ import io.xmodal.platform.health.DependencyFailures;
 import io.xmodal.platform.health.DependencyUnavailableException;
 import io.xmodal.platform.logging.LogLimiter;
 import java.net.http.HttpClient;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -80,7 +81,7 @@ public final class StreamsService implements AutoCloseable {
   private final Map<Dependency, Long> reportedAt = new EnumMap<>(Dependency.class);
   private Admin probeAdmin;
   /** While it exists, this service's global stores may be open (see {@link GlobalStoresLeftOpen}); null: none. */
-  private final java.nio.file.Path globalOpenMarker;
+  private final Path globalOpenMarker;
   private HttpClient probeHttp;
 
   /** What the service waits for: a dependency (cleared once it answers) or something else; NOTHING when none. */

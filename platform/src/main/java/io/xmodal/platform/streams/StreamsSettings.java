@@ -4,6 +4,7 @@ import io.xmodal.platform.config.PlatformConfig;
 import io.xmodal.platform.logging.LogLimiter;
 import io.xmodal.platform.topics.TopicCatalogue;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -36,7 +37,7 @@ public final class StreamsSettings {
    */
   public static Properties properties(PlatformConfig config, String applicationId, TopicCatalogue topics,
                                       int dlqPayloadCap) {
-    return properties(config, applicationId, topics, dlqPayloadCap, java.util.Map.of());
+    return properties(config, applicationId, topics, dlqPayloadCap, Map.of());
   }
 
   /**
@@ -44,7 +45,7 @@ public final class StreamsSettings {
    * before the {@code KAFKA_…} settings, which still win.
    */
   public static Properties properties(PlatformConfig config, String applicationId, TopicCatalogue topics,
-                                      int dlqPayloadCap, java.util.Map<String, ?> serviceDefaults) {
+                                      int dlqPayloadCap, Map<String, ?> serviceDefaults) {
     Properties p = new Properties();
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.requireBootstrap());

@@ -3,7 +3,7 @@ package io.xmodal.platform.health;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.xmodal.platform.runtime.Ports;
+import io.xmodal.platform.process.Ports;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -3,7 +3,7 @@ package io.xmodal.platform.health;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchException;
 
-import io.xmodal.platform.runtime.Ports;
+import io.xmodal.platform.process.Ports;
 import io.xmodal.platform.serde.RegistryAvroSerdes;
 import io.xmodal.schemas.ImageEvent;
 import java.nio.ByteBuffer;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.catchException;
 
 import io.xmodal.platform.health.DependencyFailures;
 import io.xmodal.platform.health.RegistryStub;
-import io.xmodal.platform.runtime.Ports;
+import io.xmodal.platform.process.Ports;
 import io.xmodal.schemas.ImageEvent;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;

@@ -127,7 +127,7 @@ class DeadLetterHandlersTest {
   void shouldLetARecordWaitInsteadOfDeadLetteringItWhileTheRegistryIsUnreachable() {
     // Given a framed record whose schema the serde cannot look up because the registry refuses connections
     Exception outage = io.xmodal.platform.health.DependencyFailuresTest.deserialising(
-        "http://127.0.0.1:" + io.xmodal.platform.runtime.Ports.freePort() + "/apis/registry/v2");
+        "http://127.0.0.1:" + io.xmodal.platform.process.Ports.freePort() + "/apis/registry/v2");
     DeadLetterHandlers.OnDeserialization handler = new DeadLetterHandlers.OnDeserialization();
     handler.configure(configs);
     byte[] framed = io.xmodal.platform.health.DependencyFailuresTest.FRAMED;
@@ -162,7 +162,7 @@ class DeadLetterHandlersTest {
   @Test
   void shouldFailAnOutputThatCannotBeSerialisedWhileTheRegistryIsUnreachable() {
     Exception outage = io.xmodal.platform.health.DependencyFailuresTest.deserialising(
-        "http://127.0.0.1:" + io.xmodal.platform.runtime.Ports.freePort() + "/apis/registry/v2");
+        "http://127.0.0.1:" + io.xmodal.platform.process.Ports.freePort() + "/apis/registry/v2");
     DeadLetterHandlers.OnProduction handler = new DeadLetterHandlers.OnProduction();
     handler.configure(configs);
 

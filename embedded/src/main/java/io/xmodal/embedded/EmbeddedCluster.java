@@ -1,8 +1,9 @@
-package io.xmodal.platform.runtime;
+package io.xmodal.embedded;
 
+import io.xmodal.embedded.EmbeddedBroker.Node;
 import io.xmodal.platform.config.ConfigException;
 import io.xmodal.platform.config.EmbeddedSettings;
-import io.xmodal.platform.runtime.EmbeddedBroker.Node;
+import io.xmodal.platform.process.Ports;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package io.xmodal.platform.runtime;
+package io.xmodal.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
+import io.xmodal.platform.process.ListeningSockets;
+import io.xmodal.platform.process.Ports;
 import io.xmodal.platform.serde.RegistryAvroSerdes;
 import io.xmodal.platform.topics.TopicAdmin;
 import io.xmodal.platform.topics.TopicCatalogue;

@@ -1,6 +1,7 @@
-package io.xmodal.platform.runtime;
+package io.xmodal.platform.process;
 
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -26,7 +27,7 @@ public final class GracefulStop {
   private static final Logger LOG = LoggerFactory.getLogger(GracefulStop.class);
 
   // what this JVM installed, for a child JVM whose parent is gone (ChildWatchdog)
-  private static final List<GracefulStop> INSTALLED = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private static final List<GracefulStop> INSTALLED = new CopyOnWriteArrayList<>();
 
   private final String name;
   private final FutureTask<Void> stop;

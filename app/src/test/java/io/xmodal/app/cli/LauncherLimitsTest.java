@@ -1,4 +1,4 @@
-package io.xmodal.platform.runtime;
+package io.xmodal.app.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

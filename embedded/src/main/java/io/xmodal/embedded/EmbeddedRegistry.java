@@ -1,6 +1,8 @@
-package io.xmodal.platform.runtime;
+package io.xmodal.embedded;
 
 import io.xmodal.platform.config.EmbeddedSettings;
+import io.xmodal.platform.process.ChildWatchdog;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -42,7 +44,7 @@ public final class EmbeddedRegistry implements AutoCloseable {
   /** Starts it; call {@link #awaitReady} before using it. {@code dist} is the unpacked Apicurio distribution. */
   public static EmbeddedRegistry start(EmbeddedSettings settings, Path dist, Path dir, Path logFile) {
     Path runner = runnerJar(dist);
-    String classpath = ownCodeLocation() + java.io.File.pathSeparator + runner;
+    String classpath = ownCodeLocation() + File.pathSeparator + runner;
     String db = "jdbc:h2:file:" + dir.resolve("db").resolve("registry").toAbsolutePath();
     List<String> jvm = new ArrayList<>(settings.registry().jvmOptions());
     jvm.addAll(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
@@ -62,9 +64,9 @@ public final class EmbeddedRegistry implements AutoCloseable {
       return Path.of(override.get());
     }
     Properties p = new Properties();
-    try (InputStream in = EmbeddedRegistry.class.getResourceAsStream("/xmodal-platform.properties")) {
+    try (InputStream in = EmbeddedRegistry.class.getResourceAsStream("/xmodal-embedded.properties")) {
       if (in == null) {
-        throw new IllegalStateException("xmodal-platform.properties is missing from the platform jar; rebuild");
+        throw new IllegalStateException("xmodal-embedded.properties is missing from the embedded jar; rebuild");
       }
       p.load(in);
     } catch (IOException e) {

@@ -1,9 +1,13 @@
-package io.xmodal.platform.runtime;
+package io.xmodal.platform.process;
 
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.random.RandomGenerator;
 
 /** Port checks with errors that say which setting to change. */
 public final class Ports {
@@ -28,7 +32,7 @@ public final class Ports {
    */
   public static int freePort() {
     int[] range = ephemeralRange();
-    java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+    ThreadLocalRandom random = ThreadLocalRandom.current();
     for (int attempt = 0; attempt < 200; attempt++) {
       int port = pick(random, range);
       if (port > 0 && bindable(port)) {
@@ -43,7 +47,7 @@ public final class Ports {
   }
 
   /** A random port in [10000, 65535] outside {@code range} (inclusive bounds), or 0 if there is none. */
-  static int pick(java.util.random.RandomGenerator random, int[] range) {
+  static int pick(RandomGenerator random, int[] range) {
     int below = Math.max(0, range[0] - 10000);
     int above = Math.max(0, 65535 - range[1]);
     if (below + above == 0) {
@@ -56,7 +60,7 @@ public final class Ports {
   /** The kernel's ephemeral port range (Linux), or the IANA one (49152–65535) where it cannot be read. */
   static int[] ephemeralRange() {
     try {
-      String[] parts = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/net/ipv4/ip_local_port_range"))
+      String[] parts = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))
           .trim().split("\\s+");
       return new int[] {Integer.parseInt(parts[0]), Integer.parseInt(parts[1])};
     } catch (IOException | RuntimeException e) {

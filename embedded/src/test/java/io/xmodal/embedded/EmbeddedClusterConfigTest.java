@@ -1,17 +1,17 @@
-package io.xmodal.platform.runtime;
+package io.xmodal.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.xmodal.embedded.EmbeddedBroker.Node;
 import io.xmodal.platform.config.ConfigException;
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.Credentials;
 import io.xmodal.platform.config.EmbeddedSettings;
 import io.xmodal.platform.config.PlatformConfig;
-import io.xmodal.platform.runtime.EmbeddedBroker.Node;
+import io.xmodal.platform.serde.PlainAvroSerdes;
 import io.xmodal.platform.streams.StreamsSettings;
 import io.xmodal.platform.topics.TopicCatalogue;
-import io.xmodal.platform.serde.PlainAvroSerdes;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package io.xmodal.platform.runtime;
+package io.xmodal.app.cli;
 
 import io.xmodal.platform.config.ConfigException;
 import io.xmodal.platform.config.ConfigSource;

@@ -1,4 +1,4 @@
-package io.xmodal.platform.runtime;
+package io.xmodal.embedded;
 
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,5 +1,7 @@
-package io.xmodal.platform.runtime;
+package io.xmodal.embedded;
 
+import io.xmodal.platform.process.ChildWatchdog;
+import io.xmodal.platform.process.Rss;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

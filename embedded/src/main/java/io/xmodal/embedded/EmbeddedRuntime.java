@@ -1,8 +1,9 @@
-package io.xmodal.platform.runtime;
+package io.xmodal.embedded;
 
 import io.xmodal.platform.config.ConfigException;
 import io.xmodal.platform.config.EmbeddedSettings;
 import io.xmodal.platform.config.PlatformConfig;
+import io.xmodal.platform.process.Ports;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

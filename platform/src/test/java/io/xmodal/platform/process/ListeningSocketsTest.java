@@ -1,4 +1,4 @@
-package io.xmodal.platform.runtime;
+package io.xmodal.platform.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;

@@ -1,9 +1,10 @@
-package io.xmodal.platform.runtime;
+package io.xmodal.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.EmbeddedSettings;
+import io.xmodal.platform.process.Ports;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package io.xmodal.platform.runtime;
+package io.xmodal.platform.process;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

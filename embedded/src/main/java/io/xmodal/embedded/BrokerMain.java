@@ -1,4 +1,4 @@
-package io.xmodal.platform.runtime;
+package io.xmodal.embedded;
 
 import io.xmodal.platform.config.Credentials;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package io.xmodal.platform.runtime;
+package io.xmodal.platform.process;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
