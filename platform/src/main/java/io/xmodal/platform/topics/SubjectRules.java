@@ -60,30 +60,41 @@ public final class SubjectRules {
     }
   }
 
+  /**
+   * Reads the subject's rule and sets it when it differs. Services start side by side and each sets the rules: when
+   * another one created the rule between this one's read and its create (HTTP 409), the rule is read again.
+   */
   static void apply(HttpClient http, String api, Optional<Credentials> auth, String subject, String rule)
       throws InterruptedException {
     String rules = api + "/groups/default/artifacts/" + URLEncoder.encode(subject, StandardCharsets.UTF_8) + "/rules";
     String body = "{\"type\":\"COMPATIBILITY\",\"config\":\"" + rule + "\"}";
     try {
-      HttpResponse<String> current = http.send(request(rules + "/COMPATIBILITY", auth).GET().build(),
-          HttpResponse.BodyHandlers.ofString());
-      if (current.statusCode() == 200 && current.body().contains("\"" + rule + "\"")) {
+      for (int attempt = 1; ; attempt++) {
+        HttpResponse<String> current = http.send(request(rules + "/COMPATIBILITY", auth).GET().build(),
+            HttpResponse.BodyHandlers.ofString());
+        if (current.statusCode() == 200 && current.body().contains("\"" + rule + "\"")) {
+          return;
+        }
+        boolean exists = current.statusCode() == 200;
+        HttpResponse<String> set = exists
+            ? http.send(request(rules + "/COMPATIBILITY", auth).PUT(HttpRequest.BodyPublishers.ofString(body))
+                .build(), HttpResponse.BodyHandlers.ofString())
+            : http.send(request(rules, auth).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (!exists && set.statusCode() == 409 && attempt < 3) {
+          continue; // created meanwhile by another service: read it again
+        }
+        if (set.statusCode() >= 500 || set.statusCode() == 429) {
+          throw new DependencyUnavailableException(Dependency.REGISTRY, api, "HTTP " + set.statusCode(),
+              DependencyUnavailableException.externalAdvice(Dependency.REGISTRY));
+        }
+        if (set.statusCode() / 100 != 2) {
+          throw new IllegalStateException("cannot set the " + rule + " compatibility rule of subject " + subject
+              + " at " + api + ": HTTP " + set.statusCode() + " " + set.body());
+        }
+        LOG.info("schema subject {}: compatibility {}", subject, rule);
         return;
       }
-      HttpResponse<String> set = current.statusCode() == 200
-          ? http.send(request(rules + "/COMPATIBILITY", auth).PUT(HttpRequest.BodyPublishers.ofString(body)).build(),
-              HttpResponse.BodyHandlers.ofString())
-          : http.send(request(rules, auth).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-              HttpResponse.BodyHandlers.ofString());
-      if (set.statusCode() >= 500 || set.statusCode() == 429) {
-        throw new DependencyUnavailableException(Dependency.REGISTRY, api, "HTTP " + set.statusCode(),
-            DependencyUnavailableException.externalAdvice(Dependency.REGISTRY));
-      }
-      if (set.statusCode() / 100 != 2) {
-        throw new IllegalStateException("cannot set the " + rule + " compatibility rule of subject " + subject
-            + " at " + api + ": HTTP " + set.statusCode() + " " + set.body());
-      }
-      LOG.info("schema subject {}: compatibility {}", subject, rule);
     } catch (IOException e) {
       // an outage, not a refusal: the caller waits for the registry and tries again
       throw new DependencyUnavailableException(Dependency.REGISTRY, api, e.getClass().getSimpleName(),
