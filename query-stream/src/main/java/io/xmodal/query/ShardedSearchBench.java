@@ -1,4 +1,4 @@
-package io.xmodal.app.bench;
+package io.xmodal.query;
 
 import io.xmodal.mapping.CrossModalMap;
 import io.xmodal.mapping.HubnessCorrection;
@@ -6,10 +6,6 @@ import io.xmodal.mapping.LinearMap;
 import io.xmodal.mapping.Method;
 import io.xmodal.mapping.Variant;
 import io.xmodal.mapping.Vectors;
-import io.xmodal.query.GalleryIndex;
-import io.xmodal.query.ProjectedGallery;
-import io.xmodal.query.ShardMerge;
-import io.xmodal.query.ShardPartitioner;
 import io.xmodal.schemas.Embedding;
 import io.xmodal.schemas.EncoderIdentity;
 import io.xmodal.schemas.EncoderKeys;
