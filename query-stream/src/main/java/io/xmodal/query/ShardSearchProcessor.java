@@ -1,5 +1,6 @@
 package io.xmodal.query;
 
+import io.xmodal.platform.streams.LatestMappingUpdater;
 import io.xmodal.platform.streams.MetricEvents;
 import io.xmodal.platform.streams.MicroBatch;
 import io.xmodal.schemas.Embedding;
@@ -217,7 +218,7 @@ final class ShardSearchProcessor implements Processor<String, ShardRequest, Stri
       return new Pinned(null, true);
     }
     MappingModel model = newest.getVersion() == version ? newest
-        : live.get(RecentMappingsUpdater.previousKey(name));
+        : live.get(LatestMappingUpdater.previousKey(name));
     if (model == null || model.getVersion() != version) {
       return new Pinned(null, false);
     }
@@ -227,7 +228,7 @@ final class ShardSearchProcessor implements Processor<String, ShardRequest, Stri
       d = DecodedMapping.of(model);
       decoded.put(key, d);
       // keep only the versions a query can still be pinned to
-      MappingModel previous = live.get(RecentMappingsUpdater.previousKey(name));
+      MappingModel previous = live.get(LatestMappingUpdater.previousKey(name));
       Set<String> keep = Set.of(name + "\u0000" + newest.getVersion(),
           previous == null ? "" : name + "\u0000" + previous.getVersion());
       decoded.keySet().removeIf(k -> k.startsWith(name + "\u0000") && !keep.contains(k));

@@ -1,6 +1,7 @@
 package io.xmodal.query;
 
 import io.xmodal.encoders.Encoders;
+import io.xmodal.platform.streams.LatestMappingUpdater;
 import io.xmodal.platform.streams.RejectionFactory;
 import io.xmodal.platform.topics.TopicCatalogue;
 import io.xmodal.platform.topics.TopicSpec;
@@ -70,7 +71,7 @@ public final class ShardedQueryTopology {
         Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(QueryTopology.LIVE_STORE), strings,
             topics.mappings().valueSerde()).withLoggingDisabled(),
         "query-mappings-source", strings.deserializer(), topics.mappings().valueSerde().deserializer(),
-        topics.mappings().name(), "query-mappings-updater", () -> new RecentMappingsUpdater(QueryTopology.LIVE_STORE));
+        topics.mappings().name(), "query-mappings-updater", () -> LatestMappingUpdater.keepingPrevious(QueryTopology.LIVE_STORE));
 
     // scatter
     t.addSource("query-source", strings.deserializer(), topics.queries().valueSerde().deserializer(),
