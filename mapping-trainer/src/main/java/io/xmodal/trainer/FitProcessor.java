@@ -7,6 +7,7 @@ import io.xmodal.mapping.Recall;
 import io.xmodal.mapping.Vectors;
 import io.xmodal.mapping.codec.MappingCodec;
 import io.xmodal.mapping.refit.Gates;
+import io.xmodal.mapping.refit.Publication;
 import io.xmodal.mapping.refit.Refit;
 import io.xmodal.mapping.refit.RefitInput;
 import io.xmodal.mapping.refit.TrainingSet;
@@ -243,8 +244,8 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
   private void publish(FitResult fit, long timestamp) {
     if (fit.failure() != null) {
       LOG.error("refit failed; the live mapping stays", fit.failure());
-      metric("mapping.refit.failed", 1, "count", Map.of("mapping", config.mappingName(), "error",
-          describe(fit.failure())), timestamp);
+      metric(new Publication.Metric("mapping.refit.failed", 1, "count", Map.of("mapping", config.mappingName(),
+          "error", describe(fit.failure()))), timestamp);
       return;
     }
     Refit.Result r = fit.result();
@@ -254,63 +255,35 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
     Map<ModelSearch.Candidate, MappingModel> events = new IdentityHashMap<>();
     Gates.Selection selection = Gates.select(r.candidates(), c -> encodedSize(events.computeIfAbsent(c,
         k -> event(k, fit, version, liveVersion, timestamp))), config.maxModelBytes(), r.liveRecall());
+    Publication p = Publication.of(r, selection, config.mappingName(), version, liveVersion);
+    log(p, selection, r, liveVersion);
+    if (p.promote()) {
+      state.put(LAST_VERSION, version);
+      context.forward(new Record<>(config.mappingName(), new Outcome.Accepted<>(events.get(p.chosen())), timestamp));
+    }
+    p.metrics().forEach(m -> metric(m, timestamp));
+  }
+
+  private void log(Publication p, Gates.Selection selection, Refit.Result r, Long liveVersion) {
     for (Gates.Oversized o : selection.tooLarge()) {
       LOG.warn("candidate {} (held-out rsum {}) encodes to {} bytes, over the {} a mapping may take; passing it over "
               + "(raise XMODAL_MAX_MESSAGE_BYTES to publish such maps)", o.candidate().map().label(),
           String.format("%.1f", o.candidate().validation().rsum()), o.bytes(), config.maxModelBytes());
-      metric("mapping.too_large", o.bytes(), "bytes", Map.of("mapping", config.mappingName(), "candidate",
-          o.candidate().map().label()), timestamp);
     }
-    ModelSearch.Candidate chosen = selection.chosen();
-    boolean promote = selection.promote();
-    for (ModelSearch.Candidate c : r.candidates()) {
-      Map<String, String> tags = new HashMap<>();
-      tags.put("mapping", config.mappingName());
-      tags.put("candidate", c.map().label());
-      tags.put("method", c.map().method().name());
-      boolean published = promote && c == chosen;
-      tags.put("promoted", Boolean.toString(published));
-      if (published) {
-        tags.put("version", Long.toString(version));
-      }
-      c.validation().asMap().forEach((name, value) ->
-          metric("mapping.heldout." + name, value, name.equals("rsum") ? "points" : "percent", tags, timestamp));
-    }
-    for (Refit.LearnedOutcome o : r.learned()) {
-      if (o.error() != null) {
-        metric("mapping.learned.failed", 1, "count", Map.of("mapping", config.mappingName(), "kind", o.kind(),
-            "error", o.error()), timestamp);
-        continue;
-      }
-      Map<String, String> tags = Map.of("mapping", config.mappingName(), "kind", o.kind());
-      o.figures().forEach((name, value) -> metric("mapping.learned." + name, value,
-          name.equals("gain") ? "points" : name.contains("seconds") ? "seconds" : "epochs", tags, timestamp));
-    }
-    if (r.liveRecall() != null) {
-      metric("mapping.live.rsum", r.liveRecall().rsum(), "points",
-          Map.of("mapping", config.mappingName(), "version", Long.toString(liveVersion)), timestamp);
-    }
+    ModelSearch.Candidate chosen = p.chosen();
     if (chosen == null) {
       LOG.warn("refit: no candidate fits a record of {} bytes; the live mapping stays", config.maxModelBytes());
-      return;
-    }
-    if (!promote) {
+    } else if (!p.promote()) {
       LOG.info("refit: best candidate {} rsum {} is worse than live v{} rsum {}; not published",
           chosen.map().label(), String.format("%.1f", chosen.validation().rsum()), liveVersion,
           String.format("%.1f", r.liveRecall().rsum()));
-      metric("mapping.refused", chosen.validation().rsum(), "points", Map.of("mapping", config.mappingName(),
-          "candidate", chosen.map().label()), timestamp);
-      return;
+    } else {
+      LOG.info("published {} v{}: {} held-out rsum {} (live was {}), {} bytes{}", config.mappingName(), p.version(),
+          chosen.map().label(), String.format("%.1f", chosen.validation().rsum()),
+          r.liveRecall() == null ? "none" : String.format("%.1f", r.liveRecall().rsum()), selection.bytes(),
+          r.served(chosen) == chosen.map() ? "" : "; fitted again on all " + r.pairsUsed(chosen) + " pairs, the "
+              + "held-out ones included (the score is the training-only fit's)");
     }
-    state.put(LAST_VERSION, version);
-    LOG.info("published {} v{}: {} held-out rsum {} (live was {}), {} bytes{}", config.mappingName(), version,
-        chosen.map().label(), String.format("%.1f", chosen.validation().rsum()),
-        r.liveRecall() == null ? "none" : String.format("%.1f", r.liveRecall().rsum()), selection.bytes(),
-        r.served(chosen) == chosen.map() ? "" : "; fitted again on all " + r.pairsUsed(chosen) + " pairs, the "
-            + "held-out ones included (the score is the training-only fit's)");
-    context.forward(new Record<>(config.mappingName(), new Outcome.Accepted<>(events.get(chosen)), timestamp));
-    metric("mapping.promoted", version, "version", Map.of("mapping", config.mappingName(), "candidate",
-        chosen.map().label()), timestamp);
   }
 
   /**
@@ -371,8 +344,12 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
   }
 
   private void metric(String name, double value, String unit, Map<String, String> tags, long timestamp) {
-    context.forward(new Record<>(name, new Outcome.Metric<>(MetricEvents.of(name, value, unit, tags, windowStart,
-        timestamp)), timestamp));
+    metric(new Publication.Metric(name, value, unit, tags), timestamp);
+  }
+
+  private void metric(Publication.Metric m, long timestamp) {
+    context.forward(new Record<>(m.name(), new Outcome.Metric<>(MetricEvents.of(m.name(), m.value(), m.unit(),
+        m.tags(), windowStart, timestamp)), timestamp));
   }
 
   /**
