@@ -1,15 +1,12 @@
 package io.xmodal.platform.streams;
 
-import io.xmodal.platform.health.Dependencies;
 import io.xmodal.platform.health.Dependency;
 import io.xmodal.platform.health.DependencyFailures;
 import io.xmodal.platform.health.DependencyUnavailableException;
 import io.xmodal.platform.logging.LogLimiter;
-import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -24,8 +21,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
@@ -48,7 +43,6 @@ import org.slf4j.event.Level;
 public final class StreamsService implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(StreamsService.class);
-  private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
   private static final Duration PROBE_EVERY = Duration.ofSeconds(1);
   /** How often the broker and the registry are checked while the service runs, and how often a dead one is logged. */
   private static final Duration WATCH_EVERY = Duration.ofSeconds(5);
@@ -65,9 +59,7 @@ public final class StreamsService implements AutoCloseable {
   private final String name;
   private final KafkaStreams streams;
   private final Set<String> sourceTopics;
-  private final Map<String, Object> adminConfig;
-  private final String bootstrap;
-  private final String registryUrl;
+  private final DependencyProbe probe;
   private final CountDownLatch running = new CountDownLatch(1);
   private final CountDownLatch closing = new CountDownLatch(1);
   private final AtomicReference<KafkaStreams.State> failedIn = new AtomicReference<>();
@@ -79,10 +71,8 @@ public final class StreamsService implements AutoCloseable {
   private final ScheduledExecutorService watch;
   private final Map<Dependency, Long> downSince = new EnumMap<>(Dependency.class);
   private final Map<Dependency, Long> reportedAt = new EnumMap<>(Dependency.class);
-  private Admin probeAdmin;
   /** While it exists, this service's global stores may be open (see {@link GlobalStoresLeftOpen}); null: none. */
   private final Path globalOpenMarker;
-  private HttpClient probeHttp;
 
   /** What the service waits for: a dependency (cleared once it answers) or something else; NOTHING when none. */
   private record Waiting(Dependency on, String what) {
@@ -92,10 +82,7 @@ public final class StreamsService implements AutoCloseable {
   private StreamsService(String name, Topology topology, Properties properties) {
     this.name = name;
     this.sourceTopics = sourceTopics(topology);
-    this.adminConfig = adminConfig(properties);
-    this.bootstrap = String.valueOf(properties.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG));
-    this.registryUrl = properties.get(DeadLetterRoute.CONFIG) instanceof DeadLetterRoute route
-        ? route.registryUrl().orElse(null) : null;
+    this.probe = new DependencyProbe(properties, sourceTopics);
     this.globalOpenMarker = topology.describe().globalStores().isEmpty() ? null
         : GlobalStoresLeftOpen.markStarted(properties, name);
     this.streams = new KafkaStreams(topology, properties);
@@ -181,7 +168,7 @@ public final class StreamsService implements AutoCloseable {
     try {
       if (outage.isPresent()) {
         Dependency dependency = outage.get().dependency();
-        String what = DependencyUnavailableException.describe(dependency, endpointOf(dependency),
+        String what = DependencyUnavailableException.describe(dependency, probe.endpointOf(dependency),
             outage.get().reason());
         setWaiting(new Waiting(dependency, waitingText(dependency, outage.get().reason())));
         LOG.warn("{}: stream thread {} stopped: {}; nothing is skipped: a new thread reads on from the last committed "
@@ -191,7 +178,7 @@ public final class StreamsService implements AutoCloseable {
           clearWaiting(dependency);
         }
       } else if (DeadLetterHandlers.find(e, MissingSourceTopicException.class) != null) {
-        String topics = String.join(", ", missingSourceTopics());
+        String topics = String.join(", ", probe.missingSourceTopics());
         Waiting missing = new Waiting(null, "source topics " + topics);
         setWaiting(missing);
         LOG.warn("{}: source topics {} do not exist: {}; trying again in {} s", name, topics,
@@ -220,10 +207,10 @@ public final class StreamsService implements AutoCloseable {
     boolean wasDown = false;
     boolean answers = false;
     while (true) {
-      answers = probe(dependency).isEmpty();
+      answers = probe.probe(dependency).isEmpty();
       if (answers && wasDown) {
         LOG.warn("{}: the {} at {} answers again; restarting the stream thread", name, dependency.label(),
-            endpointOf(dependency));
+            probe.endpointOf(dependency));
         return true;
       }
       wasDown |= !answers;
@@ -231,48 +218,6 @@ public final class StreamsService implements AutoCloseable {
       if (left <= 0 || closing.await(Math.min(left, PROBE_EVERY.toNanos()), TimeUnit.NANOSECONDS)) {
         return answers;
       }
-    }
-  }
-
-  private Optional<String> probe(Dependency dependency) throws InterruptedException {
-    try {
-      return switch (dependency) {
-        case BROKER -> Dependencies.probeBroker(probeAdmin(), PROBE_TIMEOUT);
-        case REGISTRY -> registryUrl == null ? Optional.empty()
-            : Dependencies.probeRegistry(probeHttp(), registryUrl, PROBE_TIMEOUT);
-      };
-    } catch (DependencyUnavailableException e) {
-      return Optional.of(e.reason());
-    }
-  }
-
-  private synchronized Admin probeAdmin() {
-    if (probeAdmin == null) {
-      probeAdmin = Dependencies.brokerAdmin(adminConfig);
-    }
-    return probeAdmin;
-  }
-
-  private synchronized HttpClient probeHttp() {
-    if (probeHttp == null) {
-      probeHttp = Dependencies.registryClient();
-    }
-    return probeHttp;
-  }
-
-  private String endpointOf(Dependency dependency) {
-    return dependency == Dependency.BROKER ? bootstrap : registryUrl;
-  }
-
-  /** The topology's source topics the broker does not have (all of them if it cannot say). */
-  private Set<String> missingSourceTopics() throws InterruptedException {
-    try {
-      return Dependencies.missingTopics(probeAdmin(), sourceTopics, PROBE_TIMEOUT);
-    } catch (Exception e) {
-      if (e instanceof InterruptedException ie) {
-        throw ie;
-      }
-      return sourceTopics;
     }
   }
 
@@ -303,21 +248,21 @@ public final class StreamsService implements AutoCloseable {
   private void watchDependencies() {
     try {
       for (Dependency dependency : Dependency.values()) {
-        if (dependency == Dependency.REGISTRY && registryUrl == null) {
+        if (dependency == Dependency.REGISTRY && !probe.hasRegistry()) {
           continue;
         }
-        Optional<String> failure = probe(dependency);
+        Optional<String> failure = probe.probe(dependency);
         if (failure.isPresent() && !downSince.containsKey(dependency)
             && !closing.await(PROBE_EVERY.toMillis(), TimeUnit.MILLISECONDS)) {
           // one slow answer on a busy machine is not an outage: a first failure counts once a second probe agrees
-          failure = probe(dependency);
+          failure = probe.probe(dependency);
         }
         long now = System.nanoTime();
         if (failure.isPresent()) {
           Long since = downSince.putIfAbsent(dependency, now);
           if (since == null || now - reportedAt.getOrDefault(dependency, now) >= REPORT_EVERY.toNanos()) {
             reportedAt.put(dependency, now);
-            String what = DependencyUnavailableException.describe(dependency, endpointOf(dependency), failure.get());
+            String what = DependencyUnavailableException.describe(dependency, probe.endpointOf(dependency), failure.get());
             LOG.warn("{}: {}{}; {} ({} names it)", name, what, since == null ? ""
                     : " for " + TimeUnit.NANOSECONDS.toSeconds(now - since) + " s now", consequence(dependency),
                 dependency.setting());
@@ -329,7 +274,7 @@ public final class StreamsService implements AutoCloseable {
           Long since = downSince.remove(dependency);
           reportedAt.remove(dependency);
           if (since != null) {
-            LOG.warn("{}: the {} at {} answers again after {} s", name, dependency.label(), endpointOf(dependency),
+            LOG.warn("{}: the {} at {} answers again after {} s", name, dependency.label(), probe.endpointOf(dependency),
                 TimeUnit.NANOSECONDS.toSeconds(now - since));
           }
           clearWaiting(dependency);
@@ -344,7 +289,7 @@ public final class StreamsService implements AutoCloseable {
 
   /** "the schema registry at http://… (connection refused)". */
   private String waitingText(Dependency dependency, String reason) {
-    return "the " + dependency.label() + " at " + endpointOf(dependency) + " (" + reason + ")";
+    return "the " + dependency.label() + " at " + probe.endpointOf(dependency) + " (" + reason + ")";
   }
 
   private static String consequence(Dependency dependency) {
@@ -378,16 +323,6 @@ public final class StreamsService implements AutoCloseable {
       topics.addAll(store.source().topicSet());
     }
     return Set.copyOf(topics);
-  }
-
-  private static Map<String, Object> adminConfig(Properties properties) {
-    Map<String, Object> config = new HashMap<>();
-    for (String key : AdminClientConfig.configNames()) {
-      if (properties.containsKey(key)) {
-        config.put(key, properties.get(key));
-      }
-    }
-    return config;
   }
 
   @Override
@@ -431,11 +366,7 @@ public final class StreamsService implements AutoCloseable {
     if (closed && globalOpenMarker != null) {
       GlobalStoresLeftOpen.markClosed(globalOpenMarker);
     }
-    synchronized (this) {
-      if (probeAdmin != null) {
-        probeAdmin.close(Duration.ofSeconds(5));
-      }
-    }
+    probe.close();
     if (!closed) {
       LOG.warn("{}: its stream threads did not stop within {} s", name, timeout.toSeconds());
     }
