@@ -3,8 +3,8 @@ package io.xmodal.app.cli;
 import io.xmodal.app.chaos.ChaosLedger.Stage;
 import io.xmodal.app.chaos.ChaosLedger;
 import io.xmodal.app.dataset.Dataset;
+import io.xmodal.app.dataset.Flickr8k;
 import io.xmodal.app.dataset.Split;
-import io.xmodal.app.demo.Demo;
 import io.xmodal.app.publish.DatasetPublisher;
 import io.xmodal.app.publish.OutputCursor;
 import io.xmodal.mapping.codec.MappingCodec;
@@ -172,7 +172,7 @@ final class ChaosCommand implements Callable<Integer> {
     ConfigSource source = environment.with(overrides);
     Path data = o.datasetPath() != null ? o.datasetPath()
         : PlatformConfig.from(source).sharedDir().resolve("datasets").resolve("flickr8k");
-    Dataset dev = IngestCommand.loadFlickr8k(data, Split.DEV, o.images());
+    Dataset dev = Flickr8k.load(data, Split.DEV, o.images());
     List<Plan> plans = plan(o);
     long t0 = System.nanoTime();
     try (ProcessStack stack = ProcessStack.start(source, EnumSet.allOf(Stack.Service.class), o.brokers(),
@@ -209,8 +209,7 @@ final class ChaosCommand implements Callable<Integer> {
         for (Plan p : plans) {
           killers.add(thread("chaos-kill-" + p.role(), () -> kill(stack, p, ledger, watch, start, kills, out)));
         }
-        long trainingPairs = Demo.trainingPairs(dev,
-            TrainerConfig.from(source, stack.config()).heldOutPercent());
+        long trainingPairs = dev.trainingPairs(TrainerConfig.from(source, stack.config()).heldOutPercent());
         awaitDelivery(ledger, o.timeout(), start, out);
         awaitTrainer(watch, trainingPairs, Duration.ofMinutes(5), start, out);
         publisher.join();

@@ -111,7 +111,7 @@ final class DemoCommand implements Callable<Integer> {
     Map<String, String> o = new HashMap<>();
     o.put("XMODAL_WORK_DIR", base.workDir().resolve("demo").toString());
     if (env.get("XMODAL_TRAINER_MIN_PAIRS").isEmpty()) {
-      o.put("XMODAL_TRAINER_MIN_PAIRS", Long.toString(Demo.trainingPairs(train, defaults.heldOutPercent())));
+      o.put("XMODAL_TRAINER_MIN_PAIRS", Long.toString(train.trainingPairs(defaults.heldOutPercent())));
     }
     if (env.get("XMODAL_TRAINER_MIN_HELD_OUT").isEmpty()) {
       long heldOutImages = train.images().stream()

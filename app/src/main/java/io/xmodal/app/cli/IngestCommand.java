@@ -69,7 +69,7 @@ final class IngestCommand implements Callable<Integer> {
     ConfigSource source = ConfigSource.fromEnvironment();
     PlatformConfig config = Endpoints.resolve(PlatformConfig.from(source));
     Dataset data = switch (kind()) {
-      case FLICKR8K -> loadFlickr8k(path != null ? path : config.sharedDir().resolve("datasets").resolve("flickr8k"),
+      case FLICKR8K -> Flickr8k.load(path != null ? path : config.sharedDir().resolve("datasets").resolve("flickr8k"),
           split(), limit);
       case FOLDER -> {
         if (path == null || captions == null) {
@@ -97,10 +97,6 @@ final class IngestCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), "--split must be train, dev, test or all, got '" + split + "'");
     }
-  }
-
-  static Dataset loadFlickr8k(Path dir, Split split, int limit) {
-    return Flickr8k.load(dir, split, limit);
   }
 
   /** Publishes, then (if asked) follows the pipeline; prints a summary line for each. */

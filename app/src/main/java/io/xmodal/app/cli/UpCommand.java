@@ -1,5 +1,6 @@
 package io.xmodal.app.cli;
 
+import io.xmodal.app.dataset.Flickr8k;
 import io.xmodal.app.dataset.Split;
 import io.xmodal.embedded.EmbeddedRuntime;
 import io.xmodal.platform.config.ConfigException;
@@ -91,7 +92,7 @@ final class UpCommand implements Callable<Integer> {
     if (ingestSplit != null) {
       Path dir = datasetPath != null ? datasetPath
           : stack.config().sharedDir().resolve("datasets").resolve("flickr8k");
-      IngestCommand.publishAndFollow(stack.config(), stack.topics(), IngestCommand.loadFlickr8k(dir, ingestSplit, limit),
+      IngestCommand.publishAndFollow(stack.config(), stack.topics(), Flickr8k.load(dir, ingestSplit, limit),
           true, Duration.ofMinutes(30), out);
     }
     out.println("xmodal is up. Ctrl-C stops everything.");
@@ -140,7 +141,7 @@ final class UpCommand implements Callable<Integer> {
     if (ingestSplit != null) {
       Path dir = datasetPath != null ? datasetPath
           : stack.config().sharedDir().resolve("datasets").resolve("flickr8k");
-      IngestCommand.publishAndFollow(stack.config(), stack.topics(), IngestCommand.loadFlickr8k(dir, ingestSplit, limit),
+      IngestCommand.publishAndFollow(stack.config(), stack.topics(), Flickr8k.load(dir, ingestSplit, limit),
           true, Duration.ofMinutes(30), out);
     }
     out.println("xmodal is up. Ctrl-C stops everything.");

@@ -1,5 +1,6 @@
 package io.xmodal.app.dataset;
 
+import io.xmodal.mapping.HeldOut;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -23,5 +24,10 @@ public record Dataset(String name, List<Image> images, List<Caption> captions) {
 
   public int size() {
     return images.size() + captions.size();
+  }
+
+  /** The pairs a trainer fits on: captions of images that are not held out ({@code heldOutPercent}, the trainer's). */
+  public long trainingPairs(int heldOutPercent) {
+    return captions.stream().filter(c -> !HeldOut.isHeldOut(c.imageId(), heldOutPercent)).count();
   }
 }

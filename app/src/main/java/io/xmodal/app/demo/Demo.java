@@ -5,7 +5,6 @@ import io.xmodal.app.mapping.MappingHistory;
 import io.xmodal.app.publish.DatasetPublisher;
 import io.xmodal.app.query.QueryClient;
 import io.xmodal.mapping.CrossModalMap;
-import io.xmodal.mapping.HeldOut;
 import io.xmodal.mapping.Linalg;
 import io.xmodal.mapping.Recall;
 import io.xmodal.mapping.Vectors;
@@ -94,11 +93,6 @@ public final class Demo {
     this.out = out;
   }
 
-  /** Training pairs the trainer will fit on: captions of training images that are not held out. */
-  public static long trainingPairs(Dataset train, int heldOutPercent) {
-    return train.captions().stream().filter(c -> !HeldOut.isHeldOut(c.imageId(), heldOutPercent)).count();
-  }
-
   public Outcome run(Dataset train, Dataset eval, int heldOutPercent, String mappingName, Duration timeout)
       throws InterruptedException {
     long t0 = System.nanoTime();
@@ -122,7 +116,7 @@ public final class Demo {
     }
 
     double encodeSeconds = (System.nanoTime() - t0) / 1e9;
-    long pairs = trainingPairs(train, heldOutPercent);
+    long pairs = train.trainingPairs(heldOutPercent);
     out.printf("== 3/4 train: waiting for a mapping version fitted on all %d training pairs%n", pairs);
     long r0 = System.nanoTime();
     MappingModel live = awaitMapping(mappingName, pairs, timeout);

@@ -106,7 +106,7 @@ class PipelineContainersIT {
           Duration.ofMinutes(15));
 
       // Then a mapping was fitted on every training pair, and every query was answered with it
-      assertThat(io.xmodal.mapping.codec.MappingCodec.trainingPairs(o.mapping())).isEqualTo(Demo.trainingPairs(train, 10));
+      assertThat(io.xmodal.mapping.codec.MappingCodec.trainingPairs(o.mapping())).isEqualTo(train.trainingPairs(10));
       assertThat(o.queries()).isEqualTo(eval.captions().size() + eval.images().size());
       assertThat(Math.abs(o.online().rsum() - o.offline().rsum())).isLessThanOrEqualTo(0.5);
       assertThat(o.online().t2iR10()).isGreaterThan(0.0);

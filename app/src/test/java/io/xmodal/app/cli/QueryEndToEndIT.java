@@ -70,7 +70,7 @@ class QueryEndToEndIT {
       assertThat(o.queries()).isEqualTo(eval.captions().size() + eval.images().size());
       assertThat(Math.abs(o.online().rsum() - o.offline().rsum())).isLessThanOrEqualTo(0.5);
       assertThat(o.online().t2iR10()).isGreaterThan(o.online().t2iR1());
-      assertThat(io.xmodal.mapping.codec.MappingCodec.trainingPairs(o.mapping())).isEqualTo(Demo.trainingPairs(train, 10));
+      assertThat(io.xmodal.mapping.codec.MappingCodec.trainingPairs(o.mapping())).isEqualTo(train.trainingPairs(10));
       // and online recall reached the metrics topic
       Map<String, Double> online = latestMetrics(stack, "query.online.", Duration.ofSeconds(20));
       assertThat(online).containsKeys("query.online.t2i.r10", "query.online.i2t.r10");
