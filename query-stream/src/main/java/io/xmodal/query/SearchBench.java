@@ -7,15 +7,14 @@ import io.xmodal.mapping.Method;
 import io.xmodal.mapping.Variant;
 import io.xmodal.mapping.Vectors;
 import io.xmodal.schemas.Embedding;
+import io.xmodal.schemas.EmbeddingVectors;
 import io.xmodal.schemas.EncoderIdentity;
 import io.xmodal.schemas.EncoderKeys;
 import io.xmodal.schemas.Modality;
 import java.io.PrintStream;
 import java.time.Instant;
-import java.util.AbstractList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -68,8 +67,8 @@ public final class SearchBench {
           v[j] = (float) r.nextGaussian();
         }
         stored.put("img-" + i, Vectors.l2(v));
-        index.put(Embedding.newBuilder().setId("img-" + i).setModality(Modality.IMAGE).setEncoderInfo(enc)
-            .setVector(view(v)).setCreatedAt(Instant.EPOCH).build());
+        index.put(EmbeddingVectors.set(Embedding.newBuilder().setId("img-" + i).setModality(Modality.IMAGE)
+            .setEncoderInfo(enc).setCreatedAt(Instant.EPOCH), v).build());
       }
       ProjectedGallery gallery = new ProjectedGallery(index, map, true, EncoderKeys.of(enc), refs);
       GalleryIndex.RawVectors vectors = stored::get;
@@ -107,22 +106,9 @@ public final class SearchBench {
     }
   }
 
-  private static double pct(double[] sorted, double p) {
+  /** The p-th percentile of {@code sorted} (nearest rank); the sharded bench uses it too. */
+  static double pct(double[] sorted, double p) {
     int idx = (int) Math.ceil(p / 100 * sorted.length) - 1;
     return sorted[Math.max(0, Math.min(sorted.length - 1, idx))];
-  }
-
-  private static List<Float> view(float[] v) {
-    return new AbstractList<>() {
-      @Override
-      public Float get(int i) {
-        return v[i];
-      }
-
-      @Override
-      public int size() {
-        return v.length;
-      }
-    };
   }
 }

@@ -1,5 +1,7 @@
 package io.xmodal.query;
 
+import static io.xmodal.query.SearchBench.pct;
+
 import io.xmodal.mapping.CrossModalMap;
 import io.xmodal.mapping.HubnessCorrection;
 import io.xmodal.mapping.LinearMap;
@@ -7,13 +9,13 @@ import io.xmodal.mapping.Method;
 import io.xmodal.mapping.Variant;
 import io.xmodal.mapping.Vectors;
 import io.xmodal.schemas.Embedding;
+import io.xmodal.schemas.EmbeddingVectors;
 import io.xmodal.schemas.EncoderIdentity;
 import io.xmodal.schemas.EncoderKeys;
 import io.xmodal.schemas.Hit;
 import io.xmodal.schemas.Modality;
 import java.io.PrintStream;
 import java.time.Instant;
-import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -116,8 +118,8 @@ public final class ShardedSearchBench {
       for (int i = 0; i < n; i++) {
         String id = "img-" + i;
         if (s == 1 || ShardPartitioner.partitionOf(id, s) == p) {
-          index.put(Embedding.newBuilder().setId(id).setModality(Modality.IMAGE).setEncoderInfo(enc)
-              .setVector(view(rawVector(id))).setCreatedAt(Instant.EPOCH).build());
+          index.put(EmbeddingVectors.set(Embedding.newBuilder().setId(id).setModality(Modality.IMAGE)
+              .setEncoderInfo(enc).setCreatedAt(Instant.EPOCH), rawVector(id)).build());
         }
       }
       gallery.search(warm, 1, null, raw); // projects every row, as a shard task's first search after a restart
@@ -235,24 +237,5 @@ public final class ShardedSearchBench {
       }
       last = now;
     }
-  }
-
-  private static double pct(double[] sorted, double p) {
-    int idx = (int) Math.ceil(p / 100 * sorted.length) - 1;
-    return sorted[Math.max(0, Math.min(sorted.length - 1, idx))];
-  }
-
-  private static List<Float> view(float[] v) {
-    return new AbstractList<>() {
-      @Override
-      public Float get(int i) {
-        return v[i];
-      }
-
-      @Override
-      public int size() {
-        return v.length;
-      }
-    };
   }
 }

@@ -43,7 +43,7 @@ class DeployableJarsIT {
   static final List<String> PYTORCH = List.of("pytorch-engine-", "pytorch-jni-", "pytorch-native-");
   static final List<String> ND4J = List.of("nd4j-");
 
-  record Deployable(String module, String service, String mainClass, List<String> forbidden) {
+  record Deployable(String module, String mainClass, List<String> forbidden) {
 
     Path jar() {
       return ROOT.resolve(module).resolve("target").resolve("xmodal-" + module + ".jar");
@@ -55,10 +55,10 @@ class DeployableJarsIT {
   }
 
   static final List<Deployable> DEPLOYABLES = List.of(
-      new Deployable("ingest", "ingest", "io.xmodal.ingest.IngestMain", concat(BROKER, ONNX, PYTORCH, ND4J)),
-      new Deployable("encode-stream", "encode-stream", "io.xmodal.encode.EncodeMain", concat(BROKER, PYTORCH, ND4J)),
-      new Deployable("mapping-trainer", "mapping-trainer", "io.xmodal.trainer.TrainerMain", concat(BROKER, ONNX)),
-      new Deployable("query-stream", "query-stream", "io.xmodal.query.QueryMain", concat(BROKER, PYTORCH)));
+      new Deployable("ingest", "io.xmodal.ingest.IngestMain", concat(BROKER, ONNX, PYTORCH, ND4J)),
+      new Deployable("encode-stream", "io.xmodal.encode.EncodeMain", concat(BROKER, PYTORCH, ND4J)),
+      new Deployable("mapping-trainer", "io.xmodal.trainer.TrainerMain", concat(BROKER, ONNX)),
+      new Deployable("query-stream", "io.xmodal.query.QueryMain", concat(BROKER, PYTORCH)));
 
   @TempDir
   Path work;
@@ -104,7 +104,7 @@ class DeployableJarsIT {
         // Then each reaches RUNNING
         for (Map.Entry<Deployable, Process> e : running.entrySet()) {
           Deployable d = e.getKey();
-          Path status = StatusFile.in(work.resolve(d.module()), d.service()).path();
+          Path status = StatusFile.in(work.resolve(d.module()), d.module()).path();
           long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
           while (!isRunning(status) && e.getValue().isAlive() && System.nanoTime() < deadline) {
             TimeUnit.MILLISECONDS.sleep(250);
