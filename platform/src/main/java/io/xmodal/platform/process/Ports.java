@@ -60,7 +60,8 @@ public final class Ports {
   /** The kernel's ephemeral port range (Linux), or the IANA one (49152–65535) where it cannot be read. */
   static int[] ephemeralRange() {
     try {
-      String[] parts = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))
+      // read by lines: Files.readString reads a sysctl file as its first byte only (it reports size 0)
+      String[] parts = String.join(" ", Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")))
           .trim().split("\\s+");
       return new int[] {Integer.parseInt(parts[0]), Integer.parseInt(parts[1])};
     } catch (IOException | RuntimeException e) {

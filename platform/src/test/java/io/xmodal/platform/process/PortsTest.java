@@ -1,12 +1,16 @@
 package io.xmodal.platform.process;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -41,5 +45,14 @@ class PortsTest {
     try (ServerSocket socket = new ServerSocket(port, 0, InetAddress.getLoopbackAddress())) {
       assertEquals(port, socket.getLocalPort());
     }
+  }
+
+  @Test
+  void shouldReadThisMachinesRangeFromTheKernelNotFallBackToTheIanaOne() throws IOException {
+    Path file = Path.of("/proc/sys/net/ipv4/ip_local_port_range");
+    assumeTrue(Files.isReadable(file), "no /proc here");
+    String[] parts = Files.readAllLines(file).get(0).trim().split("\\s+");
+
+    assertArrayEquals(new int[] {Integer.parseInt(parts[0]), Integer.parseInt(parts[1])}, Ports.ephemeralRange());
   }
 }
