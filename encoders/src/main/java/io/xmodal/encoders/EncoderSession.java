@@ -22,6 +22,8 @@ public final class EncoderSession<I> implements AutoCloseable {
   private final Combination combination;
   private final ToIntFunction<I> length;
   private final int chunk;
+  // side by side: lanes.get(w).get(b) is call thread w's one-model session of block b
+  private final SideBySide<I> sideBySide;
 
   /** A session that runs each batch through the model in one call. */
   public EncoderSession(Predictor<I[], float[][]> predictor, IntFunction<I[]> arrays) {
@@ -36,15 +38,17 @@ public final class EncoderSession<I> implements AutoCloseable {
     this.combination = null;
     this.length = length;
     this.chunk = chunk;
+    this.sideBySide = null;
   }
 
-  private EncoderSession(List<EncoderSession<I>> parts, Combination combination) {
+  private EncoderSession(List<EncoderSession<I>> parts, Combination combination, SideBySide<I> sideBySide) {
     this.predictor = null;
     this.arrays = null;
     this.parts = List.copyOf(parts);
     this.combination = combination;
     this.length = null;
     this.chunk = 0;
+    this.sideBySide = sideBySide;
   }
 
   /**
@@ -85,13 +89,51 @@ public final class EncoderSession<I> implements AutoCloseable {
 
   /** A session that encodes with every part and joins their vectors by {@code combination}; owns the parts. */
   static <I> EncoderSession<I> composite(List<EncoderSession<I>> parts, Combination combination) {
-    return new EncoderSession<>(parts, combination);
+    return new EncoderSession<>(parts, combination, null);
+  }
+
+  /**
+   * A session that runs a batch's model calls side by side on {@code lanes.size()} threads (the caller's and
+   * {@code lanes.size() - 1} of its own): {@code lanes.get(w).get(b)} is thread w's one-model session of block b, and
+   * every block's calls (its chunks) go into one queue that the threads drain, the costliest first; the blocks' vectors
+   * are joined by {@code combination}, or taken as they are when there is one block ({@code combination} null). Owns
+   * the lanes' sessions and its threads.
+   */
+  static <I> EncoderSession<I> sideBySide(List<List<EncoderSession<I>>> lanes, Combination combination) {
+    List<EncoderSession<I>> all = lanes.stream().flatMap(List::stream).toList();
+    return new EncoderSession<>(all, combination, new SideBySide<>(lanes));
+  }
+
+  // the order in which this one-model session runs a batch's inputs: by length where it sorts, else as given
+  Integer[] order(List<I> inputs) {
+    Integer[] order = new Integer[inputs.size()];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    if (length != null) {
+      Arrays.sort(order, Comparator.comparingInt(i -> length.applyAsInt(inputs.get(i))));
+    }
+    return order;
+  }
+
+  // how many inputs this one-model session puts in one model call, for a batch of n
+  int callSize(int n) {
+    return chunk > 0 ? Math.min(chunk, n) : n;
+  }
+
+  // the weight of one input in a call's cost estimate: its length where this session sorts by length, else 1
+  int weight(I input) {
+    return length == null ? 1 : Math.max(1, length.applyAsInt(input));
   }
 
   /** One vector per input, in order. */
   public float[][] encode(List<I> inputs) {
     if (inputs.isEmpty()) {
       return new float[0][];
+    }
+    if (sideBySide != null) {
+      float[][][] blocks = sideBySide.encode(inputs);
+      return combination == null ? blocks[0] : combination.combine(blocks);
     }
     if (predictor == null) {
       float[][][] blocks = new float[parts.size()][][];
@@ -101,13 +143,7 @@ public final class EncoderSession<I> implements AutoCloseable {
       return combination.combine(blocks);
     }
     if (chunk > 0 && inputs.size() > chunk) {
-      Integer[] order = new Integer[inputs.size()];
-      for (int i = 0; i < order.length; i++) {
-        order[i] = i;
-      }
-      if (length != null) {
-        Arrays.sort(order, Comparator.comparingInt(i -> length.applyAsInt(inputs.get(i))));
-      }
+      Integer[] order = order(inputs);
       float[][] out = new float[order.length][];
       for (int from = 0; from < order.length; from += chunk) {
         int to = Math.min(order.length, from + chunk);
@@ -125,7 +161,7 @@ public final class EncoderSession<I> implements AutoCloseable {
     return predict(inputs);
   }
 
-  private float[][] predict(List<I> inputs) {
+  float[][] predict(List<I> inputs) {
     try {
       return predictor.predict(inputs.toArray(arrays.apply(inputs.size())));
     } catch (TranslateException e) {
@@ -137,6 +173,9 @@ public final class EncoderSession<I> implements AutoCloseable {
   public void close() {
     if (predictor != null) {
       predictor.close();
+    }
+    if (sideBySide != null) {
+      sideBySide.close();
     }
     parts.forEach(EncoderSession::close);
   }

@@ -1,5 +1,6 @@
 package io.xmodal.encoders;
 
+import ai.djl.Device;
 import io.xmodal.device.DeviceChoice;
 import io.xmodal.encoders.image.ImageModel;
 import io.xmodal.encoders.image.ImageModelSpec;
@@ -20,10 +21,13 @@ import java.util.function.Function;
  * Which encoders to load and how, read from {@code XMODAL_*} settings (any lookup: environment, properties).
  *
  * @param device     {@code XMODAL_DEVICE}: auto (GPU when there is one), cpu or gpu
- * @param threads    {@code XMODAL_ENCODE_THREADS}: ONNX Runtime intra-op threads per session, default 0 = one per
- *                   core (the workers do not spin between operators, so they leave the cores to the stream thread and
- *                   the broker when idle; on 2 cores the raw encoders run 1.35× (text) and 1.65× (images) as fast as
- *                   on one thread: docs/performance.md)
+ * @param threads    {@code XMODAL_ENCODE_THREADS}: ONNX Runtime intra-op threads per session, default 0 = the
+ *                   cores shared among the calls a session runs at once ({@link #threadsFor}; the workers do not spin
+ *                   between operators, so they leave the cores to the stream thread and the broker when idle)
+ * @param calls      {@code XMODAL_ENCODE_CALLS}: model calls an encoder session runs at once, each on its own thread,
+ *                   default 0 = one per core on a CPU, one on a GPU ({@link #callsOn}); two single-threaded calls side
+ *                   by side use 2 cores better than one call on two intra-op threads, which leaves one idle through
+ *                   a model's serial stretches (docs/performance.md)
  * @param textModels {@code XMODAL_TEXT_MODEL}: one text model or several joined by commas (a composite encoder):
  *                   minilm_l6_v2, minilm_l6_v2_q (int8), bge_small_en_v15, bge_small_en_v15_q (int8),
  *                   e5_small_v2; default {@link #TEXT_DEFAULT}
@@ -45,7 +49,7 @@ import java.util.function.Function;
  * @param int8Kernels {@code XMODAL_INT8_KERNELS}: auto (default: an int8 image model's convolutions in float on an
  *                   x86 CPU without VNNI, whose int8 kernels saturate), native or float; see {@link Int8Kernels}
  */
-public record EncoderSettings(DeviceChoice device, int threads, List<TextModel> textModels, int maxTokens,
+public record EncoderSettings(DeviceChoice device, int threads, int calls, List<TextModel> textModels, int maxTokens,
                               List<ImageModelSpec> images, Path modelCache, Int8Kernels int8Kernels) {
 
   /** The text encoder when XMODAL_TEXT_MODEL is not set. */
@@ -68,6 +72,10 @@ public record EncoderSettings(DeviceChoice device, int threads, List<TextModel> 
       "XMODAL_IMAGE_LAYOUT", "XMODAL_IMAGE_VIEW");
 
   public EncoderSettings {
+    if (threads < 0 || calls < 0) {
+      throw new IllegalArgumentException("XMODAL_ENCODE_THREADS and XMODAL_ENCODE_CALLS must be 0 (automatic) or more, "
+          + "got " + threads + " and " + calls);
+    }
     textModels = List.copyOf(textModels);
     images = List.copyOf(images);
     if (textModels.isEmpty() || images.isEmpty()) {
@@ -98,11 +106,25 @@ public record EncoderSettings(DeviceChoice device, int threads, List<TextModel> 
     return new EncoderSettings(
         choice(setting, "XMODAL_DEVICE", DeviceChoice.class, DeviceChoice.AUTO),
         integer(setting, "XMODAL_ENCODE_THREADS", 0),
+        integer(setting, "XMODAL_ENCODE_CALLS", 0),
         textList(setting.apply("XMODAL_TEXT_MODEL").orElse(TEXT_DEFAULT)),
         integer(setting, "XMODAL_TEXT_MAX_TOKENS", TextEncoder.DEFAULT_MAX_TOKENS),
         images,
         workDir.resolve("models"),
         choice(setting, "XMODAL_INT8_KERNELS", Int8Kernels.class, Int8Kernels.AUTO));
+  }
+
+  /** How many model calls a session runs at once on {@code device}: as set, else one per core on a CPU, 1 on a GPU. */
+  public int callsOn(Device device) {
+    return calls > 0 ? calls : device.isGpu() ? 1 : Runtime.getRuntime().availableProcessors();
+  }
+
+  /**
+   * ONNX Runtime intra-op threads per session when its sessions run {@code calls} calls at once: as set, else the
+   * cores shared among the calls (at least 1), or ONNX Runtime's own default (one per core) for one call at a time.
+   */
+  public int threadsFor(int calls) {
+    return threads > 0 ? threads : calls == 1 ? 0 : Math.max(1, Runtime.getRuntime().availableProcessors() / calls);
   }
 
   private static List<TextModel> textList(String value) {

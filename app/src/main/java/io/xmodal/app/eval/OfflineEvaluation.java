@@ -97,12 +97,13 @@ public final class OfflineEvaluation {
    */
   private static <T, I> float[][] embed(String what, Encoder<I> encoder, List<String> ids, List<T> items,
                                         Function<T, I> prepare, EmbeddingCache cache) {
-    if (encoder instanceof CompositeEncoder<I> composite) {
+    if (encoder instanceof CompositeEncoder<I> composite && composite.blocks().size() > 1) {
       float[][][] blocks = new float[composite.blocks().size()][][];
       for (int b = 0; b < blocks.length; b++) {
         Encoder<I> block = composite.blocks().get(b);
+        int one = b;
         blocks[b] = cache.embed(what + " (" + block.info().name() + ")", block.info(), ids, items, prepare,
-            block::newSession);
+            () -> composite.newSession(one));
       }
       return composite.combination().combine(blocks);
     }
