@@ -1,6 +1,6 @@
 package io.xmodal.encode;
 
-import io.xmodal.encoders.EncoderSession;
+import io.xmodal.encoders.IdleSession;
 import io.xmodal.encoders.EncodingException;
 import io.xmodal.platform.streams.MetricEvents;
 import io.xmodal.platform.streams.Outcome;
@@ -32,8 +32,10 @@ import org.slf4j.LoggerFactory;
  * ({@link OffsetBatch}: a crash loses none of them, and exactly-once holds, since their input offsets are committed
  * with the store and their values are read back from the source after a restore), until {@code batchSize} are
  * waiting or the wall-clock punctuation fires every {@code maxWait}. A record that cannot be
- * prepared or encoded becomes a dead letter; the rest of its batch is emitted. One encoder session (a DJL predictor)
- * per processor, opened in {@link #init} and closed in {@link #close}. Where the modality says so, each record is
+ * prepared or encoded becomes a dead letter; the rest of its batch is emitted. One encoder session (DJL predictors)
+ * per processor, opened in {@link #init}, closed after {@code XMODAL_ENCODE_IDLE_RELEASE} without a batch (the models
+ * released where no other session uses them, {@link IdleSession}), opened again by the next batch, closed in
+ * {@link #close}. Where the modality says so, each record is
  * prepared (an image decoded and resized) on the {@link PreparePool} from the moment it is buffered, and collected in
  * buffer order when its batch is encoded.
  */
@@ -47,6 +49,7 @@ final class BatchEncodeProcessor<V extends SpecificRecord, I> implements Process
   private final int batchSize;
   private final Duration maxWait;
   private final Duration metricsInterval;
+  private final Duration idleRelease;
   private final RejectionFactory rejections;
   private final PreparePool pool;
   private final ReaderFactory<V> readers;
@@ -55,7 +58,7 @@ final class BatchEncodeProcessor<V extends SpecificRecord, I> implements Process
 
   private ProcessorContext<String, Outcome<Embedding>> context;
   private OffsetBatch<V> buffer;
-  private EncoderSession<I> session;
+  private IdleSession<I> session;
   // counters of the current metrics window
   private long windowStart;
   private long encoded;
@@ -64,15 +67,15 @@ final class BatchEncodeProcessor<V extends SpecificRecord, I> implements Process
   private long batches;
   private long encodeNanos;
 
-  BatchEncodeProcessor(Modality<V, I> modality, String bufferStore, String sourceTopic, int batchSize,
-                       Duration maxWait, Duration metricsInterval, RejectionFactory rejections, PreparePool pool,
-                       ReaderFactory<V> readers) {
+  BatchEncodeProcessor(Modality<V, I> modality, String bufferStore, String sourceTopic, EncodeConfig config,
+                       RejectionFactory rejections, PreparePool pool, ReaderFactory<V> readers) {
     this.modality = modality;
     this.bufferStore = bufferStore;
     this.sourceTopic = sourceTopic;
-    this.batchSize = batchSize;
-    this.maxWait = maxWait;
-    this.metricsInterval = metricsInterval;
+    this.batchSize = config.batchSize();
+    this.maxWait = config.maxWait();
+    this.metricsInterval = config.metricsInterval();
+    this.idleRelease = config.idleRelease();
     this.rejections = rejections;
     this.pool = pool;
     this.readers = readers;
@@ -91,7 +94,9 @@ final class BatchEncodeProcessor<V extends SpecificRecord, I> implements Process
     TopicPartition source = new TopicPartition(sourceTopic, context.taskId().partition());
     this.buffer = new OffsetBatch<>(store, batchSize, offsets -> readers.open(context.appConfigs(), source)
         .read(offsets));
-    this.session = modality.openSession();
+    EncodeModels.Model<I> encoder = modality.encoder();
+    this.session = new IdleSession<>("task " + context.taskId() + " " + modality.kind(), encoder.sessions(),
+        encoder.release(), idleRelease);
     this.windowStart = context.currentSystemTimeMs();
     context.schedule(maxWait, PunctuationType.WALL_CLOCK_TIME, this::flush);
     context.schedule(metricsInterval, PunctuationType.WALL_CLOCK_TIME, this::publishMetrics);
@@ -131,6 +136,7 @@ final class BatchEncodeProcessor<V extends SpecificRecord, I> implements Process
 
   private void flush(long timestamp) {
     if (buffer.isEmpty()) {
+      session.closeIfIdle();
       return;
     }
     List<KeyValue<String, V>> items = buffer.drain();

@@ -30,14 +30,19 @@ import org.apache.kafka.streams.StreamsConfig;
  *                        thread encodes, shared by the instance's tasks; default one per core but one (at least 1);
  *                        0 decodes on the stream thread
  * @param streamThreads   {@code XMODAL_ENCODE_STREAM_THREADS}: stream threads of an instance, each encoding its own
- *                        tasks' batches; default 1: the models already use every core within a batch
- *                        ({@code XMODAL_ENCODE_THREADS}), which measured faster on 2 cores than two stream threads of one
+ *                        tasks' batches; default 1: a batch's model calls already run on every core
+ *                        ({@code XMODAL_ENCODE_CALLS}), which measured faster on 2 cores than two stream threads of one
  *                        core each, whose tasks (three partitions) do not split evenly (docs/performance.md);
  *                        {@code KAFKA_NUM_STREAM_THREADS} still wins
+ * @param idleRelease     {@code XMODAL_ENCODE_IDLE_RELEASE}: a task's encoder session closes after this long without a
+ *                        batch, and the models are released once no session (encode-stream's or query-stream's in
+ *                        the same JVM) uses them; the next batch loads them again (seconds). Default 10s: a refit
+ *                        that follows the encoding (the demo's, or a trainer beside it in one JVM) then runs without
+ *                        the encoders' memory, which it would otherwise share the peak with; 0 keeps them loaded
  */
 public record EncodeConfig(String applicationId, int batchSize, Duration maxWait, EncoderSettings encoders,
                            int dlqPayloadCap, Duration metricsInterval, Duration commitInterval, int decodeThreads,
-                           int streamThreads) {
+                           int streamThreads, Duration idleRelease) {
 
   public EncodeConfig {
     if (decodeThreads < 0) {
@@ -51,13 +56,13 @@ public record EncodeConfig(String applicationId, int batchSize, Duration maxWait
   /** The same settings under another application id (the benchmark runs each phase under its own). */
   public EncodeConfig withApplicationId(String id) {
     return new EncodeConfig(id, batchSize, maxWait, encoders, dlqPayloadCap, metricsInterval, commitInterval,
-        decodeThreads, streamThreads);
+        decodeThreads, streamThreads, idleRelease);
   }
 
   /** The same settings with {@code n} stream threads (the benchmark's one-core phase). */
   public EncodeConfig withStreamThreads(int n) {
     return new EncodeConfig(applicationId, batchSize, maxWait, encoders, dlqPayloadCap, metricsInterval,
-        commitInterval, decodeThreads, n);
+        commitInterval, decodeThreads, n, idleRelease);
   }
 
   public static EncodeConfig from(ConfigSource source, PlatformConfig platform) {
@@ -76,7 +81,8 @@ public record EncodeConfig(String applicationId, int batchSize, Duration maxWait
         platform.metricsInterval(),
         source.duration("XMODAL_ENCODE_COMMIT_INTERVAL", Duration.ofSeconds(1)),
         source.integer("XMODAL_ENCODE_DECODE_THREADS", PreparePool.defaultThreads()),
-        source.positiveInt("XMODAL_ENCODE_STREAM_THREADS", 1));
+        source.positiveInt("XMODAL_ENCODE_STREAM_THREADS", 1),
+        source.duration("XMODAL_ENCODE_IDLE_RELEASE", Duration.ofSeconds(10)));
   }
 
   /**

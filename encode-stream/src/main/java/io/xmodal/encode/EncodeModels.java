@@ -8,6 +8,7 @@ import io.xmodal.encoders.image.ImageEncoder;
 import io.xmodal.encoders.image.ImageModelSpec;
 import java.awt.image.BufferedImage;
 import java.util.Optional;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -26,15 +27,23 @@ import java.util.function.Supplier;
  */
 public record EncodeModels(Model<String> text, Model<BufferedImage> image, Optional<Size> resizeTo) {
 
-  /** One modality's encoder: its identity, and a new session per call (close it with the processor). */
-  public record Model<I>(EncoderInfo info, Supplier<EncoderSession<I>> sessions) {}
+  /**
+   * One modality's encoder: its identity, a new session per call (close it with the processor), and the release of its
+   * models while no session is open ({@link Encoder#releaseIfUnused()}).
+   */
+  public record Model<I>(EncoderInfo info, Supplier<EncoderSession<I>> sessions, IntSupplier release) {
+
+    /** An encoder of this identity whose sessions come from {@code encoder}. */
+    public static <I> Model<I> of(Encoder<I> encoder) {
+      return new Model<>(encoder.info(), encoder::newSession, encoder::releaseIfUnused);
+    }
+  }
 
   /** An image size in pixels. */
   public record Size(int width, int height) {}
 
   public static EncodeModels of(Encoders encoders) {
-    return new EncodeModels(new Model<>(encoders.text().info(), encoders.text()::newSession),
-        new Model<>(encoders.image().info(), encoders.image()::newSession), resizeOf(encoders.image()));
+    return new EncodeModels(Model.of(encoders.text()), Model.of(encoders.image()), resizeOf(encoders.image()));
   }
 
   /**

@@ -80,8 +80,7 @@ public final class EncodeTopology {
 
     @Override
     public Processor<String, V, String, Outcome<Embedding>> get() {
-      return new BatchEncodeProcessor<>(modality, bufferStore(modality.kind()), input.name(), config.batchSize(),
-          config.maxWait(), config.metricsInterval(), rejections, pool,
+      return new BatchEncodeProcessor<>(modality, bufferStore(modality.kind()), input.name(), config, rejections, pool,
           (configs, partition) -> new KafkaSourceReader<>(configs, partition, input.valueSerde().deserializer()));
     }
 

@@ -1,6 +1,5 @@
 package io.xmodal.encode;
 
-import io.xmodal.encoders.EncoderSession;
 import io.xmodal.encoders.EncodingException;
 import io.xmodal.encoders.image.ImageDecoder;
 import io.xmodal.schemas.Embedding;
@@ -50,8 +49,8 @@ final class ImageModality implements Modality<ImageEvent, BufferedImage> {
   }
 
   @Override
-  public EncoderSession<BufferedImage> openSession() {
-    return encoder.sessions().get();
+  public EncodeModels.Model<BufferedImage> encoder() {
+    return encoder;
   }
 
   @Override

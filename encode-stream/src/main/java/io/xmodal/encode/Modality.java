@@ -1,6 +1,5 @@
 package io.xmodal.encode;
 
-import io.xmodal.encoders.EncoderSession;
 import io.xmodal.schemas.Embedding;
 
 /**
@@ -22,7 +21,8 @@ interface Modality<V, I> {
   /** Whether {@link #prepare} is worth a hand-over to another thread (decoding an image is; passing text on is not). */
   boolean prepareOffThread();
 
-  EncoderSession<I> openSession();
+  /** The encoder: its identity, how a task opens a session, how its unused models are released. */
+  EncodeModels.Model<I> encoder();
 
   /** The embedding of {@code event}, without vector and time (the processor sets them). */
   Embedding.Builder describe(V event);

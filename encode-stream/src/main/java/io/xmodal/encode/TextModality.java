@@ -1,6 +1,5 @@
 package io.xmodal.encode;
 
-import io.xmodal.encoders.EncoderSession;
 import io.xmodal.encoders.EncodingException;
 import io.xmodal.schemas.CaptionEvent;
 import io.xmodal.schemas.Embedding;
@@ -36,8 +35,8 @@ final class TextModality implements Modality<CaptionEvent, String> {
   }
 
   @Override
-  public EncoderSession<String> openSession() {
-    return encoder.sessions().get();
+  public EncodeModels.Model<String> encoder() {
+    return encoder;
   }
 
   @Override

@@ -252,7 +252,7 @@ class EncodeTopologyTest {
     driver.close();
     EncodeConfig noPool = new EncodeConfig(config.applicationId(), config.batchSize(), config.maxWait(),
         config.encoders(), config.dlqPayloadCap(), config.metricsInterval(), config.commitInterval(), 0,
-        config.streamThreads());
+        config.streamThreads(), config.idleRelease());
     TopicCatalogue topics = TopicCatalogue.create(platform.topics(), new PlainAvroSerdes());
     Properties props = StreamsSettings.properties(platform, config.applicationId(), topics, config.dlqPayloadCap());
     props.put("state.dir", work.resolve("state-" + System.nanoTime()).toString());

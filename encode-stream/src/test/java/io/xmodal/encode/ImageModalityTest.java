@@ -55,7 +55,7 @@ class ImageModalityTest {
       try (Encoder<BufferedImage> encoder = composite(views);
            EncoderSession<BufferedImage> session = encoder.newSession()) {
         Optional<EncodeModels.Size> resize = EncodeModels.resizeOf(encoder);
-        ImageModality modality = new ImageModality(new EncodeModels.Model<>(encoder.info(), encoder::newSession),
+        ImageModality modality = new ImageModality(EncodeModels.Model.of(encoder),
             resize);
         float[] streamed = session.encode(List.of(modality.prepare(EncodeTopologyTest.image(IMAGE, bytes))))[0];
         float[] offline = session.encode(List.of(decoded))[0];

@@ -95,6 +95,15 @@ public final class CompositeEncoder<I> implements Encoder<I> {
   }
 
   @Override
+  public int releaseIfUnused() {
+    int released = 0;
+    for (Encoder<I> b : blocks) {
+      released += b.releaseIfUnused();
+    }
+    return released;
+  }
+
+  @Override
   public void close() {
     RuntimeException first = null;
     for (Encoder<I> b : blocks) {

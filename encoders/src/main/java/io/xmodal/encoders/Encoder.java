@@ -21,6 +21,14 @@ public interface Encoder<I> extends AutoCloseable {
   /** A predictor (or one per block) for the calling thread; close it when the thread is done. */
   EncoderSession<I> newSession();
 
+  /**
+   * Closes its models while no session is open (they load again with the next session, from the same files); returns
+   * how many it closed. Sessions left idle close themselves and ask for this ({@link IdleSession}).
+   */
+  default int releaseIfUnused() {
+    return 0;
+  }
+
   /** The single-model encoders it is made of, in order (itself when it is one model). */
   default List<? extends Encoder<I>> blocks() {
     return List.of(this);

@@ -24,6 +24,7 @@ public final class EncoderSession<I> implements AutoCloseable {
   private final int chunk;
   // side by side: lanes.get(w).get(b) is call thread w's one-model session of block b
   private final SideBySide<I> sideBySide;
+  private Runnable whenClosed;
 
   /** A session that runs each batch through the model in one call. */
   public EncoderSession(Predictor<I[], float[][]> predictor, IntFunction<I[]> arrays) {
@@ -104,6 +105,12 @@ public final class EncoderSession<I> implements AutoCloseable {
     return new EncoderSession<>(all, combination, new SideBySide<>(lanes));
   }
 
+  /** Runs {@code hook} once this session is closed (an encoder counting its open sessions); returns this session. */
+  public EncoderSession<I> whenClosed(Runnable hook) {
+    this.whenClosed = hook;
+    return this;
+  }
+
   // the order in which this one-model session runs a batch's inputs: by length where it sorts, else as given
   Integer[] order(List<I> inputs) {
     Integer[] order = new Integer[inputs.size()];
@@ -178,5 +185,10 @@ public final class EncoderSession<I> implements AutoCloseable {
       sideBySide.close();
     }
     parts.forEach(EncoderSession::close);
+    if (whenClosed != null) {
+      Runnable hook = whenClosed;
+      whenClosed = null;
+      hook.run();
+    }
   }
 }

@@ -36,11 +36,15 @@ import org.apache.kafka.streams.StreamsConfig;
  *                        gallery to be projected (on the instance's projection thread) before it is answered with the
  *                        version before (replicated) or held back until the new one is ready; default 2s, at most 5s
  *                        (the stream thread's transaction must end within Streams' 10 s)
+ * @param idleRelease     {@code XMODAL_QUERY_IDLE_RELEASE}: a task's text or image session closes after this long
+ *                        without a query of its kind, and the models are released once no session in the JVM uses
+ *                        them; the next query of that kind loads them again (seconds, once). Default 5m; 0 keeps them
+ *                        loaded, for steady latency
  */
 public record QueryConfig(String applicationId, int batchSize, Duration maxWait, int maxK, int maxTextChars,
                           EncoderSettings encoders,
                           int dlqPayloadCap, Duration metricsInterval, QueryMode mode, Duration gatherTimeout,
-                          int standbyReplicas, Duration prepareWait) {
+                          int standbyReplicas, Duration prepareWait, Duration idleRelease) {
 
   /** The longest {@code XMODAL_QUERY_PREPARE_WAIT}: half of the 10 s a query-stream transaction may stay open. */
   static final Duration MAX_PREPARE_WAIT = Duration.ofSeconds(5);
@@ -64,7 +68,8 @@ public record QueryConfig(String applicationId, int batchSize, Duration maxWait,
         source.enumValue("XMODAL_QUERY_MODE", QueryMode.class, QueryMode.REPLICATED),
         source.duration("XMODAL_QUERY_GATHER_TIMEOUT", Duration.ofSeconds(30)),
         standbys(source.integer("XMODAL_QUERY_STANDBY_REPLICAS", 1)),
-        prepareWait(source.duration("XMODAL_QUERY_PREPARE_WAIT", Duration.ofSeconds(2))));
+        prepareWait(source.duration("XMODAL_QUERY_PREPARE_WAIT", Duration.ofSeconds(2))),
+        source.duration("XMODAL_QUERY_IDLE_RELEASE", Duration.ofMinutes(5)));
   }
 
   private static Duration prepareWait(Duration d) {
@@ -86,8 +91,7 @@ public record QueryConfig(String applicationId, int batchSize, Duration maxWait,
   /** The same settings in another mode (tests, the benchmark). */
   public QueryConfig withMode(QueryMode m, Duration timeout) {
     return new QueryConfig(applicationId, batchSize, maxWait, maxK, maxTextChars, encoders, dlqPayloadCap,
-        metricsInterval, m,
-        timeout, standbyReplicas, prepareWait);
+        metricsInterval, m, timeout, standbyReplicas, prepareWait, idleRelease);
   }
 
   /**

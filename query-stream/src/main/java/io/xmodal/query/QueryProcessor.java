@@ -1,7 +1,6 @@
 package io.xmodal.query;
 
 import io.xmodal.encoders.EncoderInfo;
-import io.xmodal.encoders.EncoderSession;
 import io.xmodal.encoders.Encoders;
 import io.xmodal.encoders.EncodingException;
 import io.xmodal.encoders.image.ImageDecoder;
@@ -78,8 +77,7 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
   private KeyValueStore<String, Embedding> textStore;
   private GalleryIndex.RawVectors imageVectors;
   private GalleryIndex.RawVectors textVectors;
-  private EncoderSession<String> textSession;
-  private EncoderSession<BufferedImage> imageSession;
+  private QuerySessions sessions;
   private final Map<String, DecodedMapping> maps = new HashMap<>();
   /** The versions whose projection this task has said it waits for (logged once each). */
   private final Set<String> announced = new HashSet<>();
@@ -118,8 +116,7 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
     textStore = acquire(context, QueryTopology.TEXT_STORE, texts);
     textVectors = GalleryIndex.RawVectors.of(textStore::get);
     held.add(texts);
-    this.textSession = encoders.text().newSession();
-    this.imageSession = encoders.image().newSession();
+    this.sessions = new QuerySessions(encoders, context.taskId().toString(), config.idleRelease());
     this.windowStart = context.currentSystemTimeMs();
     context.schedule(config.maxWait(), PunctuationType.WALL_CLOCK_TIME, this::flush);
     context.schedule(config.metricsInterval(), PunctuationType.WALL_CLOCK_TIME, this::publishMetrics);
@@ -154,6 +151,7 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
 
   private void flush(long timestamp) {
     if (buffer.isEmpty() || awaited.blocking()) {
+      sessions.closeIfIdle();
       return;
     }
     batchStartNanos = System.nanoTime();
@@ -287,8 +285,8 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
     if (!toEncode.isEmpty()) {
       try {
         float[][] encoded = textQuery
-            ? textSession.encode(inputs.stream().map(String.class::cast).toList())
-            : imageSession.encode(inputs.stream().map(BufferedImage.class::cast).toList());
+            ? sessions.text().encode(inputs.stream().map(String.class::cast).toList())
+            : sessions.image().encode(inputs.stream().map(BufferedImage.class::cast).toList());
         for (int i = 0; i < toEncode.size(); i++) {
           out.add(new Vectored(toEncode.get(i), Vectors.l2(encoded[i]), true, null));
         }
@@ -439,11 +437,8 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
 
   @Override
   public void close() {
-    if (textSession != null) {
-      textSession.close();
-    }
-    if (imageSession != null) {
-      imageSession.close();
+    if (sessions != null) {
+      sessions.close();
     }
     maps.clear();
     held.forEach(GalleryIndex::release);

@@ -1,7 +1,6 @@
 package io.xmodal.query;
 
 import io.xmodal.encoders.EncoderInfo;
-import io.xmodal.encoders.EncoderSession;
 import io.xmodal.encoders.Encoders;
 import io.xmodal.encoders.EncodingException;
 import io.xmodal.encoders.image.ImageDecoder;
@@ -50,8 +49,7 @@ final class ScatterProcessor implements Processor<String, Query, String, Object>
   private ProcessorContext<String, Object> context;
   private MicroBatch<Query> buffer;
   private KeyValueStore<String, MappingModel> live;
-  private EncoderSession<String> textSession;
-  private EncoderSession<BufferedImage> imageSession;
+  private QuerySessions sessions;
   private DecodedMapping decoded;
 
   ScatterProcessor(QueryConfig config, int partitions, Encoders encoders, RejectionFactory rejections,
@@ -69,8 +67,7 @@ final class ScatterProcessor implements Processor<String, Query, String, Object>
     KeyValueStore<String, Query> store = context.getStateStore(ShardedQueryTopology.SCATTER_BUFFER_STORE);
     this.buffer = new MicroBatch<>(store, config.batchSize());
     this.live = context.getStateStore(QueryTopology.LIVE_STORE);
-    this.textSession = encoders.text().newSession();
-    this.imageSession = encoders.image().newSession();
+    this.sessions = new QuerySessions(encoders, context.taskId().toString(), config.idleRelease());
     context.schedule(config.maxWait(), PunctuationType.WALL_CLOCK_TIME, this::flush);
   }
 
@@ -86,6 +83,7 @@ final class ScatterProcessor implements Processor<String, Query, String, Object>
 
   private void flush(long timestamp) {
     if (buffer.isEmpty()) {
+      sessions.closeIfIdle();
       return;
     }
     Map<String, List<Query>> byGroup = new LinkedHashMap<>();
@@ -161,8 +159,8 @@ final class ScatterProcessor implements Processor<String, Query, String, Object>
     float[][] encoded;
     try {
       encoded = textQuery
-          ? textSession.encode(inputs.stream().map(String.class::cast).toList())
-          : imageSession.encode(inputs.stream().map(BufferedImage.class::cast).toList());
+          ? sessions.text().encode(inputs.stream().map(String.class::cast).toList())
+          : sessions.image().encode(inputs.stream().map(BufferedImage.class::cast).toList());
     } catch (EncodingException e) {
       toEncode.forEach(q -> refuse(q, RejectReason.ENCODING_FAILED, e.getMessage(), timestamp));
       return out;
@@ -205,11 +203,8 @@ final class ScatterProcessor implements Processor<String, Query, String, Object>
 
   @Override
   public void close() {
-    if (textSession != null) {
-      textSession.close();
-    }
-    if (imageSession != null) {
-      imageSession.close();
+    if (sessions != null) {
+      sessions.close();
     }
   }
 }

@@ -57,8 +57,8 @@ final class NearFreeEncoders implements AutoCloseable {
     }
     Encoder<String> textEncoder = blocks.size() == 1 ? blocks.get(0)
         : new CompositeEncoder<>(blocks, Combination.L2_CONCAT_L2);
-    this.models = new EncodeModels(new EncodeModels.Model<>(textEncoder.info(), textEncoder::newSession),
-        new EncodeModels.Model<>(image.info(), image::newSession), EncodeModels.resizeOf(image));
+    this.models = new EncodeModels(EncodeModels.Model.of(textEncoder),
+        EncodeModels.Model.of(image), EncodeModels.resizeOf(image));
   }
 
   /** One near-free text block: sessions on the shared model (closed by its owner, not by the composite). */

@@ -2,7 +2,6 @@ package io.xmodal.encoders.image;
 
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
-import ai.djl.repository.zoo.ZooModel;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import io.xmodal.device.DeviceChoice;
@@ -10,6 +9,7 @@ import io.xmodal.encoders.Encoder;
 import io.xmodal.encoders.EncoderInfo;
 import io.xmodal.encoders.EncoderSession;
 import io.xmodal.encoders.ModelFiles;
+import io.xmodal.encoders.onnx.OnDemand;
 import io.xmodal.encoders.onnx.OrtLoading;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -33,13 +33,13 @@ public final class ImageEncoder implements Encoder<BufferedImage> {
    */
   public static final int CHUNK = 8;
 
-  private final ZooModel<BufferedImage[], float[][]> model;
+  private final OnDemand<BufferedImage[], float[][]> model;
   private final EncoderInfo info;
   private final ImageModelSpec spec;
   private final Device device;
   private final OrtSession.SessionOptions options;
 
-  private ImageEncoder(ZooModel<BufferedImage[], float[][]> model, EncoderInfo info, ImageModelSpec spec,
+  private ImageEncoder(OnDemand<BufferedImage[], float[][]> model, EncoderInfo info, ImageModelSpec spec,
                        Device device, OrtSession.SessionOptions options) {
     this.model = model;
     this.options = options;
@@ -81,8 +81,11 @@ public final class ImageEncoder implements Encoder<BufferedImage> {
         file = featureMapModel(file, spec, sha256, cacheDir);
       }
       LOG.info("{}: {}", spec.identity(), kernels.reason(device));
-      ZooModel<BufferedImage[], float[][]> model = OrtLoading.load(file, spec.identity(),
-          device, ImageTranslator.of(spec), options, threads);
+      Path loaded = file;
+      OrtSession.SessionOptions sessionOptions = options;
+      OnDemand.Loader<BufferedImage[], float[][]> loader = () -> OrtLoading.load(loaded, spec.identity(), device,
+          ImageTranslator.of(spec), sessionOptions, threads);
+      OnDemand<BufferedImage[], float[][]> model = new OnDemand<>(spec.identity(), loader.load(), loader);
       EncoderInfo info = new EncoderInfo(spec.identity(), spec.file().getFileName().toString(), spec.dimension(),
           sha256);
       return new ImageEncoder(model, info, spec, device, options);
@@ -165,8 +168,15 @@ public final class ImageEncoder implements Encoder<BufferedImage> {
   @Override
   public EncoderSession<BufferedImage> newSession() {
     // a GPU wants the whole batch in one call; on a CPU, calls of CHUNK cost the same time and less memory
-    return device.isGpu() ? new EncoderSession<>(model.newPredictor(), BufferedImage[]::new)
-        : EncoderSession.chunked(model.newPredictor(), BufferedImage[]::new, CHUNK);
+    EncoderSession<BufferedImage> session = device.isGpu()
+        ? new EncoderSession<>(model.predictor(), BufferedImage[]::new)
+        : EncoderSession.chunked(model.predictor(), BufferedImage[]::new, CHUNK);
+    return session.whenClosed(model::returned);
+  }
+
+  @Override
+  public int releaseIfUnused() {
+    return model.releaseIfUnused() ? 1 : 0;
   }
 
   @Override

@@ -3,13 +3,13 @@ package io.xmodal.encoders.text;
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import ai.djl.repository.zoo.ZooModel;
 import ai.onnxruntime.OrtSession;
 import io.xmodal.device.DeviceChoice;
 import io.xmodal.encoders.Encoder;
 import io.xmodal.encoders.EncoderInfo;
 import io.xmodal.encoders.EncoderSession;
 import io.xmodal.encoders.ModelFiles;
+import io.xmodal.encoders.onnx.OnDemand;
 import io.xmodal.encoders.onnx.OrtLoading;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -30,13 +30,13 @@ public final class TextEncoder implements Encoder<String> {
   /** Longest input in tokens; longer text is truncated (MiniLM was trained on 256-token inputs). */
   public static final int DEFAULT_MAX_TOKENS = 256;
 
-  private final ZooModel<String[], float[][]> model;
+  private final OnDemand<String[], float[][]> model;
   private final HuggingFaceTokenizer tokenizer;
   private final EncoderInfo info;
   private final Device device;
   private final OrtSession.SessionOptions options;
 
-  private TextEncoder(ZooModel<String[], float[][]> model, HuggingFaceTokenizer tokenizer, EncoderInfo info,
+  private TextEncoder(OnDemand<String[], float[][]> model, HuggingFaceTokenizer tokenizer, EncoderInfo info,
                       Device device, OrtSession.SessionOptions options) {
     this.model = model;
     this.tokenizer = tokenizer;
@@ -64,9 +64,12 @@ public final class TextEncoder implements Encoder<String> {
           .optMaxLength(maxTokens)
           .build();
       options = OrtLoading.sessionOptions();
-      ZooModel<String[], float[][]> model = OrtLoading.load(onnx, which.displayName(), device,
-          PoolingTranslator.builder(tokenizer).pooling(which.pooling()).prefix(which.prefix()).build(), options,
+      HuggingFaceTokenizer tokens = tokenizer;
+      OrtSession.SessionOptions sessionOptions = options;
+      OnDemand.Loader<String[], float[][]> loader = () -> OrtLoading.load(onnx, which.displayName(), device,
+          PoolingTranslator.builder(tokens).pooling(which.pooling()).prefix(which.prefix()).build(), sessionOptions,
           threads);
+      OnDemand<String[], float[][]> model = new OnDemand<>(which.displayName(), loader.load(), loader);
       EncoderInfo info = new EncoderInfo(which.displayName(), which.version(), 384, ModelFiles.sha256(onnx));
       return new TextEncoder(model, tokenizer, info, device, options);
     } catch (IOException e) {
@@ -103,7 +106,13 @@ public final class TextEncoder implements Encoder<String> {
    */
   @Override
   public EncoderSession<String> newSession() {
-    return EncoderSession.lengthSorted(model.newPredictor(), String[]::new, String::length, CHUNK);
+    return EncoderSession.lengthSorted(model.predictor(), String[]::new, String::length, CHUNK)
+        .whenClosed(model::returned);
+  }
+
+  @Override
+  public int releaseIfUnused() {
+    return model.releaseIfUnused() ? 1 : 0;
   }
 
   @Override
