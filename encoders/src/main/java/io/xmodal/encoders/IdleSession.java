@@ -67,8 +67,13 @@ public final class IdleSession<I> implements AutoCloseable {
     session.close();
     session = null;
     int released = release.getAsInt();
-    LOG.info("{}: nothing to encode for {} s: session closed{}", what, idle.toSeconds(),
-        released > 0 ? ", " + released + " model(s) released until the next batch" : "");
+    if (released > 0) {
+      LOG.info("{}: nothing to encode for {} s: session closed, {} model(s) released until the next batch", what,
+          idle.toSeconds(), released);
+    } else {
+      LOG.debug("{}: nothing to encode for {} s: session closed (its models are still in use)", what,
+          idle.toSeconds());
+    }
     return true;
   }
 
