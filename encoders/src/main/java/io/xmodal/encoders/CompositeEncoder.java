@@ -87,11 +87,12 @@ public final class CompositeEncoder<I> implements Encoder<I> {
           lane.add(b.newSession());
         }
       }
+      return calls == 1 ? EncoderSession.composite(lanes.get(0), joinedBy)
+          : EncoderSession.sideBySide(lanes, joinedBy);
     } catch (RuntimeException e) {
       lanes.forEach(lane -> lane.forEach(EncoderSession::close));
       throw e;
     }
-    return calls == 1 ? EncoderSession.composite(lanes.get(0), joinedBy) : EncoderSession.sideBySide(lanes, joinedBy);
   }
 
   @Override

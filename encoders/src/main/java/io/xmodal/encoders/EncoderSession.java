@@ -178,17 +178,20 @@ public final class EncoderSession<I> implements AutoCloseable {
 
   @Override
   public void close() {
-    if (predictor != null) {
-      predictor.close();
-    }
-    if (sideBySide != null) {
-      sideBySide.close();
-    }
-    parts.forEach(EncoderSession::close);
-    if (whenClosed != null) {
-      Runnable hook = whenClosed;
-      whenClosed = null;
-      hook.run();
+    try {
+      if (predictor != null) {
+        predictor.close();
+      }
+      if (sideBySide != null) {
+        sideBySide.close();
+      }
+      parts.forEach(EncoderSession::close);
+    } finally {
+      if (whenClosed != null) {
+        Runnable hook = whenClosed;
+        whenClosed = null;
+        hook.run();
+      }
     }
   }
 }

@@ -89,23 +89,26 @@ final class SideBySide<I> implements AutoCloseable {
       int lane = w;
       helpers.add(threads.submit(() -> drain(lane, calls, next, inputs, out)));
     }
-    RuntimeException failure = null;
+    Throwable failure = null;
     try {
       drain(0, calls, next, inputs, out);
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
       failure = e;
-      next.set(calls.size());
     }
     failure = awaitHelpers(helpers, failure);
+    if (failure instanceof Error error) {
+      throw error;
+    }
     if (failure != null) {
-      throw failure;
+      throw failure instanceof RuntimeException r ? r
+          : new EncodingException("a model call failed: " + failure, failure);
     }
     learn(calls);
     return out;
   }
 
-  // waits for every helper (none may still use a session when encode returns), keeping the first failure
-  private static RuntimeException awaitHelpers(List<Future<?>> helpers, RuntimeException failure) {
+  // waits for every helper, whatever failed (none may still use a session when encode returns); the first failure
+  private static Throwable awaitHelpers(List<Future<?>> helpers, Throwable failure) {
     boolean interrupted = false;
     for (Future<?> f : helpers) {
       while (true) {
@@ -115,13 +118,7 @@ final class SideBySide<I> implements AutoCloseable {
         } catch (InterruptedException e) {
           interrupted = true;
         } catch (ExecutionException e) {
-          if (e.getCause() instanceof Error error) {
-            throw error;
-          }
-          if (failure == null) {
-            failure = e.getCause() instanceof RuntimeException r ? r
-                : new EncodingException("a model call failed: " + e.getCause(), e.getCause());
-          }
+          failure = failure == null ? e.getCause() : failure;
           break;
         }
       }
@@ -132,7 +129,17 @@ final class SideBySide<I> implements AutoCloseable {
     return failure;
   }
 
+  // takes calls until none is left; a failed call ends every lane's taking (the batch fails as a whole)
   private void drain(int lane, List<Call> calls, AtomicInteger next, List<I> inputs, float[][][] out) {
+    try {
+      drainCalls(lane, calls, next, inputs, out);
+    } catch (Throwable e) {
+      next.set(calls.size());
+      throw e;
+    }
+  }
+
+  private void drainCalls(int lane, List<Call> calls, AtomicInteger next, List<I> inputs, float[][][] out) {
     for (int i = next.getAndIncrement(); i < calls.size(); i = next.getAndIncrement()) {
       Call c = calls.get(i);
       List<I> part = new ArrayList<>(c.to - c.from);

@@ -3,15 +3,21 @@ package io.xmodal.trainer;
 import io.xmodal.mapping.refit.TrainingPair;
 import io.xmodal.schemas.EncoderBlock;
 import io.xmodal.schemas.EncoderIdentity;
+import io.xmodal.schemas.EmbeddingVectors;
 import io.xmodal.schemas.EncoderKeys;
+import io.xmodal.schemas.TrainingPairOp;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificDatumReader;
+import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -35,27 +41,32 @@ record PairOp(String captionId, String imageId, boolean heldOut, EncoderIdentity
     return new TrainingPair(captionId, imageId, heldOut, text, image);
   }
 
-  /** An explicit binary serde for the internal repartition topic and the pairs store. */
+  /**
+   * An explicit serde for the internal repartition topic and the pairs store: a format byte, then the pair as an Avro
+   * {@link TrainingPairOp} (binary, the schema in xmodal-schemas). Formats 1 and 2, hand-written before the schema
+   * existed, are still read, so a trainer's store from before the upgrade is read as it was.
+   */
   static Serde<PairOp> serde() {
     Serializer<PairOp> ser = (topic, p) -> p == null ? null : toBytes(p);
     Deserializer<PairOp> de = (topic, b) -> b == null ? null : fromBytes(b);
     return Serdes.serdeFrom(ser, de);
   }
 
-  /** 2: the encoder identities carry a composite's blocks and rule; 1 (before composites) is still read. */
-  private static final int VERSION = 2;
+  /** 3: Avro; 2: hand-written with a composite's blocks; 1: hand-written, before composites. */
+  private static final int AVRO = 3;
+  private static final SpecificDatumWriter<TrainingPairOp> WRITER = new SpecificDatumWriter<>(TrainingPairOp.class);
+  private static final SpecificDatumReader<TrainingPairOp> READER = new SpecificDatumReader<>(TrainingPairOp.class);
 
   static byte[] toBytes(PairOp p) {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + 4 * (p.text.length + p.image.length));
-    try (DataOutputStream out = new DataOutputStream(bytes)) {
-      out.writeByte(VERSION);
-      out.writeUTF(p.captionId);
-      out.writeUTF(p.imageId);
-      out.writeBoolean(p.heldOut);
-      write(out, p.textEncoder);
-      write(out, p.imageEncoder);
-      write(out, p.text);
-      write(out, p.image);
+    TrainingPairOp record = TrainingPairOp.newBuilder().setCaptionId(p.captionId).setImageId(p.imageId)
+        .setHeldOut(p.heldOut).setTextEncoder(p.textEncoder).setImageEncoder(p.imageEncoder)
+        .setText(EmbeddingVectors.packed(p.text)).setImage(EmbeddingVectors.packed(p.image)).build();
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(256 + 4 * (p.text.length + p.image.length));
+    bytes.write(AVRO);
+    try {
+      BinaryEncoder out = EncoderFactory.get().directBinaryEncoder(bytes, null);
+      WRITER.write(record, out);
+      out.flush();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -63,32 +74,23 @@ record PairOp(String captionId, String imageId, boolean heldOut, EncoderIdentity
   }
 
   static PairOp fromBytes(byte[] b) {
-    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(b))) {
-      int version = in.readByte();
-      if (version != 1 && version != VERSION) {
+    int version = b.length == 0 ? -1 : b[0];
+    try {
+      if (version == AVRO) {
+        TrainingPairOp r = READER.read(null, DecoderFactory.get().binaryDecoder(b, 1, b.length - 1, null));
+        return new PairOp(r.getCaptionId(), r.getImageId(), r.getHeldOut(), r.getTextEncoder(), r.getImageEncoder(),
+            EmbeddingVectors.unpacked(r.getText()), EmbeddingVectors.unpacked(r.getImage()));
+      }
+      if (version != 1 && version != 2) {
         throw new IllegalStateException("unknown PairOp format " + version);
       }
-      return new PairOp(in.readUTF(), in.readUTF(), in.readBoolean(), readIdentity(in, version),
-          readIdentity(in, version), readFloats(in), readFloats(in));
+      try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(b, 1, b.length - 1))) {
+        return new PairOp(in.readUTF(), in.readUTF(), in.readBoolean(), readIdentity(in, version),
+            readIdentity(in, version), readFloats(in), readFloats(in));
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-  }
-
-  private static void write(DataOutputStream out, EncoderIdentity e) throws IOException {
-    out.writeUTF(e.getName());
-    out.writeUTF(e.getVersion());
-    out.writeInt(e.getDimension());
-    out.writeUTF(e.getChecksum());
-    List<EncoderBlock> blocks = e.getBlocks() == null ? List.of() : e.getBlocks();
-    out.writeInt(blocks.size());
-    for (EncoderBlock b : blocks) {
-      out.writeUTF(b.getName());
-      out.writeUTF(b.getVersion());
-      out.writeInt(b.getDimension());
-      out.writeUTF(b.getChecksum());
-    }
-    out.writeUTF(e.getCombination());
   }
 
   private static EncoderIdentity readIdentity(DataInputStream in, int version) throws IOException {
@@ -104,13 +106,6 @@ record PairOp(String captionId, String imageId, boolean heldOut, EncoderIdentity
       b.setBlocks(blocks.isEmpty() ? null : blocks).setCombination(in.readUTF());
     }
     return b.build();
-  }
-
-  private static void write(DataOutputStream out, float[] v) throws IOException {
-    out.writeInt(v.length);
-    for (float f : v) {
-      out.writeFloat(f);
-    }
   }
 
   private static float[] readFloats(DataInputStream in) throws IOException {

@@ -1,10 +1,18 @@
 package io.xmodal.query;
 
-import io.xmodal.schemas.Modality;
+import io.xmodal.encoders.EncoderInfo;
+import io.xmodal.schemas.EncoderKeys;
 import io.xmodal.schemas.MappingModel;
+import io.xmodal.schemas.Modality;
 import io.xmodal.schemas.Query;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.TreeSet;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -70,5 +78,44 @@ final class QueryChecks {
     return "no mapping named '" + name + "'" + (published.isEmpty()
         ? "; none is published yet: the trainer publishes 'default' once it has enough pairs"
         : "; the mappings published are: " + String.join(", ", published) + " (Query.mappingName)");
+  }
+
+  /**
+   * Why a query of {@code modality} cannot be answered with {@code mapping}, fitted for other encoders than this
+   * query-stream runs ({@code mine}), or null when the encoders agree.
+   */
+  static String encoderMismatch(DecodedMapping mapping, Modality modality, EncoderInfo mine) {
+    boolean text = modality == Modality.TEXT;
+    String modelEncoder = EncoderKeys.of(text ? mapping.model().getTextEncoder() : mapping.model().getImageEncoder());
+    return EncoderKeys.of(mine.name(), mine.checksum()).equals(modelEncoder) ? null
+        : "mapping " + mapping.model().getName() + " v" + mapping.version() + " was fitted for another "
+            + (text ? "text" : "image") + " encoder than this query-stream runs";
+  }
+
+  /** The queries one search (or one scatter) answers together: same mapping, same modality, same gallery filter. */
+  record Group(String mapping, Modality modality, String gallery) {
+
+    static Group of(Query q, boolean byGallery) {
+      return new Group(q.getMappingName(), q.getModality(), byGallery ? Objects.toString(q.getGallery(), "") : "");
+    }
+  }
+
+  /**
+   * A drained batch's queries that can be answered, in groups in the order of their first query; each query with a
+   * {@link #problem} goes to {@code refused} with it instead.
+   */
+  static <T> Map<Group, List<T>> groups(List<T> batch, Function<T, Query> query, int maxK, int maxTextChars,
+                                        boolean byGallery, BiConsumer<Query, String> refused) {
+    Map<Group, List<T>> out = new LinkedHashMap<>();
+    for (T item : batch) {
+      Query q = query.apply(item);
+      String problem = problem(q, maxK, maxTextChars);
+      if (problem != null) {
+        refused.accept(q, problem);
+      } else {
+        out.computeIfAbsent(Group.of(q, byGallery), g -> new ArrayList<>()).add(item);
+      }
+    }
+    return out;
   }
 }

@@ -2,8 +2,6 @@ package io.xmodal.query;
 
 import io.xmodal.encoders.EncoderInfo;
 import io.xmodal.encoders.Encoders;
-import io.xmodal.encoders.EncodingException;
-import io.xmodal.encoders.image.ImageDecoder;
 import io.xmodal.mapping.Vectors;
 import io.xmodal.platform.streams.MetricEvents;
 import io.xmodal.platform.streams.MicroBatch;
@@ -20,15 +18,12 @@ import io.xmodal.schemas.Modality;
 import io.xmodal.schemas.Query;
 import io.xmodal.schemas.QueryResult;
 import io.xmodal.schemas.RejectReason;
-import java.awt.image.BufferedImage;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -150,32 +145,19 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
   }
 
   private void flush(long timestamp) {
+    sessions.closeIfIdle();
     if (buffer.isEmpty() || awaited.blocking()) {
-      sessions.closeIfIdle();
       return;
     }
     batchStartNanos = System.nanoTime();
     List<KeyValue<String, Query>> batch = buffer.drain(config.batchSize());
-    Map<String, List<KeyValue<String, Query>>> byGroup = new LinkedHashMap<>();
-    for (KeyValue<String, Query> kv : batch) {
-      Query q = kv.value;
-      String problem = validate(q);
-      if (problem != null) {
-        refuse(q, RejectReason.OTHER, problem, timestamp);
-        continue;
-      }
-      String group = q.getMappingName() + "\u0000" + q.getModality() + "\u0000" + Objects.toString(q.getGallery(), "");
-      byGroup.computeIfAbsent(group, g -> new ArrayList<>()).add(kv);
-    }
+    var byGroup = QueryChecks.groups(batch, kv -> kv.value, config.maxK(), config.maxTextChars(), true,
+        (q, problem) -> refuse(q, RejectReason.OTHER, problem, timestamp));
     for (List<KeyValue<String, Query>> group : byGroup.values()) {
       if (!answer(group.stream().map(kv -> kv.value).toList(), timestamp)) {
         group.forEach(kv -> buffer.add(kv.key, kv.value)); // nothing ready yet: they wait for the projection
       }
     }
-  }
-
-  private String validate(Query q) {
-    return QueryChecks.problem(q, config.maxK(), config.maxTextChars());
   }
 
   /** @return false when the group's mapping has no gallery ready to search yet (the group is left unanswered) */
@@ -189,13 +171,12 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
     }
     boolean textQuery = first.getModality() == Modality.TEXT;
     EncoderInfo mine = textQuery ? encoders.text().info() : encoders.image().info();
-    String queryEncoder = EncoderKeys.of(mine.name(), mine.checksum());
-    String modelEncoder = EncoderKeys.of(textQuery ? live.model().getTextEncoder() : live.model().getImageEncoder());
-    if (!queryEncoder.equals(modelEncoder)) {
-      group.forEach(q -> fail(q, "mapping " + q.getMappingName() + " v" + live.version() + " was fitted for another "
-          + (textQuery ? "text" : "image") + " encoder than this query-stream runs", live.version(), timestamp));
+    String mismatch = QueryChecks.encoderMismatch(live, first.getModality(), mine);
+    if (mismatch != null) {
+      group.forEach(q -> fail(q, mismatch, live.version(), timestamp));
       return true;
     }
+    String queryEncoder = EncoderKeys.of(mine.name(), mine.checksum());
     Served served = served(first.getMappingName(), live, textQuery);
     if (served == null) {
       return false;
@@ -250,7 +231,6 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
     long lookupNanos = 0;
     List<Vectored> out = new ArrayList<>();
     List<Query> toEncode = new ArrayList<>();
-    List<Object> inputs = new ArrayList<>();
     for (Query q : group) {
       long lookupStart = System.nanoTime();
       if (q.getExistingId() != null) {
@@ -264,10 +244,9 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
         }
         continue;
       }
-      byte[] image = textQuery ? null : Buffers.bytes(q.getImageBytes());
       if (!q.getForceEncode()) {
         Vectored reused = stored(q, textQuery ? ContentHash.ofCaption(null, QUERY_LANGUAGE, q.getText())
-            : ContentHash.ofImage(image), textQuery, encoderKey);
+            : ContentHash.ofImage(Buffers.bytes(q.getImageBytes())), textQuery, encoderKey);
         lookupNanos += System.nanoTime() - lookupStart;
         if (reused != null) {
           out.add(reused);
@@ -275,25 +254,12 @@ final class QueryProcessor implements Processor<String, Query, String, Outcome<Q
           continue;
         }
       }
-      try {
-        inputs.add(textQuery ? q.getText() : ImageDecoder.decodeRgb(image));
-        toEncode.add(q);
-      } catch (EncodingException e) {
-        refuse(q, RejectReason.ENCODING_FAILED, "the query image cannot be decoded: " + e.getMessage(), timestamp);
-      }
+      toEncode.add(q);
     }
-    if (!toEncode.isEmpty()) {
-      try {
-        float[][] encoded = textQuery
-            ? sessions.text().encode(inputs.stream().map(String.class::cast).toList())
-            : sessions.image().encode(inputs.stream().map(BufferedImage.class::cast).toList());
-        for (int i = 0; i < toEncode.size(); i++) {
-          out.add(new Vectored(toEncode.get(i), Vectors.l2(encoded[i]), true, null));
-        }
-        window.encoded += toEncode.size();
-      } catch (EncodingException e) {
-        toEncode.forEach(q -> refuse(q, RejectReason.ENCODING_FAILED, e.getMessage(), timestamp));
-      }
+    for (QuerySessions.Encoded e : sessions.encode(toEncode, textQuery,
+        (q, why) -> refuse(q, RejectReason.ENCODING_FAILED, why, timestamp))) {
+      out.add(new Vectored(e.query(), e.vector(), true, null));
+      window.encoded++;
     }
     return new GroupVectors(out, lookupNanos, System.nanoTime() - start - lookupNanos);
   }

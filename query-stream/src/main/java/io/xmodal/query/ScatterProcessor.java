@@ -1,13 +1,8 @@
 package io.xmodal.query;
 
-import io.xmodal.encoders.EncoderInfo;
 import io.xmodal.encoders.Encoders;
-import io.xmodal.encoders.EncodingException;
-import io.xmodal.encoders.image.ImageDecoder;
-import io.xmodal.mapping.Vectors;
 import io.xmodal.platform.streams.MicroBatch;
 import io.xmodal.platform.streams.RejectionFactory;
-import io.xmodal.schemas.EncoderKeys;
 import io.xmodal.schemas.MappingModel;
 import io.xmodal.schemas.Modality;
 import io.xmodal.schemas.Query;
@@ -16,14 +11,12 @@ import io.xmodal.schemas.RejectReason;
 import io.xmodal.schemas.ShardPartial;
 import io.xmodal.schemas.ShardPartialKind;
 import io.xmodal.schemas.ShardRequest;
-import java.awt.image.BufferedImage;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -82,21 +75,14 @@ final class ScatterProcessor implements Processor<String, Query, String, Object>
   }
 
   private void flush(long timestamp) {
+    sessions.closeIfIdle();
     if (buffer.isEmpty()) {
-      sessions.closeIfIdle();
       return;
     }
-    Map<String, List<Query>> byGroup = new LinkedHashMap<>();
-    for (KeyValue<String, Query> kv : buffer.drain()) {
-      Query q = kv.value;
-      String problem = QueryChecks.problem(q, config.maxK(), config.maxTextChars());
-      if (problem != null) {
-        refuse(q, RejectReason.OTHER, problem, timestamp);
-        continue;
-      }
-      byGroup.computeIfAbsent(q.getMappingName() + "\u0000" + q.getModality(), g -> new ArrayList<>()).add(q);
-    }
-    byGroup.values().forEach(group -> scatter(group, timestamp));
+    List<Query> batch = buffer.drain().stream().map(kv -> kv.value).toList();
+    QueryChecks.groups(batch, q -> q, config.maxK(), config.maxTextChars(), false,
+        (q, problem) -> refuse(q, RejectReason.OTHER, problem, timestamp))
+        .values().forEach(group -> scatter(group, timestamp));
   }
 
   private void scatter(List<Query> group, long timestamp) {
@@ -108,11 +94,10 @@ final class ScatterProcessor implements Processor<String, Query, String, Object>
       return;
     }
     boolean textQuery = first.getModality() == Modality.TEXT;
-    EncoderInfo mine = textQuery ? encoders.text().info() : encoders.image().info();
-    String modelEncoder = EncoderKeys.of(textQuery ? d.model().getTextEncoder() : d.model().getImageEncoder());
-    if (!EncoderKeys.of(mine.name(), mine.checksum()).equals(modelEncoder)) {
-      group.forEach(q -> fail(q, "mapping " + q.getMappingName() + " v" + d.version() + " was fitted for another "
-          + (textQuery ? "text" : "image") + " encoder than this query-stream runs", d.version(), timestamp));
+    String mismatch = QueryChecks.encoderMismatch(d, first.getModality(),
+        textQuery ? encoders.text().info() : encoders.image().info());
+    if (mismatch != null) {
+      group.forEach(q -> fail(q, mismatch, d.version(), timestamp));
       return;
     }
     long encodeStart = System.nanoTime();
@@ -140,34 +125,15 @@ final class ScatterProcessor implements Processor<String, Query, String, Object>
   private Map<Query, float[]> encode(List<Query> group, boolean textQuery, long timestamp) {
     Map<Query, float[]> out = new LinkedHashMap<>();
     List<Query> toEncode = new ArrayList<>();
-    List<Object> inputs = new ArrayList<>();
     for (Query q : group) {
       if (q.getExistingId() != null) {
         out.put(q, null);
-        continue;
-      }
-      try {
-        inputs.add(textQuery ? q.getText() : ImageDecoder.decodeRgb(Buffers.bytes(q.getImageBytes())));
+      } else {
         toEncode.add(q);
-      } catch (EncodingException e) {
-        refuse(q, RejectReason.ENCODING_FAILED, "the query image cannot be decoded: " + e.getMessage(), timestamp);
       }
     }
-    if (toEncode.isEmpty()) {
-      return out;
-    }
-    float[][] encoded;
-    try {
-      encoded = textQuery
-          ? sessions.text().encode(inputs.stream().map(String.class::cast).toList())
-          : sessions.image().encode(inputs.stream().map(BufferedImage.class::cast).toList());
-    } catch (EncodingException e) {
-      toEncode.forEach(q -> refuse(q, RejectReason.ENCODING_FAILED, e.getMessage(), timestamp));
-      return out;
-    }
-    for (int i = 0; i < toEncode.size(); i++) {
-      out.put(toEncode.get(i), Vectors.l2(encoded[i]));
-    }
+    sessions.encode(toEncode, textQuery, (q, why) -> refuse(q, RejectReason.ENCODING_FAILED, why, timestamp))
+        .forEach(e -> out.put(e.query(), e.vector()));
     return out;
   }
 

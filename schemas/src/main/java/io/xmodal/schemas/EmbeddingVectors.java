@@ -18,10 +18,7 @@ public final class EmbeddingVectors {
   public static float[] of(Embedding e) {
     ByteBuffer packed = e.getPackedVector();
     if (packed != null) {
-      FloatBuffer floats = packed.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-      float[] v = new float[floats.remaining()];
-      floats.get(v);
-      return v;
+      return unpacked(packed);
     }
     List<Float> list = e.getVector();
     float[] v = new float[list.size()];
@@ -33,8 +30,21 @@ public final class EmbeddingVectors {
 
   /** Sets {@code v} as the builder's vector, packed. */
   public static Embedding.Builder set(Embedding.Builder b, float[] v) {
+    return b.setPackedVector(packed(v)).setVector(List.of());
+  }
+
+  /** A vector as float32 little-endian, 4 bytes per dimension: how xmodal's records carry vectors. */
+  public static ByteBuffer packed(float[] v) {
     ByteBuffer packed = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
     packed.asFloatBuffer().put(v);
-    return b.setPackedVector(packed).setVector(List.of());
+    return packed;
+  }
+
+  /** The vector of {@link #packed} bytes (from the buffer's position to its limit). */
+  public static float[] unpacked(ByteBuffer packed) {
+    FloatBuffer floats = packed.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+    float[] v = new float[floats.remaining()];
+    floats.get(v);
+    return v;
   }
 }

@@ -174,9 +174,10 @@ public final class ImageEncoder implements Encoder<BufferedImage> {
     return session.whenClosed(model::returned);
   }
 
+  /** On a CPU only: DJL adds the GPU's execution provider to the session options at every load, so no reload there. */
   @Override
   public int releaseIfUnused() {
-    return model.releaseIfUnused() ? 1 : 0;
+    return !device.isGpu() && model.releaseIfUnused() ? 1 : 0;
   }
 
   @Override

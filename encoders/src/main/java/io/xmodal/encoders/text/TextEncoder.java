@@ -110,9 +110,10 @@ public final class TextEncoder implements Encoder<String> {
         .whenClosed(model::returned);
   }
 
+  /** On a CPU only: DJL adds the GPU's execution provider to the session options at every load, so no reload there. */
   @Override
   public int releaseIfUnused() {
-    return model.releaseIfUnused() ? 1 : 0;
+    return !device.isGpu() && model.releaseIfUnused() ? 1 : 0;
   }
 
   @Override
