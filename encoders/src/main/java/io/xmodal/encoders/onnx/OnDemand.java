@@ -63,11 +63,6 @@ public final class OnDemand<I, O> implements AutoCloseable {
     open = Math.max(0, open - 1);
   }
 
-  /** Whether the model is loaded now. */
-  public synchronized boolean loaded() {
-    return model != null;
-  }
-
   /** Closes the model if no session uses it; true if it did. */
   public synchronized boolean releaseIfUnused() {
     if (open > 0 || model == null) {
