@@ -1,7 +1,7 @@
 package io.xmodal.encode;
 
-import io.xmodal.encoders.IdleSession;
 import io.xmodal.encoders.EncodingException;
+import io.xmodal.encoders.IdleSession;
 import io.xmodal.platform.streams.MetricEvents;
 import io.xmodal.platform.streams.Outcome;
 import io.xmodal.platform.streams.RejectionFactory;
@@ -72,7 +72,7 @@ final class BatchEncodeProcessor<V extends SpecificRecord, I> implements Process
     this.modality = modality;
     this.bufferStore = bufferStore;
     this.sourceTopic = sourceTopic;
-    this.batchSize = config.batchSize();
+    this.batchSize = modality.batchSize(config);
     this.maxWait = config.maxWait();
     this.metricsInterval = config.metricsInterval();
     this.idleRelease = config.idleRelease();

@@ -32,6 +32,11 @@ final class ImageModality implements Modality<ImageEvent, BufferedImage> {
   }
 
   @Override
+  public int batchSize(EncodeConfig config) {
+    return config.batchSize();
+  }
+
+  @Override
   public BufferedImage prepare(ImageEvent event) {
     if (event.getBytes() == null) {
       throw new EncodingException("image " + event.getImageId() + " has no bytes");

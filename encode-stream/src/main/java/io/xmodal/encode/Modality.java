@@ -15,6 +15,9 @@ interface Modality<V, I> {
   /** "images" or "captions": names stores, nodes and metrics. */
   String kind();
 
+  /** Records a task encodes together once they wait ({@link EncodeConfig#batchSize}, {@link EncodeConfig#textBatchSize}). */
+  int batchSize(EncodeConfig config);
+
   /** What the encoder takes, from one event; may run on a {@link PreparePool} thread (it must not touch state). */
   I prepare(V event);
 

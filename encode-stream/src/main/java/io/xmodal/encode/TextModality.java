@@ -22,6 +22,11 @@ final class TextModality implements Modality<CaptionEvent, String> {
   }
 
   @Override
+  public int batchSize(EncodeConfig config) {
+    return config.textBatchSize();
+  }
+
+  @Override
   public String prepare(CaptionEvent event) {
     if (event.getText() == null || event.getText().isBlank()) {
       throw new EncodingException("caption " + event.getCaptionId() + " has no text");

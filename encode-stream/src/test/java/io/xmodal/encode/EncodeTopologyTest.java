@@ -250,7 +250,8 @@ class EncodeTopologyTest {
   void shouldDecodeOnTheStreamThreadWhenThePoolHasNoThreads() throws Exception {
     // Given encode-stream with no decode threads
     driver.close();
-    EncodeConfig noPool = new EncodeConfig(config.applicationId(), config.batchSize(), config.maxWait(),
+    EncodeConfig noPool = new EncodeConfig(config.applicationId(), config.batchSize(), config.textBatchSize(),
+        config.maxWait(),
         config.encoders(), config.dlqPayloadCap(), config.metricsInterval(), config.commitInterval(), 0,
         config.streamThreads(), config.idleRelease());
     TopicCatalogue topics = TopicCatalogue.create(platform.topics(), new PlainAvroSerdes());

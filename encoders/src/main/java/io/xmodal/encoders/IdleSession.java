@@ -1,5 +1,6 @@
 package io.xmodal.encoders;
 
+import io.xmodal.device.NativeHeap;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.IntSupplier;
@@ -68,6 +69,7 @@ public final class IdleSession<I> implements AutoCloseable {
     session = null;
     int released = release.getAsInt();
     if (released > 0) {
+      NativeHeap.trim("releasing the models of " + what);
       LOG.info("{}: nothing to encode for {} s: session closed, {} model(s) released until the next batch", what,
           idle.toSeconds(), released);
     } else {

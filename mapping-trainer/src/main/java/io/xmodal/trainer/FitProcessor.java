@@ -1,5 +1,6 @@
 package io.xmodal.trainer;
 
+import io.xmodal.device.NativeHeap;
 import io.xmodal.learned.LearnedSearch;
 import io.xmodal.mapping.CrossModalMap;
 import io.xmodal.mapping.ModelSearch;
@@ -230,6 +231,9 @@ final class FitProcessor implements Processor<String, PairOp, String, Outcome<Ma
         finished.set(new FitResult(result, comparable, g.text(), g.image(), null));
       } catch (RuntimeException | Error e) {
         finished.set(FitResult.failed(e));
+      } finally {
+        // the refit's matrices (gigabytes, off the Java heap) are garbage now: freed and given back to the system
+        NativeHeap.collectAndTrim("the refit");
       }
     };
     try {

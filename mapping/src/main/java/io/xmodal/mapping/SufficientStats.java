@@ -2,6 +2,8 @@ package io.xmodal.mapping;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.IdentityHashMap;
+import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -45,7 +47,11 @@ public final class SufficientStats {
     return s;
   }
 
-  /** Adds k pairs: n += k, Σ += column sums, XᵀX += XₖᵀXₖ, YᵀY += YₖᵀYₖ, XᵀY += XₖᵀYₖ. */
+  /**
+   * Adds k pairs: n += k, Σ += column sums, XᵀX += XₖᵀXₖ, YᵀY += YₖᵀYₖ, XᵀY += XₖᵀYₖ. Pairs that share one image row
+   * (the same {@code float[]} object in {@code y}, as a caller passes for an image's captions) are added as that row
+   * once, weighted by its pairs (see {@link #update}).
+   */
   public void add(float[][] x, float[][] y) {
     update(x, y, 1.0);
   }
@@ -55,6 +61,12 @@ public final class SufficientStats {
     update(x, y, -1.0);
   }
 
+  /**
+   * The rank-k update, grouped by image row: with u distinct rows among {@code y} (the same object; an image has
+   * about five captions), YᵀY gets Σ wᵤ·yᵤyᵤᵀ from the u rows weighted by their pair counts, and XᵀY gets Σ (Σ x)ᵤ·yᵤᵀ
+   * from each row's summed captions: the same sums in another order, for u/k of the two products' work, which is
+   * nearly all of it (dy = 5,376 against dx = 1,152 for the default encoders).
+   */
   private void update(float[][] x, float[][] y, double sign) {
     if (x.length != y.length) {
       throw new IllegalArgumentException(x.length + " text rows but " + y.length + " image rows");
@@ -66,18 +78,37 @@ public final class SufficientStats {
       throw new IllegalArgumentException("pairs of " + x[0].length + "×" + y[0].length + ", statistics of "
           + dx + "×" + dy);
     }
+    Map<float[], Integer> rowOf = new IdentityHashMap<>();
+    int[] group = new int[y.length];
+    for (int i = 0; i < y.length; i++) {
+      group[i] = rowOf.computeIfAbsent(y[i], r -> rowOf.size());
+    }
+    int u = rowOf.size();
+    double[] weights = new double[u];
+    double[] textSums = new double[u * dx];
+    for (int i = 0; i < x.length; i++) {
+      weights[group[i]]++;
+      for (int j = 0, o = group[i] * dx; j < dx; j++) {
+        textSums[o + j] += x[i][j];
+      }
+    }
+    float[][] images = new float[u][];
+    rowOf.forEach((row, g) -> images[g] = row);
     INDArray xk = Linalg.matrix(x);
-    INDArray yk = Linalg.matrix(y);
-    INDArray xs = xk.sum(0);
-    INDArray ys = yk.sum(0);
+    INDArray yu = Linalg.matrix(images);
+    INDArray xu = Nd4j.create(textSums, new long[] {u, dx}, DataType.DOUBLE);
+    INDArray w = Nd4j.create(weights, new long[] {u, 1}, DataType.DOUBLE);
+    INDArray yw = yu.mulColumnVector(w);
+    INDArray xs = xu.sum(0);
+    INDArray ys = yw.sum(0);
     sx.addi(xs.reshape(1, dx).muli(sign));
     sy.addi(ys.reshape(1, dy).muli(sign));
     // accumulated in place (C = sign·AᵀB + C): a product held apart would be another dy × dy float64 per batch,
     // off the Java heap, left for a collection that the small Java objects rarely trigger
     Nd4j.gemm(xk, xk, xx, true, false, sign, 1.0);
-    Nd4j.gemm(yk, yk, yy, true, false, sign, 1.0);
-    Nd4j.gemm(xk, yk, xy, true, false, sign, 1.0);
-    Linalg.release(xk, yk, xs, ys);
+    Nd4j.gemm(yw, yu, yy, true, false, sign, 1.0);
+    Nd4j.gemm(xu, yu, xy, true, false, sign, 1.0);
+    Linalg.release(xk, yu, xu, w, yw, xs, ys);
     n += sign > 0 ? x.length : -x.length;
   }
 

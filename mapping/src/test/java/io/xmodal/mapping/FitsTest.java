@@ -70,6 +70,34 @@ class FitsTest {
   }
 
   @Test
+  void pairsSharingAnImageRowShouldAddUpAsEachPairAlone() {
+    // 30 images of five captions each, every image's captions holding one row object, in mixed order
+    float[][][] p = pairs(150, 4);
+    float[][] images = Arrays.copyOf(p[1], 30);
+    float[][] shared = new float[150][];
+    float[][] copies = new float[150][];
+    for (int i = 0; i < 150; i++) {
+      shared[i] = images[(i * 7) % 30];
+      copies[i] = shared[i].clone();
+    }
+    SufficientStats grouped = SufficientStats.of(p[0], shared);
+    SufficientStats plain = new SufficientStats(DX, DY);
+    for (int i = 0; i < 150; i++) {
+      plain.add(new float[][] {p[0][i]}, new float[][] {copies[i]});
+    }
+    grouped.subtract(Arrays.copyOfRange(p[0], 0, 10), Arrays.copyOfRange(shared, 0, 10));
+    plain.subtract(Arrays.copyOfRange(p[0], 0, 10), Arrays.copyOfRange(copies, 0, 10));
+
+    assertThat(grouped.count()).isEqualTo(plain.count()).isEqualTo(140);
+    assertThat(maxAbsDiff(grouped.rawXx(), plain.rawXx())).isLessThanOrEqualTo(1e-9);
+    assertThat(maxAbsDiff(grouped.rawYy(), plain.rawYy())).isLessThanOrEqualTo(1e-9);
+    assertThat(maxAbsDiff(grouped.rawXy(), plain.rawXy())).isLessThanOrEqualTo(1e-9);
+    assertThat(maxAbsDiff(grouped.meanX(), plain.meanX())).isLessThanOrEqualTo(1e-12);
+    assertThat(maxAbsDiff(grouped.meanY(), plain.meanY())).isLessThanOrEqualTo(1e-12);
+    assertThat(maxAbsDiff(grouped.rawYy(), new SufficientStats(DX, DY).rawYy())).isGreaterThan(1.0);
+  }
+
+  @Test
   void snapshotsShouldRoundTrip() {
     float[][][] p = pairs(50, 3);
     SufficientStats s = SufficientStats.of(p[0], p[1]);

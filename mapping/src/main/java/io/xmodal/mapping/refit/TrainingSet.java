@@ -7,6 +7,7 @@ import io.xmodal.mapping.ReferenceCaps;
 import io.xmodal.mapping.SufficientStats;
 import io.xmodal.mapping.Vectors;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -93,10 +94,16 @@ public final class TrainingSet {
     }
     float[][] x = new float[pending.size()][];
     float[][] y = new float[pending.size()][];
+    // an image's captions share one row object, which the statistics add once, weighted (SufficientStats#add)
+    Map<String, float[]> sourceOf = new HashMap<>();
+    Map<String, float[]> rowOf = new HashMap<>();
     for (int i = 0; i < x.length; i++) {
       TrainingPair p = pending.get(i);
       x[i] = Vectors.l2(p.text());
-      y[i] = Vectors.l2(p.image());
+      float[] source = sourceOf.putIfAbsent(p.imageId(), p.image());
+      y[i] = source == null || Arrays.equals(source, p.image())
+          ? rowOf.computeIfAbsent(p.imageId(), id -> Vectors.l2(p.image()))
+          : Vectors.l2(p.image());
       if (rows != null) {
         rows.put(p.captionId(), p.imageId(), x[i], y[i]);
       }

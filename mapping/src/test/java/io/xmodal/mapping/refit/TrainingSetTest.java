@@ -64,7 +64,27 @@ class TrainingSetTest {
     assertThat(in.validation().captionCount()).isEqualTo(held);
     assertThat(in.validation().imageCount()).isEqualTo(held / 3).isEqualTo(set.heldOutImages());
     assertThat(in.stats().cxy(true).sub(batch(all).cxy(true)).amaxNumber().doubleValue()).isLessThan(1e-9);
+    assertThat(in.stats().cyy(true).sub(batch(all).cyy(true)).amaxNumber().doubleValue()).isLessThan(1e-9);
+    assertThat(in.stats().cxx(true).sub(batch(all).cxx(true)).amaxNumber().doubleValue()).isLessThan(1e-9);
     assertThat(in.learnedRows()).as("no rows kept when the learned maps are off").isNull();
+  }
+
+  @Test
+  void shouldCountAnImageSeenWithTwoVectorsInOneFlushAsTwoRows() {
+    // Given one image id arriving with two different vectors among the pending pairs (encoded again in between)
+    Random r = new Random(3);
+    String id = "img-2.jpg";
+    assertThat(HeldOut.isHeldOut(id, 10)).isFalse();
+    List<TrainingPair> pairs = List.of(new TrainingPair(id + "#0", id, false, vector(r, DX), vector(r, DY)),
+        new TrainingPair(id + "#1", id, false, vector(r, DX), vector(r, DY)));
+    TrainingSet set = new TrainingSet(DX, DY, 0);
+
+    pairs.forEach(set::add);
+    RefitInput in = set.snapshot();
+
+    // Then each pair's own image row is in the statistics, not the first one's twice
+    assertThat(in.stats().cyy(false).sub(batch(pairs).cyy(false)).amaxNumber().doubleValue()).isLessThan(1e-9);
+    assertThat(in.stats().cxy(false).sub(batch(pairs).cxy(false)).amaxNumber().doubleValue()).isLessThan(1e-9);
   }
 
   @Test
