@@ -87,7 +87,7 @@ class LayeringTest {
     }));
     assertThat(shared).as("a package split across modules").isEmpty();
     for (String module : List.of("schemas", "device", "mapping", "mapping-codec", "encoders", "learned", "platform",
-        "embedded", "ingest", "encode-stream", "mapping-trainer", "query-stream", "app")) {
+        "embedded", "ingest", "encode-stream", "mapping-trainer", "query-stream", "client", "tools", "app")) {
       assertThat(classes.stream().filter(c -> packages.get(module).contains(c.getPackageName())))
           .as("classes of " + module).isNotEmpty();
     }
@@ -121,6 +121,8 @@ class LayeringTest {
       List<String> others = new ArrayList<>();
       DEPLOYABLES.stream().filter(d -> !d.equals(deployable)).forEach(d -> others.addAll(packages.get(d)));
       others.addAll(packages.get("app"));
+      others.addAll(packages.get("tools"));
+      others.addAll(packages.get("client"));
       noClasses().that().resideInAnyPackage(packages.get(deployable).toArray(String[]::new))
           .should().dependOnClassesThat().resideInAnyPackage(others.toArray(String[]::new))
           .because("what two deployables share moves down a floor into a library "
@@ -132,6 +134,8 @@ class LayeringTest {
   @Test
   void librariesAndPlatformShouldNotUseADeployableOrTheLauncher() {
     List<String> upper = new ArrayList<>(packages.get("app"));
+    upper.addAll(packages.get("tools"));
+    upper.addAll(packages.get("client"));
     upper.addAll(packages.get("embedded"));
     DEPLOYABLES.forEach(d -> upper.addAll(packages.get(d)));
     List<String> lower = new ArrayList<>(packages.get("platform"));
@@ -152,19 +156,43 @@ class LayeringTest {
   }
 
   @Test
+  void theClientShouldNeedNeitherABrokerNorModels() {
+    // a producer's or consumer's library: Kafka clients, the topic catalogue and the schemas, nothing that runs a
+    // broker, a model or a topology's maths
+    List<String> heavy = new ArrayList<>();
+    for (String module : List.of("embedded", "encoders", "mapping", "mapping-codec", "learned", "device", "ingest",
+        "encode-stream", "mapping-trainer", "query-stream", "tools", "app")) {
+      heavy.addAll(packages.get(module));
+    }
+    noClasses().that().resideInAnyPackage(packages.get("client").toArray(String[]::new))
+        .should().dependOnClassesThat().resideInAnyPackage(heavy.toArray(String[]::new))
+        .because("producers and consumers use the client as a library (client/README.md)")
+        .check(classes);
+    assertThat(declared.get("client")).as("what the client's pom declares").containsOnly("platform", "schemas");
+  }
+
+  @Test
+  void theToolsShouldNotUseTheCli() {
+    noClasses().that().resideInAnyPackage(packages.get("tools").toArray(String[]::new))
+        .should().dependOnClassesThat().resideInAnyPackage(packages.get("app").toArray(String[]::new))
+        .because("the CLI parses and dispatches to the tools, not the other way (docs/architecture.md, Layering)")
+        .check(classes);
+  }
+
+  @Test
   void onlyTheLauncherShouldShipTheEmbeddedRuntime() {
-    // the broker, its Scala runtime and the registry launcher stay off every deployable's classpath: a module other
-    // than app may use the embedded runtime in its tests only
+    // the broker, its Scala runtime and the registry launcher stay off every deployable's classpath: only the CLI and
+    // its tools declare the embedded runtime; other modules may use it in their tests only
     List<String> shipping = new ArrayList<>();
     declared.forEach((module, uses) -> {
-      if (!module.equals("app") && uses.contains("embedded")) {
+      if (!module.equals("app") && !module.equals("tools") && uses.contains("embedded")) {
         shipping.add(module);
       }
     });
     assertThat(shipping).as("modules that declare xmodal-embedded outside the test scope").isEmpty();
     List<String> others = new ArrayList<>();
     packages.forEach((module, pkgs) -> {
-      if (!module.equals("app") && !module.equals("embedded")) {
+      if (!module.equals("app") && !module.equals("tools") && !module.equals("embedded")) {
         others.addAll(pkgs);
       }
     });

@@ -1,12 +1,8 @@
 package io.xmodal.app.cli;
 
-import io.xmodal.app.bench.EncodeBench;
-import io.xmodal.app.bench.LearnedBench;
-import io.xmodal.app.bench.RefitBench;
-import io.xmodal.app.dataset.Dataset;
-import io.xmodal.app.dataset.Flickr8k;
-import io.xmodal.app.dataset.Split;
-import io.xmodal.app.eval.OfflineEvaluation;
+import io.xmodal.client.dataset.Dataset;
+import io.xmodal.client.dataset.Flickr8k;
+import io.xmodal.client.dataset.Split;
 import io.xmodal.device.DeviceChoice;
 import io.xmodal.encode.EncodeConfig;
 import io.xmodal.learned.LearnedOptions;
@@ -14,6 +10,11 @@ import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
 import io.xmodal.query.SearchBench;
 import io.xmodal.query.ShardedSearchBench;
+import io.xmodal.tools.bench.EncodeBench;
+import io.xmodal.tools.bench.LearnedBench;
+import io.xmodal.tools.bench.RefitBench;
+import io.xmodal.tools.eval.EvalTable;
+import io.xmodal.tools.eval.OfflineEvaluation;
 import io.xmodal.trainer.TrainerConfig;
 import java.nio.file.Path;
 import java.util.List;
@@ -118,7 +119,7 @@ final class BenchCommand {
         }
         ConfigSource source = ConfigSource.fromEnvironment();
         PlatformConfig platform = PlatformConfig.from(source);
-        OfflineEvaluation.Embedded fit = EvalCommand.embed(source, path,
+        OfflineEvaluation.Embedded fit = EvalTable.embed(source, path,
             List.of(Split.TRAIN), System.out)[0];
         new RefitBench(System.out).runDataset(fit,
             TrainerConfig.from(source, platform));
@@ -203,7 +204,7 @@ final class BenchCommand {
     @Override
     public Integer call() {
       ConfigSource source = ConfigSource.fromEnvironment();
-      OfflineEvaluation.Embedded[] e = EvalCommand.embed(source, path,
+      OfflineEvaluation.Embedded[] e = EvalTable.embed(source, path,
           List.of(Split.TRAIN, Split.DEV), System.out);
       DeviceChoice device = EncodeConfig.from(source, PlatformConfig.from(source))
           .encoders().device();

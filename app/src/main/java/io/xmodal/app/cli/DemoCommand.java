@@ -1,15 +1,16 @@
 package io.xmodal.app.cli;
 
-import io.xmodal.app.dataset.Dataset;
-import io.xmodal.app.dataset.Flickr8k;
-import io.xmodal.app.dataset.Split;
-import io.xmodal.app.demo.Demo;
+import io.xmodal.client.dataset.Dataset;
+import io.xmodal.client.dataset.Flickr8k;
+import io.xmodal.client.dataset.Split;
 import io.xmodal.embedded.EmbeddedRuntime;
 import io.xmodal.mapping.HeldOut;
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
 import io.xmodal.platform.process.GracefulStop;
 import io.xmodal.platform.process.Rss;
+import io.xmodal.tools.demo.Demo;
+import io.xmodal.tools.stack.Stack;
 import io.xmodal.trainer.TrainerConfig;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -111,7 +112,7 @@ final class DemoCommand implements Callable<Integer> {
     Map<String, String> o = new HashMap<>();
     o.put("XMODAL_WORK_DIR", base.workDir().resolve("demo").toString());
     if (env.get("XMODAL_TRAINER_MIN_PAIRS").isEmpty()) {
-      o.put("XMODAL_TRAINER_MIN_PAIRS", Long.toString(train.trainingPairs(defaults.heldOutPercent())));
+      o.put("XMODAL_TRAINER_MIN_PAIRS", Long.toString(train.trainingPairs(id -> HeldOut.isHeldOut(id, defaults.heldOutPercent()))));
     }
     if (env.get("XMODAL_TRAINER_MIN_HELD_OUT").isEmpty()) {
       long heldOutImages = train.images().stream()

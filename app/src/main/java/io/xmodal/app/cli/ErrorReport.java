@@ -1,6 +1,6 @@
 package io.xmodal.app.cli;
 
-import io.xmodal.app.dataset.DatasetException;
+import io.xmodal.client.dataset.DatasetException;
 import io.xmodal.embedded.ChildProcess;
 import io.xmodal.platform.config.ConfigException;
 import io.xmodal.platform.config.ConfigSource;
@@ -9,6 +9,7 @@ import io.xmodal.platform.health.Dependency;
 import io.xmodal.platform.health.DependencyFailures;
 import io.xmodal.platform.health.DependencyUnavailableException;
 import io.xmodal.platform.process.Ports;
+import io.xmodal.tools.stack.Endpoints;
 import java.io.PrintWriter;
 import java.util.Optional;
 

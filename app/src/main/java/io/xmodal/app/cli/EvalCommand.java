@@ -1,15 +1,8 @@
 package io.xmodal.app.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import io.xmodal.app.dataset.Dataset;
-import io.xmodal.app.dataset.Flickr8k;
-import io.xmodal.app.dataset.Split;
-import io.xmodal.app.eval.EmbeddingCache;
-import io.xmodal.app.eval.OfflineEvaluation;
+import io.xmodal.client.dataset.Split;
 import io.xmodal.device.DeviceChoice;
 import io.xmodal.encode.EncodeConfig;
-import io.xmodal.encoders.Encoders;
 import io.xmodal.learned.LearnedOptions;
 import io.xmodal.learned.LearnedSearch;
 import io.xmodal.mapping.Method;
@@ -17,15 +10,14 @@ import io.xmodal.mapping.ModelSearch;
 import io.xmodal.mapping.ReferenceCaps;
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
-import java.io.IOException;
+import io.xmodal.tools.eval.EvalTable;
+import io.xmodal.tools.eval.OfflineEvaluation;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -152,7 +144,7 @@ final class EvalCommand implements Callable<Integer> {
     PrintStream out = System.out;
     ConfigSource source = ConfigSource.fromEnvironment();
     PlatformConfig platform = PlatformConfig.from(source);
-    OfflineEvaluation.Embedded[] embedded = embed(source, path, List.of(split(fit), split(eval)), out);
+    OfflineEvaluation.Embedded[] embedded = EvalTable.embed(source, path, List.of(split(fit), split(eval)), out);
     OfflineEvaluation.Embedded fitEmb = embedded[0];
     OfflineEvaluation.Embedded evalEmb = embedded[1];
     DeviceChoice device = EncodeConfig.from(source, platform).encoders().device();
@@ -170,30 +162,15 @@ final class EvalCommand implements Callable<Integer> {
         grid(platform), kinds, allPairs, everyLearned ? LearnedSearch.Scope.EVERY_KIND
             : LearnedSearch.Scope.GMLP_FIRST));
     rows.sort(Comparator.comparing(OfflineEvaluation.Row::method));
-    print(out, rows);
+    EvalTable.print(out, rows);
     OfflineEvaluation.choice(rows).ifPresent(c -> out.printf("trainer's choice: %s: T2I R@10 %.1f, I2T R@10 %.1f, "
         + "rsum %.1f (held-out rsum %.1f)%n", c.method(), c.recall().t2iR10(), c.recall().i2tR10(), c.recall().rsum(),
         c.validationRsum()));
     if (json != null) {
-      writeJson(rows);
+      EvalTable.writeJson(json, rows);
       out.println("wrote " + json.toAbsolutePath());
     }
     return 0;
-  }
-
-  /** The splits' embeddings, from the cache under XMODAL_WORK_DIR or encoded now (with progress lines). */
-  static OfflineEvaluation.Embedded[] embed(ConfigSource source, Path path, List<Split> splits, PrintStream out) {
-    PlatformConfig platform = PlatformConfig.from(source);
-    Path dir = path != null ? path : platform.sharedDir().resolve("datasets").resolve("flickr8k");
-    EmbeddingCache cache = new EmbeddingCache(platform.workDir().resolve("cache").resolve("embeddings"), out);
-    OfflineEvaluation.Embedded[] embedded = new OfflineEvaluation.Embedded[splits.size()];
-    try (Encoders encoders = Encoders.load(EncodeConfig.from(source, platform).encoders())) {
-      for (int i = 0; i < embedded.length; i++) {
-        Dataset data = Flickr8k.load(dir, splits.get(i), 0);
-        embedded[i] = OfflineEvaluation.embed(splits.get(i).name().toLowerCase(Locale.ROOT), data, encoders, cache);
-      }
-    }
-    return embedded;
   }
 
   // the trainer's grid, for versions the trainer could publish (XMODAL_MAX_MESSAGE_BYTES)
@@ -237,30 +214,5 @@ final class EvalCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), "unknown split '" + name + "' (train, dev, test)");
     }
-  }
-
-  static void print(PrintStream out, List<OfflineEvaluation.Row> rows) {
-    out.printf("%-52s %6s %6s %6s | %6s %6s %6s | %6s %7s%n", "method", "T2I@1", "@5", "@10", "I2T@1", "@5", "@10",
-        "rsum", "fit s");
-    for (OfflineEvaluation.Row r : rows) {
-      var m = r.recall();
-      out.printf("%-52s %6.1f %6.1f %6.1f | %6.1f %6.1f %6.1f | %6.1f %7.2f%n", r.method(), m.t2iR1(), m.t2iR5(),
-          m.t2iR10(), m.i2tR1(), m.i2tR5(), m.i2tR10(), m.rsum(), r.fitSeconds());
-    }
-  }
-
-  private void writeJson(List<OfflineEvaluation.Row> rows) throws IOException {
-    List<Map<String, Object>> out = new ArrayList<>();
-    for (OfflineEvaluation.Row r : rows) {
-      var m = r.recall();
-      Map<String, Object> row = new LinkedHashMap<>();
-      row.put("method", r.method());
-      row.put("t2i", Map.of("r1", m.t2iR1(), "r5", m.t2iR5(), "r10", m.t2iR10()));
-      row.put("i2t", Map.of("r1", m.i2tR1(), "r5", m.i2tR5(), "r10", m.i2tR10()));
-      row.put("rsum", m.rsum());
-      row.put("fit_seconds", r.fitSeconds());
-      out.add(row);
-    }
-    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), Map.of("rows", out));
   }
 }

@@ -1,10 +1,11 @@
 package io.xmodal.app.cli;
 
-import io.xmodal.app.fuzz.FuzzInputs;
-import io.xmodal.app.fuzz.FuzzReconciler;
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.process.Ports;
 import io.xmodal.platform.streams.StreamsService;
+import io.xmodal.tools.fuzz.FuzzInputs;
+import io.xmodal.tools.fuzz.FuzzReconciler;
+import io.xmodal.tools.stack.Stack;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;

@@ -1,15 +1,16 @@
 package io.xmodal.app.cli;
 
-import io.xmodal.app.dataset.Dataset;
-import io.xmodal.app.dataset.Flickr8k;
-import io.xmodal.app.dataset.FolderDataset;
-import io.xmodal.app.dataset.Split;
-import io.xmodal.app.publish.DatasetPublisher;
-import io.xmodal.app.publish.IngestAccounting;
+import io.xmodal.client.dataset.Dataset;
+import io.xmodal.client.dataset.Flickr8k;
+import io.xmodal.client.dataset.FolderDataset;
+import io.xmodal.client.dataset.Split;
+import io.xmodal.client.publish.DatasetPublisher;
+import io.xmodal.client.publish.IngestAccounting;
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
 import io.xmodal.platform.serde.RegistryAvroSerdes;
 import io.xmodal.platform.topics.TopicCatalogue;
+import io.xmodal.tools.stack.Endpoints;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,12 +1,13 @@
 package io.xmodal.app.cli;
 
-import io.xmodal.app.mapping.MappingHistory;
+import io.xmodal.client.mapping.MappingHistory;
 import io.xmodal.platform.config.ConfigException;
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
 import io.xmodal.platform.serde.RegistryAvroSerdes;
 import io.xmodal.platform.topics.TopicCatalogue;
 import io.xmodal.schemas.MappingModel;
+import io.xmodal.tools.stack.Endpoints;
 import java.io.PrintStream;
 import java.time.Instant;
 import java.util.HashMap;

@@ -1,6 +1,6 @@
 package io.xmodal.app.cli;
 
-import io.xmodal.app.query.QueryClient;
+import io.xmodal.client.query.QueryClient;
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
 import io.xmodal.platform.topics.TopicCatalogue;
@@ -8,6 +8,7 @@ import io.xmodal.schemas.Hit;
 import io.xmodal.schemas.Modality;
 import io.xmodal.schemas.Query;
 import io.xmodal.schemas.QueryResult;
+import io.xmodal.tools.stack.Endpoints;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;

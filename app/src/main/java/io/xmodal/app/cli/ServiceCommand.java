@@ -1,6 +1,7 @@
 package io.xmodal.app.cli;
 
 import io.xmodal.platform.service.ServiceLauncher;
+import io.xmodal.tools.stack.Stack;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;

@@ -1,7 +1,7 @@
 package io.xmodal.app.cli;
 
-import io.xmodal.app.dataset.Flickr8k;
-import io.xmodal.app.dataset.Split;
+import io.xmodal.client.dataset.Flickr8k;
+import io.xmodal.client.dataset.Split;
 import io.xmodal.embedded.EmbeddedRuntime;
 import io.xmodal.platform.config.ConfigException;
 import io.xmodal.platform.config.ConfigSource;
@@ -9,6 +9,8 @@ import io.xmodal.platform.process.GracefulStop;
 import io.xmodal.platform.process.Rss;
 import io.xmodal.platform.streams.StreamsService;
 import io.xmodal.platform.topics.TopicSpec;
+import io.xmodal.tools.stack.ProcessStack;
+import io.xmodal.tools.stack.Stack;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;

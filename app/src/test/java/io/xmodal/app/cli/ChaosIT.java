@@ -2,10 +2,11 @@ package io.xmodal.app.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.xmodal.app.chaos.ChaosLedger.Row;
-import io.xmodal.app.chaos.ChaosLedger.Stage;
 import io.xmodal.ingest.IngestTestImages;
 import io.xmodal.platform.config.ConfigSource;
+import io.xmodal.tools.chaos.ChaosLedger.Row;
+import io.xmodal.tools.chaos.ChaosLedger.Stage;
+import io.xmodal.tools.chaos.ChaosRun;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -42,15 +43,15 @@ class ChaosIT {
         // out (a restarted instance has another transactional id, so it cannot abort it): 60 s by default for
         // encode-stream, whose single encoders here finish a batch in well under a second; 20 s keeps the run short
         "KAFKA_TRANSACTION_TIMEOUT_MS", "20000"));
-    ChaosCommand.Options options = new ChaosCommand.Options(7, 40, 120, 3, 2, 3, 5, 1, Duration.ofMinutes(10),
+    ChaosRun.Options options = new ChaosRun.Options(7, 40, 120, 3, 2, 3, 5, 1, Duration.ofMinutes(10),
         IngestTestImages.flickr8k(), false);
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
 
-    ChaosCommand.Result result = ChaosCommand.run(source, options, new PrintStream(new TeeStream(out, System.out)));
+    ChaosRun.Result result = ChaosRun.run(source, options, new PrintStream(new TeeStream(out, System.out)));
 
     String printed = bytes.toString(StandardCharsets.UTF_8);
-    assertThat(result.kills()).extracting(ChaosCommand.Kill::role)
+    assertThat(result.kills()).extracting(ChaosRun.Kill::role)
         .hasSize(4).anyMatch(r -> r.startsWith("encode-stream-")).anyMatch(r -> r.startsWith("mapping-trainer-"))
         .anyMatch(r -> r.startsWith("query-stream-")).anyMatch(r -> r.startsWith("broker-"));
     assertThat(row(result, Stage.INGEST)).isEqualTo(new Row(Stage.INGEST, 240, 240, 0, 0, 0));
@@ -68,7 +69,7 @@ class ChaosIT {
         .isEqualTo("chaos: inputs 360 lost 0 duplicated 0 kills 4 seed 7");
   }
 
-  private static Row row(ChaosCommand.Result result, Stage stage) {
+  private static Row row(ChaosRun.Result result, Stage stage) {
     return result.rows().stream().filter(r -> r.stage() == stage).findFirst().orElseThrow();
   }
 

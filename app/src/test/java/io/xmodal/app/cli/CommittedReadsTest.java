@@ -7,6 +7,7 @@ import io.xmodal.platform.config.PlatformConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -27,10 +28,13 @@ class CommittedReadsTest {
   }
 
   @Test
-  void shouldBuildEveryKafkaConsumerOfTheCliFromTheCommittedSettings() throws IOException {
-    List<Path> sources;
-    try (Stream<Path> files = Files.walk(Path.of("src/main/java"))) {
-      sources = files.filter(p -> p.toString().endsWith(".java")).toList();
+  void shouldBuildEveryKafkaConsumerOfTheCliClientAndToolsFromTheCommittedSettings() throws IOException {
+    // the CLI's, the client's and the tools' (run from app's folder)
+    List<Path> sources = new ArrayList<>();
+    for (String module : List.of(".", "../client", "../tools")) {
+      try (Stream<Path> files = Files.walk(Path.of(module, "src/main/java"))) {
+        files.filter(p -> p.toString().endsWith(".java")).forEach(sources::add);
+      }
     }
     int consumers = 0;
     for (Path p : sources) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.xmodal.app.ConfigReferenceTest;
 import io.xmodal.platform.config.TopicSettings;
+import io.xmodal.tools.stack.Stack;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

@@ -20,6 +20,7 @@ import io.xmodal.schemas.CaptionEvent;
 import io.xmodal.schemas.ImageEvent;
 import io.xmodal.schemas.RejectReason;
 import io.xmodal.schemas.Rejection;
+import io.xmodal.tools.stack.Stack;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

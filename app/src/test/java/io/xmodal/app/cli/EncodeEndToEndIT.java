@@ -2,15 +2,16 @@ package io.xmodal.app.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.xmodal.app.dataset.Dataset;
-import io.xmodal.app.dataset.Flickr8k;
-import io.xmodal.app.dataset.Split;
-import io.xmodal.app.publish.DatasetPublisher;
+import io.xmodal.client.dataset.Dataset;
+import io.xmodal.client.dataset.Flickr8k;
+import io.xmodal.client.dataset.Split;
+import io.xmodal.client.publish.DatasetPublisher;
 import io.xmodal.ingest.IngestTestImages;
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.process.Ports;
 import io.xmodal.schemas.Embedding;
 import io.xmodal.schemas.Modality;
+import io.xmodal.tools.stack.Stack;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;

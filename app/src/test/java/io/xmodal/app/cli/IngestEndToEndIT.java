@@ -2,6 +2,7 @@ package io.xmodal.app.cli;
 
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.process.Ports;
+import io.xmodal.tools.stack.Stack;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Tag;

@@ -2,11 +2,11 @@ package io.xmodal.app.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.xmodal.app.dataset.Dataset;
-import io.xmodal.app.dataset.Flickr8k;
-import io.xmodal.app.dataset.Split;
-import io.xmodal.app.publish.DatasetPublisher;
-import io.xmodal.app.publish.IngestAccounting;
+import io.xmodal.client.dataset.Dataset;
+import io.xmodal.client.dataset.Flickr8k;
+import io.xmodal.client.dataset.Split;
+import io.xmodal.client.publish.DatasetPublisher;
+import io.xmodal.client.publish.IngestAccounting;
 import io.xmodal.ingest.IngestTestImages;
 import io.xmodal.platform.config.PlatformConfig;
 import io.xmodal.platform.topics.TopicCatalogue;
@@ -168,7 +168,7 @@ final class IngestScenario {
         String key = "bad-utf8-" + i;
         byte[] valid = topics.captionsRaw().valueSerde().serializer()
             .serialize(topics.captionsRaw().name(), caption(key, "x.jpg", "MARKERMARKER"));
-        byte[] broken = io.xmodal.app.fuzz.HostileBytes.replace(valid, "MARKERMARKER".getBytes(StandardCharsets.US_ASCII),
+        byte[] broken = io.xmodal.tools.fuzz.HostileBytes.replace(valid, "MARKERMARKER".getBytes(StandardCharsets.US_ASCII),
             new byte[] {'c', 'a', 'f', (byte) 0xC3, 0x28, (byte) 0xFF, (byte) 0xFE, 'x', 'y', 'z', 'w', 'v'});
         rawRecords.add(new ProducerRecord<>(topics.captionsRaw().name(), key, broken));
         expectedRejections.put(key, RejectReason.INVALID_UTF8);

@@ -1,6 +1,7 @@
 package io.xmodal.app.cli;
 
 import io.xmodal.schemas.MetricEvent;
+import io.xmodal.tools.stack.Stack;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -2,7 +2,7 @@ package io.xmodal.app.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.xmodal.app.publish.IngestAccounting;
+import io.xmodal.client.publish.IngestAccounting;
 import io.xmodal.ingest.IngestTestImages;
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
@@ -12,6 +12,7 @@ import io.xmodal.platform.topics.TopicCatalogue;
 import io.xmodal.platform.topics.TopicSpec;
 import io.xmodal.schemas.CaptionEvent;
 import io.xmodal.schemas.ImageEvent;
+import io.xmodal.tools.stack.Stack;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

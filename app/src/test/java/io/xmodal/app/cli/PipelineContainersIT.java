@@ -2,14 +2,15 @@ package io.xmodal.app.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.xmodal.app.dataset.Dataset;
-import io.xmodal.app.dataset.Flickr8k;
-import io.xmodal.app.dataset.Split;
-import io.xmodal.app.demo.Demo;
+import io.xmodal.client.dataset.Dataset;
+import io.xmodal.client.dataset.Flickr8k;
+import io.xmodal.client.dataset.Split;
 import io.xmodal.ingest.IngestTestImages;
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
 import io.xmodal.platform.config.TopicSettings;
+import io.xmodal.tools.demo.Demo;
+import io.xmodal.tools.stack.Stack;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -106,7 +107,7 @@ class PipelineContainersIT {
           Duration.ofMinutes(15));
 
       // Then a mapping was fitted on every training pair, and every query was answered with it
-      assertThat(io.xmodal.mapping.codec.MappingCodec.trainingPairs(o.mapping())).isEqualTo(train.trainingPairs(10));
+      assertThat(io.xmodal.mapping.codec.MappingCodec.trainingPairs(o.mapping())).isEqualTo(train.trainingPairs(id -> io.xmodal.mapping.HeldOut.isHeldOut(id, 10)));
       assertThat(o.queries()).isEqualTo(eval.captions().size() + eval.images().size());
       assertThat(Math.abs(o.online().rsum() - o.offline().rsum())).isLessThanOrEqualTo(0.5);
       assertThat(o.online().t2iR10()).isGreaterThan(0.0);

@@ -3,6 +3,7 @@ package io.xmodal.app.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.xmodal.platform.config.ConfigSource;
+import io.xmodal.tools.stack.ProcessStack;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 

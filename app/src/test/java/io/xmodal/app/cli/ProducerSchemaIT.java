@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.xmodal.app.publish.IngestAccounting;
+import io.xmodal.client.publish.IngestAccounting;
 import io.xmodal.ingest.IngestTestImages;
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
@@ -15,6 +15,7 @@ import io.xmodal.schemas.ImageEvent;
 import io.xmodal.schemas.Query;
 import io.xmodal.schemas.RejectReason;
 import io.xmodal.schemas.Rejection;
+import io.xmodal.tools.stack.Stack;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.URLEncoder;

@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.xmodal.app.publish.IngestAccounting;
+import io.xmodal.client.publish.IngestAccounting;
 import io.xmodal.ingest.IngestTestImages;
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
@@ -17,6 +17,7 @@ import io.xmodal.schemas.CaptionEvent;
 import io.xmodal.schemas.Embedding;
 import io.xmodal.schemas.ImageEvent;
 import io.xmodal.schemas.MappingModel;
+import io.xmodal.tools.stack.Stack;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;

@@ -3,11 +3,10 @@ package io.xmodal.app.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.xmodal.app.dataset.Dataset;
-import io.xmodal.app.dataset.Flickr8k;
-import io.xmodal.app.dataset.Split;
-import io.xmodal.app.demo.Demo;
-import io.xmodal.app.query.QueryClient;
+import io.xmodal.client.dataset.Dataset;
+import io.xmodal.client.dataset.Flickr8k;
+import io.xmodal.client.dataset.Split;
+import io.xmodal.client.query.QueryClient;
 import io.xmodal.ingest.IngestTestImages;
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
@@ -18,6 +17,8 @@ import io.xmodal.schemas.MetricEvent;
 import io.xmodal.schemas.Modality;
 import io.xmodal.schemas.Query;
 import io.xmodal.schemas.QueryResult;
+import io.xmodal.tools.demo.Demo;
+import io.xmodal.tools.stack.Stack;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -70,7 +71,7 @@ class QueryEndToEndIT {
       assertThat(o.queries()).isEqualTo(eval.captions().size() + eval.images().size());
       assertThat(Math.abs(o.online().rsum() - o.offline().rsum())).isLessThanOrEqualTo(0.5);
       assertThat(o.online().t2iR10()).isGreaterThan(o.online().t2iR1());
-      assertThat(io.xmodal.mapping.codec.MappingCodec.trainingPairs(o.mapping())).isEqualTo(train.trainingPairs(10));
+      assertThat(io.xmodal.mapping.codec.MappingCodec.trainingPairs(o.mapping())).isEqualTo(train.trainingPairs(id -> io.xmodal.mapping.HeldOut.isHeldOut(id, 10)));
       // and online recall reached the metrics topic
       Map<String, Double> online = latestMetrics(stack, "query.online.", Duration.ofSeconds(20));
       assertThat(online).containsKeys("query.online.t2i.r10", "query.online.i2t.r10");

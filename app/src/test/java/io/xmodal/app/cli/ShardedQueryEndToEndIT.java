@@ -26,6 +26,7 @@ import io.xmodal.schemas.MappingModel;
 import io.xmodal.schemas.Modality;
 import io.xmodal.schemas.Query;
 import io.xmodal.schemas.QueryResult;
+import io.xmodal.tools.stack.Stack;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -12,6 +12,8 @@ import io.xmodal.schemas.EmbeddingVectors;
 import io.xmodal.schemas.EncoderIdentity;
 import io.xmodal.schemas.MappingModel;
 import io.xmodal.schemas.Modality;
+import io.xmodal.tools.stack.ProcessStack;
+import io.xmodal.tools.stack.Stack;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

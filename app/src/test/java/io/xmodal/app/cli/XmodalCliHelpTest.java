@@ -17,6 +17,11 @@ class XmodalCliHelpTest {
   Path dir;
 
   @Test
+  void theToolsShouldStartServiceInstancesThroughThisMainClass() {
+    assertThat(io.xmodal.tools.stack.ProcessStack.LAUNCHER_MAIN).isEqualTo(XmodalCli.class.getName());
+  }
+
+  @Test
   @Timeout(120)
   void shouldNeverShowASecretInTheHelpOfAnyCommand() throws Exception {
     // Given every kind of secret setting in the environment, as a user's shell would hold them
