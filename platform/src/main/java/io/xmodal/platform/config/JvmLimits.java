@@ -37,7 +37,7 @@ public record JvmLimits(ByteSize heap, ByteSize directMemory, Optional<JavaCpp> 
    */
   public enum Role {
     /** The JVM of {@code ./xmodal}: every command, and in {@code demo} and {@code up} the four services at once. */
-    LAUNCHER("XMODAL_HEAP", "2g", "XMODAL_DIRECT_MEMORY", "1g", true),
+    LAUNCHER("XMODAL_HEAP", "1536m", "XMODAL_DIRECT_MEMORY", "1g", true),
     /** A child JVM of {@code up --instances N} that runs one service ({@code xmodal service NAME}). */
     SERVICE("XMODAL_SERVICE_HEAP", "1g", "XMODAL_SERVICE_DIRECT_MEMORY", "512m", true),
     /** An embedded Kafka broker (a KRaft node); direct memory as large as the heap, the JVM's implicit default. */

@@ -15,7 +15,7 @@ class JvmLimitsTest {
   void shouldGiveTheLauncherJvmAHeapDirectMemoryAndJavaCppLimits() {
     JvmLimits limits = JvmLimits.of(Role.LAUNCHER, DEFAULTS);
 
-    assertThat(limits.jvmOptions()).containsExactly("-Xmx2g", "-XX:MaxDirectMemorySize=1g",
+    assertThat(limits.jvmOptions()).containsExactly("-Xmx1536m", "-XX:MaxDirectMemorySize=1g",
         "-Dorg.bytedeco.javacpp.maxbytes=1g", "-Dorg.bytedeco.javacpp.maxphysicalbytes=16g");
     assertThat(limits.environment()).containsExactlyEntriesOf(Map.of("MALLOC_ARENA_MAX", "2"));
   }

@@ -105,14 +105,13 @@ public final class Demo {
     publisher.publish(eval, out, false);
 
     out.println("== 2/4 encode: waiting for every image and caption embedding");
-    Set<String> wanted = new HashSet<>();
-    train.images().forEach(i -> wanted.add(i.imageId()));
-    train.captions().forEach(c -> wanted.add(c.captionId()));
-    eval.images().forEach(i -> wanted.add(i.imageId()));
-    eval.captions().forEach(c -> wanted.add(c.captionId()));
-    Map<String, float[]> vectors = EmbeddingWait.await(config, topics, wanted, timeout, out);
-    if (vectors.size() < wanted.size()) {
-      throw new IllegalStateException("only " + vectors.size() + " of " + wanted.size() + " embeddings after "
+    Set<String> evaluated = ids(eval);
+    Set<String> wanted = ids(train);
+    wanted.addAll(evaluated);
+    EmbeddingWait.Found embedded = EmbeddingWait.await(config, topics, wanted, evaluated, timeout, out);
+    Map<String, float[]> vectors = embedded.vectors();
+    if (embedded.count() < wanted.size()) {
+      throw new IllegalStateException("only " + embedded.count() + " of " + wanted.size() + " embeddings after "
           + timeout + "; see the logs under " + config.workDir().resolve("logs"));
     }
 
@@ -169,6 +168,14 @@ public final class Demo {
       throw new IllegalStateException("only " + results.size() + " of " + sent.size() + " queries answered");
     }
     return (System.nanoTime() - t0) / 1e9;
+  }
+
+  /** Every image and caption id of {@code data}. */
+  private static Set<String> ids(Dataset data) {
+    Set<String> ids = new HashSet<>();
+    data.images().forEach(i -> ids.add(i.imageId()));
+    data.captions().forEach(c -> ids.add(c.captionId()));
+    return ids;
   }
 
   /**
