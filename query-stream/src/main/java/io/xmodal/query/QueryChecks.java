@@ -1,6 +1,7 @@
 package io.xmodal.query;
 
 import io.xmodal.encoders.EncoderInfo;
+import io.xmodal.query.gallery.DecodedMapping;
 import io.xmodal.schemas.EncoderKeys;
 import io.xmodal.schemas.MappingModel;
 import io.xmodal.schemas.Modality;
@@ -18,7 +19,7 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /** What makes a query answerable, in both modes. */
-final class QueryChecks {
+public final class QueryChecks {
 
   private QueryChecks() {}
 
@@ -61,7 +62,7 @@ final class QueryChecks {
    * holding a NUL are a sharded store's previous versions) or, when there are none, that the trainer has not published
    * one yet.
    */
-  static String noMapping(String name, KeyValueStore<String, MappingModel> live) {
+  public static String noMapping(String name, KeyValueStore<String, MappingModel> live) {
     TreeSet<String> names = new TreeSet<>();
     try (KeyValueIterator<String, MappingModel> all = live.all()) {
       while (all.hasNext()) {
@@ -74,7 +75,7 @@ final class QueryChecks {
     return noMapping(name, List.copyOf(names));
   }
 
-  static String noMapping(String name, List<String> published) {
+  public static String noMapping(String name, List<String> published) {
     return "no mapping named '" + name + "'" + (published.isEmpty()
         ? "; none is published yet: the trainer publishes 'default' once it has enough pairs"
         : "; the mappings published are: " + String.join(", ", published) + " (Query.mappingName)");
@@ -84,7 +85,7 @@ final class QueryChecks {
    * Why a query of {@code modality} cannot be answered with {@code mapping}, fitted for other encoders than this
    * query-stream runs ({@code mine}), or null when the encoders agree.
    */
-  static String encoderMismatch(DecodedMapping mapping, Modality modality, EncoderInfo mine) {
+  public static String encoderMismatch(DecodedMapping mapping, Modality modality, EncoderInfo mine) {
     boolean text = modality == Modality.TEXT;
     String modelEncoder = EncoderKeys.of(text ? mapping.model().getTextEncoder() : mapping.model().getImageEncoder());
     return EncoderKeys.of(mine.name(), mine.checksum()).equals(modelEncoder) ? null
@@ -104,7 +105,7 @@ final class QueryChecks {
    * A drained batch's queries that can be answered, in groups in the order of their first query; each query with a
    * {@link #problem} goes to {@code refused} with it instead.
    */
-  static <T> Map<Group, List<T>> groups(List<T> batch, Function<T, Query> query, int maxK, int maxTextChars,
+  public static <T> Map<Group, List<T>> groups(List<T> batch, Function<T, Query> query, int maxK, int maxTextChars,
                                         boolean byGallery, BiConsumer<Query, String> refused) {
     Map<Group, List<T>> out = new LinkedHashMap<>();
     for (T item : batch) {

@@ -7,6 +7,8 @@ import io.xmodal.platform.service.ServiceAssembly;
 import io.xmodal.platform.service.ServiceDefinition;
 import io.xmodal.platform.service.SharedResources;
 import io.xmodal.platform.topics.TopicCatalogue;
+import io.xmodal.query.replicated.QueryTopology;
+import io.xmodal.query.sharded.ShardedQueryTopology;
 
 /** query-stream, defined once: it holds the encoders (shared with encode-stream in one JVM) while it runs. */
 public final class QueryService implements ServiceDefinition<QueryConfig> {

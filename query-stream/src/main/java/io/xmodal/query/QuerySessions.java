@@ -16,12 +16,12 @@ import java.util.function.BiConsumer;
  * A query task's two encoder sessions, text and image, each closed after {@code XMODAL_QUERY_IDLE_RELEASE} without a
  * query of its kind and opened again by the next one ({@link IdleSession}).
  */
-final class QuerySessions implements AutoCloseable {
+public final class QuerySessions implements AutoCloseable {
 
   private final IdleSession<String> text;
   private final IdleSession<BufferedImage> image;
 
-  QuerySessions(Encoders encoders, String task, Duration idle) {
+  public QuerySessions(Encoders encoders, String task, Duration idle) {
     this.text = new IdleSession<>("query task " + task + " texts", encoders.text()::newSession,
         encoders.text()::releaseIfUnused, idle);
     IdleSession<BufferedImage> opened;
@@ -44,14 +44,14 @@ final class QuerySessions implements AutoCloseable {
   }
 
   /** A query with its L2-normalised vector. */
-  record Encoded(Query query, float[] vector) {}
+  public record Encoded(Query query, float[] vector) {}
 
   /**
    * The L2-normalised vectors of {@code queries}' texts or images (decoded here), in one encoder call, in their order;
    * a query whose image cannot be decoded, or every query of a call the encoder refuses, goes to {@code refused} with
    * the reason instead.
    */
-  List<Encoded> encode(List<Query> queries, boolean text, BiConsumer<Query, String> refused) {
+  public List<Encoded> encode(List<Query> queries, boolean text, BiConsumer<Query, String> refused) {
     List<Encoded> out = new ArrayList<>();
     List<Query> toEncode = new ArrayList<>();
     List<String> texts = new ArrayList<>();
@@ -85,7 +85,7 @@ final class QuerySessions implements AutoCloseable {
   }
 
   /** Closes each session that has been idle long enough (from the processor's punctuation). */
-  void closeIfIdle() {
+  public void closeIfIdle() {
     text.closeIfIdle();
     image.closeIfIdle();
   }

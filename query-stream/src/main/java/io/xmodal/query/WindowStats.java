@@ -5,21 +5,21 @@ import java.util.Arrays;
 import java.util.List;
 
 /** What one metrics window saw: latencies and online recall hits, per direction. */
-final class WindowStats {
+public final class WindowStats {
 
   /** Sent→answered per answered query: its completedAt minus its sentAt (two wall clocks: the client's and ours). */
-  final List<Double> latenciesMs = new ArrayList<>();
+  public final List<Double> latenciesMs = new ArrayList<>();
   final int[][] hits = new int[2][3];
   final int[] judged = new int[2];
-  int errors;
+  public int errors;
   /** Queries whose text or image was encoded, and those answered with a stored vector of the same content instead. */
-  int encoded;
-  int reused;
+  public int encoded;
+  public int reused;
 
   static final int[] KS = {1, 5, 10};
 
   /** direction 0 = text→image, 1 = image→text; rank of the first expected id, or -1 if none in the hits. */
-  void judge(int direction, int rank) {
+  public void judge(int direction, int rank) {
     judged[direction]++;
     for (int i = 0; i < KS.length; i++) {
       if (rank >= 0 && rank < KS[i]) {
@@ -30,7 +30,7 @@ final class WindowStats {
 
   /** Where a window's figures go: name, value, unit. */
   @FunctionalInterface
-  interface Sink {
+  public interface Sink {
     void metric(String name, double value, String unit);
   }
 
@@ -38,7 +38,7 @@ final class WindowStats {
    * The figures every query-answering processor publishes per window: count, rate, errors, latency percentiles and
    * the online recall per direction.
    */
-  void publish(double seconds, Sink sink) {
+  public void publish(double seconds, Sink sink) {
     int answered = latenciesMs.size();
     sink.metric("query.count", answered, "queries");
     sink.metric("query.qps", answered / seconds, "queries/s");

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.xmodal.platform.config.ConfigException;
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
+import io.xmodal.query.replicated.QueryTopologyTest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;

@@ -12,7 +12,7 @@ import io.xmodal.platform.config.PlatformConfig;
 import io.xmodal.platform.process.Ports;
 import io.xmodal.platform.topics.LibrdkafkaCrc32Partitioner;
 import io.xmodal.platform.topics.TopicCatalogue;
-import io.xmodal.query.QueryTopology;
+import io.xmodal.query.replicated.QueryTopology;
 import io.xmodal.schemas.CaptionEvent;
 import io.xmodal.schemas.Embedding;
 import io.xmodal.schemas.ImageEvent;

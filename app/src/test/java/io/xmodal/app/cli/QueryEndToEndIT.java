@@ -11,7 +11,7 @@ import io.xmodal.ingest.IngestTestImages;
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
 import io.xmodal.platform.process.Ports;
-import io.xmodal.query.QueryTopology;
+import io.xmodal.query.replicated.QueryTopology;
 import io.xmodal.schemas.MappingModel;
 import io.xmodal.schemas.MetricEvent;
 import io.xmodal.schemas.Modality;

@@ -1,4 +1,4 @@
-package io.xmodal.query;
+package io.xmodal.query.gallery;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;

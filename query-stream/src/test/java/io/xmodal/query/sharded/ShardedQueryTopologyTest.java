@@ -1,14 +1,14 @@
-package io.xmodal.query;
+package io.xmodal.query.sharded;
 
-import static io.xmodal.query.QueryTopologyTest.T0;
-import static io.xmodal.query.QueryTopologyTest.captionIds;
-import static io.xmodal.query.QueryTopologyTest.captionTexts;
-import static io.xmodal.query.QueryTopologyTest.captionVectors;
-import static io.xmodal.query.QueryTopologyTest.embedding;
-import static io.xmodal.query.QueryTopologyTest.encoders;
-import static io.xmodal.query.QueryTopologyTest.imageIds;
-import static io.xmodal.query.QueryTopologyTest.imageVectors;
-import static io.xmodal.query.QueryTopologyTest.mapping;
+import static io.xmodal.query.replicated.QueryTopologyTest.T0;
+import static io.xmodal.query.replicated.QueryTopologyTest.captionIds;
+import static io.xmodal.query.replicated.QueryTopologyTest.captionTexts;
+import static io.xmodal.query.replicated.QueryTopologyTest.captionVectors;
+import static io.xmodal.query.replicated.QueryTopologyTest.embedding;
+import static io.xmodal.query.replicated.QueryTopologyTest.encoders;
+import static io.xmodal.query.replicated.QueryTopologyTest.imageIds;
+import static io.xmodal.query.replicated.QueryTopologyTest.imageVectors;
+import static io.xmodal.query.replicated.QueryTopologyTest.mapping;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.xmodal.mapping.HubnessCorrection;
@@ -17,6 +17,12 @@ import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
 import io.xmodal.platform.serde.PlainAvroSerdes;
 import io.xmodal.platform.topics.TopicCatalogue;
+import io.xmodal.query.QueryConfig;
+import io.xmodal.query.QueryMode;
+import io.xmodal.query.gallery.DecodedMapping;
+import io.xmodal.query.gallery.GalleryIndex;
+import io.xmodal.query.gallery.ProjectedGallery;
+import io.xmodal.query.replicated.QueryTopologyTest;
 import io.xmodal.schemas.Embedding;
 import io.xmodal.schemas.EncoderKeys;
 import io.xmodal.schemas.Hit;

@@ -1,6 +1,6 @@
-package io.xmodal.query;
+package io.xmodal.query.sharded;
 
-import static io.xmodal.query.SearchBench.pct;
+import static io.xmodal.query.gallery.SearchBench.pct;
 
 import io.xmodal.mapping.CrossModalMap;
 import io.xmodal.mapping.HubnessCorrection;
@@ -8,6 +8,8 @@ import io.xmodal.mapping.LinearMap;
 import io.xmodal.mapping.Method;
 import io.xmodal.mapping.Variant;
 import io.xmodal.mapping.Vectors;
+import io.xmodal.query.gallery.GalleryIndex;
+import io.xmodal.query.gallery.ProjectedGallery;
 import io.xmodal.schemas.Embedding;
 import io.xmodal.schemas.EmbeddingVectors;
 import io.xmodal.schemas.EncoderIdentity;

@@ -1,4 +1,4 @@
-package io.xmodal.query;
+package io.xmodal.query.sharded;
 
 import io.xmodal.platform.topics.IdPartitioner;
 import io.xmodal.schemas.ShardRequest;

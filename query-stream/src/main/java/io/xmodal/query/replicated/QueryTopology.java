@@ -1,4 +1,4 @@
-package io.xmodal.query;
+package io.xmodal.query.replicated;
 
 import io.xmodal.encoders.Encoders;
 import io.xmodal.platform.streams.LatestMappingUpdater;
@@ -7,6 +7,9 @@ import io.xmodal.platform.streams.OutcomeRoutes;
 import io.xmodal.platform.streams.RejectionFactory;
 import io.xmodal.platform.topics.TopicCatalogue;
 import io.xmodal.platform.topics.TopicSpec;
+import io.xmodal.query.QueryConfig;
+import io.xmodal.query.gallery.GalleryIndex;
+import io.xmodal.query.gallery.GalleryUpdater;
 import io.xmodal.schemas.Embedding;
 import io.xmodal.schemas.Query;
 import io.xmodal.schemas.QueryResult;

@@ -1,4 +1,4 @@
-package io.xmodal.query;
+package io.xmodal.query.gallery;
 
 import io.xmodal.mapping.Vectors;
 import io.xmodal.schemas.Embedding;
@@ -149,7 +149,7 @@ public final class GalleryIndex {
    *                  {@link #dropIdle} finds it unused, so a query pinned to it is still answered with it; and no item
    *                  is found by content (the scatter, which encodes the queries, holds no gallery)
    */
-  GalleryIndex(boolean partition) {
+  public GalleryIndex(boolean partition) {
     this.keepsOlderVersions = partition;
     this.contents = partition ? null : new ContentTable();
   }
@@ -436,7 +436,7 @@ public final class GalleryIndex {
   }
 
   /** The projected gallery of one mapping version if the instance has one, else null (none is made). */
-  synchronized ProjectedGallery existing(String mapping, long version) {
+  public synchronized ProjectedGallery existing(String mapping, long version) {
     return projections.get(mapping + "\u0000" + version);
   }
 
@@ -444,7 +444,7 @@ public final class GalleryIndex {
    * The newest version of a mapping below {@code version} whose gallery the instance has projected, with that gallery,
    * or null: what a task answers with while {@code version}'s gallery is projected.
    */
-  synchronized Map.Entry<Long, ProjectedGallery> newestPrepared(String mapping, long version) {
+  public synchronized Map.Entry<Long, ProjectedGallery> newestPrepared(String mapping, long version) {
     Map.Entry<Long, ProjectedGallery> best = null;
     for (Map.Entry<String, ProjectedGallery> e : projections.entrySet()) {
       long v = versionOf(e.getKey());
@@ -461,7 +461,7 @@ public final class GalleryIndex {
    * still searching one keeps its reference until it is done). A gallery partition (sharded mode) keeps them until
    * {@link #dropIdle} finds them unused, since a query pinned to one may still come.
    */
-  synchronized void dropOlder(String mapping, long version) {
+  public synchronized void dropOlder(String mapping, long version) {
     if (!keepsOlderVersions) {
       projections.keySet().removeIf(k -> mappingOf(k).equals(mapping) && versionOf(k) < version);
       lastUsed.keySet().retainAll(projections.keySet());
@@ -474,7 +474,7 @@ public final class GalleryIndex {
    *
    * @return how many were dropped
    */
-  synchronized int dropIdle(long idleNanos) {
+  public synchronized int dropIdle(long idleNanos) {
     Map<String, Long> newest = new HashMap<>();
     projections.keySet().forEach(k -> newest.merge(mappingOf(k), versionOf(k), Math::max));
     long now = System.nanoTime();
@@ -494,7 +494,7 @@ public final class GalleryIndex {
   }
 
   /** Projected galleries kept now. */
-  synchronized int projections() {
+  public synchronized int projections() {
     return projections.size();
   }
 
@@ -503,7 +503,7 @@ public final class GalleryIndex {
    * (none, or none known: see {@link ContentTable}). The index keeps a 64-bit key of the two, so the caller checks
    * the stored embedding's own hash and encoder before using its vector.
    */
-  synchronized String withContent(String contentHash, String encoderKey) {
+  public synchronized String withContent(String contentHash, String encoderKey) {
     if (contents == null) {
       return null;
     }
@@ -534,7 +534,7 @@ public final class GalleryIndex {
   }
 
   /** Whether a query task holds the index (and so it follows the global store). */
-  synchronized boolean held() {
+  public synchronized boolean held() {
     return holders > 0;
   }
 

@@ -1,4 +1,4 @@
-package io.xmodal.query;
+package io.xmodal.query.gallery;
 
 import io.xmodal.mapping.CrossModalMap;
 import io.xmodal.mapping.HubnessCorrection;
@@ -107,7 +107,7 @@ public final class SearchBench {
   }
 
   /** The p-th percentile of {@code sorted} (nearest rank); the sharded bench uses it too. */
-  static double pct(double[] sorted, double p) {
+  public static double pct(double[] sorted, double p) {
     int idx = (int) Math.ceil(p / 100 * sorted.length) - 1;
     return sorted[Math.max(0, Math.min(sorted.length - 1, idx))];
   }

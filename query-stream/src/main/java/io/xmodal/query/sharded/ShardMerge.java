@@ -1,4 +1,4 @@
-package io.xmodal.query;
+package io.xmodal.query.sharded;
 
 import io.xmodal.schemas.Hit;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.xmodal.query;
+package io.xmodal.query.gallery;
 
 import io.xmodal.schemas.Embedding;
 import java.util.function.Function;
@@ -14,18 +14,18 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * life is its holders', not this processor's. Sharded mode: a gallery partition's read-only store (its changelog is
  * the embeddings topic itself) and the index of its task.
  */
-final class GalleryUpdater implements Processor<String, Embedding, Void, Void> {
+public final class GalleryUpdater implements Processor<String, Embedding, Void, Void> {
 
   private final String storeName;
   private final Function<ProcessorContext<Void, Void>, GalleryIndex> indexOf;
   private GalleryIndex index;
   private KeyValueStore<String, Embedding> store;
 
-  GalleryUpdater(String storeName, GalleryIndex index) {
+  public GalleryUpdater(String storeName, GalleryIndex index) {
     this(storeName, context -> index);
   }
 
-  GalleryUpdater(String storeName, Function<ProcessorContext<Void, Void>, GalleryIndex> indexOf) {
+  public GalleryUpdater(String storeName, Function<ProcessorContext<Void, Void>, GalleryIndex> indexOf) {
     this.storeName = storeName;
     this.indexOf = indexOf;
   }

@@ -1,4 +1,4 @@
-package io.xmodal.query;
+package io.xmodal.query.gallery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

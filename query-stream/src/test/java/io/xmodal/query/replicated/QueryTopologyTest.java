@@ -1,4 +1,4 @@
-package io.xmodal.query;
+package io.xmodal.query.replicated;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -18,6 +18,9 @@ import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
 import io.xmodal.platform.serde.PlainAvroSerdes;
 import io.xmodal.platform.topics.TopicCatalogue;
+import io.xmodal.query.QueryConfig;
+import io.xmodal.query.gallery.GalleryIndex;
+import io.xmodal.query.gallery.ProjectedGallery;
 import io.xmodal.schemas.ContentHash;
 import io.xmodal.schemas.Embedding;
 import io.xmodal.schemas.EncoderIdentity;
@@ -51,25 +54,25 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class QueryTopologyTest {
+public class QueryTopologyTest {
 
-  static final Path SHARED = Path.of(System.getProperty("xmodal.shared.dir", "../../shared"));
-  static final Path FLICKR = SHARED.resolve("datasets/flickr8k");
-  static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
-  static final int N = 60;
+  public static final Path SHARED = Path.of(System.getProperty("xmodal.shared.dir", "../../shared"));
+  public static final Path FLICKR = SHARED.resolve("datasets/flickr8k");
+  public static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+  public static final int N = 60;
 
-  static Encoders encoders;
-  static QueryConfig config;
-  static PlatformConfig platform;
-  static List<String> imageIds = new ArrayList<>();
-  static List<float[]> imageVectors = new ArrayList<>();
-  static List<String> captionIds = new ArrayList<>();
-  static List<String> captionImage = new ArrayList<>();
-  static List<String> captionTexts = new ArrayList<>();
-  static List<float[]> captionVectors = new ArrayList<>();
+  public static Encoders encoders;
+  public static QueryConfig config;
+  public static PlatformConfig platform;
+  public static List<String> imageIds = new ArrayList<>();
+  public static List<float[]> imageVectors = new ArrayList<>();
+  public static List<String> captionIds = new ArrayList<>();
+  public static List<String> captionImage = new ArrayList<>();
+  public static List<String> captionTexts = new ArrayList<>();
+  public static List<float[]> captionVectors = new ArrayList<>();
 
   @TempDir
-  static Path work;
+  public static Path work;
 
   TopologyTestDriver driver;
   TestInputTopic<String, Embedding> images;
@@ -81,7 +84,7 @@ class QueryTopologyTest {
   TestOutputTopic<String, MetricEvent> metrics;
 
   @BeforeAll
-  static void encodeSomeDevData() throws Exception {
+  public static void encodeSomeDevData() throws Exception {
     // another test class may have filled them already (ShardedQueryTopologyTest reuses this data)
     for (List<?> l : List.of(imageIds, imageVectors, captionIds, captionImage, captionTexts, captionVectors)) {
       l.clear();
@@ -121,7 +124,7 @@ class QueryTopologyTest {
   }
 
   @AfterAll
-  static void closeEncoders() {
+  public static void closeEncoders() {
     encoders.close();
   }
 
@@ -162,12 +165,12 @@ class QueryTopologyTest {
     driver.close();
   }
 
-  static EncoderIdentity identity(EncoderInfo i) {
+  public static EncoderIdentity identity(EncoderInfo i) {
     return EncoderIdentity.newBuilder().setName(i.name()).setVersion(i.version()).setDimension(i.dimension())
         .setChecksum(i.checksum()).build();
   }
 
-  static Embedding embedding(String id, Modality m, EncoderInfo enc, float[] v, String source) {
+  public static Embedding embedding(String id, Modality m, EncoderInfo enc, float[] v, String source) {
     List<Float> list = new ArrayList<>();
     for (float f : v) {
       list.add(f);
@@ -177,7 +180,7 @@ class QueryTopologyTest {
   }
 
   /** Every caption with its image, L2-normalised: {text rows, image rows}. */
-  static float[][][] pairs() {
+  public static float[][][] pairs() {
     float[][] x = new float[captionVectors.size()][];
     float[][] y = new float[captionVectors.size()][];
     for (int i = 0; i < x.length; i++) {
@@ -188,7 +191,7 @@ class QueryTopologyTest {
   }
 
   /** A least-squares map fitted on these very pairs (so the right answers rank first), as version {@code v}. */
-  static MappingModel mapping(long version, HubnessCorrection h) {
+  public static MappingModel mapping(long version, HubnessCorrection h) {
     float[][][] p = pairs();
     float[][] x = p[0];
     float[][] y = p[1];
@@ -210,7 +213,7 @@ class QueryTopologyTest {
     }
   }
 
-  static Query.Builder query(String id) {
+  public static Query.Builder query(String id) {
     return Query.newBuilder().setQueryId(id).setSentAt(T0).setK(5);
   }
 
@@ -253,7 +256,7 @@ class QueryTopologyTest {
    * An encoder that counts what its sessions encode, and encodes it with {@code real} (whose identity it has): a
    * session's predictor stands in front of the real encoder's session.
    */
-  static final class Counting<I> implements Encoder<I> {
+  public static final class Counting<I> implements Encoder<I> {
     final Encoder<I> real;
     final java.util.function.IntFunction<I[]> arrays;
     final java.util.concurrent.atomic.AtomicInteger encoded = new java.util.concurrent.atomic.AtomicInteger();
@@ -313,7 +316,7 @@ class QueryTopologyTest {
     }
   }
 
-  static byte[] imageBytes(int i) throws java.io.IOException {
+  public static byte[] imageBytes(int i) throws java.io.IOException {
     return Files.readAllBytes(FLICKR.resolve("images").resolve(imageIds.get(i)));
   }
 
@@ -599,7 +602,7 @@ class QueryTopologyTest {
   }
 
   /** Holds the projection thread until released: every gallery projection queues behind it. */
-  static java.util.concurrent.CountDownLatch blockProjector() {
+  public static java.util.concurrent.CountDownLatch blockProjector() {
     java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
     java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(1);
     ProjectedGallery.PROJECTOR.execute(() -> {

@@ -1,6 +1,8 @@
-package io.xmodal.query;
+package io.xmodal.query.sharded;
 
 import io.xmodal.platform.streams.MetricEvents;
+import io.xmodal.query.QueryConfig;
+import io.xmodal.query.WindowStats;
 import io.xmodal.schemas.Hit;
 import io.xmodal.schemas.Modality;
 import io.xmodal.schemas.QueryResult;

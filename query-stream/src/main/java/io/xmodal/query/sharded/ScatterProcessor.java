@@ -1,8 +1,13 @@
-package io.xmodal.query;
+package io.xmodal.query.sharded;
 
 import io.xmodal.encoders.Encoders;
 import io.xmodal.platform.streams.MicroBatch;
 import io.xmodal.platform.streams.RejectionFactory;
+import io.xmodal.query.QueryChecks;
+import io.xmodal.query.QueryConfig;
+import io.xmodal.query.QuerySessions;
+import io.xmodal.query.gallery.DecodedMapping;
+import io.xmodal.query.replicated.QueryTopology;
 import io.xmodal.schemas.MappingModel;
 import io.xmodal.schemas.Modality;
 import io.xmodal.schemas.Query;

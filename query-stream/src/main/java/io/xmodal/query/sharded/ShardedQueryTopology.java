@@ -1,10 +1,13 @@
-package io.xmodal.query;
+package io.xmodal.query.sharded;
 
 import io.xmodal.encoders.Encoders;
 import io.xmodal.platform.streams.LatestMappingUpdater;
 import io.xmodal.platform.streams.RejectionFactory;
 import io.xmodal.platform.topics.TopicCatalogue;
 import io.xmodal.platform.topics.TopicSpec;
+import io.xmodal.query.QueryConfig;
+import io.xmodal.query.gallery.GalleryUpdater;
+import io.xmodal.query.replicated.QueryTopology;
 import io.xmodal.schemas.Embedding;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;

@@ -1,4 +1,4 @@
-package io.xmodal.query;
+package io.xmodal.query.gallery;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -10,18 +10,18 @@ import java.util.List;
  * thousands may pile up). Once any of them is done (ready, or failed: then the next flush starts it again), the
  * flushes go on.
  */
-final class AwaitedGalleries {
+public final class AwaitedGalleries {
 
   private final List<ProjectedGallery> awaited = new ArrayList<>();
 
-  void add(ProjectedGallery gallery) {
+  public void add(ProjectedGallery gallery) {
     if (awaited.stream().noneMatch(g -> g == gallery)) {
       awaited.add(gallery);
     }
   }
 
   /** Whether a flush should wait: galleries are awaited and none has finished its projection yet. */
-  boolean blocking() {
+  public boolean blocking() {
     if (awaited.isEmpty()) {
       return false;
     }

@@ -1,4 +1,4 @@
-package io.xmodal.query;
+package io.xmodal.query.sharded;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -1,8 +1,14 @@
-package io.xmodal.query;
+package io.xmodal.query.sharded;
 
 import io.xmodal.platform.streams.LatestMappingUpdater;
 import io.xmodal.platform.streams.MetricEvents;
 import io.xmodal.platform.streams.MicroBatch;
+import io.xmodal.query.QueryConfig;
+import io.xmodal.query.gallery.AwaitedGalleries;
+import io.xmodal.query.gallery.DecodedMapping;
+import io.xmodal.query.gallery.GalleryIndex;
+import io.xmodal.query.gallery.ProjectedGallery;
+import io.xmodal.query.replicated.QueryTopology;
 import io.xmodal.schemas.Embedding;
 import io.xmodal.schemas.Hit;
 import io.xmodal.schemas.MappingModel;

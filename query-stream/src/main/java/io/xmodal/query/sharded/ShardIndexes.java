@@ -1,5 +1,6 @@
-package io.xmodal.query;
+package io.xmodal.query.sharded;
 
+import io.xmodal.query.gallery.GalleryIndex;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.streams.processor.TaskId;
 

@@ -1,4 +1,4 @@
-package io.xmodal.query;
+package io.xmodal.query.replicated;
 
 import io.xmodal.encoders.EncoderInfo;
 import io.xmodal.encoders.Encoders;
@@ -7,6 +7,15 @@ import io.xmodal.platform.streams.MetricEvents;
 import io.xmodal.platform.streams.MicroBatch;
 import io.xmodal.platform.streams.Outcome;
 import io.xmodal.platform.streams.RejectionFactory;
+import io.xmodal.query.Buffers;
+import io.xmodal.query.QueryChecks;
+import io.xmodal.query.QueryConfig;
+import io.xmodal.query.QuerySessions;
+import io.xmodal.query.WindowStats;
+import io.xmodal.query.gallery.AwaitedGalleries;
+import io.xmodal.query.gallery.DecodedMapping;
+import io.xmodal.query.gallery.GalleryIndex;
+import io.xmodal.query.gallery.ProjectedGallery;
 import io.xmodal.schemas.CaptionEvent;
 import io.xmodal.schemas.ContentHash;
 import io.xmodal.schemas.Embedding;

@@ -1,4 +1,4 @@
-package io.xmodal.query;
+package io.xmodal.query.gallery;
 
 import io.xmodal.mapping.CrossModalMap;
 import io.xmodal.mapping.TopK;
@@ -47,7 +47,7 @@ public final class ProjectedGallery {
    * The thread that makes first projections ({@link #awaitPrepared}), one per JVM: a daemon, so it never holds a
    * process up; preparations queue behind each other, as they would compete for the same cores anyway.
    */
-  static final ExecutorService PROJECTOR =
+  public static final ExecutorService PROJECTOR =
       Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "xmodal-gallery-projector");
         t.setDaemon(true);
@@ -351,12 +351,12 @@ public final class ProjectedGallery {
       System.nanoTime() - 2 * WAIT_WINDOW.toNanos(), 0});
 
   /** How long the calling thread has waited for projections since its budget began (tests). */
-  static long waitedNanos() {
+  public static long waitedNanos() {
     return WAITED.get()[1];
   }
 
   /** Forgets the calling thread's waits (tests, which run one topology after another on one thread). */
-  static void resetWaitBudget() {
+  public static void resetWaitBudget() {
     WAITED.remove();
   }
 
