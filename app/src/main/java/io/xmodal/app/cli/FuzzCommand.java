@@ -1,6 +1,7 @@
 package io.xmodal.app.cli;
 
 import io.xmodal.platform.config.ConfigSource;
+import io.xmodal.platform.process.Folders;
 import io.xmodal.platform.process.Ports;
 import io.xmodal.platform.streams.StreamsService;
 import io.xmodal.tools.fuzz.FuzzInputs;
@@ -8,13 +9,11 @@ import io.xmodal.tools.fuzz.FuzzReconciler;
 import io.xmodal.tools.stack.Stack;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -110,7 +109,7 @@ final class FuzzCommand implements Callable<Integer> {
       return new Result(report.inputs().size(), report.accounted(), report.lost(), report.unexpected(), deaths, seed);
     } finally {
       if (!keep) {
-        deleteQuietly(dir);
+        Folders.deleteQuietly(dir);
       }
     }
   }
@@ -130,22 +129,5 @@ final class FuzzCommand implements Callable<Integer> {
       out.add(Files.readAllBytes(p));
     }
     return out;
-  }
-
-  private static void deleteQuietly(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.deleteIfExists(p);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
-    } catch (IOException | UncheckedIOException e) {
-      // a folder left behind is harmless
-    }
   }
 }

@@ -10,6 +10,7 @@ import io.xmodal.mapping.codec.MappingCodec;
 import io.xmodal.platform.config.ConfigException;
 import io.xmodal.platform.config.ConfigSource;
 import io.xmodal.platform.config.PlatformConfig;
+import io.xmodal.platform.process.Folders;
 import io.xmodal.platform.process.Ports;
 import io.xmodal.platform.topics.TopicCatalogue;
 import io.xmodal.schemas.MappingModel;
@@ -21,18 +22,14 @@ import io.xmodal.tools.chaos.ChaosLedger.Stage;
 import io.xmodal.tools.stack.ProcessStack;
 import io.xmodal.tools.stack.Stack;
 import io.xmodal.trainer.TrainerConfig;
-import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalTime;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
@@ -42,7 +39,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -177,7 +173,7 @@ public final class ChaosRun {
       }
     } finally {
       if (!o.keep()) {
-        deleteQuietly(dir);
+        Folders.deleteQuietly(dir);
       }
     }
   }
@@ -345,23 +341,6 @@ public final class ChaosRun {
 
   private static String resumed(Kill k) {
     return k.resumed() < 0 ? "no output" : String.format("%.1f", k.resumed() - k.at());
-  }
-
-  private static void deleteQuietly(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.deleteIfExists(p);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
-    } catch (IOException | UncheckedIOException e) {
-      // a folder left behind is harmless
-    }
   }
 
   /**
