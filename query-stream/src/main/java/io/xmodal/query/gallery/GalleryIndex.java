@@ -133,6 +133,7 @@ public final class GalleryIndex {
   private final Map<String, Long> lastUsed = new HashMap<>();
   /** Sharded mode: a newer version does not drop the older ones at once (a query pinned to one may still come). */
   private final boolean keepsOlderVersions;
+  private final Projector projector;
   /** Content and encoder → slot, of the items that carry a content hash; null in a gallery partition (sharded mode). */
   private final ContentTable contents;
 
@@ -144,14 +145,26 @@ public final class GalleryIndex {
     this(false);
   }
 
+  /** A gallery index with a {@link Projector} of its own (a benchmark's, a test's). */
+  public GalleryIndex(boolean partition) {
+    this(partition, new Projector());
+  }
+
   /**
    * @param partition true for a gallery partition (sharded mode): an older version's projection stays until
    *                  {@link #dropIdle} finds it unused, so a query pinned to it is still answered with it; and no item
    *                  is found by content (the scatter, which encodes the queries, holds no gallery)
+   * @param projector where its first projections are made, shared by the galleries of one topology
    */
-  public GalleryIndex(boolean partition) {
+  public GalleryIndex(boolean partition, Projector projector) {
+    this.projector = projector;
     this.keepsOlderVersions = partition;
     this.contents = partition ? null : new ContentTable();
+  }
+
+  /** Where its galleries' first projections are made. */
+  public Projector projector() {
+    return projector;
   }
 
   /**

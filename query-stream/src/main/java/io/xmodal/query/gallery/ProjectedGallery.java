@@ -11,8 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -42,17 +40,6 @@ public final class ProjectedGallery {
 
   /** Rows projected at a time. */
   static final int CHUNK = 8192;
-
-  /**
-   * The thread that makes first projections ({@link #awaitPrepared}), one per JVM: a daemon, so it never holds a
-   * process up; preparations queue behind each other, as they would compete for the same cores anyway.
-   */
-  public static final ExecutorService PROJECTOR =
-      Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "xmodal-gallery-projector");
-        t.setDaemon(true);
-        return t;
-      });
 
   private static final Comparator<Map.Entry<String, Float>> BEST_FIRST =
       Comparator.<Map.Entry<String, Float>, Float>comparing(Map.Entry::getValue,
@@ -251,7 +238,7 @@ public final class ProjectedGallery {
   /**
    * Whether this gallery is ready to search without a bulk projection. The first caller starts its first projection
    * (every row the index holds) on the JVM's projection thread and waits for it at most what is left of {@code wait}
-   * for its thread ({@link #waitBudget}); later callers only look. A new mapping version (or a restart)
+   * for its thread ({@link Projector}); later callers only look. A new mapping version (or a restart)
    * projects the whole gallery, which for a large one takes longer than a stream thread's transaction may stay open
    * (query-stream's is 10 s: a 50,000-item gallery against 1,024 hubness references takes about that on 2 cores);
    * the caller answers with a version that is ready meanwhile, or holds its queries back. Rows that arrive later are
@@ -272,12 +259,12 @@ public final class ProjectedGallery {
     synchronized (preparing) {
       if (preparation == null || preparation.isDone() && !prepared) {
         // not started; or it failed, or the index was emptied while it ran (every task let go): from what it holds now
-        preparation = CompletableFuture.supplyAsync(() -> prepareOrCount(vectors), PROJECTOR);
+        preparation = index.projector().submit(() -> prepareOrCount(vectors));
         started = true;
       }
       f = preparation;
     }
-    long allowed = started ? waitBudget(Math.max(0, wait.toNanos())) : 0;
+    long allowed = started ? index.projector().budget(Math.max(0, wait.toNanos())) : 0;
     long from = System.nanoTime();
     try {
       f.get(allowed, TimeUnit.NANOSECONDS);
@@ -289,7 +276,7 @@ public final class ProjectedGallery {
       prepared = true; // an Error: searches project for themselves and meet it where it is handled
     } finally {
       if (allowed > 0) {
-        spend(System.nanoTime() - from);
+        index.projector().spend(System.nanoTime() - from);
       }
     }
     return prepared;
@@ -325,42 +312,7 @@ public final class ProjectedGallery {
     }
   }
 
-  /**
-   * How long the calling (stream) thread may still wait for projections: {@code wait} in all, whichever galleries
-   * (directions, mappings, partitions) its tasks wait for, until it has not waited for {@link #WAIT_WINDOW} (longer
-   * than any transaction), so the waits inside one transaction add up to at most one {@code wait}.
-   */
-  private static long waitBudget(long wait) {
-    long[] w = WAITED.get();
-    if (System.nanoTime() - w[0] > WAIT_WINDOW.toNanos()) {
-      w[1] = 0;
-    }
-    return Math.max(0, wait - w[1]);
-  }
-
-  private static void spend(long nanos) {
-    long[] w = WAITED.get();
-    w[0] = System.nanoTime();
-    w[1] += nanos;
-  }
-
-  /** A thread that has not waited for this long starts its budget afresh: longer than a stream thread's transaction. */
-  static final Duration WAIT_WINDOW = Duration.ofSeconds(10);
-  /** Per thread: when it last waited for a projection ({@link System#nanoTime()}), and how long in all since. */
-  private static final ThreadLocal<long[]> WAITED = ThreadLocal.withInitial(() -> new long[] {
-      System.nanoTime() - 2 * WAIT_WINDOW.toNanos(), 0});
-
-  /** How long the calling thread has waited for projections since its budget began (tests). */
-  public static long waitedNanos() {
-    return WAITED.get()[1];
-  }
-
-  /** Forgets the calling thread's waits (tests, which run one topology after another on one thread). */
-  public static void resetWaitBudget() {
-    WAITED.remove();
-  }
-
-  /** Projects every pending row (the first projection): on {@link #PROJECTOR}, holding this gallery's lock. */
+  /** Projects every pending row (the first projection): on the index's {@link Projector}, holding this gallery's lock. */
   private synchronized boolean prepare(GalleryIndex.RawVectors vectors) {
     try {
       refresh();

@@ -9,6 +9,7 @@ import io.xmodal.platform.topics.TopicCatalogue;
 import io.xmodal.platform.topics.TopicSpec;
 import io.xmodal.query.QueryConfig;
 import io.xmodal.query.gallery.GalleryIndex;
+import io.xmodal.query.gallery.Projector;
 import io.xmodal.query.gallery.GalleryUpdater;
 import io.xmodal.schemas.Embedding;
 import io.xmodal.schemas.Query;
@@ -49,8 +50,11 @@ public final class QueryTopology {
 
   private QueryTopology() {}
 
+  /** The topology with its two galleries, which share one {@link Projector}. */
   public static Topology buildTopology(QueryConfig config, TopicCatalogue topics, Encoders encoders) {
-    return buildTopology(config, topics, encoders, new GalleryIndex(), new GalleryIndex());
+    Projector projector = new Projector();
+    return buildTopology(config, topics, encoders, new GalleryIndex(false, projector),
+        new GalleryIndex(false, projector));
   }
 
   /**

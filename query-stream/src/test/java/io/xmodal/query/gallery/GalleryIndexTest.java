@@ -219,10 +219,10 @@ class GalleryIndexTest {
     ProjectedGallery gallery = new ProjectedGallery(store.index, map(), true, IMAGE_KEY, null);
 
     // When a caller asks whether it is ready, waiting 50 ms, and then again, willing to wait 30 s
-    ProjectedGallery.resetWaitBudget();
+    store.index.projector().resetWaitBudget();
     boolean readyAtOnce = gallery.awaitPrepared(slow, java.time.Duration.ofMillis(50));
-    long firstWait = ProjectedGallery.waitedNanos();
-    ProjectedGallery.resetWaitBudget();
+    long firstWait = store.index.projector().waitedNanos();
+    store.index.projector().resetWaitBudget();
     boolean readyOnSecondLook = gallery.awaitPrepared(slow, java.time.Duration.ofSeconds(30));
 
     // Then it is not ready; the first caller waited its 50 ms, and the second look did not wait at all (one wait per
@@ -230,7 +230,7 @@ class GalleryIndexTest {
     assertThat(readyAtOnce).isFalse();
     assertThat(readyOnSecondLook).isFalse();
     assertThat(firstWait).isGreaterThanOrEqualTo(java.time.Duration.ofMillis(50).toNanos());
-    assertThat(ProjectedGallery.waitedNanos()).isZero();
+    assertThat(store.index.projector().waitedNanos()).isZero();
     // and once the vectors can be read, it becomes ready, projected on the projection thread only
     release.countDown();
     boolean ready = false;
@@ -263,7 +263,7 @@ class GalleryIndexTest {
     // When callers keep asking: each failed projection is started again by the next caller
     List<Boolean> answers = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      ProjectedGallery.resetWaitBudget();
+      store.index.projector().resetWaitBudget();
       answers.add(gallery.awaitPrepared(broken, java.time.Duration.ofSeconds(10)));
     }
 
@@ -294,9 +294,9 @@ class GalleryIndexTest {
     ProjectedGallery gallery = new ProjectedGallery(store.index, map(), true, IMAGE_KEY, null);
 
     // When asked twice
-    ProjectedGallery.resetWaitBudget();
+    store.index.projector().resetWaitBudget();
     boolean first = gallery.awaitPrepared(flaky, java.time.Duration.ofSeconds(10));
-    ProjectedGallery.resetWaitBudget();
+    store.index.projector().resetWaitBudget();
     boolean second = gallery.awaitPrepared(flaky, java.time.Duration.ofSeconds(10));
 
     // Then the second projection made it, on the projection thread only

@@ -21,6 +21,7 @@ import io.xmodal.platform.topics.TopicCatalogue;
 import io.xmodal.query.QueryConfig;
 import io.xmodal.query.gallery.GalleryIndex;
 import io.xmodal.query.gallery.ProjectedGallery;
+import io.xmodal.query.gallery.Projector;
 import io.xmodal.schemas.ContentHash;
 import io.xmodal.schemas.Embedding;
 import io.xmodal.schemas.EncoderIdentity;
@@ -128,9 +129,12 @@ public class QueryTopologyTest {
     encoders.close();
   }
 
+  /** The projector of this test's two galleries (a new one per test, as a topology's builder makes). */
+  final Projector projector = new Projector();
+
   @BeforeEach
   void start() {
-    start(new GalleryIndex(), new GalleryIndex());
+    start(new GalleryIndex(false, projector), new GalleryIndex(false, projector));
   }
 
   void start(GalleryIndex imageGallery, GalleryIndex textGallery) {
@@ -138,7 +142,6 @@ public class QueryTopologyTest {
   }
 
   void start(GalleryIndex imageGallery, GalleryIndex textGallery, Encoders with) {
-    ProjectedGallery.resetWaitBudget(); // each test's topology runs on this thread, as if it were a new stream thread
     TopicCatalogue topics = TopicCatalogue.create(platform.topics(), new PlainAvroSerdes());
     Properties props = config.streamsProperties(platform, topics);
     props.put("state.dir", work.resolve("state-" + System.nanoTime()).toString());
@@ -328,7 +331,7 @@ public class QueryTopologyTest {
     Counting<String> text = new Counting<>(encoders.text(), String[]::new);
     Counting<java.awt.image.BufferedImage> image = new Counting<>(encoders.image(),
         java.awt.image.BufferedImage[]::new);
-    start(new GalleryIndex(), new GalleryIndex(), new Encoders(text, image));
+    start(new GalleryIndex(false, projector), new GalleryIndex(false, projector), new Encoders(text, image));
     try {
       fillGalleriesWithContentHashes(encoders.text().info());
       mappings.pipeInput("default", mapping(3, HubnessCorrection.invertedSoftmax(30)));
@@ -393,7 +396,7 @@ public class QueryTopologyTest {
     Counting<String> text = new Counting<>(encoders.text(), String[]::new);
     Counting<java.awt.image.BufferedImage> image = new Counting<>(encoders.image(),
         java.awt.image.BufferedImage[]::new);
-    start(new GalleryIndex(), new GalleryIndex(), new Encoders(text, image));
+    start(new GalleryIndex(false, projector), new GalleryIndex(false, projector), new Encoders(text, image));
     try {
       fillGalleriesWithContentHashes(encoders.text().info());
       EncoderInfo mine = encoders.text().info();
@@ -457,8 +460,8 @@ public class QueryTopologyTest {
   void shouldHoldTheGalleriesWhileItsTaskRunsAndReleaseEveryVectorWhenItCloses() {
     // Given the instance's galleries, filled through the embeddings topics and searched by its query task
     stop();
-    GalleryIndex imageGallery = new GalleryIndex();
-    GalleryIndex textGallery = new GalleryIndex();
+    GalleryIndex imageGallery = new GalleryIndex(false, projector);
+    GalleryIndex textGallery = new GalleryIndex(false, projector);
     start(imageGallery, textGallery);
     fillGalleries();
     mappings.pipeInput("default", mapping(3, HubnessCorrection.NONE));
@@ -602,10 +605,10 @@ public class QueryTopologyTest {
   }
 
   /** Holds the projection thread until released: every gallery projection queues behind it. */
-  public static java.util.concurrent.CountDownLatch blockProjector() {
+  public static java.util.concurrent.CountDownLatch blockProjector(Projector projector) {
     java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
     java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(1);
-    ProjectedGallery.PROJECTOR.execute(() -> {
+    projector.execute(() -> {
       running.countDown();
       try {
         release.await();
@@ -635,15 +638,15 @@ public class QueryTopologyTest {
   void shouldAnswerWithTheVersionBeforeWhileANewVersionsGalleryIsProjectedOffTheStreamThread() throws Exception {
     // Given v1 live and answering
     driver.close();
-    GalleryIndex imageIndex = new GalleryIndex();
-    start(imageIndex, new GalleryIndex());
+    GalleryIndex imageIndex = new GalleryIndex(false, projector);
+    start(imageIndex, new GalleryIndex(false, projector));
     fillGalleries();
     mappings.pipeInput("default", mapping(1, HubnessCorrection.NONE));
     queries.pipeInput("a", query("a").setModality(Modality.TEXT).setText("a dog").build());
     assertThat(answer()).singleElement().satisfies(r -> assertThat(r.getMappingVersion()).isEqualTo(1L));
 
     // When v2 comes while the projection thread is busy (as with a gallery too large to project in a transaction)
-    java.util.concurrent.CountDownLatch release = blockProjector();
+    java.util.concurrent.CountDownLatch release = blockProjector(projector);
     List<QueryResult> meanwhile;
     try {
       mappings.pipeInput("default", mapping(2, HubnessCorrection.invertedSoftmax(30)));
@@ -684,13 +687,13 @@ public class QueryTopologyTest {
     assertThat(answer()).hasSize(2);
 
     // When v2 comes while the projection thread is busy, and a batch needs both its galleries
-    java.util.concurrent.CountDownLatch release = blockProjector();
+    java.util.concurrent.CountDownLatch release = blockProjector(projector);
     List<QueryResult> meanwhile;
     try {
       mappings.pipeInput("default", mapping(2, HubnessCorrection.NONE));
       queries.pipeInput("c", query("c").setModality(Modality.TEXT).setText("a dog").build());
       queries.pipeInput("d", query("d").setModality(Modality.IMAGE).setExistingId(imageIds.get(0)).build());
-      ProjectedGallery.resetWaitBudget();
+      projector.resetWaitBudget();
       meanwhile = answer();
     } finally {
       release.countDown();
@@ -700,7 +703,7 @@ public class QueryTopologyTest {
     // XMODAL_QUERY_PREPARE_WAIT (2 s), not that long for each
     assertThat(meanwhile).extracting(QueryResult::getMappingVersion).containsExactly(1L, 1L);
     assertThat(config.prepareWait()).isEqualTo(Duration.ofSeconds(2));
-    assertThat(ProjectedGallery.waitedNanos()).isGreaterThanOrEqualTo(Duration.ofSeconds(2).toNanos())
+    assertThat(projector.waitedNanos()).isGreaterThanOrEqualTo(Duration.ofSeconds(2).toNanos())
         .isLessThan(Duration.ofSeconds(3).toNanos());
   }
 
@@ -711,7 +714,7 @@ public class QueryTopologyTest {
     var changelog = driver.createOutputTopic(config.applicationId() + "-" + QueryTopology.BUFFER_STORE + "-changelog",
         new org.apache.kafka.common.serialization.StringDeserializer(),
         new org.apache.kafka.common.serialization.ByteArrayDeserializer());
-    java.util.concurrent.CountDownLatch release = blockProjector();
+    java.util.concurrent.CountDownLatch release = blockProjector(projector);
     List<QueryResult> meanwhile = new ArrayList<>();
     List<String> ids = new ArrayList<>();
     long storedWhileHeld;

@@ -100,13 +100,15 @@ class ShardedQueryTopologyTest {
     QueryTopologyTest.closeEncoders();
   }
 
+  /** This test's gallery partitions and their projector (a new one per test, as the topology's builder makes). */
+  final ShardIndexes indexes = new ShardIndexes();
+
   @BeforeEach
   void start() {
-    ProjectedGallery.resetWaitBudget(); // each test's topology runs on this thread, as if it were a new stream thread
     topics = TopicCatalogue.create(platform.topics(), new PlainAvroSerdes());
     Properties props = config.streamsProperties(platform, topics);
     props.put("state.dir", work.resolve("state-" + System.nanoTime()).toString());
-    driver = new TopologyTestDriver(ShardedQueryTopology.buildTopology(config, topics, encoders), props, T0);
+    driver = new TopologyTestDriver(ShardedQueryTopology.buildTopology(config, topics, encoders, indexes), props, T0);
     images = input(topics.imageEmbeddings().name(), topics.imageEmbeddings().valueSerde().serializer());
     texts = input(topics.textEmbeddings().name(), topics.textEmbeddings().valueSerde().serializer());
     mappings = input(topics.mappings().name(), topics.mappings().valueSerde().serializer());
@@ -246,7 +248,7 @@ class ShardedQueryTopologyTest {
     // Given a mapping whose partition gallery is being projected (the projection thread busy)
     fillGalleries();
     MappingModel v3 = mapping(3, HubnessCorrection.invertedSoftmax(30));
-    java.util.concurrent.CountDownLatch release = QueryTopologyTest.blockProjector();
+    java.util.concurrent.CountDownLatch release = QueryTopologyTest.blockProjector(indexes.projector());
     List<QueryResult> meanwhile = new ArrayList<>();
     try {
       mappings.pipeInput("default", v3);
