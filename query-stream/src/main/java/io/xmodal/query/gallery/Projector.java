@@ -68,10 +68,14 @@ public final class Projector {
   }
 
   private long[] mine() {
-    return waited.computeIfAbsent(Thread.currentThread(), t -> {
-      // a replaced stream thread's entry goes when the next thread's is made
+    long[] w = waited.get(Thread.currentThread());
+    if (w == null) {
+      // a replaced stream thread's entry goes when the next thread's is made (not inside computeIfAbsent, whose
+      // function must not change the map)
       waited.keySet().removeIf(other -> !other.isAlive());
-      return new long[] {System.nanoTime() - 2 * WAIT_WINDOW.toNanos(), 0};
-    });
+      w = new long[] {System.nanoTime() - 2 * WAIT_WINDOW.toNanos(), 0};
+      waited.put(Thread.currentThread(), w);
+    }
+    return w;
   }
 }
