@@ -30,11 +30,14 @@ public final class NativeHeap {
     if (MALLOC_TRIM == null) {
       return;
     }
-    long before = residentMegabytes();
+    boolean report = LOG.isDebugEnabled();
+    long before = report ? residentMegabytes() : -1;
     long t0 = System.nanoTime();
-    MALLOC_TRIM.invokeInt(new Object[] {0});
-    LOG.debug("after {}: native heap trimmed in {} ms, resident set {} → {} MB", after,
-        (System.nanoTime() - t0) / 1_000_000, before, residentMegabytes());
+    MALLOC_TRIM.invokeInt(new Object[] {0L}); // pad = 0, a size_t
+    if (report) {
+      LOG.debug("after {}: native heap trimmed in {} ms, resident set {} → {} MB", after,
+          (System.nanoTime() - t0) / 1_000_000, before, residentMegabytes());
+    }
   }
 
   /**
@@ -44,7 +47,8 @@ public final class NativeHeap {
    * for the end of rare, large work. Logs what it did at INFO.
    */
   public static void collectAndTrim(String after) {
-    if (MALLOC_TRIM == null) {
+    if (MALLOC_TRIM == null || Thread.currentThread().isInterrupted()) {
+      // an interrupted caller is being shut down (a refit cancelled by a rebalance): no pause for it
       return;
     }
     long before = residentMegabytes();
@@ -57,7 +61,7 @@ public final class NativeHeap {
       Thread.currentThread().interrupt();
       return;
     }
-    MALLOC_TRIM.invokeInt(new Object[] {0});
+    MALLOC_TRIM.invokeInt(new Object[] {0L});
     LOG.info("after {}: garbage collected and native heap trimmed in {} ms, resident set {} → {} MB", after,
         (System.nanoTime() - t0) / 1_000_000, before, residentMegabytes());
   }

@@ -16,6 +16,16 @@ class LauncherLimitsTest {
   }
 
   @Test
+  void shouldGiveTheCommandsThatHoldWholeDatasetsTheWiderHeapUnlessOneIsSet() {
+    ConfigSource none = ConfigSource.of(Map.of());
+    assertThat(LauncherLimits.lines(LauncherLimits.forCommand(none, "demo"))).contains("-Xmx1536m");
+    assertThat(LauncherLimits.lines(LauncherLimits.forCommand(none, "eval"))).contains("-Xmx2g");
+    assertThat(LauncherLimits.lines(LauncherLimits.forCommand(none, "bench"))).contains("-Xmx2g");
+    assertThat(LauncherLimits.lines(LauncherLimits.forCommand(ConfigSource.of(Map.of("XMODAL_HEAP", "1g")), "eval")))
+        .contains("-Xmx1g");
+  }
+
+  @Test
   void shouldPrintOnlyOptionsWhenGlibcKeepsItsDefault() {
     assertThat(LauncherLimits.lines(ConfigSource.of(Map.of("XMODAL_MALLOC_ARENA_MAX", "0"))))
         .allMatch(line -> line.startsWith("-"));

@@ -37,19 +37,24 @@ public final class MetricsView implements AutoCloseable {
     this.candidates = candidates;
     this.consumer = new KafkaConsumer<>(config.consumerConfig(), new StringDeserializer(),
         topics.metrics().valueSerde().deserializer());
-    List<TopicPartition> parts = consumer.partitionsFor(topics.metrics().name(), Duration.ofSeconds(30)).stream()
-        .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-    consumer.assign(parts);
-    long from = Instant.now().minus(since).toEpochMilli();
-    Map<TopicPartition, OffsetAndTimestamp> starts = consumer.offsetsForTimes(
-        parts.stream().collect(Collectors.toMap(p -> p, p -> from)));
-    for (TopicPartition p : parts) {
-      OffsetAndTimestamp o = starts.get(p);
-      if (o == null) {
-        consumer.seekToEnd(List.of(p));
-      } else {
-        consumer.seek(p, o.offset());
+    try {
+      List<TopicPartition> parts = consumer.partitionsFor(topics.metrics().name(), Duration.ofSeconds(30)).stream()
+          .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+      consumer.assign(parts);
+      long from = Instant.now().minus(since).toEpochMilli();
+      Map<TopicPartition, OffsetAndTimestamp> starts = consumer.offsetsForTimes(
+          parts.stream().collect(Collectors.toMap(p -> p, p -> from)));
+      for (TopicPartition p : parts) {
+        OffsetAndTimestamp o = starts.get(p);
+        if (o == null) {
+          consumer.seekToEnd(List.of(p));
+        } else {
+          consumer.seek(p, o.offset());
+        }
       }
+    } catch (RuntimeException e) {
+      consumer.close();
+      throw e;
     }
   }
 

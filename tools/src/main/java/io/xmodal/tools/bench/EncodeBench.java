@@ -165,9 +165,9 @@ public final class EncodeBench {
     PlatformConfig platform = PlatformConfig.from(benchSource);
     EncodeConfig config = EncodeConfig.from(benchSource, platform);
     out.printf("pipeline ceiling: %d images, %d captions from %s, each sent %d times; near-free models on %s; "
-            + "stream batch %d, max wait %d ms, decode threads %d%n", data.images().size(), data.captions().size(),
-        data.name(), repeat, config.encoders().device(), config.batchSize(), config.maxWait().toMillis(),
-        config.decodeThreads());
+            + "stream batch %d images, %d captions, max wait %d ms, decode threads %d%n", data.images().size(),
+        data.captions().size(), data.name(), repeat, config.encoders().device(), config.batchSize(),
+        config.textBatchSize(), config.maxWait().toMillis(), config.decodeThreads());
     try (NearFreeEncoders nearFree = NearFreeEncoders.load(config.encoders(), runDir.resolve("near-free"));
          EmbeddedRuntime runtime = EmbeddedRuntime.start(platform, benchSource.get("XMODAL_REGISTRY_DIST"),
              Duration.ofMinutes(2))) {
@@ -179,9 +179,9 @@ public final class EncodeBench {
       stream.put("text", streamThroughput(live, config, assembler, "ceiling-text", data, false, clock));
       stream.put("image", streamThroughput(live, config, assembler, "ceiling-image", data, true, clock));
       out.println();
-      out.printf("encode-stream with near-free models (batch %d, exactly-once): items/s, and CPU ms per item "
-          + "(process CPU time, every thread: this JVM + the broker child, from RUNNING to the last embedding read)%n",
-          config.batchSize());
+      out.printf("encode-stream with near-free models (batches of %d images, %d captions, exactly-once): items/s, and "
+          + "CPU ms per item (process CPU time, every thread: this JVM + the broker child, from RUNNING to the last "
+          + "embedding read)%n", config.batchSize(), config.textBatchSize());
       out.printf("  %-8s %10s %10s %10s %10s%n", "", "items/s", "JVM", "broker", "total");
       stream.forEach((modality, run) -> out.printf("  %-8s %10.1f %10.3f %10.3f %10.3f%n", modality, run.rate(),
           run.jvmMsPerItem(), run.brokerMsPerItem(), run.cpuMsPerItem()));

@@ -146,8 +146,8 @@ public final class ChaosRun {
         for (Plan p : plans) {
           killers.add(thread("chaos-kill-" + p.role(), () -> kill(stack, p, ledger, watch, start, kills, out)));
         }
-        long trainingPairs = dev.trainingPairs(
-            id -> HeldOut.isHeldOut(id, TrainerConfig.from(source, stack.config()).heldOutPercent()));
+        int heldOutPercent = TrainerConfig.from(source, stack.config()).heldOutPercent();
+        long trainingPairs = dev.trainingPairs(id -> HeldOut.isHeldOut(id, heldOutPercent));
         awaitDelivery(ledger, o.timeout(), start, out);
         awaitTrainer(watch, trainingPairs, Duration.ofMinutes(5), start, out);
         publisher.join();
