@@ -41,7 +41,7 @@ public final class ProcessStack implements AutoCloseable {
   /** Lines for the operator: a child exited, was restarted. */
   private final Consumer<String> events;
   private final boolean restart;
-  private final Optional<EmbeddedRuntime> runtime;
+  private final Backing backing;
   private final PlatformConfig config;
   private final ConfigSource source;
   private TopicCatalogue topics;
@@ -95,10 +95,9 @@ public final class ProcessStack implements AutoCloseable {
     ChildProcess restart() throws InterruptedException;
   }
 
-  private ProcessStack(Optional<EmbeddedRuntime> runtime, PlatformConfig config, ConfigSource source,
-                       boolean restart, Consumer<String> events) {
-    this.runtime = runtime;
-    this.config = config;
+  private ProcessStack(Backing backing, ConfigSource source, boolean restart, Consumer<String> events) {
+    this.backing = backing;
+    this.config = backing.config();
     this.source = source;
     this.restart = restart;
     this.events = events;
@@ -113,21 +112,11 @@ public final class ProcessStack implements AutoCloseable {
                             boolean restart, Consumer<String> waiting, Consumer<String> events)
       throws InterruptedException {
     source = Stack.forBrokers(source, brokers);
-    PlatformConfig config = PlatformConfig.from(source);
-    Optional<EmbeddedRuntime> runtime = Optional.empty();
-    if (config.bootstrapServers().isEmpty()) {
-      EmbeddedRuntime r = EmbeddedRuntime.start(config, source.get("XMODAL_REGISTRY_DIST"), Duration.ofMinutes(2),
-          brokers);
-      runtime = Optional.of(r);
-      config = config.withEndpoints(r.bootstrapServers(), r.registry().apiUrl());
-      new Endpoints(r.bootstrapServers(), r.registry().apiUrl()).write(config);
-    } else {
-      config.requireRegistryUrl();
-    }
-    ProcessStack stack = new ProcessStack(runtime, config, source, restart, events);
+    Backing backing = Backing.start(source, brokers);
+    ProcessStack stack = new ProcessStack(backing, source, restart, events);
     try {
-      runtime.ifPresent(stack::addRuntimeMembers);
-      stack.topics = ServiceRunner.prepare(config, true, Dependencies.Wait.forever().reportingTo(waiting)).topics();
+      backing.runtime().ifPresent(stack::addRuntimeMembers);
+      stack.topics = ServiceRunner.prepare(stack.config, true, Dependencies.Wait.forever().reportingTo(waiting)).topics();
       List<Member> started = new ArrayList<>();
       for (Stack.Service s : Stack.Service.values()) {
         if (which.contains(s)) {
@@ -250,7 +239,7 @@ public final class ProcessStack implements AutoCloseable {
   }
 
   public Optional<EmbeddedRuntime> runtime() {
-    return runtime;
+    return backing.runtime();
   }
 
   public PlatformConfig config() {
@@ -272,9 +261,6 @@ public final class ProcessStack implements AutoCloseable {
         .filter(m -> !m.role().startsWith("broker-") && !m.role().equals("registry")).toList();
     instances.forEach(m -> m.process().requestStop());
     instances.forEach(m -> m.process().stop(Duration.ofSeconds(45)));
-    runtime.ifPresent(r -> {
-      r.close();
-      Endpoints.delete(config);
-    });
+    backing.close();
   }
 }

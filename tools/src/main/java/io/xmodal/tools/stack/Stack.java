@@ -36,7 +36,7 @@ import java.util.function.Consumer;
  */
 public final class Stack implements AutoCloseable {
 
-  private final Optional<EmbeddedRuntime> runtime;
+  private final Backing backing;
   private final PlatformConfig config;
   private final TopicCatalogue topics;
   private final List<StreamsService> services = new ArrayList<>();
@@ -45,11 +45,10 @@ public final class Stack implements AutoCloseable {
   private final SharedResources shared = new SharedResources();
   private final EncoderSettings encoderSettings;
 
-  private Stack(Optional<EmbeddedRuntime> runtime, PlatformConfig config, TopicCatalogue topics, List<String> created,
-                EncoderSettings encoderSettings) {
+  private Stack(Backing backing, TopicCatalogue topics, List<String> created, EncoderSettings encoderSettings) {
     this.encoderSettings = encoderSettings;
-    this.runtime = runtime;
-    this.config = config;
+    this.backing = backing;
+    this.config = backing.config();
     this.topics = topics;
     this.createdTopics = created;
   }
@@ -92,27 +91,18 @@ public final class Stack implements AutoCloseable {
   public static Stack start(ConfigSource source, Set<Service> which, Consumer<String> waiting, int brokers)
       throws InterruptedException {
     source = forBrokers(source, brokers);
-    PlatformConfig config = PlatformConfig.from(source);
-    Optional<EmbeddedRuntime> runtime = Optional.empty();
-    if (config.bootstrapServers().isEmpty()) {
-      EmbeddedRuntime r = EmbeddedRuntime.start(config, source.get("XMODAL_REGISTRY_DIST"), Duration.ofMinutes(2),
-          brokers);
-      runtime = Optional.of(r);
-      config = config.withEndpoints(r.bootstrapServers(), r.registry().apiUrl());
-      new Endpoints(r.bootstrapServers(), r.registry().apiUrl()).write(config);
-    } else {
-      config.requireRegistryUrl();
-    }
+    Backing backing = Backing.start(source, brokers);
+    PlatformConfig config = backing.config();
     Path logs = config.workDir().resolve("logs");
     Dependencies.Wait wait = Dependencies.Wait.forever().reportingTo(waiting)
-        .withAdvice(runtime.isPresent() ? d -> "the embedded " + d.label() + " has stopped; see " + logs.resolve(
+        .withAdvice(backing.runtime().isPresent() ? d -> "the embedded " + d.label() + " has stopped; see " + logs.resolve(
             d.embeddedLog()) : Dependencies.Advice.EXTERNAL);
     Stack stack = null;
     try {
       ServiceRunner.Prepared prepared = ServiceRunner.prepare(config, true, wait);
       TopicCatalogue topics = prepared.topics();
       List<String> created = prepared.createdTopics();
-      stack = new Stack(runtime, config, topics, created, EncodeConfig.from(source, config).encoders());
+      stack = new Stack(backing, topics, created, EncodeConfig.from(source, config).encoders());
       for (Service s : Service.values()) {
         if (which.contains(s)) {
           stack.start(s.definition(), source);
@@ -123,7 +113,7 @@ public final class Stack implements AutoCloseable {
       if (stack != null) {
         stack.close();
       } else {
-        runtime.ifPresent(EmbeddedRuntime::close);
+        backing.close();
       }
       throw e;
     }
@@ -172,7 +162,7 @@ public final class Stack implements AutoCloseable {
   }
 
   public Optional<EmbeddedRuntime> runtime() {
-    return runtime;
+    return backing.runtime();
   }
 
   public List<StreamsService> services() {
@@ -198,9 +188,6 @@ public final class Stack implements AutoCloseable {
         assemblies.get(i).close();
       }
     });
-    runtime.ifPresent(r -> {
-      r.close();
-      Endpoints.delete(config);
-    });
+    backing.close();
   }
 }
